@@ -1,0 +1,244 @@
+//! Who may see and do what. Every handler that touches a learner asks [`Principal::learner_scope`]
+//! and hands the answer to the store, which filters by it: this is the one place scoping is
+//! decided. A learner outside the scope is reported as not found, so scope does not leak whether
+//! a person exists.
+
+use crate::{DistrictCode, InstitutionId, Invalid, LearnerId, UserId};
+
+/// The roles of SPEC C0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Citizen,
+    ProviderStaff,
+    CreditBankStaff,
+    DistrictAdmin,
+    CityAdmin,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Citizen,
+        Role::ProviderStaff,
+        Role::CreditBankStaff,
+        Role::DistrictAdmin,
+        Role::CityAdmin,
+        Role::Auditor,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Citizen => "citizen",
+            Role::ProviderStaff => "provider_staff",
+            Role::CreditBankStaff => "credit_bank_staff",
+            Role::DistrictAdmin => "district_admin",
+            Role::CityAdmin => "city_admin",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Role::Citizen => "市民",
+            Role::ProviderStaff => "办学机构工作人员",
+            Role::CreditBankStaff => "学分银行工作人员",
+            Role::DistrictAdmin => "区管理员",
+            Role::CityAdmin => "市管理员",
+            Role::Auditor => "审计员",
+        }
+    }
+
+    pub const fn label_en(self) -> &'static str {
+        match self {
+            Role::Citizen => "Citizen",
+            Role::ProviderStaff => "Provider staff",
+            Role::CreditBankStaff => "Credit-bank staff",
+            Role::DistrictAdmin => "District administrator",
+            Role::CityAdmin => "City administrator",
+            Role::Auditor => "Auditor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text.trim()).ok_or_else(|| {
+            Invalid::new(
+                "role",
+                format!(
+                    "'{}' is not a role: expected one of {}",
+                    text.trim(),
+                    Role::ALL.map(Role::as_str).join(", ")
+                ),
+            )
+        })
+    }
+
+    pub const fn is_staff(self) -> bool {
+        !matches!(self, Role::Citizen)
+    }
+}
+
+/// What part of the city a role is bound to. A role and its scope are checked together by
+/// [`Scope::for_role`], so a district admin without a district cannot exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    City,
+    District(DistrictCode),
+    Institution(InstitutionId),
+    Own,
+}
+
+impl Scope {
+    pub fn for_role(
+        role: Role,
+        district: Option<DistrictCode>,
+        institution: Option<InstitutionId>,
+    ) -> Result<Scope, Invalid> {
+        match (role, district, institution) {
+            (Role::DistrictAdmin, Some(district), None) => Ok(Scope::District(district)),
+            (Role::DistrictAdmin, None, _) => {
+                Err(Invalid::new("district", "a district admin needs a district code"))
+            }
+            (Role::ProviderStaff, None, Some(institution)) => Ok(Scope::Institution(institution)),
+            (Role::ProviderStaff, _, None) => {
+                Err(Invalid::new("institution", "provider staff need an institution id"))
+            }
+            (Role::Citizen, None, None) => Ok(Scope::Own),
+            (Role::CreditBankStaff | Role::CityAdmin | Role::Auditor, None, None) => Ok(Scope::City),
+            (_, Some(_), _) => Err(Invalid::new(
+                "district",
+                format!("the role {} is not bound to a district", role.as_str()),
+            )),
+            (_, _, Some(_)) => Err(Invalid::new(
+                "institution",
+                format!("the role {} is not bound to an institution", role.as_str()),
+            )),
+        }
+    }
+}
+
+/// The signed-in person (or institution token) a request acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: Option<UserId>,
+    pub role: Role,
+    pub scope: Scope,
+    /// The learner account of a citizen.
+    pub learner_id: Option<LearnerId>,
+}
+
+/// Which learners a principal may read, as the store applies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LearnerScope {
+    All,
+    District(DistrictCode),
+    /// Learners registered through, or learning at, this institution.
+    Institution(InstitutionId),
+    Only(LearnerId),
+    Nobody,
+}
+
+/// Things a principal may try that not every role may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ReadLearners,
+    RegisterLearner,
+    ReadAuditLog,
+    ManageUsers,
+    CreateApiToken,
+    ChangeOwnAccount,
+}
+
+impl Principal {
+    pub fn learner_scope(&self) -> LearnerScope {
+        match (&self.role, &self.scope) {
+            (Role::CityAdmin | Role::CreditBankStaff | Role::Auditor, _) => LearnerScope::All,
+            (Role::DistrictAdmin, Scope::District(code)) => LearnerScope::District(code.clone()),
+            (Role::ProviderStaff, Scope::Institution(id)) => LearnerScope::Institution(*id),
+            (Role::Citizen, _) => self.learner_id.map_or(LearnerScope::Nobody, LearnerScope::Only),
+            _ => LearnerScope::Nobody,
+        }
+    }
+
+    /// Whether the role allows the action at all (scope is applied separately, to the data).
+    pub fn may(&self, action: Action) -> bool {
+        use Action::*;
+        use Role::*;
+        match action {
+            ReadLearners => !matches!(self.role, Citizen),
+            RegisterLearner => matches!(self.role, ProviderStaff | DistrictAdmin | CityAdmin),
+            ReadAuditLog => matches!(self.role, Auditor | CityAdmin),
+            ManageUsers => matches!(self.role, CityAdmin),
+            CreateApiToken => matches!(self.role, ProviderStaff | CityAdmin),
+            // The auditor role is read-only everywhere, its own account included.
+            ChangeOwnAccount => !matches!(self.role, Auditor),
+        }
+    }
+
+    /// Whether this principal reading `learner` counts as staff reading someone else's personal
+    /// data (which the audit log records).
+    pub fn reads_other_person(&self, learner: LearnerId) -> bool {
+        self.learner_id != Some(learner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn district(code: &str) -> DistrictCode {
+        DistrictCode::parse(code).unwrap()
+    }
+
+    fn principal(role: Role, scope: Scope, learner: Option<i64>) -> Principal {
+        Principal { user_id: Some(UserId::new(1)), role, scope, learner_id: learner.map(LearnerId::new) }
+    }
+
+    #[test]
+    fn roles_round_trip_and_unknown_roles_list_the_choices() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()).unwrap(), role);
+        }
+        assert!(Role::parse("root").unwrap_err().reason.contains("city_admin"));
+    }
+
+    #[test]
+    fn scopes_must_fit_their_roles() {
+        assert_eq!(
+            Scope::for_role(Role::DistrictAdmin, Some(district("310101")), None).unwrap(),
+            Scope::District(district("310101"))
+        );
+        assert_eq!(Scope::for_role(Role::DistrictAdmin, None, None).unwrap_err().field, "district");
+        assert_eq!(Scope::for_role(Role::ProviderStaff, None, None).unwrap_err().field, "institution");
+        assert!(Scope::for_role(Role::Citizen, Some(district("310101")), None).is_err());
+        assert!(Scope::for_role(Role::CityAdmin, None, Some(InstitutionId::new(3))).is_err());
+        assert_eq!(Scope::for_role(Role::Auditor, None, None).unwrap(), Scope::City);
+    }
+
+    #[test]
+    fn learner_scope_follows_role_and_scope() {
+        let admin = principal(Role::DistrictAdmin, Scope::District(district("310104")), None);
+        assert_eq!(admin.learner_scope(), LearnerScope::District(district("310104")));
+        let citizen = principal(Role::Citizen, Scope::Own, Some(7));
+        assert_eq!(citizen.learner_scope(), LearnerScope::Only(LearnerId::new(7)));
+        let orphan = principal(Role::Citizen, Scope::Own, None);
+        assert_eq!(orphan.learner_scope(), LearnerScope::Nobody);
+        let staff = principal(Role::ProviderStaff, Scope::Institution(InstitutionId::new(9)), None);
+        assert_eq!(staff.learner_scope(), LearnerScope::Institution(InstitutionId::new(9)));
+        // A malformed pairing (never built by Scope::for_role) sees nobody rather than everybody.
+        let broken = principal(Role::DistrictAdmin, Scope::City, None);
+        assert_eq!(broken.learner_scope(), LearnerScope::Nobody);
+    }
+
+    #[test]
+    fn the_auditor_reads_but_never_writes() {
+        let auditor = principal(Role::Auditor, Scope::City, None);
+        assert!(auditor.may(Action::ReadAuditLog));
+        assert!(auditor.may(Action::ReadLearners));
+        assert!(!auditor.may(Action::RegisterLearner));
+        assert!(!auditor.may(Action::ManageUsers));
+        assert!(!auditor.may(Action::ChangeOwnAccount));
+        let citizen = principal(Role::Citizen, Scope::Own, Some(1));
+        assert!(!citizen.may(Action::ReadLearners));
+        assert!(!citizen.may(Action::ReadAuditLog));
+    }
+}

@@ -1,0 +1,79 @@
+//! Row identifiers. Each entity has its own id type so that a learner id can never be passed
+//! where a site id is expected.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Invalid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $field:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(i64);
+
+        impl $name {
+            pub const fn new(value: i64) -> Self {
+                Self(value)
+            }
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+            /// Parses a positive decimal id.
+            pub fn parse(text: &str) -> Result<Self, Invalid> {
+                match text.trim().parse::<i64>() {
+                    Ok(value) if value > 0 => Ok(Self(value)),
+                    _ => Err(Invalid::new($field, format!("'{text}' is not an id: expected a positive whole number"))),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Invalid;
+            fn from_str(text: &str) -> Result<Self, Invalid> {
+                Self::parse(text)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A learner account (个人学习账户).
+    LearnerId, "learner_id"
+);
+id_type!(
+    /// A sign-in account of a person (citizen or staff).
+    UserId, "user_id"
+);
+id_type!(
+    /// An institution that teaches (办学机构).
+    InstitutionId, "institution_id"
+);
+id_type!(
+    /// A learning site (学习场所).
+    SiteId, "site_id"
+);
+id_type!(
+    /// A teacher or volunteer in the registry (师资库).
+    TeacherId, "teacher_id"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_parse_positive_numbers_only() {
+        assert_eq!(LearnerId::parse("42").unwrap().get(), 42);
+        assert!(LearnerId::parse("0").is_err());
+        assert!(LearnerId::parse("-3").is_err());
+        let error = SiteId::parse("abc").unwrap_err();
+        assert_eq!(error.field, "site_id");
+    }
+}
