@@ -1,0 +1,37 @@
+//! The errors a store reports. Constraint violations become `Conflict` with the field that
+//! clashed, never an opaque backend error, so the web layer can answer 409 instead of 500.
+
+/// What went wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("{field} already exists")]
+    Conflict { field: &'static str },
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("not supported by the {engine} backend: {what}")]
+    Unsupported { engine: &'static str, what: String },
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn backend(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Backend(Box::new(error))
+    }
+
+    /// A value read back from the database that no longer parses: the database was edited
+    /// outside the platform.
+    pub fn corrupt(field: &'static str, reason: impl Into<String>) -> Self {
+        StoreError::Invalid { field, reason: format!("stored value is invalid: {}", reason.into()) }
+    }
+}
+
+impl From<xc_domain::Invalid> for StoreError {
+    fn from(invalid: xc_domain::Invalid) -> Self {
+        StoreError::corrupt(invalid.field, invalid.reason)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
