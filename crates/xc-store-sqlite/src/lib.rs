@@ -1,1 +1,94 @@
-//! placeholder
+//! The SQLite backend: the embedded default, one database file under the data directory.
+//!
+//! - WAL journal with `synchronous = FULL`, so a commit that returned survives a power cut.
+//! - Two pools: readers (several connections; WAL lets them read while a write is in progress)
+//!   and one writer connection, so writes from this process queue in order instead of failing
+//!   with `SQLITE_BUSY`; `busy_timeout` covers other processes (a CLI command beside a server).
+//! - Bulk loads are multi-row `INSERT`s inside one transaction (the engine's fast path).
+//! - Migrations in `migrations/`, embedded in the binary, run by [`SqliteStore::migrate`].
+
+mod rows;
+mod stores;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use xc_store::{StoreError, StoreResult};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A store on one SQLite database.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-32000")
+            .pragma("temp_store", "memory");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(StoreError::backend)?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(false))
+            .await
+            .map_err(StoreError::backend)?;
+        let store = Self { read, write };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens a store from a `sqlite:` URL (`sqlite:///var/lib/xuecheng/xuecheng.db` or
+    /// `sqlite:data/xuecheng.db`).
+    pub async fn open_url(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url).map_err(|error| StoreError::Invalid {
+            field: "database_url",
+            reason: format!("not a SQLite URL: {error}"),
+        })?;
+        Self::open(options.get_filename()).await
+    }
+
+    /// A private in-memory database (tests). One connection serves reads and writes.
+    pub async fn open_in_memory() -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(StoreError::backend)?
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::backend)?;
+        let store = Self { read: pool.clone(), write: pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies every migration not yet applied.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.write).await.map_err(StoreError::backend)
+    }
+
+    /// Closes both pools, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}

@@ -338,3 +338,13 @@ impl Overview {
         self.sites_by_kind.iter().map(|(_, n)| n).sum()
     }
 }
+
+/// Topic lists are stored as their codes joined by commas (`health,smart_living`) by every
+/// backend: one encoding, one parser.
+pub fn topics_to_text(topics: &[Topic]) -> String {
+    topics.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub fn topics_from_text(text: &str) -> Result<Vec<Topic>, xc_domain::Invalid> {
+    text.split(',').filter(|part| !part.is_empty()).map(Topic::parse).collect()
+}
