@@ -509,7 +509,7 @@ impl AccountStore for SqliteStore {
         .await
         .map_err(db_error)?
         .last_insert_rowid();
-        write_audit(&mut tx, audit).await?;
+        write_audit(&mut tx, &audit.about(id)).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(id)
     }

@@ -45,7 +45,7 @@ macro_rules! store_suite {
     };
 }
 
-pub(crate) fn district(code: &str) -> DistrictCode {
+pub fn district(code: &str) -> DistrictCode {
     DistrictCode::parse(code).unwrap()
 }
 
@@ -155,7 +155,7 @@ pub fn new_learner(tag: u8, district_code: &str, registered_by: Option<i64>) -> 
         national_id: Sealed { ciphertext: vec![tag; 40], masked: format!("3101**********{tag:04}") },
         national_id_lookup: vec![tag; 32],
         birth_year: 1950 + i32::from(tag),
-        gender: if tag % 2 == 0 { Gender::Female } else { Gender::Male },
+        gender: if tag.is_multiple_of(2) { Gender::Female } else { Gender::Male },
         district: district(district_code),
         subdistrict: None,
         neighbourhood: None,
@@ -459,7 +459,8 @@ pub async fn sessions_expire_and_can_be_deleted(store: &dyn Store) {
 pub async fn api_tokens_are_found_by_hash(store: &dyn Store) {
     load_fixture_city(store).await;
     let token = NewApiToken { token_hash: vec![5; 32], institution: InstitutionId::new(1), name: "教务系统".into(), created_by: None, created_at: T0 };
-    let audit = AuditEvent::new(Actor::System("suite".into()), "api_token.create", "institution", 1);
+    let audit = AuditEvent::new(Actor::System("suite".into()), "api_token.create", "api_token", "new")
+        .with_detail(serde_json::json!({"institution": 1}));
     let id = store.create_api_token(&token, &audit).await.unwrap();
     let found = store.find_api_token(&[5; 32]).await.unwrap().unwrap();
     assert_eq!(found.id, id);
@@ -469,6 +470,8 @@ pub async fn api_tokens_are_found_by_hash(store: &dyn Store) {
     let duplicate = store.create_api_token(&token, &audit).await.unwrap_err();
     assert!(matches!(duplicate, StoreError::Conflict { .. }), "{duplicate:?}");
     assert_eq!(audit_count(store, "api_token.create").await, 1);
+    let entry = &store.list_audit(&AuditFilter::default(), PageRequest::default()).await.unwrap().items[0];
+    assert_eq!(entry.subject_id, id.to_string(), "the audit entry names the new token");
 }
 
 pub async fn audit_log_filters_and_pages(store: &dyn Store) {
