@@ -1,0 +1,566 @@
+//! Server-rendered pages (askama templates in `templates/`). Every flow works without
+//! JavaScript: links and forms only, every form posting its CSRF token. Pages share one layout
+//! ([`Chrome`]) with the language switch and the one-tap elder-mode control, both remembered in
+//! cookies.
+
+mod templates;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use askama::Template;
+use axum_extra::extract::cookie::Cookie;
+use serde::Deserialize;
+use xc_domain::{Action, DistrictCode, LearnerId, SubdistrictCode};
+use xc_store::{AuditFilter, LearnerFilter, PageRequest, SiteFilter};
+
+use crate::accounts::{self, Registration};
+use crate::auth::{self, Identity};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiQuery, CsrfForm};
+use crate::i18n::{Lang, Prefs, Text, ELDER_COOKIE, LANG_COOKIE};
+use crate::views::{percent, role_label, site_kind_label, thousands};
+use crate::AppState;
+use templates::*;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/districts/{code}", get(district))
+        .route("/subdistricts/{code}", get(subdistrict))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/register", get(register_form).post(register))
+        .route("/account", get(account).post(update_account))
+        .route("/staff/learners", get(staff_learners))
+        .route("/staff/learners/{id}", get(staff_learner))
+        .route("/audit", get(audit_log))
+        .route("/preferences", post(set_preferences))
+}
+
+/// What every page's layout needs.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub t: &'static Text,
+    pub lang: Lang,
+    pub elder: bool,
+    pub csrf: String,
+    pub path: String,
+    pub signed_in_as: Option<String>,
+    pub can_list_learners: bool,
+    pub can_read_audit: bool,
+}
+
+impl Chrome {
+    fn new(identity: &Identity, path: &str) -> Chrome {
+        let Prefs { lang, elder } = identity.prefs;
+        let principal = identity.principal.as_ref();
+        Chrome {
+            t: lang.text(),
+            lang,
+            elder,
+            csrf: identity.csrf_token().to_owned(),
+            path: path.to_owned(),
+            signed_in_as: identity.user.as_ref().map(|u| u.display_name.clone()),
+            can_list_learners: principal.is_some_and(|p| p.may(Action::ReadLearners)),
+            can_read_audit: principal.is_some_and(|p| p.may(Action::ReadAuditLog)),
+        }
+    }
+
+    pub fn other_lang_code(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "en",
+            Lang::En => "zh",
+        }
+    }
+}
+
+fn render(template: &impl Template) -> AppResult<Response> {
+    let html = template.render().map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Html(html).into_response())
+}
+
+/// Renders a failure as a page, with the status and code of [`AppError`].
+fn error_page(identity: &Identity, path: &str, error: AppError) -> Response {
+    error.log();
+    let status = error.status();
+    let chrome = Chrome::new(identity, path);
+    let message = match &error {
+        AppError::Internal(_) | AppError::Unavailable => chrome.t.error_title.to_owned(),
+        other => other.to_string(),
+    };
+    let page = ErrorPage { chrome, status: status.as_u16(), code: error.code(), message, field: error.field() };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, error.to_string()).into_response(),
+    }
+}
+
+/// Wraps a page handler's result: errors become friendly pages.
+fn page(identity: &Identity, uri: &Uri, result: AppResult<Response>) -> Response {
+    result.unwrap_or_else(|error| error_page(identity, uri.path(), error))
+}
+
+/// 404 for any path no route matches: JSON under `/api`, a page elsewhere.
+pub async fn not_found(request: axum::extract::Request) -> Response {
+    let error = AppError::NotFound { what: "page" };
+    match request.extensions().get::<Identity>() {
+        Some(identity) if !request.uri().path().starts_with("/api/") => error_page(identity, request.uri().path(), error),
+        _ => error.into_response(),
+    }
+}
+
+async fn home(State(state): State<AppState>, identity: Identity, uri: Uri) -> Response {
+    let result = async {
+        let overview = state.overview(None).await?;
+        let districts = state.store.list_districts().await?;
+        let chrome = Chrome::new(&identity, uri.path());
+        let lang = chrome.lang;
+        render(&HomePage {
+            figures: Figures::of(&overview, chrome.t),
+            kinds: kind_rows(&overview, lang),
+            districts: districts
+                .into_iter()
+                .map(|d| DistrictRow {
+                    share_60_plus: percent(d.residents_60_plus, d.residents),
+                    residents: thousands(d.residents),
+                    code: d.code.to_string(),
+                    name: d.name,
+                })
+                .collect(),
+            chrome,
+        })
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+fn kind_rows(overview: &xc_store::Overview, lang: Lang) -> Vec<KindRow> {
+    overview
+        .sites_by_kind
+        .iter()
+        .map(|(kind, count)| KindRow { label: site_kind_label(*kind, lang), count: thousands(*count) })
+        .collect()
+}
+
+fn site_rows(sites: Vec<xc_store::Site>, lang: Lang) -> Vec<SiteRow> {
+    sites
+        .into_iter()
+        .map(|s| SiteRow { kind: site_kind_label(s.kind, lang), name: s.name, address: s.address, opening_hours: s.opening_hours, step_free: s.step_free })
+        .collect()
+}
+
+/// How many sites a district or subdistrict page lists (the API pages through the rest).
+const SITES_ON_PAGE: u32 = 60;
+
+async fn district(State(state): State<AppState>, identity: Identity, uri: Uri, Path(code): Path<String>) -> Response {
+    let result = async {
+        let code = DistrictCode::parse(&code).map_err(|_| AppError::NotFound { what: "district" })?;
+        let district = state.store.get_district(&code).await?;
+        let overview = state.overview(Some(&code)).await?;
+        let subdistricts = state.store.list_subdistricts(&code).await?;
+        let big_sites = SiteFilter { district: Some(code.clone()), ..Default::default() };
+        let sites = state.store.list_sites(&big_sites, PageRequest::new(0, SITES_ON_PAGE)).await?;
+        let chrome = Chrome::new(&identity, uri.path());
+        let lang = chrome.lang;
+        render(&DistrictPage {
+            name: district.name,
+            code: district.code.to_string(),
+            figures: Figures::of(&overview, chrome.t),
+            kinds: kind_rows(&overview, lang),
+            subdistricts: subdistricts
+                .into_iter()
+                .map(|s| SubdistrictRow {
+                    kind: match lang {
+                        Lang::Zh => s.kind.label_zh(),
+                        Lang::En => s.kind.label_en(),
+                    },
+                    share_60_plus: percent(s.residents_60_plus, s.residents),
+                    residents: thousands(s.residents),
+                    code: s.code.to_string(),
+                    name: s.name,
+                })
+                .collect(),
+            more_sites: sites.total > sites.items.len() as u64,
+            sites: site_rows(sites.items, lang),
+            chrome,
+        })
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+async fn subdistrict(State(state): State<AppState>, identity: Identity, uri: Uri, Path(code): Path<String>) -> Response {
+    let result = async {
+        let code = SubdistrictCode::parse(&code).map_err(|_| AppError::NotFound { what: "subdistrict" })?;
+        let subdistrict = state.store.get_subdistrict(&code).await?;
+        let district = state.store.get_district(&subdistrict.district).await?;
+        let neighbourhoods = state.store.list_neighbourhoods(&code).await?;
+        let filter = SiteFilter { subdistrict: Some(code.clone()), ..Default::default() };
+        let sites = state.store.list_sites(&filter, PageRequest::new(0, SITES_ON_PAGE)).await?;
+        let chrome = Chrome::new(&identity, uri.path());
+        let lang = chrome.lang;
+        let any_generated = neighbourhoods.iter().any(|n| n.position_generated);
+        render(&SubdistrictPage {
+            name: subdistrict.name,
+            code: subdistrict.code.to_string(),
+            district_name: district.name,
+            district_code: district.code.to_string(),
+            residents: thousands(subdistrict.residents),
+            share_60_plus: percent(subdistrict.residents_60_plus, subdistrict.residents),
+            neighbourhoods: neighbourhoods
+                .into_iter()
+                .map(|n| NeighbourhoodRow {
+                    kind: match lang {
+                        Lang::Zh => n.kind.label_zh(),
+                        Lang::En => n.kind.label_en(),
+                    },
+                    share_60_plus: percent(n.residents_60_plus, n.residents),
+                    residents: thousands(n.residents),
+                    name: n.name,
+                })
+                .collect(),
+            positions_generated: any_generated,
+            more_sites: sites.total > sites.items.len() as u64,
+            sites: site_rows(sites.items, lang),
+            chrome,
+        })
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login_form(identity: Identity, uri: Uri) -> Response {
+    let chrome = Chrome::new(&identity, uri.path());
+    page(&identity, &uri, render(&LoginPage { chrome, username: String::new(), error: None }))
+}
+
+async fn login(State(state): State<AppState>, identity: Identity, uri: Uri, request: axum::extract::Request) -> Response {
+    let ip = auth::client_ip(request.extensions());
+    let form = match CsrfForm::<LoginForm>::from_request(request, &state).await {
+        Ok(CsrfForm(form)) => form,
+        Err(error) => return error_page(&identity, uri.path(), error),
+    };
+    match auth::sign_in(&state, &form.username, &form.password, &ip).await {
+        Ok((_, session)) => {
+            let cookie = auth::session_cookie(&session.secret, &state);
+            ([(header::SET_COOKIE, cookie.to_string())], Redirect::to("/account")).into_response()
+        }
+        Err(error @ (AppError::WrongCredentials | AppError::TooManyAttempts { .. })) => {
+            let status = error.status();
+            let chrome = Chrome::new(&identity, uri.path());
+            let page_html = LoginPage { chrome, username: form.username, error: Some(error.to_string()) };
+            match render(&page_html) {
+                Ok(response) => (status, response).into_response(),
+                Err(error) => error_page(&identity, uri.path(), error),
+            }
+        }
+        Err(error) => error_page(&identity, uri.path(), error),
+    }
+}
+
+use axum::extract::FromRequest;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmptyForm {}
+
+async fn logout(State(state): State<AppState>, identity: Identity, uri: Uri, CsrfFormResult(form): CsrfFormResult<EmptyForm>) -> Response {
+    let result = async {
+        form?;
+        let cookie = auth::sign_out(&state, &identity).await?;
+        Ok(([(header::SET_COOKIE, cookie.to_string())], Redirect::to("/")).into_response())
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+/// A form extractor that never rejects, so the handler can show the error as a page.
+struct CsrfFormResult<T>(AppResult<T>);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for CsrfFormResult<T> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(CsrfFormResult(CsrfForm::<T>::from_request(request, state).await.map(|CsrfForm(form)| form)))
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RegisterForm {
+    username: String,
+    password: String,
+    display_name: String,
+    national_id: String,
+    district_code: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    consent: Option<String>,
+}
+
+async fn district_options(state: &AppState, selected: &str) -> AppResult<Vec<DistrictOption>> {
+    Ok(state
+        .store
+        .list_districts()
+        .await?
+        .into_iter()
+        .map(|d| DistrictOption { selected: d.code.as_str() == selected, code: d.code.to_string(), name: d.name })
+        .collect())
+}
+
+async fn register_form(State(state): State<AppState>, identity: Identity, uri: Uri) -> Response {
+    let result = async {
+        let chrome = Chrome::new(&identity, uri.path());
+        render(&RegisterPage { chrome, districts: district_options(&state, "").await?, form: RegisterValues::default(), error: None, error_field: None })
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+async fn register(State(state): State<AppState>, identity: Identity, uri: Uri, CsrfFormResult(form): CsrfFormResult<RegisterForm>) -> Response {
+    let result = async {
+        let form = form?;
+        let registration = Registration {
+            username: form.username.clone(),
+            password: form.password.clone(),
+            display_name: form.display_name.clone(),
+            national_id: form.national_id.clone(),
+            district_code: form.district_code.clone(),
+            phone: Some(form.phone.clone()),
+            consent: form.consent.is_some(),
+        };
+        match accounts::register_citizen(&state, &registration).await {
+            Ok(_) => Ok(Redirect::to("/login?registered=1").into_response()),
+            Err(error @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
+                let status = error.status();
+                let chrome = Chrome::new(&identity, uri.path());
+                let values = RegisterValues {
+                    username: form.username,
+                    display_name: form.display_name,
+                    national_id: form.national_id,
+                    phone: form.phone,
+                    consent: form.consent.is_some(),
+                };
+                let response = render(&RegisterPage {
+                    chrome,
+                    districts: district_options(&state, &form.district_code).await?,
+                    form: values,
+                    error_field: error.field(),
+                    error: Some(error.to_string()),
+                })?;
+                Ok((status, response).into_response())
+            }
+            Err(other) => Err(other),
+        }
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+async fn account_page(state: &AppState, identity: &Identity, path: &str, notice: Option<String>, error: Option<AppError>) -> AppResult<Response> {
+    let user = identity.user.as_ref().ok_or(AppError::Unauthenticated)?;
+    let chrome = Chrome::new(identity, path);
+    let lang = chrome.lang;
+    let (learner, consents) = match user.learner {
+        Some(id) => {
+            let learner = state.store.get_learner(&xc_domain::LearnerScope::Only(id), id).await?;
+            let consents = state.store.list_consents(id).await?;
+            let district = state.store.get_district(&learner.district).await?;
+            (Some(LearnerView::of(learner, district.name)), consents.into_iter().map(|c| ConsentRow { purpose: c.purpose, version: c.notice_version, at: crate::views::date(c.at) }).collect())
+        }
+        None => (None, Vec::new()),
+    };
+    let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
+    let response = render(&AccountPage {
+        display_name: user.display_name.clone(),
+        username: user.username.to_string(),
+        role: role_label(user.role.role, lang),
+        scope: user.role.district.as_ref().map(|d| d.to_string()).or(user.role.institution.map(|i| format!("#{i}"))),
+        can_edit: identity.principal.as_ref().is_some_and(|p| p.may(Action::ChangeOwnAccount)) && learner.is_some(),
+        learner,
+        consents,
+        notice,
+        error_field: error.as_ref().and_then(AppError::field),
+        error: error.map(|e| e.to_string()),
+        chrome,
+    })?;
+    Ok((status, response).into_response())
+}
+
+async fn account(State(state): State<AppState>, identity: Identity, uri: Uri) -> Response {
+    if identity.user.is_none() {
+        return Redirect::to("/login").into_response();
+    }
+    let notice = (uri.query() == Some("saved=1")).then(|| identity.prefs.lang.text().saved.to_owned());
+    let result = account_page(&state, &identity, uri.path(), notice, None).await;
+    page(&identity, &uri, result)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactForm {
+    display_name: String,
+    #[serde(default)]
+    phone: String,
+}
+
+async fn update_account(State(state): State<AppState>, identity: Identity, uri: Uri, CsrfFormResult(form): CsrfFormResult<ContactForm>) -> Response {
+    let result = async {
+        let form = form?;
+        match accounts::change_contact(&state, &identity, Some(&form.display_name), Some(&form.phone), None).await {
+            Ok(()) => Ok(Redirect::to("/account?saved=1").into_response()),
+            Err(error @ AppError::Invalid { .. }) => account_page(&state, &identity, uri.path(), None, Some(error)).await,
+            Err(other) => Err(other),
+        }
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    page: Option<u64>,
+}
+
+const LEARNERS_PER_PAGE: u32 = 50;
+
+async fn staff_learners(State(state): State<AppState>, identity: Identity, uri: Uri, query: Result<ApiQuery<ListQuery>, AppError>) -> Response {
+    let result = async {
+        let ApiQuery(query) = query?;
+        let page_number = query.page.unwrap_or(1).max(1);
+        let request = PageRequest::new((page_number - 1) * u64::from(LEARNERS_PER_PAGE), LEARNERS_PER_PAGE);
+        let learners = accounts::list_learners(&state, &identity, &LearnerFilter::default(), request).await?;
+        let pages = learners.total.div_ceil(u64::from(LEARNERS_PER_PAGE)).max(1);
+        let chrome = Chrome::new(&identity, uri.path());
+        render(&LearnersPage {
+            total: thousands(learners.total as i64),
+            learners: learners
+                .items
+                .into_iter()
+                .map(|l| LearnerRow { id: l.id.get(), name: l.display_name, national_id: l.national_id.masked, district: l.district.to_string(), birth_year: l.birth_year })
+                .collect(),
+            page: page_number,
+            pages,
+            chrome,
+        })
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+async fn staff_learner(State(state): State<AppState>, identity: Identity, uri: Uri, Path(id): Path<String>) -> Response {
+    let result = async {
+        identity.require_to(Action::ReadLearners, "only staff can look up learners")?;
+        let id = LearnerId::parse(&id).map_err(|_| AppError::NotFound { what: "learner" })?;
+        let learner = accounts::read_learner(&state, &identity, id).await?;
+        let district = state.store.get_district(&learner.district).await?;
+        let chrome = Chrome::new(&identity, uri.path());
+        render(&LearnerPage { learner: LearnerView::of(learner, district.name), chrome })
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+async fn audit_log(State(state): State<AppState>, identity: Identity, uri: Uri, query: Result<ApiQuery<ListQuery>, AppError>) -> Response {
+    let result = async {
+        let ApiQuery(query) = query?;
+        identity.require_to(Action::ReadAuditLog, "only auditors and city admins read the audit log")?;
+        let page_number = query.page.unwrap_or(1).max(1);
+        let entries = state
+            .store
+            .list_audit(&AuditFilter::default(), PageRequest::new((page_number - 1) * 100, 100))
+            .await?;
+        let chrome = Chrome::new(&identity, uri.path());
+        render(&AuditPage {
+            entries: entries
+                .items
+                .into_iter()
+                .map(|e| AuditRow { at: crate::views::date_time(e.at), actor: e.actor, action: e.action, subject: format!("{} {}", e.subject_kind, e.subject_id) })
+                .collect(),
+            page: page_number,
+            pages: entries.total.div_ceil(100).max(1),
+            chrome,
+        })
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreferencesForm {
+    lang: Option<String>,
+    elder: Option<String>,
+    return_to: Option<String>,
+}
+
+/// Switches language or elder mode for a year, then goes back where the visitor was.
+async fn set_preferences(identity: Identity, uri: Uri, CsrfFormResult(form): CsrfFormResult<PreferencesForm>) -> Response {
+    let result = (|| {
+        let form = form?;
+        let mut cookies = Vec::new();
+        let year = time::Duration::days(365);
+        if let Some(lang) = form.lang.as_deref() {
+            Lang::parse(lang).ok_or_else(|| AppError::invalid("lang", "language must be zh or en"))?;
+            cookies.push(Cookie::build((LANG_COOKIE, lang.to_owned())).path("/").max_age(year).same_site(axum_extra::extract::cookie::SameSite::Lax).build());
+        }
+        if let Some(elder) = form.elder.as_deref() {
+            let on = match elder {
+                "1" | "on" => "1",
+                "0" | "off" => "0",
+                _ => return Err(AppError::invalid("elder", "elder must be 1 (on) or 0 (off)")),
+            };
+            cookies.push(Cookie::build((ELDER_COOKIE, on)).path("/").max_age(year).same_site(axum_extra::extract::cookie::SameSite::Lax).build());
+        }
+        let target = form.return_to.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\')).unwrap_or_else(|| "/".to_owned());
+        let mut response = Redirect::to(&target).into_response();
+        for cookie in cookies {
+            response.headers_mut().append(header::SET_COOKIE, cookie.to_string().parse().map_err(|e: axum::http::header::InvalidHeaderValue| AppError::Internal(e.into()))?);
+        }
+        Ok(response)
+    })();
+    page(&identity, &uri, result)
+}
+
+/// Figures shown as labelled numbers on the home and district pages.
+#[derive(Debug)]
+pub struct Figure {
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug)]
+pub struct Figures(pub Vec<Figure>);
+
+impl Figures {
+    fn of(o: &xc_store::Overview, t: &'static Text) -> Figures {
+        let mut figures = Vec::new();
+        if o.districts > 1 {
+            figures.push(Figure { label: t.districts, value: thousands(o.districts) });
+        }
+        figures.extend([
+            Figure { label: t.subdistricts, value: thousands(o.subdistricts) },
+            Figure { label: t.neighbourhoods, value: thousands(o.neighbourhoods) },
+            Figure { label: t.residents, value: thousands(o.residents) },
+            Figure { label: t.share_60_plus, value: percent(o.residents_60_plus, o.residents) },
+            Figure { label: t.learning_sites, value: thousands(o.sites()) },
+            Figure { label: t.learners, value: thousands(o.learners) },
+            Figure { label: t.learners_60_plus, value: thousands(o.learners_60_plus) },
+            Figure { label: t.teachers, value: thousands(o.teachers) },
+            Figure { label: t.institutions, value: thousands(o.institutions) },
+        ]);
+        Figures(figures)
+    }
+}
