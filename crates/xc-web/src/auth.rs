@@ -272,14 +272,21 @@ impl LoginThrottle {
         Self { window, max_failures, failures: Mutex::new(HashMap::new()) }
     }
 
+    /// Addresses get ten times the allowance of accounts: many people share one address (a
+    /// community centre, a mobile carrier's NAT).
+    fn limit(&self, key: &str) -> usize {
+        if key.starts_with("ip:") { self.max_failures * 10 } else { self.max_failures }
+    }
+
     pub fn check(&self, key: &str) -> AppResult<()> {
+        let limit = self.limit(key);
         let now = Instant::now();
         let mut failures = self.failures.lock().expect("throttle lock");
         if let Some(times) = failures.get_mut(key) {
             while times.front().is_some_and(|t| now.duration_since(*t) > self.window) {
                 times.pop_front();
             }
-            if times.len() >= self.max_failures {
+            if times.len() >= limit {
                 let oldest = *times.front().expect("non-empty");
                 let wait = self.window.saturating_sub(now.duration_since(oldest));
                 return Err(AppError::TooManyAttempts { retry_after_secs: wait.as_secs().max(1) });

@@ -17,8 +17,9 @@ fn explain<E: std::fmt::Display>(error: serde_path_to_error::Error<E>, what: &st
     let inner = error.inner().to_string();
     // serde reports unknown fields as "unknown field `x`, expected one of ...".
     if let Some(rest) = inner.strip_prefix("unknown field `") {
+        // The path already ends with the unknown name.
         let name = rest.split('`').next().unwrap_or_default();
-        let field = if path == "." || path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+        let field = if path == "." || path.is_empty() { name.to_owned() } else { path };
         return AppError::invalid(field, format!("unknown {what} '{name}': remove it ({inner})"));
     }
     if let Some(rest) = inner.strip_prefix("missing field `") {

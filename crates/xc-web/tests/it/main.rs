@@ -1,0 +1,10 @@
+//! The web layer driven in-process: every request goes through the real router, middleware and
+//! a real store (SQLite in a temporary directory, or PostgreSQL when
+//! `XUECHENG_TEST_DATABASE_URL` is set).
+
+// Test helpers are shared between the modules of this one test binary.
+#![allow(unreachable_pub)]
+
+mod api;
+mod app;
+mod pages;
