@@ -24,7 +24,11 @@ pub enum Engine {
 
 impl Engine {
     pub fn of_url(url: &str) -> StoreResult<Engine> {
-        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         match scheme.as_str() {
             "sqlite" => Ok(Engine::Sqlite),
             "postgres" | "postgresql" => Ok(Engine::Postgres),
@@ -40,14 +44,20 @@ impl Engine {
 
 /// Opens the store at `url`, or the SQLite file in `data_dir` when no URL is given, and runs
 /// its migrations.
-pub async fn open(url: Option<&str>, data_dir: &Path, max_connections: u32) -> StoreResult<Arc<dyn Store>> {
+pub async fn open(
+    url: Option<&str>,
+    data_dir: &Path,
+    max_connections: u32,
+) -> StoreResult<Arc<dyn Store>> {
     match url {
         None => {
             std::fs::create_dir_all(data_dir).map_err(|error| StoreError::Invalid {
                 field: "data_dir",
                 reason: format!("cannot create {}: {error}", data_dir.display()),
             })?;
-            Ok(Arc::new(SqliteStore::open(&data_dir.join(SQLITE_FILE)).await?))
+            Ok(Arc::new(
+                SqliteStore::open(&data_dir.join(SQLITE_FILE)).await?,
+            ))
         }
         Some(url) => match Engine::of_url(url)? {
             Engine::Sqlite => Ok(Arc::new(SqliteStore::open_url(url).await?)),
@@ -63,9 +73,20 @@ mod tests {
     #[test]
     fn the_scheme_picks_the_engine() {
         assert_eq!(Engine::of_url("sqlite:data/x.db").unwrap(), Engine::Sqlite);
-        assert_eq!(Engine::of_url("postgres://postgres@127.0.0.1/x").unwrap(), Engine::Postgres);
-        assert_eq!(Engine::of_url("PostgreSQL://h/x").unwrap(), Engine::Postgres);
+        assert_eq!(
+            Engine::of_url("postgres://postgres@127.0.0.1/x").unwrap(),
+            Engine::Postgres
+        );
+        assert_eq!(
+            Engine::of_url("PostgreSQL://h/x").unwrap(),
+            Engine::Postgres
+        );
         let error = Engine::of_url("mysql://root@localhost/x").unwrap_err();
-        assert!(error.to_string().contains("unknown database URL scheme 'mysql'"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("unknown database URL scheme 'mysql'"),
+            "{error}"
+        );
     }
 }

@@ -47,8 +47,13 @@ impl TestStore {
 
     pub async fn fresh_sqlite() -> TestStore {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let store = crate::open(None, dir.path(), 4).await.expect("open SQLite test store");
-        TestStore { store, cleanup: Cleanup::Sqlite(dir) }
+        let store = crate::open(None, dir.path(), 4)
+            .await
+            .expect("open SQLite test store");
+        TestStore {
+            store,
+            cleanup: Cleanup::Sqlite(dir),
+        }
     }
 
     /// A new database on the server at `admin_url`, named `xc_test_<random>`.
@@ -56,15 +61,25 @@ impl TestStore {
         let mut suffix = [0u8; 8];
         getrandom::fill(&mut suffix).expect("random");
         let database = format!("xc_test_{}", hex::encode(suffix));
-        let admin = sqlx::PgPool::connect(admin_url).await.expect("connect to the PostgreSQL test server");
+        let admin = sqlx::PgPool::connect(admin_url)
+            .await
+            .expect("connect to the PostgreSQL test server");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
             .execute(&admin)
             .await
             .expect("create test database");
         admin.close().await;
         let url = with_database(admin_url, &database);
-        let store = crate::open(Some(&url), std::path::Path::new("."), 4).await.expect("open PostgreSQL test store");
-        TestStore { store, cleanup: Cleanup::Postgres { admin_url: admin_url.to_owned(), database } }
+        let store = crate::open(Some(&url), std::path::Path::new("."), 4)
+            .await
+            .expect("open PostgreSQL test store");
+        TestStore {
+            store,
+            cleanup: Cleanup::Postgres {
+                admin_url: admin_url.to_owned(),
+                database,
+            },
+        }
     }
 
     pub fn engine(&self) -> &'static str {
@@ -74,16 +89,25 @@ impl TestStore {
 
 impl Drop for TestStore {
     fn drop(&mut self) {
-        if let Cleanup::Postgres { admin_url, database } = &self.cleanup {
+        if let Cleanup::Postgres {
+            admin_url,
+            database,
+        } = &self.cleanup
+        {
             let (admin_url, database) = (admin_url.clone(), database.clone());
             // Drop runs inside the test's runtime: do the cleanup on a thread with its own.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 runtime.block_on(async {
                     if let Ok(admin) = sqlx::PgPool::connect(&admin_url).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")))
-                            .execute(&admin)
-                            .await;
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+                        )))
+                        .execute(&admin)
+                        .await;
                         admin.close().await;
                     }
                 });
@@ -95,9 +119,13 @@ impl Drop for TestStore {
 
 /// `postgres://u@h:5432/postgres?x=y` with the database path replaced.
 fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut result = format!("{}/{database}", &base[..path_start]);
     if let Some(query) = query {
         result.push('?');
@@ -110,8 +138,17 @@ fn with_database(url: &str, database: &str) -> String {
 mod tests {
     #[test]
     fn database_names_are_swapped_in_urls() {
-        assert_eq!(super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
-        assert_eq!(super::with_database("postgres://h", "t1"), "postgres://h/t1");
-        assert_eq!(super::with_database("postgres://h/db?sslmode=disable", "t1"), "postgres://h/t1?sslmode=disable");
+        assert_eq!(
+            super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            super::with_database("postgres://h", "t1"),
+            "postgres://h/t1"
+        );
+        assert_eq!(
+            super::with_database("postgres://h/db?sslmode=disable", "t1"),
+            "postgres://h/t1?sslmode=disable"
+        );
     }
 }

@@ -60,16 +60,19 @@ impl Role {
     }
 
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        Role::ALL.into_iter().find(|role| role.as_str() == text.trim()).ok_or_else(|| {
-            Invalid::new(
-                "role",
-                format!(
-                    "'{}' is not a role: expected one of {}",
-                    text.trim(),
-                    Role::ALL.map(Role::as_str).join(", ")
-                ),
-            )
-        })
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text.trim())
+            .ok_or_else(|| {
+                Invalid::new(
+                    "role",
+                    format!(
+                        "'{}' is not a role: expected one of {}",
+                        text.trim(),
+                        Role::ALL.map(Role::as_str).join(", ")
+                    ),
+                )
+            })
     }
 
     pub const fn is_staff(self) -> bool {
@@ -95,15 +98,19 @@ impl Scope {
     ) -> Result<Scope, Invalid> {
         match (role, district, institution) {
             (Role::DistrictAdmin, Some(district), None) => Ok(Scope::District(district)),
-            (Role::DistrictAdmin, None, _) => {
-                Err(Invalid::new("district", "a district admin needs a district code"))
-            }
+            (Role::DistrictAdmin, None, _) => Err(Invalid::new(
+                "district",
+                "a district admin needs a district code",
+            )),
             (Role::ProviderStaff, None, Some(institution)) => Ok(Scope::Institution(institution)),
-            (Role::ProviderStaff, _, None) => {
-                Err(Invalid::new("institution", "provider staff need an institution id"))
-            }
+            (Role::ProviderStaff, _, None) => Err(Invalid::new(
+                "institution",
+                "provider staff need an institution id",
+            )),
             (Role::Citizen, None, None) => Ok(Scope::Own),
-            (Role::CreditBankStaff | Role::CityAdmin | Role::Auditor, None, None) => Ok(Scope::City),
+            (Role::CreditBankStaff | Role::CityAdmin | Role::Auditor, None, None) => {
+                Ok(Scope::City)
+            }
             (_, Some(_), _) => Err(Invalid::new(
                 "district",
                 format!("the role {} is not bound to a district", role.as_str()),
@@ -154,7 +161,9 @@ impl Principal {
             (Role::CityAdmin | Role::CreditBankStaff | Role::Auditor, _) => LearnerScope::All,
             (Role::DistrictAdmin, Scope::District(code)) => LearnerScope::District(code.clone()),
             (Role::ProviderStaff, Scope::Institution(id)) => LearnerScope::Institution(*id),
-            (Role::Citizen, _) => self.learner_id.map_or(LearnerScope::Nobody, LearnerScope::Only),
+            (Role::Citizen, _) => self
+                .learner_id
+                .map_or(LearnerScope::Nobody, LearnerScope::Only),
             _ => LearnerScope::Nobody,
         }
     }
@@ -190,7 +199,12 @@ mod tests {
     }
 
     fn principal(role: Role, scope: Scope, learner: Option<i64>) -> Principal {
-        Principal { user_id: Some(UserId::new(1)), role, scope, learner_id: learner.map(LearnerId::new) }
+        Principal {
+            user_id: Some(UserId::new(1)),
+            role,
+            scope,
+            learner_id: learner.map(LearnerId::new),
+        }
     }
 
     #[test]
@@ -198,7 +212,12 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()).unwrap(), role);
         }
-        assert!(Role::parse("root").unwrap_err().reason.contains("city_admin"));
+        assert!(
+            Role::parse("root")
+                .unwrap_err()
+                .reason
+                .contains("city_admin")
+        );
     }
 
     #[test]
@@ -207,23 +226,53 @@ mod tests {
             Scope::for_role(Role::DistrictAdmin, Some(district("310101")), None).unwrap(),
             Scope::District(district("310101"))
         );
-        assert_eq!(Scope::for_role(Role::DistrictAdmin, None, None).unwrap_err().field, "district");
-        assert_eq!(Scope::for_role(Role::ProviderStaff, None, None).unwrap_err().field, "institution");
+        assert_eq!(
+            Scope::for_role(Role::DistrictAdmin, None, None)
+                .unwrap_err()
+                .field,
+            "district"
+        );
+        assert_eq!(
+            Scope::for_role(Role::ProviderStaff, None, None)
+                .unwrap_err()
+                .field,
+            "institution"
+        );
         assert!(Scope::for_role(Role::Citizen, Some(district("310101")), None).is_err());
         assert!(Scope::for_role(Role::CityAdmin, None, Some(InstitutionId::new(3))).is_err());
-        assert_eq!(Scope::for_role(Role::Auditor, None, None).unwrap(), Scope::City);
+        assert_eq!(
+            Scope::for_role(Role::Auditor, None, None).unwrap(),
+            Scope::City
+        );
     }
 
     #[test]
     fn learner_scope_follows_role_and_scope() {
-        let admin = principal(Role::DistrictAdmin, Scope::District(district("310104")), None);
-        assert_eq!(admin.learner_scope(), LearnerScope::District(district("310104")));
+        let admin = principal(
+            Role::DistrictAdmin,
+            Scope::District(district("310104")),
+            None,
+        );
+        assert_eq!(
+            admin.learner_scope(),
+            LearnerScope::District(district("310104"))
+        );
         let citizen = principal(Role::Citizen, Scope::Own, Some(7));
-        assert_eq!(citizen.learner_scope(), LearnerScope::Only(LearnerId::new(7)));
+        assert_eq!(
+            citizen.learner_scope(),
+            LearnerScope::Only(LearnerId::new(7))
+        );
         let orphan = principal(Role::Citizen, Scope::Own, None);
         assert_eq!(orphan.learner_scope(), LearnerScope::Nobody);
-        let staff = principal(Role::ProviderStaff, Scope::Institution(InstitutionId::new(9)), None);
-        assert_eq!(staff.learner_scope(), LearnerScope::Institution(InstitutionId::new(9)));
+        let staff = principal(
+            Role::ProviderStaff,
+            Scope::Institution(InstitutionId::new(9)),
+            None,
+        );
+        assert_eq!(
+            staff.learner_scope(),
+            LearnerScope::Institution(InstitutionId::new(9))
+        );
         // A malformed pairing (never built by Scope::for_role) sees nobody rather than everybody.
         let broken = principal(Role::DistrictAdmin, Scope::City, None);
         assert_eq!(broken.learner_scope(), LearnerScope::Nobody);

@@ -15,16 +15,29 @@ impl Username {
         let name = text.trim().to_lowercase();
         let len = name.chars().count();
         if !(3..=32).contains(&len) {
-            return Err(Invalid::new("username", "a user name has 3 to 32 characters"));
+            return Err(Invalid::new(
+                "username",
+                "a user name has 3 to 32 characters",
+            ));
         }
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
             return Err(Invalid::new(
                 "username",
                 "a user name may use only letters a-z, digits, '.', '_' and '-'",
             ));
         }
-        if !name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
-            return Err(Invalid::new("username", "a user name starts with a letter or a digit"));
+        if !name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(Invalid::new(
+                "username",
+                "a user name starts with a letter or a digit",
+            ));
         }
         Ok(Self(name))
     }
@@ -49,15 +62,24 @@ impl Password {
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         let len = text.chars().count();
         if len < 8 {
-            return Err(Invalid::new("password", "a password needs at least 8 characters"));
+            return Err(Invalid::new(
+                "password",
+                "a password needs at least 8 characters",
+            ));
         }
         if len > 128 {
-            return Err(Invalid::new("password", "a password has at most 128 characters"));
+            return Err(Invalid::new(
+                "password",
+                "a password has at most 128 characters",
+            ));
         }
         let mut chars = text.chars();
         let first = chars.next();
         if chars.all(|c| Some(c) == first) {
-            return Err(Invalid::new("password", "a password cannot be one character repeated"));
+            return Err(Invalid::new(
+                "password",
+                "a password cannot be one character repeated",
+            ));
         }
         Ok(Self(text.to_owned()))
     }
@@ -85,10 +107,16 @@ impl DisplayName {
             return Err(Invalid::new("display_name", "a name is required"));
         }
         if len > 40 {
-            return Err(Invalid::new("display_name", "a name has at most 40 characters"));
+            return Err(Invalid::new(
+                "display_name",
+                "a name has at most 40 characters",
+            ));
         }
         if name.chars().any(char::is_control) {
-            return Err(Invalid::new("display_name", "a name cannot contain control characters"));
+            return Err(Invalid::new(
+                "display_name",
+                "a name cannot contain control characters",
+            ));
         }
         Ok(Self(name.to_owned()))
     }
@@ -106,7 +134,10 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-        let digits = digits.strip_prefix("+86").or_else(|| digits.strip_prefix("86").filter(|d| d.len() == 11)).unwrap_or(&digits);
+        let digits = digits
+            .strip_prefix("+86")
+            .or_else(|| digits.strip_prefix("86").filter(|d| d.len() == 11))
+            .unwrap_or(&digits);
         let ok = digits.len() == 11
             && digits.bytes().all(|b| b.is_ascii_digit())
             && digits.as_bytes()[0] == b'1'
@@ -144,7 +175,12 @@ mod tests {
     fn usernames_are_lower_cased_and_checked() {
         assert_eq!(Username::parse(" Wang.Li ").unwrap().as_str(), "wang.li");
         assert!(Username::parse("ab").is_err());
-        assert!(Username::parse("王秀英").unwrap_err().reason.contains("letters"));
+        assert!(
+            Username::parse("王秀英")
+                .unwrap_err()
+                .reason
+                .contains("letters")
+        );
         assert!(Username::parse("-abc").is_err());
     }
 

@@ -14,7 +14,10 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self { field, reason: reason.into() }
+        Self {
+            field,
+            reason: reason.into(),
+        }
     }
 
     /// The same problem reported against another field name (e.g. a CLI flag instead of a JSON

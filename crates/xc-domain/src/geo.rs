@@ -13,10 +13,16 @@ pub struct GeoPoint {
 impl GeoPoint {
     pub fn new(lon: f64, lat: f64) -> Result<Self, Invalid> {
         if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-            return Err(Invalid::new("lon", format!("{lon} is not a longitude: expected -180 to 180")));
+            return Err(Invalid::new(
+                "lon",
+                format!("{lon} is not a longitude: expected -180 to 180"),
+            ));
         }
         if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-            return Err(Invalid::new("lat", format!("{lat} is not a latitude: expected -90 to 90")));
+            return Err(Invalid::new(
+                "lat",
+                format!("{lat} is not a latitude: expected -90 to 90"),
+            ));
         }
         Ok(Self { lon, lat })
     }

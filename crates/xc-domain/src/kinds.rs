@@ -186,15 +186,34 @@ mod tests {
     fn unknown_codes_list_the_choices() {
         let error = SiteKind::parse("cinema").unwrap_err();
         assert_eq!(error.field, "kind");
-        assert!(error.reason.contains("community_school"), "{}", error.reason);
+        assert!(
+            error.reason.contains("community_school"),
+            "{}",
+            error.reason
+        );
     }
 
     #[test]
     fn divisions_are_classified_by_name() {
-        assert_eq!(SubdistrictKind::from_name("南京东路街道"), SubdistrictKind::Street);
-        assert_eq!(SubdistrictKind::from_name("朱家角镇"), SubdistrictKind::Town);
-        assert_eq!(SubdistrictKind::from_name("张江高科技园区"), SubdistrictKind::Zone);
-        assert_eq!(NeighbourhoodKind::from_name("新桥居委会"), NeighbourhoodKind::Residents);
-        assert_eq!(NeighbourhoodKind::from_name("沈巷村委会"), NeighbourhoodKind::Village);
+        assert_eq!(
+            SubdistrictKind::from_name("南京东路街道"),
+            SubdistrictKind::Street
+        );
+        assert_eq!(
+            SubdistrictKind::from_name("朱家角镇"),
+            SubdistrictKind::Town
+        );
+        assert_eq!(
+            SubdistrictKind::from_name("张江高科技园区"),
+            SubdistrictKind::Zone
+        );
+        assert_eq!(
+            NeighbourhoodKind::from_name("新桥居委会"),
+            NeighbourhoodKind::Residents
+        );
+        assert_eq!(
+            NeighbourhoodKind::from_name("沈巷村委会"),
+            NeighbourhoodKind::Village
+        );
     }
 }

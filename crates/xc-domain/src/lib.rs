@@ -18,5 +18,7 @@ pub use codes::{DistrictCode, NeighbourhoodCode, SubdistrictCode};
 pub use error::Invalid;
 pub use geo::GeoPoint;
 pub use ids::{InstitutionId, LearnerId, SiteId, TeacherId, UserId};
-pub use kinds::{Gender, InstitutionKind, NeighbourhoodKind, SiteKind, SubdistrictKind, TeacherKind, Topic};
+pub use kinds::{
+    Gender, InstitutionKind, NeighbourhoodKind, SiteKind, SubdistrictKind, TeacherKind, Topic,
+};
 pub use national_id::NationalId;

@@ -14,8 +14,8 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK_CHARS: [u8; 11] = *b"10X98765432";
 /// Province-level codes in use (GB/T 2260).
 const PROVINCES: [u32; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
-    52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
 ];
 
 /// A valid 18-character national ID number, normalised (ASCII digits, upper-case `X`).
@@ -45,27 +45,42 @@ impl NationalId {
         if normalised.chars().count() != 18 {
             return Err(Invalid::new(
                 FIELD,
-                format!("an ID number has 18 characters, this one has {}", normalised.chars().count()),
+                format!(
+                    "an ID number has 18 characters, this one has {}",
+                    normalised.chars().count()
+                ),
             ));
         }
         if !bytes[..17].iter().all(u8::is_ascii_digit) {
-            return Err(Invalid::new(FIELD, "the first 17 characters of an ID number must be digits"));
+            return Err(Invalid::new(
+                FIELD,
+                "the first 17 characters of an ID number must be digits",
+            ));
         }
         if !(bytes[17].is_ascii_digit() || bytes[17] == b'X') {
-            return Err(Invalid::new(FIELD, "the last character of an ID number must be a digit or X"));
+            return Err(Invalid::new(
+                FIELD,
+                "the last character of an ID number must be a digit or X",
+            ));
         }
         let province: u32 = normalised[..2].parse().unwrap_or(0);
         if !PROVINCES.contains(&province) || &normalised[2..6] == "0000" && province != 71 {
             return Err(Invalid::new(
                 FIELD,
-                format!("'{}' is not a region code: the first 6 digits name where the number was issued", &normalised[..6]),
+                format!(
+                    "'{}' is not a region code: the first 6 digits name where the number was issued",
+                    &normalised[..6]
+                ),
             ));
         }
         let birth = birth_date(&normalised).ok_or_else(|| {
             Invalid::new(FIELD, "digits 7 to 14 must be a real birth date (YYYYMMDD)")
         })?;
         if birth > today || birth.year() < 1900 {
-            return Err(Invalid::new(FIELD, "the birth date in the ID number is not possible"));
+            return Err(Invalid::new(
+                FIELD,
+                "the birth date in the ID number is not possible",
+            ));
         }
         let expected = check_char(&bytes[..17]);
         if bytes[17] != expected {
@@ -109,7 +124,11 @@ impl NationalId {
     }
 
     pub fn gender(&self) -> Gender {
-        if (self.0.as_bytes()[16] - b'0') % 2 == 1 { Gender::Male } else { Gender::Female }
+        if (self.0.as_bytes()[16] - b'0') % 2 == 1 {
+            Gender::Male
+        } else {
+            Gender::Female
+        }
     }
 
     /// The 6-digit region code of issue.
@@ -125,7 +144,11 @@ impl fmt::Debug for NationalId {
 }
 
 fn check_char(body: &[u8]) -> u8 {
-    let sum: u32 = body.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = body
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     CHECK_CHARS[(sum % 11) as usize]
 }
 
@@ -173,13 +196,28 @@ mod tests {
         assert!(length.reason.contains("18 characters"), "{}", length.reason);
         let body = "11010519490231002"; // 31 February
         let id = format!("{body}{}", check_char(body.as_bytes()) as char);
-        assert!(NationalId::parse_at(&id, TODAY).unwrap_err().reason.contains("birth date"));
+        assert!(
+            NationalId::parse_at(&id, TODAY)
+                .unwrap_err()
+                .reason
+                .contains("birth date")
+        );
         let body = "99010519491231002";
         let id = format!("{body}{}", check_char(body.as_bytes()) as char);
-        assert!(NationalId::parse_at(&id, TODAY).unwrap_err().reason.contains("region"));
+        assert!(
+            NationalId::parse_at(&id, TODAY)
+                .unwrap_err()
+                .reason
+                .contains("region")
+        );
         let body = "11010520301231002";
         let id = format!("{body}{}", check_char(body.as_bytes()) as char);
-        assert!(NationalId::parse_at(&id, TODAY).unwrap_err().reason.contains("not possible"));
+        assert!(
+            NationalId::parse_at(&id, TODAY)
+                .unwrap_err()
+                .reason
+                .contains("not possible")
+        );
     }
 
     proptest! {

@@ -1,8 +1,8 @@
 //! Password hashing with argon2id (RFC 9106), PHC string format. Parameters are argon2's
 //! defaults (19 MiB, 2 passes), OWASP's recommended minimum.
 
-use argon2::{PasswordHash, PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
+use argon2::{PasswordHash, PasswordHasher, PasswordVerifier};
 use xc_domain::Password;
 
 /// A PHC string such as `$argon2id$v=19$m=19456,t=2,p=1$…`.
@@ -15,8 +15,11 @@ pub fn hash_password(password: &Password) -> String {
 
 /// True when `attempt` matches the stored hash. A malformed stored hash never matches.
 pub fn verify_password(stored_hash: &str, attempt: &str) -> bool {
-    PasswordHash::new(stored_hash)
-        .is_ok_and(|hash| Argon2::default().verify_password(attempt.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored_hash).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(attempt.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 /// A hash to verify against when the user does not exist, so that a missing account takes as

@@ -44,7 +44,10 @@ pub enum PrivacyError {
     #[error("the personal-data key file {path} is readable by other users: run chmod 600 on it")]
     KeyPermissions { path: String },
     #[error("could not read or create the key file {path}: {source}")]
-    KeyFile { path: String, source: std::io::Error },
+    KeyFile {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("sealed data is damaged or was sealed with another key")]
     Unseal,
     #[error("the operating system's random source failed")]
@@ -70,7 +73,8 @@ impl PiiVault {
         if key.len() != KEY_LEN {
             return Err(PrivacyError::KeyLength { found: key.len() });
         }
-        let cipher = Aes256Gcm::new_from_slice(&key[..32]).map_err(|_| PrivacyError::KeyLength { found: key.len() })?;
+        let cipher = Aes256Gcm::new_from_slice(&key[..32])
+            .map_err(|_| PrivacyError::KeyLength { found: key.len() })?;
         let mut mac_key = [0u8; 32];
         mac_key.copy_from_slice(&key[32..]);
         Ok(Self { cipher, mac_key })
@@ -78,14 +82,19 @@ impl PiiVault {
 
     /// From 128 hex digits (as given in configuration).
     pub fn from_hex(text: &str) -> Result<Self, PrivacyError> {
-        let bytes = hex::decode(text.trim()).map_err(|_| PrivacyError::KeyLength { found: text.trim().len() / 2 })?;
+        let bytes = hex::decode(text.trim()).map_err(|_| PrivacyError::KeyLength {
+            found: text.trim().len() / 2,
+        })?;
         Self::from_key(&bytes)
     }
 
     /// Reads the key file (hex), creating it with fresh random key material and mode 0600 when
     /// it does not exist. Refuses a file that other users can read.
     pub fn open_or_create_key_file(path: &Path) -> Result<Self, PrivacyError> {
-        let file_error = |source| PrivacyError::KeyFile { path: path.display().to_string(), source };
+        let file_error = |source| PrivacyError::KeyFile {
+            path: path.display().to_string(),
+            source,
+        };
         if !path.exists() {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(file_error)?;
@@ -100,15 +109,21 @@ impl PiiVault {
                 options.mode(0o600);
             }
             let mut file = options.open(path).map_err(file_error)?;
-            file.write_all(hex::encode(key).as_bytes()).map_err(file_error)?;
+            file.write_all(hex::encode(key).as_bytes())
+                .map_err(file_error)?;
             file.sync_all().map_err(file_error)?;
         }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).map_err(file_error)?.permissions().mode();
+            let mode = std::fs::metadata(path)
+                .map_err(file_error)?
+                .permissions()
+                .mode();
             if mode & 0o077 != 0 {
-                return Err(PrivacyError::KeyPermissions { path: path.display().to_string() });
+                return Err(PrivacyError::KeyPermissions {
+                    path: path.display().to_string(),
+                });
             }
         }
         let text = std::fs::read_to_string(path).map_err(file_error)?;
@@ -122,12 +137,23 @@ impl PiiVault {
         Self::from_key(&key).expect("key of the right length")
     }
 
-    pub fn seal(&self, field: PiiField, plaintext: &str, masked: String) -> Result<Sealed, PrivacyError> {
+    pub fn seal(
+        &self,
+        field: PiiField,
+        plaintext: &str,
+        masked: String,
+    ) -> Result<Sealed, PrivacyError> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| PrivacyError::Random)?;
         let body = self
             .cipher
-            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext.as_bytes(), aad: field.label() })
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: field.label(),
+                },
+            )
             .map_err(|_| PrivacyError::Unseal)?;
         let mut ciphertext = Vec::with_capacity(1 + NONCE_LEN + body.len());
         ciphertext.push(VERSION);
@@ -141,17 +167,26 @@ impl PiiVault {
         if bytes.len() < 1 + NONCE_LEN + 16 || bytes[0] != VERSION {
             return Err(PrivacyError::Unseal);
         }
-        let nonce: [u8; NONCE_LEN] = bytes[1..=NONCE_LEN].try_into().map_err(|_| PrivacyError::Unseal)?;
+        let nonce: [u8; NONCE_LEN] = bytes[1..=NONCE_LEN]
+            .try_into()
+            .map_err(|_| PrivacyError::Unseal)?;
         let plain = self
             .cipher
-            .decrypt(&Nonce::from(nonce), Payload { msg: &bytes[1 + NONCE_LEN..], aad: field.label() })
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: &bytes[1 + NONCE_LEN..],
+                    aad: field.label(),
+                },
+            )
             .map_err(|_| PrivacyError::Unseal)?;
         String::from_utf8(plain).map_err(|_| PrivacyError::Unseal)
     }
 
     /// The keyed hash a value is looked up by.
     pub fn lookup(&self, field: PiiField, value: &str) -> Vec<u8> {
-        let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.mac_key).expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.mac_key)
+            .expect("HMAC takes any key length");
         mac.update(field.label());
         mac.update(&[0]);
         mac.update(value.as_bytes());
@@ -186,10 +221,24 @@ mod tests {
         let vault = PiiVault::random();
         let (sealed, lookup) = vault.seal_national_id(&id()).unwrap();
         assert_eq!(sealed.masked, "1101**********002X");
-        assert!(!sealed.ciphertext.windows(6).any(|w| w == b"110105"), "no plaintext in the ciphertext");
-        assert_eq!(vault.open(PiiField::NationalId, &sealed).unwrap(), "11010519491231002X");
-        assert!(vault.open(PiiField::Phone, &sealed).is_err(), "bound to its field");
-        assert!(PiiVault::random().open(PiiField::NationalId, &sealed).is_err(), "bound to its key");
+        assert!(
+            !sealed.ciphertext.windows(6).any(|w| w == b"110105"),
+            "no plaintext in the ciphertext"
+        );
+        assert_eq!(
+            vault.open(PiiField::NationalId, &sealed).unwrap(),
+            "11010519491231002X"
+        );
+        assert!(
+            vault.open(PiiField::Phone, &sealed).is_err(),
+            "bound to its field"
+        );
+        assert!(
+            PiiVault::random()
+                .open(PiiField::NationalId, &sealed)
+                .is_err(),
+            "bound to its key"
+        );
         let mut tampered = sealed.clone();
         let last = tampered.ciphertext.len() - 1;
         tampered.ciphertext[last] ^= 1;
@@ -203,7 +252,10 @@ mod tests {
         let (first, lookup1) = vault.seal_national_id(&id()).unwrap();
         let (second, lookup2) = vault.seal_national_id(&id()).unwrap();
         assert_eq!(lookup1, lookup2);
-        assert_ne!(first.ciphertext, second.ciphertext, "fresh nonce every time");
+        assert_ne!(
+            first.ciphertext, second.ciphertext,
+            "fresh nonce every time"
+        );
         assert_ne!(PiiVault::random().national_id_lookup(&id()), lookup1);
         assert_ne!(vault.lookup(PiiField::Phone, id().expose()), lookup1);
     }
@@ -216,10 +268,16 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         let again = PiiVault::open_or_create_key_file(&path).unwrap();
-        assert_eq!(vault.national_id_lookup(&id()), again.national_id_lookup(&id()));
+        assert_eq!(
+            vault.national_id_lookup(&id()),
+            again.national_id_lookup(&id())
+        );
     }
 
     #[cfg(unix)]

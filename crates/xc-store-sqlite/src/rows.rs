@@ -1,8 +1,8 @@
 //! Conversions between SQLite rows and store records: timestamps as microseconds since the
 //! epoch, booleans as integers, codes as text checked on the way out.
 
-use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 use xc_domain::*;
 use xc_store::*;
@@ -18,22 +18,22 @@ pub(crate) fn from_micros(value: i64) -> StoreResult<OffsetDateTime> {
 
 /// Maps a driver error: unique violations become `Conflict` naming the field a person would fix.
 pub(crate) fn db_error(error: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &error {
-        if db.is_unique_violation() {
-            let message = db.message();
-            let field = if message.contains("national_id_lookup") {
-                "national_id"
-            } else if message.contains("users.username") {
-                "username"
-            } else if message.contains("users.learner_id") {
-                "learner"
-            } else if message.contains("token_hash") {
-                "token"
-            } else {
-                "id"
-            };
-            return StoreError::Conflict { field };
-        }
+    if let sqlx::Error::Database(db) = &error
+        && db.is_unique_violation()
+    {
+        let message = db.message();
+        let field = if message.contains("national_id_lookup") {
+            "national_id"
+        } else if message.contains("users.username") {
+            "username"
+        } else if message.contains("users.learner_id") {
+            "learner"
+        } else if message.contains("token_hash") {
+            "token"
+        } else {
+            "id"
+        };
+        return StoreError::Conflict { field };
     }
     StoreError::backend(error)
 }
@@ -49,7 +49,11 @@ fn point(row: &SqliteRow) -> StoreResult<GeoPoint> {
     Ok(GeoPoint::new(get(row, "lon")?, get(row, "lat")?)?)
 }
 
-fn opt_code<T>(row: &SqliteRow, column: &str, parse: fn(&str) -> Result<T, Invalid>) -> StoreResult<Option<T>> {
+fn opt_code<T>(
+    row: &SqliteRow,
+    column: &str,
+    parse: fn(&str) -> Result<T, Invalid>,
+) -> StoreResult<Option<T>> {
     let text: Option<String> = get(row, column)?;
     Ok(text.as_deref().map(parse).transpose()?)
 }
@@ -134,7 +138,9 @@ pub(crate) fn learner(row: &SqliteRow) -> StoreResult<LearnerRecord> {
         district: DistrictCode::parse(&get::<String>(row, "district_code")?)?,
         subdistrict: opt_code(row, "subdistrict_code", SubdistrictCode::parse)?,
         neighbourhood: opt_code(row, "neighbourhood_code", NeighbourhoodCode::parse)?,
-        phone: phone_ciphertext.zip(phone_masked).map(|(ciphertext, masked)| Sealed { ciphertext, masked }),
+        phone: phone_ciphertext
+            .zip(phone_masked)
+            .map(|(ciphertext, masked)| Sealed { ciphertext, masked }),
         interests: topics_from_text(&get::<String>(row, "interests")?)?,
         registered_at: from_micros(get(row, "registered_at")?)?,
         registered_by: get::<Option<i64>>(row, "registered_by")?.map(InstitutionId::new),
@@ -167,7 +173,8 @@ pub(crate) fn audit_entry(row: &SqliteRow) -> StoreResult<AuditEntry> {
         action: get(row, "action")?,
         subject_kind: get(row, "subject_kind")?,
         subject_id: get(row, "subject_id")?,
-        detail: serde_json::from_str(&detail).map_err(|e| StoreError::corrupt("detail", e.to_string()))?,
+        detail: serde_json::from_str(&detail)
+            .map_err(|e| StoreError::corrupt("detail", e.to_string()))?,
     })
 }
 

@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 use xc_domain::*;
 use xc_store::*;
 
-use crate::rows::{self, db_error, micros, LEARNER_COLUMNS, SITE_COLUMNS, USER_COLUMNS};
 use crate::SqliteStore;
+use crate::rows::{self, LEARNER_COLUMNS, SITE_COLUMNS, USER_COLUMNS, db_error, micros};
 
 /// Rows per multi-row INSERT: SQLite allows 32,766 bound values a statement.
 const BULK_VALUES: usize = 30_000;
@@ -40,11 +40,17 @@ fn not_found(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
 }
 
 /// Appends the scope and the filter to a learner query (`... WHERE 1 = 1` already pushed).
-fn push_learner_scope(query: &mut QueryBuilder<Sqlite>, scope: &LearnerScope, filter: &LearnerFilter) {
+fn push_learner_scope(
+    query: &mut QueryBuilder<Sqlite>,
+    scope: &LearnerScope,
+    filter: &LearnerFilter,
+) {
     match scope {
         LearnerScope::All => {}
         LearnerScope::District(code) => {
-            query.push(" AND district_code = ").push_bind(code.as_str().to_owned());
+            query
+                .push(" AND district_code = ")
+                .push_bind(code.as_str().to_owned());
         }
         LearnerScope::Institution(id) => {
             query.push(" AND registered_by = ").push_bind(id.get());
@@ -57,20 +63,28 @@ fn push_learner_scope(query: &mut QueryBuilder<Sqlite>, scope: &LearnerScope, fi
         }
     }
     if let Some(code) = &filter.district {
-        query.push(" AND district_code = ").push_bind(code.as_str().to_owned());
+        query
+            .push(" AND district_code = ")
+            .push_bind(code.as_str().to_owned());
     }
     if let Some(code) = &filter.subdistrict {
-        query.push(" AND subdistrict_code = ").push_bind(code.as_str().to_owned());
+        query
+            .push(" AND subdistrict_code = ")
+            .push_bind(code.as_str().to_owned());
     }
 }
 
 fn push_site_filter(query: &mut QueryBuilder<Sqlite>, filter: &SiteFilter) {
     query.push(" WHERE 1 = 1");
     if let Some(code) = &filter.district {
-        query.push(" AND district_code = ").push_bind(code.as_str().to_owned());
+        query
+            .push(" AND district_code = ")
+            .push_bind(code.as_str().to_owned());
     }
     if let Some(code) = &filter.subdistrict {
-        query.push(" AND subdistrict_code = ").push_bind(code.as_str().to_owned());
+        query
+            .push(" AND subdistrict_code = ")
+            .push_bind(code.as_str().to_owned());
     }
     if let Some(kind) = filter.kind {
         query.push(" AND kind = ").push_bind(kind.as_str());
@@ -78,7 +92,11 @@ fn push_site_filter(query: &mut QueryBuilder<Sqlite>, filter: &SiteFilter) {
 }
 
 fn push_page(query: &mut QueryBuilder<Sqlite>, page: PageRequest) {
-    query.push(" LIMIT ").push_bind(i64::from(page.limit)).push(" OFFSET ").push_bind(page.offset as i64);
+    query
+        .push(" LIMIT ")
+        .push_bind(i64::from(page.limit))
+        .push(" OFFSET ")
+        .push_bind(page.offset as i64);
 }
 
 #[async_trait]
@@ -122,7 +140,10 @@ impl GeographyStore for SqliteStore {
         rows::subdistrict(&row)
     }
 
-    async fn list_neighbourhoods(&self, subdistrict: &SubdistrictCode) -> StoreResult<Vec<Neighbourhood>> {
+    async fn list_neighbourhoods(
+        &self,
+        subdistrict: &SubdistrictCode,
+    ) -> StoreResult<Vec<Neighbourhood>> {
         sqlx::query("SELECT * FROM neighbourhoods WHERE subdistrict_code = ? ORDER BY code")
             .bind(subdistrict.as_str())
             .fetch_all(&self.read)
@@ -154,7 +175,8 @@ impl GeographyStore for SqliteStore {
         .await
         .map_err(db_error)?;
         use sqlx::Row;
-        let count = |column: &str| -> StoreResult<i64> { row.try_get(column).map_err(StoreError::backend) };
+        let count =
+            |column: &str| -> StoreResult<i64> { row.try_get(column).map_err(StoreError::backend) };
         let kinds = sqlx::query_as::<_, (String, i64)>(
             "SELECT kind, count(*) FROM sites WHERE ?1 IS NULL OR district_code = ?1 GROUP BY kind",
         )
@@ -188,7 +210,11 @@ impl SiteStore for SqliteStore {
     async fn list_sites(&self, filter: &SiteFilter, page: PageRequest) -> StoreResult<Paged<Site>> {
         let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM sites");
         push_site_filter(&mut count, filter);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.read).await.map_err(db_error)?;
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.read)
+            .await
+            .map_err(db_error)?;
         let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {SITE_COLUMNS} FROM sites"));
         push_site_filter(&mut query, filter);
         query.push(" ORDER BY id");
@@ -201,15 +227,20 @@ impl SiteStore for SqliteStore {
             .iter()
             .map(rows::site)
             .collect::<StoreResult<_>>()?;
-        Ok(Paged { items, total: total as u64 })
+        Ok(Paged {
+            items,
+            total: total as u64,
+        })
     }
 
     async fn get_site(&self, id: SiteId) -> StoreResult<Site> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {SITE_COLUMNS} FROM sites WHERE id = ?")))
-            .bind(id.get())
-            .fetch_one(&self.read)
-            .await
-            .map_err(not_found("site"))?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SITE_COLUMNS} FROM sites WHERE id = ?"
+        )))
+        .bind(id.get())
+        .fetch_one(&self.read)
+        .await
+        .map_err(not_found("site"))?;
         rows::site(&row)
     }
 
@@ -223,7 +254,10 @@ impl SiteStore for SqliteStore {
     }
 }
 
-async fn insert_learner(conn: &mut SqliteConnection, learner: &NewLearner) -> StoreResult<LearnerId> {
+async fn insert_learner(
+    conn: &mut SqliteConnection,
+    learner: &NewLearner,
+) -> StoreResult<LearnerId> {
     let id = sqlx::query(
         "INSERT INTO learners (display_name, national_id_ciphertext, national_id_masked, national_id_lookup,
             birth_year, gender, district_code, subdistrict_code, neighbourhood_code, phone_ciphertext,
@@ -281,8 +315,14 @@ impl LearnerStore for SqliteStore {
     ) -> StoreResult<Paged<LearnerRecord>> {
         let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM learners WHERE 1 = 1");
         push_learner_scope(&mut count, scope, filter);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.read).await.map_err(db_error)?;
-        let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE 1 = 1"));
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.read)
+            .await
+            .map_err(db_error)?;
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {LEARNER_COLUMNS} FROM learners WHERE 1 = 1"
+        ));
         push_learner_scope(&mut query, scope, filter);
         query.push(" ORDER BY id");
         push_page(&mut query, page);
@@ -294,27 +334,41 @@ impl LearnerStore for SqliteStore {
             .iter()
             .map(rows::learner)
             .collect::<StoreResult<_>>()?;
-        Ok(Paged { items, total: total as u64 })
+        Ok(Paged {
+            items,
+            total: total as u64,
+        })
     }
 
     async fn get_learner(&self, scope: &LearnerScope, id: LearnerId) -> StoreResult<LearnerRecord> {
-        let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE id = "));
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {LEARNER_COLUMNS} FROM learners WHERE id = "
+        ));
         query.push_bind(id.get());
         push_learner_scope(&mut query, scope, &LearnerFilter::default());
-        let row = query.build().fetch_one(&self.read).await.map_err(not_found("learner"))?;
+        let row = query
+            .build()
+            .fetch_one(&self.read)
+            .await
+            .map_err(not_found("learner"))?;
         rows::learner(&row)
     }
 
     async fn find_learner_by_national_id(&self, lookup: &[u8]) -> StoreResult<Option<LearnerId>> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM learners WHERE national_id_lookup = ?")
-            .bind(lookup)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db_error)?;
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM learners WHERE national_id_lookup = ?")
+                .bind(lookup)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(db_error)?;
         Ok(id.map(LearnerId::new))
     }
 
-    async fn create_learner(&self, learner: &NewLearner, audit: &AuditEvent) -> StoreResult<LearnerId> {
+    async fn create_learner(
+        &self,
+        learner: &NewLearner,
+        audit: &AuditEvent,
+    ) -> StoreResult<LearnerId> {
         let mut tx = self.write.begin().await.map_err(db_error)?;
         let id = insert_learner(&mut tx, learner).await?;
         write_audit(&mut tx, &audit.about(id)).await?;
@@ -322,21 +376,37 @@ impl LearnerStore for SqliteStore {
         Ok(id)
     }
 
-    async fn update_contact(&self, id: LearnerId, change: &ContactChange, audit: &AuditEvent) -> StoreResult<()> {
+    async fn update_contact(
+        &self,
+        id: LearnerId,
+        change: &ContactChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_error)?;
         let mut query = QueryBuilder::<Sqlite>::new("UPDATE learners SET id = id");
         if let Some(name) = &change.display_name {
             query.push(", display_name = ").push_bind(name.clone());
         }
         if let Some(phone) = &change.phone {
-            query.push(", phone_ciphertext = ").push_bind(phone.as_ref().map(|p| p.ciphertext.clone()));
-            query.push(", phone_masked = ").push_bind(phone.as_ref().map(|p| p.masked.clone()));
+            query
+                .push(", phone_ciphertext = ")
+                .push_bind(phone.as_ref().map(|p| p.ciphertext.clone()));
+            query
+                .push(", phone_masked = ")
+                .push_bind(phone.as_ref().map(|p| p.masked.clone()));
         }
         if let Some(interests) = &change.interests {
-            query.push(", interests = ").push_bind(topics_to_text(interests));
+            query
+                .push(", interests = ")
+                .push_bind(topics_to_text(interests));
         }
         query.push(" WHERE id = ").push_bind(id.get());
-        let updated = query.build().execute(&mut *tx).await.map_err(db_error)?.rows_affected();
+        let updated = query
+            .build()
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
         if updated == 0 {
             return Err(StoreError::NotFound { what: "learner" });
         }
@@ -357,7 +427,14 @@ impl AccountStore for SqliteStore {
     ) -> StoreResult<(LearnerId, UserId)> {
         let mut tx = self.write.begin().await.map_err(db_error)?;
         let learner_id = insert_learner(&mut tx, learner).await?;
-        let user_id = insert_user(&mut tx, &NewUser { learner: Some(learner_id), ..user.clone() }).await?;
+        let user_id = insert_user(
+            &mut tx,
+            &NewUser {
+                learner: Some(learner_id),
+                ..user.clone()
+            },
+        )
+        .await?;
         sqlx::query("INSERT INTO consents (learner_id, purpose, notice_version, granted, at) VALUES (?, ?, ?, ?, ?)")
             .bind(learner_id.get())
             .bind(&consent.purpose)
@@ -381,41 +458,56 @@ impl AccountStore for SqliteStore {
     }
 
     async fn find_user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>> {
-        sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?")))
-            .bind(username.as_str())
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db_error)?
-            .as_ref()
-            .map(rows::user)
-            .transpose()
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = ?"
+        )))
+        .bind(username.as_str())
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(rows::user)
+        .transpose()
     }
 
     async fn get_user(&self, id: UserId) -> StoreResult<UserRecord> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?")))
-            .bind(id.get())
-            .fetch_one(&self.read)
-            .await
-            .map_err(not_found("user"))?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = ?"
+        )))
+        .bind(id.get())
+        .fetch_one(&self.read)
+        .await
+        .map_err(not_found("user"))?;
         rows::user(&row)
     }
 
-    async fn set_role(&self, id: UserId, role: &RoleAssignment, audit: &AuditEvent) -> StoreResult<()> {
+    async fn set_role(
+        &self,
+        id: UserId,
+        role: &RoleAssignment,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_error)?;
-        let updated = sqlx::query("UPDATE users SET role = ?, district_code = ?, institution_id = ? WHERE id = ?")
-            .bind(role.role.as_str())
-            .bind(role.district.as_ref().map(|c| c.as_str()))
-            .bind(role.institution.map(InstitutionId::get))
-            .bind(id.get())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?
-            .rows_affected();
+        let updated = sqlx::query(
+            "UPDATE users SET role = ?, district_code = ?, institution_id = ? WHERE id = ?",
+        )
+        .bind(role.role.as_str())
+        .bind(role.district.as_ref().map(|c| c.as_str()))
+        .bind(role.institution.map(InstitutionId::get))
+        .bind(id.get())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
         if updated == 0 {
             return Err(StoreError::NotFound { what: "user" });
         }
         // Sessions carry the role they were opened with: end them so the new role applies now.
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(id.get()).execute(&mut *tx).await.map_err(db_error)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         write_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(())
@@ -431,7 +523,12 @@ impl AccountStore for SqliteStore {
         .map_err(db_error)?;
         rows.into_iter()
             .map(|(purpose, notice_version, granted, at)| {
-                Ok(Consent { purpose, notice_version, granted, at: rows::from_micros(at)? })
+                Ok(Consent {
+                    purpose,
+                    notice_version,
+                    granted,
+                    at: rows::from_micros(at)?,
+                })
             })
             .collect()
     }
@@ -449,7 +546,11 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
-    async fn find_session(&self, token_hash: &[u8], now: OffsetDateTime) -> StoreResult<Option<(SessionRecord, UserRecord)>> {
+    async fn find_session(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord)>> {
         let Some(row) = sqlx::query(
             "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.expires_at,
                     u.id, u.username, u.password_hash, u.display_name, u.role, u.district_code,
@@ -471,7 +572,10 @@ impl AccountStore for SqliteStore {
             token_hash: row.try_get("token_hash").map_err(StoreError::backend)?,
             user_id: user.id,
             csrf_token: row.try_get("csrf_token").map_err(StoreError::backend)?,
-            created_at: rows::from_micros(row.try_get("session_created_at").map_err(StoreError::backend)?)?,
+            created_at: rows::from_micros(
+                row.try_get("session_created_at")
+                    .map_err(StoreError::backend)?,
+            )?,
             expires_at: rows::from_micros(row.try_get("expires_at").map_err(StoreError::backend)?)?,
         };
         Ok(Some((session, user)))
@@ -556,10 +660,18 @@ impl AuditStore for SqliteStore {
         write_audit(&mut conn, event).await
     }
 
-    async fn list_audit(&self, filter: &AuditFilter, page: PageRequest) -> StoreResult<Paged<AuditEntry>> {
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StoreResult<Paged<AuditEntry>> {
         let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM audit_log");
         push_audit_filter(&mut count, filter);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.read).await.map_err(db_error)?;
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.read)
+            .await
+            .map_err(db_error)?;
         let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM audit_log");
         push_audit_filter(&mut query, filter);
         query.push(" ORDER BY id DESC");
@@ -572,13 +684,22 @@ impl AuditStore for SqliteStore {
             .iter()
             .map(rows::audit_entry)
             .collect::<StoreResult<_>>()?;
-        Ok(Paged { items, total: total as u64 })
+        Ok(Paged {
+            items,
+            total: total as u64,
+        })
     }
 }
 
 /// Inserts `rows` with as many rows per statement as SQLite's bound-value limit allows, all in
 /// one transaction.
-async fn bulk_insert<T, F>(store: &SqliteStore, table_and_columns: &str, columns: usize, rows: &[T], mut bind: F) -> StoreResult<()>
+async fn bulk_insert<T, F>(
+    store: &SqliteStore,
+    table_and_columns: &str,
+    columns: usize,
+    rows: &[T],
+    mut bind: F,
+) -> StoreResult<()>
 where
     T: Sync,
     F: FnMut(&mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>, &T) + Send,
@@ -595,14 +716,20 @@ where
 #[async_trait]
 impl BulkStore for SqliteStore {
     async fn load_districts(&self, rows: &[District]) -> StoreResult<()> {
-        bulk_insert(self, "districts (code, name, lon, lat, residents, residents_60_plus)", 6, rows, |b, d| {
-            b.push_bind(d.code.as_str().to_owned())
-                .push_bind(d.name.clone())
-                .push_bind(d.centroid.lon())
-                .push_bind(d.centroid.lat())
-                .push_bind(d.residents)
-                .push_bind(d.residents_60_plus);
-        })
+        bulk_insert(
+            self,
+            "districts (code, name, lon, lat, residents, residents_60_plus)",
+            6,
+            rows,
+            |b, d| {
+                b.push_bind(d.code.as_str().to_owned())
+                    .push_bind(d.name.clone())
+                    .push_bind(d.centroid.lon())
+                    .push_bind(d.centroid.lat())
+                    .push_bind(d.residents)
+                    .push_bind(d.residents_60_plus);
+            },
+        )
         .await
     }
 
@@ -650,73 +777,100 @@ impl BulkStore for SqliteStore {
     }
 
     async fn load_institutions(&self, rows: &[Institution]) -> StoreResult<()> {
-        bulk_insert(self, "institutions (id, name, kind, district_code)", 4, rows, |b, i| {
-            b.push_bind(i.id.get())
-                .push_bind(i.name.clone())
-                .push_bind(i.kind.as_str())
-                .push_bind(i.district.as_ref().map(|c| c.as_str().to_owned()));
-        })
+        bulk_insert(
+            self,
+            "institutions (id, name, kind, district_code)",
+            4,
+            rows,
+            |b, i| {
+                b.push_bind(i.id.get())
+                    .push_bind(i.name.clone())
+                    .push_bind(i.kind.as_str())
+                    .push_bind(i.district.as_ref().map(|c| c.as_str().to_owned()));
+            },
+        )
         .await
     }
 
     async fn load_sites(&self, rows: &[Site]) -> StoreResult<()> {
-        bulk_insert(self, &format!("sites ({SITE_COLUMNS})"), 15, rows, |b, s| {
-            b.push_bind(s.id.get())
-                .push_bind(s.name.clone())
-                .push_bind(s.kind.as_str())
-                .push_bind(s.institution.map(InstitutionId::get))
-                .push_bind(s.district.as_str().to_owned())
-                .push_bind(s.subdistrict.as_ref().map(|c| c.as_str().to_owned()))
-                .push_bind(s.neighbourhood.as_ref().map(|c| c.as_str().to_owned()))
-                .push_bind(s.address.clone())
-                .push_bind(s.position.lon())
-                .push_bind(s.position.lat())
-                .push_bind(s.capacity)
-                .push_bind(s.opening_hours.clone())
-                .push_bind(s.step_free)
-                .push_bind(s.phone.clone())
-                .push_bind(topics_to_text(&s.topics));
-        })
+        bulk_insert(
+            self,
+            &format!("sites ({SITE_COLUMNS})"),
+            15,
+            rows,
+            |b, s| {
+                b.push_bind(s.id.get())
+                    .push_bind(s.name.clone())
+                    .push_bind(s.kind.as_str())
+                    .push_bind(s.institution.map(InstitutionId::get))
+                    .push_bind(s.district.as_str().to_owned())
+                    .push_bind(s.subdistrict.as_ref().map(|c| c.as_str().to_owned()))
+                    .push_bind(s.neighbourhood.as_ref().map(|c| c.as_str().to_owned()))
+                    .push_bind(s.address.clone())
+                    .push_bind(s.position.lon())
+                    .push_bind(s.position.lat())
+                    .push_bind(s.capacity)
+                    .push_bind(s.opening_hours.clone())
+                    .push_bind(s.step_free)
+                    .push_bind(s.phone.clone())
+                    .push_bind(topics_to_text(&s.topics));
+            },
+        )
         .await
     }
 
     async fn load_teachers(&self, rows: &[Teacher]) -> StoreResult<()> {
-        bulk_insert(self, "teachers (id, name, kind, subjects, district_code, institution_id)", 6, rows, |b, t| {
-            b.push_bind(t.id.get())
-                .push_bind(t.name.clone())
-                .push_bind(t.kind.as_str())
-                .push_bind(topics_to_text(&t.subjects))
-                .push_bind(t.district.as_str().to_owned())
-                .push_bind(t.institution.map(InstitutionId::get));
-        })
+        bulk_insert(
+            self,
+            "teachers (id, name, kind, subjects, district_code, institution_id)",
+            6,
+            rows,
+            |b, t| {
+                b.push_bind(t.id.get())
+                    .push_bind(t.name.clone())
+                    .push_bind(t.kind.as_str())
+                    .push_bind(topics_to_text(&t.subjects))
+                    .push_bind(t.district.as_str().to_owned())
+                    .push_bind(t.institution.map(InstitutionId::get));
+            },
+        )
         .await
     }
 
     async fn load_learners(&self, rows: &[LearnerRecord]) -> StoreResult<()> {
-        bulk_insert(self, &format!("learners ({LEARNER_COLUMNS})"), 15, rows, |b, l| {
-            b.push_bind(l.id.get())
-                .push_bind(l.display_name.clone())
-                .push_bind(l.national_id.ciphertext.clone())
-                .push_bind(l.national_id.masked.clone())
-                .push_bind(l.national_id_lookup.clone())
-                .push_bind(l.birth_year)
-                .push_bind(l.gender.as_str())
-                .push_bind(l.district.as_str().to_owned())
-                .push_bind(l.subdistrict.as_ref().map(|c| c.as_str().to_owned()))
-                .push_bind(l.neighbourhood.as_ref().map(|c| c.as_str().to_owned()))
-                .push_bind(l.phone.as_ref().map(|p| p.ciphertext.clone()))
-                .push_bind(l.phone.as_ref().map(|p| p.masked.clone()))
-                .push_bind(topics_to_text(&l.interests))
-                .push_bind(micros(l.registered_at))
-                .push_bind(l.registered_by.map(InstitutionId::get));
-        })
+        bulk_insert(
+            self,
+            &format!("learners ({LEARNER_COLUMNS})"),
+            15,
+            rows,
+            |b, l| {
+                b.push_bind(l.id.get())
+                    .push_bind(l.display_name.clone())
+                    .push_bind(l.national_id.ciphertext.clone())
+                    .push_bind(l.national_id.masked.clone())
+                    .push_bind(l.national_id_lookup.clone())
+                    .push_bind(l.birth_year)
+                    .push_bind(l.gender.as_str())
+                    .push_bind(l.district.as_str().to_owned())
+                    .push_bind(l.subdistrict.as_ref().map(|c| c.as_str().to_owned()))
+                    .push_bind(l.neighbourhood.as_ref().map(|c| c.as_str().to_owned()))
+                    .push_bind(l.phone.as_ref().map(|p| p.ciphertext.clone()))
+                    .push_bind(l.phone.as_ref().map(|p| p.masked.clone()))
+                    .push_bind(topics_to_text(&l.interests))
+                    .push_bind(micros(l.registered_at))
+                    .push_bind(l.registered_by.map(InstitutionId::get));
+            },
+        )
         .await
     }
 
     async fn finish_load(&self) -> StoreResult<()> {
         // INTEGER PRIMARY KEY already continues after the largest id; refresh the planner's
         // statistics for the tables that just grew.
-        sqlx::query("ANALYZE").execute(&self.write).await.map_err(db_error)?;
+        sqlx::query("ANALYZE")
+            .execute(&self.write)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 }
@@ -724,7 +878,10 @@ impl BulkStore for SqliteStore {
 #[async_trait]
 impl MaintenanceStore for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map_err(db_error)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
@@ -748,7 +905,11 @@ impl MaintenanceStore for SqliteStore {
             reason: "the backup path must be valid UTF-8".into(),
         })?;
         // VACUUM INTO writes a consistent, compacted copy while others keep reading and writing.
-        sqlx::query("VACUUM INTO ?").bind(target).execute(&self.read).await.map_err(db_error)?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.read)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 

@@ -24,7 +24,10 @@ impl StoreError {
     /// A value read back from the database that no longer parses: the database was edited
     /// outside the platform.
     pub fn corrupt(field: &'static str, reason: impl Into<String>) -> Self {
-        StoreError::Invalid { field, reason: format!("stored value is invalid: {}", reason.into()) }
+        StoreError::Invalid {
+            field,
+            reason: format!("stored value is invalid: {}", reason.into()),
+        }
     }
 }
 

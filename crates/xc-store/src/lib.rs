@@ -22,8 +22,7 @@ pub mod suite;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use xc_domain::{
-    DistrictCode, InstitutionId, LearnerId, LearnerScope, SiteId, SubdistrictCode, UserId,
-    Username,
+    DistrictCode, InstitutionId, LearnerId, LearnerScope, SiteId, SubdistrictCode, UserId, Username,
 };
 
 pub use error::{StoreError, StoreResult};
@@ -36,8 +35,10 @@ pub trait GeographyStore {
     async fn get_district(&self, code: &DistrictCode) -> StoreResult<District>;
     async fn list_subdistricts(&self, district: &DistrictCode) -> StoreResult<Vec<Subdistrict>>;
     async fn get_subdistrict(&self, code: &SubdistrictCode) -> StoreResult<Subdistrict>;
-    async fn list_neighbourhoods(&self, subdistrict: &SubdistrictCode)
-    -> StoreResult<Vec<Neighbourhood>>;
+    async fn list_neighbourhoods(
+        &self,
+        subdistrict: &SubdistrictCode,
+    ) -> StoreResult<Vec<Neighbourhood>>;
     /// Counts of everything, for the whole city (`None`) or one district; learners aged 60+ are
     /// counted as of `year`.
     async fn overview(&self, district: Option<&DistrictCode>, year: i32) -> StoreResult<Overview>;
@@ -64,7 +65,11 @@ pub trait LearnerStore {
     async fn get_learner(&self, scope: &LearnerScope, id: LearnerId) -> StoreResult<LearnerRecord>;
     async fn find_learner_by_national_id(&self, lookup: &[u8]) -> StoreResult<Option<LearnerId>>;
     /// Registers a learner on behalf of staff. `Conflict` on a national ID already registered.
-    async fn create_learner(&self, learner: &NewLearner, audit: &AuditEvent) -> StoreResult<LearnerId>;
+    async fn create_learner(
+        &self,
+        learner: &NewLearner,
+        audit: &AuditEvent,
+    ) -> StoreResult<LearnerId>;
     async fn update_contact(
         &self,
         id: LearnerId,
@@ -88,7 +93,12 @@ pub trait AccountStore {
     async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> StoreResult<UserId>;
     async fn find_user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>>;
     async fn get_user(&self, id: UserId) -> StoreResult<UserRecord>;
-    async fn set_role(&self, id: UserId, role: &RoleAssignment, audit: &AuditEvent) -> StoreResult<()>;
+    async fn set_role(
+        &self,
+        id: UserId,
+        role: &RoleAssignment,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     async fn list_consents(&self, learner: LearnerId) -> StoreResult<Vec<Consent>>;
 
     async fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
@@ -110,7 +120,11 @@ pub trait AccountStore {
 #[async_trait]
 pub trait AuditStore {
     async fn append_audit(&self, event: &AuditEvent) -> StoreResult<i64>;
-    async fn list_audit(&self, filter: &AuditFilter, page: PageRequest) -> StoreResult<Paged<AuditEntry>>;
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StoreResult<Paged<AuditEntry>>;
 }
 
 /// Fast paths for loading a generated or imported city: each call writes all its rows in one
@@ -144,11 +158,27 @@ pub trait MaintenanceStore {
 
 /// Everything a running platform needs from storage.
 pub trait Store:
-    GeographyStore + SiteStore + LearnerStore + AccountStore + AuditStore + BulkStore + MaintenanceStore + Send + Sync
+    GeographyStore
+    + SiteStore
+    + LearnerStore
+    + AccountStore
+    + AuditStore
+    + BulkStore
+    + MaintenanceStore
+    + Send
+    + Sync
 {
 }
 
 impl<T> Store for T where
-    T: GeographyStore + SiteStore + LearnerStore + AccountStore + AuditStore + BulkStore + MaintenanceStore + Send + Sync
+    T: GeographyStore
+        + SiteStore
+        + LearnerStore
+        + AccountStore
+        + AuditStore
+        + BulkStore
+        + MaintenanceStore
+        + Send
+        + Sync
 {
 }

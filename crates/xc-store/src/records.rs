@@ -255,7 +255,10 @@ impl AuditEvent {
 
     /// The same event about another subject (e.g. once the store knows the new row's id).
     pub fn about(&self, subject_id: impl ToString) -> Self {
-        Self { subject_id: subject_id.to_string(), ..self.clone() }
+        Self {
+            subject_id: subject_id.to_string(),
+            ..self.clone()
+        }
     }
 }
 
@@ -301,13 +304,19 @@ impl PageRequest {
     pub const MAX_LIMIT: u32 = 500;
 
     pub fn new(offset: u64, limit: u32) -> Self {
-        Self { offset, limit: limit.clamp(1, Self::MAX_LIMIT) }
+        Self {
+            offset,
+            limit: limit.clamp(1, Self::MAX_LIMIT),
+        }
     }
 }
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { offset: 0, limit: 50 }
+        Self {
+            offset: 0,
+            limit: 50,
+        }
     }
 }
 
@@ -342,9 +351,16 @@ impl Overview {
 /// Topic lists are stored as their codes joined by commas (`health,smart_living`) by every
 /// backend: one encoding, one parser.
 pub fn topics_to_text(topics: &[Topic]) -> String {
-    topics.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(",")
+    topics
+        .iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub fn topics_from_text(text: &str) -> Result<Vec<Topic>, xc_domain::Invalid> {
-    text.split(',').filter(|part| !part.is_empty()).map(Topic::parse).collect()
+    text.split(',')
+        .filter(|part| !part.is_empty())
+        .map(Topic::parse)
+        .collect()
 }

@@ -9,13 +9,13 @@ use xc_domain::{
 };
 use xc_privacy::passwords;
 use xc_store::{
-    AuditEvent, Consent, ContactChange, LearnerFilter, LearnerRecord, NewLearner, NewUser, PageRequest,
-    Paged, RoleAssignment, StoreError,
+    AuditEvent, Consent, ContactChange, LearnerFilter, LearnerRecord, NewLearner, NewUser,
+    PageRequest, Paged, RoleAssignment, StoreError,
 };
 
+use crate::AppState;
 use crate::auth::Identity;
 use crate::error::{AppError, AppResult};
-use crate::AppState;
 
 /// The purpose and notice version citizens consent to at registration.
 pub const CONSENT_PURPOSE: &str = "learning_archive";
@@ -52,29 +52,63 @@ async fn existing_district(state: &AppState, code: &str) -> AppResult<DistrictCo
     let code = DistrictCode::parse(code)?;
     match state.store.get_district(&code).await {
         Ok(_) => Ok(code),
-        Err(StoreError::NotFound { .. }) => Err(AppError::invalid("district_code", format!("there is no district {code} in this city"))),
+        Err(StoreError::NotFound { .. }) => Err(AppError::invalid(
+            "district_code",
+            format!("there is no district {code} in this city"),
+        )),
         Err(other) => Err(other.into()),
     }
 }
 
 async fn hash_password_off_thread(password: Password) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || passwords::hash_password(&password)).await.map_err(|e| AppError::Internal(e.into()))
+    tokio::task::spawn_blocking(move || passwords::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
-/// The learner row for a person, with personal data sealed.
-async fn new_learner(
-    state: &AppState,
-    display_name: &DisplayName,
-    national_id: &NationalId,
+/// Who a new learner is, checked.
+struct Person<'a> {
+    display_name: &'a DisplayName,
+    national_id: &'a NationalId,
+    phone: Option<&'a PhoneNumber>,
+}
+
+/// Where a new learner belongs and what they like.
+struct Placement {
     district: DistrictCode,
     subdistrict: Option<SubdistrictCode>,
-    phone: Option<&PhoneNumber>,
     interests: Vec<Topic>,
     registered_by: Option<xc_domain::InstitutionId>,
+}
+
+/// The learner row for a person, with personal data sealed. `Conflict` when the ID number is
+/// already registered.
+async fn new_learner(
+    state: &AppState,
+    person: Person<'_>,
+    placement: Placement,
 ) -> AppResult<NewLearner> {
+    let Person {
+        display_name,
+        national_id,
+        phone,
+    } = person;
+    let Placement {
+        district,
+        subdistrict,
+        interests,
+        registered_by,
+    } = placement;
     let (sealed_id, lookup) = state.vault.seal_national_id(national_id)?;
-    if state.store.find_learner_by_national_id(&lookup).await?.is_some() {
-        return Err(AppError::Conflict { field: "national_id" });
+    if state
+        .store
+        .find_learner_by_national_id(&lookup)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict {
+            field: "national_id",
+        });
     }
     Ok(NewLearner {
         display_name: display_name.as_str().to_owned(),
@@ -94,25 +128,53 @@ async fn new_learner(
 
 /// Self-registration: checks every field (reporting the first wrong one by name), then creates
 /// the learner, the account and the consent record in one transaction.
-pub async fn register_citizen(state: &AppState, input: &Registration) -> AppResult<(LearnerId, UserId)> {
+pub async fn register_citizen(
+    state: &AppState,
+    input: &Registration,
+) -> AppResult<(LearnerId, UserId)> {
     let username = Username::parse(&input.username)?;
     let password = Password::parse(&input.password)?;
     let display_name = DisplayName::parse(&input.display_name)?;
     let national_id = NationalId::parse(&input.national_id)?;
-    let phone = non_empty(&input.phone).map(PhoneNumber::parse).transpose()?;
+    let phone = non_empty(&input.phone)
+        .map(PhoneNumber::parse)
+        .transpose()?;
     if !input.consent {
-        return Err(AppError::invalid("consent", "registration needs your consent to keep a learning archive"));
+        return Err(AppError::invalid(
+            "consent",
+            "registration needs your consent to keep a learning archive",
+        ));
     }
     let district = existing_district(state, &input.district_code).await?;
-    if state.store.find_user_by_username(&username).await?.is_some() {
+    if state
+        .store
+        .find_user_by_username(&username)
+        .await?
+        .is_some()
+    {
         return Err(AppError::Conflict { field: "username" });
     }
-    let learner = new_learner(state, &display_name, &national_id, district, None, phone.as_ref(), Vec::new(), None).await?;
+    let person = Person {
+        display_name: &display_name,
+        national_id: &national_id,
+        phone: phone.as_ref(),
+    };
+    let placement = Placement {
+        district,
+        subdistrict: None,
+        interests: Vec::new(),
+        registered_by: None,
+    };
+    let learner = new_learner(state, person, placement).await?;
     let user = NewUser {
         username,
         password_hash: Some(hash_password_off_thread(password).await?),
         display_name: display_name.as_str().to_owned(),
-        role: RoleAssignment { role: Role::Citizen, district: None, institution: None },
+        role: RoleAssignment {
+            role: Role::Citizen,
+            district: None,
+            institution: None,
+        },
         learner: None,
     };
     let consent = Consent {
@@ -121,41 +183,91 @@ pub async fn register_citizen(state: &AppState, input: &Registration) -> AppResu
         granted: true,
         at: OffsetDateTime::now_utc(),
     };
-    let audit = AuditEvent::new(xc_store::Actor::Anonymous, "citizen.register", "learner", "new")
-        .with_detail(serde_json::json!({ "consent": CONSENT_PURPOSE, "notice_version": CONSENT_NOTICE_VERSION }));
-    Ok(state.store.register_citizen(&learner, &user, &consent, &audit).await?)
+    let audit = AuditEvent::new(
+        xc_store::Actor::Anonymous,
+        "citizen.register",
+        "learner",
+        "new",
+    )
+    .with_detail(
+        serde_json::json!({ "consent": CONSENT_PURPOSE, "notice_version": CONSENT_NOTICE_VERSION }),
+    );
+    Ok(state
+        .store
+        .register_citizen(&learner, &user, &consent, &audit)
+        .await?)
 }
 
 /// Staff register a learner (a provider for its institution, a district admin in their district,
 /// a city admin anywhere).
-pub async fn register_learner(state: &AppState, identity: &Identity, input: &LearnerInput) -> AppResult<LearnerId> {
-    let principal = identity.require_to(Action::RegisterLearner, "your role cannot register learners")?.clone();
+pub async fn register_learner(
+    state: &AppState,
+    identity: &Identity,
+    input: &LearnerInput,
+) -> AppResult<LearnerId> {
+    let principal = identity
+        .require_to(
+            Action::RegisterLearner,
+            "your role cannot register learners",
+        )?
+        .clone();
     let display_name = DisplayName::parse(&input.display_name)?;
     let national_id = NationalId::parse(&input.national_id)?;
-    let phone = non_empty(&input.phone).map(PhoneNumber::parse).transpose()?;
-    let interests = input.interests.iter().map(|t| Topic::parse(t)).collect::<Result<Vec<_>, _>>()?;
+    let phone = non_empty(&input.phone)
+        .map(PhoneNumber::parse)
+        .transpose()?;
+    let interests = input
+        .interests
+        .iter()
+        .map(|t| Topic::parse(t))
+        .collect::<Result<Vec<_>, _>>()?;
     let district = existing_district(state, &input.district_code).await?;
     let subdistrict = match non_empty(&input.subdistrict_code) {
         Some(code) => {
             let code = SubdistrictCode::parse(code)?;
             if code.district() != district {
-                return Err(AppError::invalid("subdistrict_code", format!("subdistrict {code} is not in district {district}")));
+                return Err(AppError::invalid(
+                    "subdistrict_code",
+                    format!("subdistrict {code} is not in district {district}"),
+                ));
             }
-            state.store.get_subdistrict(&code).await.map_err(|_| AppError::invalid("subdistrict_code", format!("there is no subdistrict {code}")))?;
+            state.store.get_subdistrict(&code).await.map_err(|_| {
+                AppError::invalid(
+                    "subdistrict_code",
+                    format!("there is no subdistrict {code}"),
+                )
+            })?;
             Some(code)
         }
         None => None,
     };
-    if let LearnerScope::District(own) = principal.learner_scope() {
-        if own != district {
-            return Err(AppError::Forbidden("you can register learners only in your own district"));
-        }
+    if let LearnerScope::District(own) = principal.learner_scope()
+        && own != district
+    {
+        return Err(AppError::Forbidden(
+            "you can register learners only in your own district",
+        ));
     }
     let registered_by = match principal.scope {
         xc_domain::Scope::Institution(id) => Some(id),
         _ => None,
     };
-    let learner = new_learner(state, &display_name, &national_id, district, subdistrict, phone.as_ref(), interests, registered_by).await?;
+    let person = Person {
+        display_name: &display_name,
+        national_id: &national_id,
+        phone: phone.as_ref(),
+    };
+    let learner = new_learner(
+        state,
+        person,
+        Placement {
+            district,
+            subdistrict,
+            interests,
+            registered_by,
+        },
+    )
+    .await?;
     let audit = AuditEvent::new(identity.actor(), "learner.create", "learner", "new");
     Ok(state.store.create_learner(&learner, &audit).await?)
 }
@@ -169,7 +281,9 @@ pub async fn change_contact(
     interests: Option<&[String]>,
 ) -> AppResult<()> {
     let principal = identity.require_to(Action::ChangeOwnAccount, "this account is read-only")?;
-    let learner = principal.learner_id.ok_or(AppError::Forbidden("this account has no learner record to change"))?;
+    let learner = principal.learner_id.ok_or(AppError::Forbidden(
+        "this account has no learner record to change",
+    ))?;
     let mut change = ContactChange::default();
     let mut fields = Vec::new();
     if let Some(name) = display_name {
@@ -184,21 +298,41 @@ pub async fn change_contact(
         fields.push("phone");
     }
     if let Some(interests) = interests {
-        change.interests = Some(interests.iter().map(|t| Topic::parse(t)).collect::<Result<_, _>>()?);
+        change.interests = Some(
+            interests
+                .iter()
+                .map(|t| Topic::parse(t))
+                .collect::<Result<_, _>>()?,
+        );
         fields.push("interests");
     }
     if fields.is_empty() {
-        return Err(AppError::invalid("", "nothing to change: give display_name, phone or interests"));
+        return Err(AppError::invalid(
+            "",
+            "nothing to change: give display_name, phone or interests",
+        ));
     }
-    let audit = AuditEvent::new(identity.actor(), "learner.contact_change", "learner", learner)
-        .with_detail(serde_json::json!({ "fields": fields }));
+    let audit = AuditEvent::new(
+        identity.actor(),
+        "learner.contact_change",
+        "learner",
+        learner,
+    )
+    .with_detail(serde_json::json!({ "fields": fields }));
     Ok(state.store.update_contact(learner, &change, &audit).await?)
 }
 
 /// One learner, if the caller's scope includes them. Staff reads of someone else are audited.
-pub async fn read_learner(state: &AppState, identity: &Identity, id: LearnerId) -> AppResult<LearnerRecord> {
+pub async fn read_learner(
+    state: &AppState,
+    identity: &Identity,
+    id: LearnerId,
+) -> AppResult<LearnerRecord> {
     let principal = identity.require()?;
-    let learner = state.store.get_learner(&principal.learner_scope(), id).await?;
+    let learner = state
+        .store
+        .get_learner(&principal.learner_scope(), id)
+        .await?;
     if principal.reads_other_person(id) {
         let audit = AuditEvent::new(identity.actor(), "learner.read", "learner", id);
         state.store.append_audit(&audit).await?;
@@ -214,7 +348,10 @@ pub async fn list_learners(
     page: PageRequest,
 ) -> AppResult<Paged<LearnerRecord>> {
     let principal = identity.require_to(Action::ReadLearners, "only staff can list learners")?;
-    let learners = state.store.list_learners(&principal.learner_scope(), filter, page).await?;
+    let learners = state
+        .store
+        .list_learners(&principal.learner_scope(), filter, page)
+        .await?;
     if !learners.items.is_empty() {
         let ids: Vec<i64> = learners.items.iter().map(|l| l.id.get()).collect();
         let audit = AuditEvent::new(identity.actor(), "learner.list", "learner", "many")

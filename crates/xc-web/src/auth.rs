@@ -21,9 +21,9 @@ use xc_privacy::passwords;
 use xc_privacy::tokens::{constant_time_eq, new_secret, secret_hash};
 use xc_store::{Actor, SessionRecord, UserRecord};
 
+use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Prefs;
-use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "xc_session";
 pub const CSRF_COOKIE: &str = "xc_csrf";
@@ -56,9 +56,17 @@ impl Identity {
     }
 
     /// The principal if it may do `action`, else 401/403.
-    pub fn require_to(&self, action: xc_domain::Action, why: &'static str) -> AppResult<&Principal> {
+    pub fn require_to(
+        &self,
+        action: xc_domain::Action,
+        why: &'static str,
+    ) -> AppResult<&Principal> {
         let principal = self.require()?;
-        if principal.may(action) { Ok(principal) } else { Err(AppError::Forbidden(why)) }
+        if principal.may(action) {
+            Ok(principal)
+        } else {
+            Err(AppError::Forbidden(why))
+        }
     }
 
     pub fn csrf_token(&self) -> &str {
@@ -66,7 +74,8 @@ impl Identity {
     }
 
     pub fn csrf_matches(&self, token: &str) -> bool {
-        !self.csrf_token.is_empty() && constant_time_eq(self.csrf_token.as_bytes(), token.as_bytes())
+        !self.csrf_token.is_empty()
+            && constant_time_eq(self.csrf_token.as_bytes(), token.as_bytes())
     }
 
     /// Who to name in the audit log.
@@ -96,8 +105,17 @@ pub fn principal_of(user: &UserRecord) -> Option<Principal> {
     if user.disabled {
         return None;
     }
-    match Scope::for_role(user.role.role, user.role.district.clone(), user.role.institution) {
-        Ok(scope) => Some(Principal { user_id: Some(user.id), role: user.role.role, scope, learner_id: user.learner }),
+    match Scope::for_role(
+        user.role.role,
+        user.role.district.clone(),
+        user.role.institution,
+    ) {
+        Ok(scope) => Some(Principal {
+            user_id: Some(user.id),
+            role: user.role.role,
+            scope,
+            learner_id: user.learner,
+        }),
         Err(invalid) => {
             tracing::warn!(user.id = %user.id, reason = %invalid, "account has an inconsistent role; treated as signed out");
             None
@@ -108,7 +126,13 @@ pub fn principal_of(user: &UserRecord) -> Option<Principal> {
 pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(request.headers());
     let prefs = Prefs::from_cookies(&jar);
-    let mut identity = Identity { principal: None, user: None, via: Via::Anonymous, prefs, csrf_token: String::new() };
+    let mut identity = Identity {
+        principal: None,
+        user: None,
+        via: Via::Anonymous,
+        prefs,
+        csrf_token: String::new(),
+    };
 
     let bearer = request
         .headers()
@@ -133,7 +157,11 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         }
     } else if let Some(cookie) = jar.get(SESSION_COOKIE) {
         let token_hash = secret_hash(cookie.value());
-        match state.store.find_session(&token_hash, OffsetDateTime::now_utc()).await {
+        match state
+            .store
+            .find_session(&token_hash, OffsetDateTime::now_utc())
+            .await
+        {
             Ok(Some((session, user))) => {
                 identity.principal = principal_of(&user);
                 if identity.principal.is_some() {
@@ -150,7 +178,9 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     let mut new_csrf_cookie = None;
     if identity.csrf_token.is_empty() {
         match jar.get(CSRF_COOKIE) {
-            Some(cookie) if cookie.value().len() >= 32 => identity.csrf_token = cookie.value().to_owned(),
+            Some(cookie) if cookie.value().len() >= 32 => {
+                identity.csrf_token = cookie.value().to_owned()
+            }
             _ => {
                 let token = new_secret("");
                 identity.csrf_token = token.clone();
@@ -159,9 +189,19 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         }
     }
 
-    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && request.uri().path().starts_with("/api/") && matches!(identity.via, Via::Session { .. }) {
-        let header_token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if unsafe_method
+        && request.uri().path().starts_with("/api/")
+        && matches!(identity.via, Via::Session { .. })
+    {
+        let header_token = request
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         if !identity.csrf_matches(header_token) {
             return AppError::Csrf.into_response();
         }
@@ -187,7 +227,10 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
 pub fn client_ip(parts_extensions: &axum::http::Extensions) -> String {
     parts_extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.ip().to_string())
+        .map_or_else(
+            || "unknown".to_owned(),
+            |ConnectInfo(addr)| addr.ip().to_string(),
+        )
 }
 
 /// A fresh session for a signed-in user: the cookie value (to send once) and the stored record.
@@ -198,7 +241,12 @@ pub struct NewSession {
 }
 
 /// Checks a user name and password (throttled per name and per address), and opens a session.
-pub async fn sign_in(state: &AppState, username: &str, password: &str, ip: &str) -> AppResult<(UserRecord, NewSession)> {
+pub async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    ip: &str,
+) -> AppResult<(UserRecord, NewSession)> {
     let username_key = format!("user:{}", username.trim().to_lowercase());
     let ip_key = format!("ip:{ip}");
     state.throttle.check(&username_key)?;
@@ -212,7 +260,10 @@ pub async fn sign_in(state: &AppState, username: &str, password: &str, ip: &str)
     // argon2 takes tens of milliseconds of CPU: keep it off the async workers. A missing user is
     // checked against a dummy hash so both failures take the same time.
     let matches = tokio::task::spawn_blocking(move || {
-        passwords::verify_password(stored_hash.as_deref().unwrap_or(passwords::dummy_hash()), &attempt)
+        passwords::verify_password(
+            stored_hash.as_deref().unwrap_or(passwords::dummy_hash()),
+            &attempt,
+        )
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?;
@@ -245,7 +296,9 @@ pub fn session_cookie(secret: &str, state: &AppState) -> Cookie<'static> {
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.config.secure_cookies)
-        .max_age(time::Duration::seconds(state.config.session_ttl.whole_seconds()))
+        .max_age(time::Duration::seconds(
+            state.config.session_ttl.whole_seconds(),
+        ))
         .build()
 }
 
@@ -254,7 +307,10 @@ pub async fn sign_out(state: &AppState, identity: &Identity) -> AppResult<Cookie
     if let Via::Session { token_hash } = &identity.via {
         state.store.delete_session(token_hash).await?;
     }
-    Ok(Cookie::build((SESSION_COOKIE, "")).path("/").max_age(time::Duration::ZERO).build())
+    Ok(Cookie::build((SESSION_COOKIE, ""))
+        .path("/")
+        .max_age(time::Duration::ZERO)
+        .build())
 }
 
 /// Failed sign-ins per key (user name, client address) in a sliding window. In memory: one
@@ -269,13 +325,21 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn new(max_failures: usize, window: Duration) -> Self {
-        Self { window, max_failures, failures: Mutex::new(HashMap::new()) }
+        Self {
+            window,
+            max_failures,
+            failures: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Addresses get ten times the allowance of accounts: many people share one address (a
     /// community centre, a mobile carrier's NAT).
     fn limit(&self, key: &str) -> usize {
-        if key.starts_with("ip:") { self.max_failures * 10 } else { self.max_failures }
+        if key.starts_with("ip:") {
+            self.max_failures * 10
+        } else {
+            self.max_failures
+        }
     }
 
     pub fn check(&self, key: &str) -> AppResult<()> {
@@ -283,13 +347,18 @@ impl LoginThrottle {
         let now = Instant::now();
         let mut failures = self.failures.lock().expect("throttle lock");
         if let Some(times) = failures.get_mut(key) {
-            while times.front().is_some_and(|t| now.duration_since(*t) > self.window) {
+            while times
+                .front()
+                .is_some_and(|t| now.duration_since(*t) > self.window)
+            {
                 times.pop_front();
             }
             if times.len() >= limit {
                 let oldest = *times.front().expect("non-empty");
                 let wait = self.window.saturating_sub(now.duration_since(oldest));
-                return Err(AppError::TooManyAttempts { retry_after_secs: wait.as_secs().max(1) });
+                return Err(AppError::TooManyAttempts {
+                    retry_after_secs: wait.as_secs().max(1),
+                });
             }
         }
         Ok(())
@@ -300,7 +369,11 @@ impl LoginThrottle {
         let mut failures = self.failures.lock().expect("throttle lock");
         if failures.len() > 100_000 {
             let window = self.window;
-            failures.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) <= window));
+            failures.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) <= window)
+            });
         }
         failures.entry(key.to_owned()).or_default().push_back(now);
     }
@@ -322,7 +395,9 @@ mod tests {
             throttle.fail("user:a");
         }
         let blocked = throttle.check("user:a").unwrap_err();
-        assert!(matches!(blocked, AppError::TooManyAttempts { retry_after_secs } if retry_after_secs <= 60));
+        assert!(
+            matches!(blocked, AppError::TooManyAttempts { retry_after_secs } if retry_after_secs <= 60)
+        );
         throttle.check("user:b").unwrap();
         throttle.succeed("user:a");
         throttle.check("user:a").unwrap();

@@ -3,9 +3,9 @@
 //! pages render the same error as a friendly page (see `pages::error_page`). Server errors are
 //! logged with their cause and shown generically.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 use xc_domain::Invalid;
@@ -62,7 +62,10 @@ pub struct ErrorDetail {
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        AppError::Invalid { field: field.into(), reason: reason.into() }
+        AppError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -106,7 +109,13 @@ impl AppError {
     }
 
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { error: ErrorDetail { code: self.code(), message: self.to_string(), field: self.field() } }
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+                field: self.field(),
+            },
+        }
     }
 
     /// Logs server-side failures with their cause; client errors are not logged as errors.
@@ -135,7 +144,10 @@ impl IntoResponse for AppError {
 
 impl From<Invalid> for AppError {
     fn from(invalid: Invalid) -> Self {
-        AppError::Invalid { field: invalid.field.to_owned(), reason: invalid.reason }
+        AppError::Invalid {
+            field: invalid.field.to_owned(),
+            reason: invalid.reason,
+        }
     }
 }
 
@@ -171,20 +183,42 @@ mod tests {
             (AppError::Csrf, 403, "csrf"),
             (AppError::NotFound { what: "learner" }, 404, "not_found"),
             (AppError::Conflict { field: "username" }, 409, "conflict"),
-            (AppError::TooManyAttempts { retry_after_secs: 60 }, 429, "too_many_attempts"),
-            (AppError::Internal(anyhow::anyhow!("secret detail")), 500, "internal"),
+            (
+                AppError::TooManyAttempts {
+                    retry_after_secs: 60,
+                },
+                429,
+                "too_many_attempts",
+            ),
+            (
+                AppError::Internal(anyhow::anyhow!("secret detail")),
+                500,
+                "internal",
+            ),
         ];
         for (error, status, code) in cases {
             assert_eq!(error.status().as_u16(), status);
             assert_eq!(error.code(), code);
         }
         let internal = AppError::Internal(anyhow::anyhow!("secret detail")).body();
-        assert_eq!(internal.error.message, "internal error", "causes are never shown");
+        assert_eq!(
+            internal.error.message, "internal error",
+            "causes are never shown"
+        );
     }
 
     #[test]
     fn store_conflicts_and_misses_are_client_errors() {
-        assert_eq!(AppError::from(StoreError::Conflict { field: "national_id" }).status(), 409);
-        assert_eq!(AppError::from(StoreError::NotFound { what: "site" }).status(), 404);
+        assert_eq!(
+            AppError::from(StoreError::Conflict {
+                field: "national_id"
+            })
+            .status(),
+            409
+        );
+        assert_eq!(
+            AppError::from(StoreError::NotFound { what: "site" }).status(),
+            404
+        );
     }
 }

@@ -4,8 +4,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::auth::Identity;
@@ -19,12 +19,23 @@ fn explain<E: std::fmt::Display>(error: serde_path_to_error::Error<E>, what: &st
     if let Some(rest) = inner.strip_prefix("unknown field `") {
         // The path already ends with the unknown name.
         let name = rest.split('`').next().unwrap_or_default();
-        let field = if path == "." || path.is_empty() { name.to_owned() } else { path };
-        return AppError::invalid(field, format!("unknown {what} '{name}': remove it ({inner})"));
+        let field = if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            path
+        };
+        return AppError::invalid(
+            field,
+            format!("unknown {what} '{name}': remove it ({inner})"),
+        );
     }
     if let Some(rest) = inner.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        let field = if path == "." || path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+        let field = if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
         return AppError::invalid(field, format!("the {what} '{name}' is required"));
     }
     let field = if path == "." { String::new() } else { path };
@@ -45,9 +56,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         if !is_json {
-            return Err(AppError::BadRequest("send the body as JSON with Content-Type: application/json".into()));
+            return Err(AppError::BadRequest(
+                "send the body as JSON with Content-Type: application/json".into(),
+            ));
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(body_error)?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(body_error)?;
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
         let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             if error.inner().is_syntax() || error.inner().is_eof() {
@@ -56,14 +71,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 explain(error, "field")
             }
         })?;
-        deserializer.end().map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+        deserializer
+            .end()
+            .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
         Ok(ApiJson(value))
     }
 }
 
 fn body_error(rejection: axum::extract::rejection::BytesRejection) -> AppError {
     if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge { limit: crate::BODY_LIMIT_BYTES }
+        AppError::PayloadTooLarge {
+            limit: crate::BODY_LIMIT_BYTES,
+        }
     } else {
         AppError::BadRequest(rejection.body_text())
     }
@@ -96,8 +115,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
-        let identity = request.extensions().get::<Identity>().cloned().ok_or(AppError::Csrf)?;
-        let bytes = Bytes::from_request(request, state).await.map_err(body_error)?;
+        let identity = request
+            .extensions()
+            .get::<Identity>()
+            .cloned()
+            .ok_or(AppError::Csrf)?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(body_error)?;
         let mut token = None;
         let mut rest = form_urlencoded::Serializer::new(String::new());
         for (key, value) in form_urlencoded::parse(&bytes) {

@@ -48,7 +48,10 @@ pub struct Prefs {
 impl Prefs {
     pub fn from_cookies(jar: &CookieJar) -> Prefs {
         Prefs {
-            lang: jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())).unwrap_or_default(),
+            lang: jar
+                .get(LANG_COOKIE)
+                .and_then(|c| Lang::parse(c.value()))
+                .unwrap_or_default(),
             elder: jar.get(ELDER_COOKIE).is_some_and(|c| c.value() == "1"),
         }
     }

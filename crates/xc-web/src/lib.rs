@@ -7,6 +7,7 @@
 //! types through the extractors in `extract`, asks `Identity` for the principal, calls the store
 //! with the principal's scope) → `AppError` or a response.
 
+pub mod accounts;
 pub mod api;
 pub mod auth;
 mod error;
@@ -15,17 +16,16 @@ pub mod i18n;
 mod metrics;
 pub mod pages;
 mod views;
-pub mod accounts;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{middleware, Json, Router};
+use axum::{Json, Router, middleware};
 use tower_http::trace::TraceLayer;
 use xc_privacy::PiiVault;
 use xc_store::{Overview, Store};
@@ -59,6 +59,9 @@ impl Default for WebConfig {
     }
 }
 
+/// City (`None`) and district figures with the time they were counted.
+type OverviewCache = HashMap<Option<String>, (Instant, Overview)>;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -67,12 +70,15 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     throttle: Arc<auth::LoginThrottle>,
     metrics: Arc<metrics::Metrics>,
-    overviews: Arc<tokio::sync::Mutex<HashMap<Option<String>, (Instant, Overview)>>>,
+    overviews: Arc<tokio::sync::Mutex<OverviewCache>>,
 }
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("store", &self.store.engine()).field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("store", &self.store.engine())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -81,7 +87,10 @@ impl AppState {
         Self {
             store,
             vault,
-            throttle: Arc::new(auth::LoginThrottle::new(config.login_max_failures, config.login_window)),
+            throttle: Arc::new(auth::LoginThrottle::new(
+                config.login_max_failures,
+                config.login_window,
+            )),
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::new()),
             overviews: Arc::default(),
@@ -90,13 +99,16 @@ impl AppState {
 
     /// City or district figures, cached for `overview_ttl` so busy pages do not count a million
     /// rows on every view.
-    pub async fn overview(&self, district: Option<&xc_domain::DistrictCode>) -> AppResult<Overview> {
+    pub async fn overview(
+        &self,
+        district: Option<&xc_domain::DistrictCode>,
+    ) -> AppResult<Overview> {
         let key = district.map(|d| d.as_str().to_owned());
         let mut cache = self.overviews.lock().await;
-        if let Some((at, overview)) = cache.get(&key) {
-            if at.elapsed() < self.config.overview_ttl {
-                return Ok(overview.clone());
-            }
+        if let Some((at, overview)) = cache.get(&key)
+            && at.elapsed() < self.config.overview_ttl
+        {
+            return Ok(overview.clone());
         }
         let year = time::OffsetDateTime::now_utc().year();
         let overview = self.store.overview(district, year).await?;
@@ -112,15 +124,26 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(api_routes)
-        .route("/api/openapi.json", get(move || async move { Json(openapi_json.as_ref().clone()) }))
-        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", openapi))
+        .route(
+            "/api/openapi.json",
+            get(move || async move { Json(openapi_json.as_ref().clone()) }),
+        )
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", openapi),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::serve))
         .route("/static/app.css", get(stylesheet))
         .fallback(pages::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), auth::identify))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -144,7 +167,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 async fn stylesheet() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../static/app.css"),
     )
         .into_response()

@@ -13,7 +13,7 @@ pub(crate) fn thousands(n: i64) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -43,6 +43,23 @@ pub(crate) fn role_label(role: Role, lang: Lang) -> &'static str {
     }
 }
 
+/// `2026-11-29` in Beijing time (UTC+8), the time people here read.
+pub(crate) fn date(at: time::OffsetDateTime) -> String {
+    let local = at.to_offset(time::macros::offset!(+8));
+    format!(
+        "{:04}-{:02}-{:02}",
+        local.year(),
+        u8::from(local.month()),
+        local.day()
+    )
+}
+
+/// `2026-11-29 09:30` in Beijing time.
+pub(crate) fn date_time(at: time::OffsetDateTime) -> String {
+    let local = at.to_offset(time::macros::offset!(+8));
+    format!("{} {:02}:{:02}", date(at), local.hour(), local.minute())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,16 +73,4 @@ mod tests {
         assert_eq!(percent(5_815_462, 24_870_895), "23.4%");
         assert_eq!(percent(1, 0), "—");
     }
-}
-
-/// `2026-11-29` in Beijing time (UTC+8), the time people here read.
-pub(crate) fn date(at: time::OffsetDateTime) -> String {
-    let local = at.to_offset(time::macros::offset!(+8));
-    format!("{:04}-{:02}-{:02}", local.year(), u8::from(local.month()), local.day())
-}
-
-/// `2026-11-29 09:30` in Beijing time.
-pub(crate) fn date_time(at: time::OffsetDateTime) -> String {
-    let local = at.to_offset(time::macros::offset!(+8));
-    format!("{} {:02}:{:02}", date(at), local.hour(), local.minute())
 }

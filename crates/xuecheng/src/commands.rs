@@ -46,7 +46,10 @@ pub(crate) async fn run(command: Command) -> Result<()> {
         Command::Backup { store, file } => {
             let config = load(&store, None)?;
             let store = open_store(&config).await?;
-            store.backup_to(&file).await.map_err(|e| anyhow::anyhow!("backup: {e}"))?;
+            store
+                .backup_to(&file)
+                .await
+                .map_err(|e| anyhow::anyhow!("backup: {e}"))?;
             let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
             println!("backup written to {} ({size} bytes)", file.display());
             Ok(())
@@ -55,15 +58,34 @@ pub(crate) async fn run(command: Command) -> Result<()> {
             let config = load(&store, None)?;
             restore(&config, &file).await
         }
-        Command::Admin { command: AdminCommand::CreateUser { store, username, role, district, institution, display_name, password_stdin } } => {
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    store,
+                    username,
+                    role,
+                    district,
+                    institution,
+                    display_name,
+                    password_stdin,
+                },
+        } => {
             let config = load(&store, None)?;
-            let username = Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {}", e.reason))?;
-            let scope = Scope::for_role(role, district.clone(), institution).map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.reason))?;
-            let display_name = DisplayName::parse(display_name.as_deref().unwrap_or(username.as_str())).map_err(|e| anyhow::anyhow!("--display-name: {}", e.reason))?;
+            let username = Username::parse(&username)
+                .map_err(|e| anyhow::anyhow!("--username: {}", e.reason))?;
+            let scope = Scope::for_role(role, district.clone(), institution)
+                .map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.reason))?;
+            let display_name =
+                DisplayName::parse(display_name.as_deref().unwrap_or(username.as_str()))
+                    .map_err(|e| anyhow::anyhow!("--display-name: {}", e.reason))?;
             debug_assert!(password_stdin, "clap requires --password-stdin");
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
-            let password = Password::parse(line.trim_end_matches(['\r', '\n'])).map_err(|e| anyhow::anyhow!("password (standard input): {}", e.reason))?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            let password = Password::parse(line.trim_end_matches(['\r', '\n']))
+                .map_err(|e| anyhow::anyhow!("password (standard input): {}", e.reason))?;
             let store = open_store(&config).await?;
             create_user(&*store, username, display_name, role, scope, password).await
         }
@@ -81,22 +103,34 @@ fn load(args: &StoreArgs, listen: Option<SocketAddr>) -> Result<Config> {
 
 fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("XUECHENG_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if config.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let filter = EnvFilter::try_from_env("XUECHENG_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if config.log.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
-    xc_backend::open(config.database_url(), &config.data_dir, config.database.max_connections)
-        .await
-        .map_err(|e| anyhow::anyhow!("opening the store: {e}"))
+    xc_backend::open(
+        config.database_url(),
+        &config.data_dir,
+        config.database.max_connections,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("opening the store: {e}"))
 }
 
 fn open_vault(config: &Config) -> Result<PiiVault> {
     use secrecy::ExposeSecret;
     let key = config.privacy.key.expose_secret();
     if key.is_empty() {
-        PiiVault::open_or_create_key_file(&config.key_file()).map_err(|e| anyhow::anyhow!("privacy.key_file: {e}"))
+        PiiVault::open_or_create_key_file(&config.key_file())
+            .map_err(|e| anyhow::anyhow!("privacy.key_file: {e}"))
     } else {
         PiiVault::from_hex(key).map_err(|e| anyhow::anyhow!("privacy.key: {e}"))
     }
@@ -107,9 +141,17 @@ async fn open(config: &Config) -> Result<(Arc<dyn Store>, PiiVault)> {
     Ok((open_store(config).await?, vault))
 }
 
-async fn generate(store: &dyn Store, vault: &PiiVault, options: xc_gen::GenerateOptions) -> Result<()> {
+async fn generate(
+    store: &dyn Store,
+    vault: &PiiVault,
+    options: xc_gen::GenerateOptions,
+) -> Result<()> {
     let bar = ProgressBar::new(0);
-    bar.set_style(ProgressStyle::with_template("{msg:>16} [{bar:40}] {pos}/{len} ({elapsed})").expect("valid template").progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>16} [{bar:40}] {pos}/{len} ({elapsed})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
     let report = xc_gen::generate(store, vault, &options, &|progress| {
         bar.set_message(progress.stage);
         bar.set_length(progress.total);
@@ -120,37 +162,65 @@ async fn generate(store: &dyn Store, vault: &PiiVault, options: xc_gen::Generate
     bar.finish_and_clear();
     println!(
         "generated the {} city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins",
-        report.scale, report.seed, report.elapsed.as_secs_f64(), report.districts, report.subdistricts, report.neighbourhoods,
-        report.institutions, report.sites, report.teachers, report.learners, report.demo_logins
+        report.scale,
+        report.seed,
+        report.elapsed.as_secs_f64(),
+        report.districts,
+        report.subdistricts,
+        report.neighbourhoods,
+        report.institutions,
+        report.sites,
+        report.teachers,
+        report.learners,
+        report.demo_logins
     );
     Ok(())
 }
 
 async fn serve(config: &Config, demo: bool) -> Result<()> {
     let (store, vault) = open(config).await?;
-    if demo {
-        if store.is_empty().await.map_err(|e| anyhow::anyhow!("{e}"))? {
-            println!("first start: generating the demo city (district scale) …");
-            generate(&*store, &vault, xc_gen::GenerateOptions::new(xc_gen::Scale::District, 2026)).await?;
-        }
+    if demo && store.is_empty().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        println!("first start: generating the demo city (district scale) …");
+        generate(
+            &*store,
+            &vault,
+            xc_gen::GenerateOptions::new(xc_gen::Scale::District, 2026),
+        )
+        .await?;
     }
     // Bind first, so a taken port fails before anything else starts.
-    let listener = TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
     let state = xc_web::AppState::new(store.clone(), vault, config.web_config());
     let app = xc_web::router(state);
-    println!("xuecheng is serving at http://{address}/ (store: {})", store.engine());
+    println!(
+        "xuecheng is serving at http://{address}/ (store: {})",
+        store.engine()
+    );
     if demo {
-        println!("demo sign-ins (password for all: {}):", xc_gen::DEMO_PASSWORD);
+        println!(
+            "demo sign-ins (password for all: {}):",
+            xc_gen::DEMO_PASSWORD
+        );
         for login in xc_gen::demo_logins() {
-            println!("  {:<14} {:<18} {}", login.username, login.role.as_str(), login.scope);
+            println!(
+                "  {:<14} {:<18} {}",
+                login.username,
+                login.role.as_str(),
+                login.scope
+            );
         }
     }
     let sweeper = tokio::spawn(sweep_sessions(store.clone()));
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")?;
     sweeper.abort();
     tracing::info!("stopped");
     Ok(())
@@ -161,7 +231,10 @@ async fn sweep_sessions(store: Arc<dyn Store>) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
-        match store.delete_expired_sessions(time::OffsetDateTime::now_utc()).await {
+        match store
+            .delete_expired_sessions(time::OffsetDateTime::now_utc())
+            .await
+        {
             Ok(n) if n > 0 => tracing::info!(sessions.removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(error) => tracing::warn!(error = %error, "could not remove expired sessions"),
@@ -191,46 +264,83 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-async fn create_user(store: &dyn Store, username: Username, display_name: DisplayName, role: Role, scope: Scope, password: Password) -> Result<()> {
+async fn create_user(
+    store: &dyn Store,
+    username: Username,
+    display_name: DisplayName,
+    role: Role,
+    scope: Scope,
+    password: Password,
+) -> Result<()> {
     let (district, institution) = match &scope {
         Scope::District(code) => {
-            store.get_district(code).await.map_err(|_| anyhow::anyhow!("--district: there is no district {code} in the store"))?;
+            store.get_district(code).await.map_err(|_| {
+                anyhow::anyhow!("--district: there is no district {code} in the store")
+            })?;
             (Some(code.clone()), None)
         }
         Scope::Institution(id) => {
-            store.get_institution(*id).await.map_err(|_| anyhow::anyhow!("--institution: there is no institution {id} in the store"))?;
+            store.get_institution(*id).await.map_err(|_| {
+                anyhow::anyhow!("--institution: there is no institution {id} in the store")
+            })?;
             (None, Some(*id))
         }
         Scope::City | Scope::Own => (None, None),
     };
-    let hash = tokio::task::spawn_blocking(move || xc_privacy::passwords::hash_password(&password)).await?;
+    let hash = tokio::task::spawn_blocking(move || xc_privacy::passwords::hash_password(&password))
+        .await?;
     let user = NewUser {
         username: username.clone(),
         password_hash: Some(hash),
         display_name: display_name.as_str().to_owned(),
-        role: RoleAssignment { role, district, institution },
+        role: RoleAssignment {
+            role,
+            district,
+            institution,
+        },
         learner: None,
     };
-    let audit = AuditEvent::new(Actor::System("cli:admin create-user".into()), "user.create", "user", "new")
-        .with_detail(serde_json::json!({ "role": role.as_str() }));
-    let id = store.create_user(&user, &audit).await.map_err(|e| match e {
-        xc_store::StoreError::Conflict { .. } => anyhow::anyhow!("--username: '{username}' is already taken"),
-        other => anyhow::anyhow!("{other}"),
-    })?;
-    println!("created user {username} (id {id}) with role {}", role.as_str());
+    let audit = AuditEvent::new(
+        Actor::System("cli:admin create-user".into()),
+        "user.create",
+        "user",
+        "new",
+    )
+    .with_detail(serde_json::json!({ "role": role.as_str() }));
+    let id = store
+        .create_user(&user, &audit)
+        .await
+        .map_err(|e| match e {
+            xc_store::StoreError::Conflict { .. } => {
+                anyhow::anyhow!("--username: '{username}' is already taken")
+            }
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    println!(
+        "created user {username} (id {id}) with role {}",
+        role.as_str()
+    );
     Ok(())
 }
 
 async fn restore(config: &Config, backup: &Path) -> Result<()> {
-    if config.database_url().is_some_and(|url| !url.starts_with("sqlite:")) {
-        bail!("restore works on the SQLite store; for PostgreSQL use pg_restore (see docs/operations.md)");
+    if config
+        .database_url()
+        .is_some_and(|url| !url.starts_with("sqlite:"))
+    {
+        bail!(
+            "restore works on the SQLite store; for PostgreSQL use pg_restore (see docs/operations.md)"
+        );
     }
     if !backup.is_file() {
         bail!("FILE: {} does not exist or is not a file", backup.display());
     }
-    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("--data-dir: cannot create {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("--data-dir: cannot create {}", config.data_dir.display()))?;
     let target = config.data_dir.join(xc_backend::SQLITE_FILE);
-    let staging = config.data_dir.join(format!("{}.restoring", xc_backend::SQLITE_FILE));
+    let staging = config
+        .data_dir
+        .join(format!("{}.restoring", xc_backend::SQLITE_FILE));
     let _ = std::fs::remove_file(&staging);
     std::fs::copy(backup, &staging).with_context(|| format!("copying {}", backup.display()))?;
     // Open the copy as a store: proves it is a SQLite database of ours and brings its schema up
@@ -238,32 +348,51 @@ async fn restore(config: &Config, backup: &Path) -> Result<()> {
     let check = async {
         let store = xc_store_sqlite_open(&staging).await?;
         store.ping().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        store.list_districts().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        store
+            .list_districts()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         anyhow::Ok(())
     };
     if let Err(error) = check.await {
         let _ = std::fs::remove_file(&staging);
-        bail!("FILE: {} is not a xuecheng backup: {error}", backup.display());
+        bail!(
+            "FILE: {} is not a xuecheng backup: {error}",
+            backup.display()
+        );
     }
     for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(staging.with_file_name(format!("{}.restoring{suffix}", xc_backend::SQLITE_FILE)));
+        let _ = std::fs::remove_file(
+            staging.with_file_name(format!("{}.restoring{suffix}", xc_backend::SQLITE_FILE)),
+        );
     }
     if target.exists() {
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-        let kept = config.data_dir.join(format!("{}.before-restore-{stamp}", xc_backend::SQLITE_FILE));
-        std::fs::rename(&target, &kept).with_context(|| format!("keeping the current database as {}", kept.display()))?;
+        let kept = config.data_dir.join(format!(
+            "{}.before-restore-{stamp}",
+            xc_backend::SQLITE_FILE
+        ));
+        std::fs::rename(&target, &kept)
+            .with_context(|| format!("keeping the current database as {}", kept.display()))?;
         println!("the database it replaces is kept as {}", kept.display());
         for suffix in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(config.data_dir.join(format!("{}{suffix}", xc_backend::SQLITE_FILE)));
+            let _ = std::fs::remove_file(
+                config
+                    .data_dir
+                    .join(format!("{}{suffix}", xc_backend::SQLITE_FILE)),
+            );
         }
     }
-    std::fs::rename(&staging, &target).with_context(|| format!("moving the restored database to {}", target.display()))?;
+    std::fs::rename(&staging, &target)
+        .with_context(|| format!("moving the restored database to {}", target.display()))?;
     println!("restored {} into {}", backup.display(), target.display());
     Ok(())
 }
 
 async fn xc_store_sqlite_open(path: &Path) -> Result<Arc<dyn Store>> {
     let url = format!("sqlite:{}", path.display());
-    let store = xc_backend::open(Some(&url), path.parent().unwrap_or(Path::new(".")), 1).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = xc_backend::open(Some(&url), path.parent().unwrap_or(Path::new(".")), 1)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(store)
 }

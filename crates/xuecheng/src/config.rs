@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_FILE: &str = "xuecheng.toml";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct Config {
     /// Where the SQLite database, the personal-data key and backups live.
     pub data_dir: PathBuf,
@@ -35,14 +35,14 @@ pub struct Config {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct DatabaseConfig {
     /// Connections in the PostgreSQL pool.
     pub max_connections: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct WebSection {
     /// Mark cookies Secure; turn on when the site is served over HTTPS.
     pub secure_cookies: bool,
@@ -55,7 +55,7 @@ pub struct WebSection {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct PrivacyConfig {
     /// The personal-data key file; empty for `DATA_DIR/keys/pii.key` (created on first start).
     pub key_file: PathBuf,
@@ -65,7 +65,7 @@ pub struct PrivacyConfig {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct LogConfig {
     /// `info`, `debug`, or a tracing filter such as `xc_web=debug,info`.
     pub level: String,
@@ -73,7 +73,10 @@ pub struct LogConfig {
     pub format: String,
 }
 
-fn expose_for_layering<S: serde::Serializer>(secret: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
+fn expose_for_layering<S: serde::Serializer>(
+    secret: &SecretString,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     // Only the defaults layer is serialised (an empty secret); printing goes through `masked`.
     serializer.serialize_str(secret.expose_secret())
 }
@@ -94,25 +97,39 @@ impl Default for Config {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { max_connections: 16 }
+        Self {
+            max_connections: 16,
+        }
     }
 }
 
 impl Default for WebSection {
     fn default() -> Self {
-        Self { secure_cookies: false, session_ttl_hours: 12, login_max_failures: 5, login_window_minutes: 15, overview_ttl_seconds: 10 }
+        Self {
+            secure_cookies: false,
+            session_ttl_hours: 12,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+            overview_ttl_seconds: 10,
+        }
     }
 }
 
 impl Default for PrivacyConfig {
     fn default() -> Self {
-        Self { key_file: PathBuf::new(), key: SecretString::from("") }
+        Self {
+            key_file: PathBuf::new(),
+            key: SecretString::from(""),
+        }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { level: "info".into(), format: "text".into() }
+        Self {
+            level: "info".into(),
+            format: "text".into(),
+        }
     }
 }
 
@@ -131,7 +148,11 @@ impl Config {
         Self::load_from(file, overrides, std::env::vars())
     }
 
-    pub fn load_from(file: Option<&Path>, overrides: &Overrides, env: impl Iterator<Item = (String, String)>) -> Result<(Config, Vec<String>)> {
+    pub fn load_from(
+        file: Option<&Path>,
+        overrides: &Overrides,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<(Config, Vec<String>)> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         let file = match file {
             Some(path) => {
@@ -144,17 +165,28 @@ impl Config {
         };
         let mut warnings = Vec::new();
         if let Some(path) = &file {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
-            let table: toml::Table = toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
-            warnings.extend(unknown_keys(&toml_to_json(toml::Value::Table(table)), &known_keys(), "").into_iter().map(|key| format!("{}: unknown key '{key}' is ignored", path.display())));
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            let table: toml::Table = toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
+            warnings.extend(
+                unknown_keys(&toml_to_json(toml::Value::Table(table)), &known_keys(), "")
+                    .into_iter()
+                    .map(|key| format!("{}: unknown key '{key}' is ignored", path.display())),
+            );
             figment = figment.merge(Toml::file(path));
         }
         let mut env_layer = serde_json::Map::new();
         for (key, value) in env.filter(|(k, _)| k.starts_with("XUECHENG_")) {
-            let path = key.trim_start_matches("XUECHENG_").to_lowercase().replace("__", ".");
+            let path = key
+                .trim_start_matches("XUECHENG_")
+                .to_lowercase()
+                .replace("__", ".");
             if !is_known_path(&path) {
                 if !IGNORED_ENV.contains(&key.as_str()) {
-                    warnings.push(format!("environment: {key} is not a setting and is ignored"));
+                    warnings.push(format!(
+                        "environment: {key} is not a setting and is ignored"
+                    ));
                 }
                 continue;
             }
@@ -170,14 +202,19 @@ impl Config {
         if let Some(url) = &overrides.database_url {
             figment = figment.merge(Serialized::default("database_url", url));
         }
-        let config: Config = figment.extract().map_err(|error| anyhow::anyhow!(describe(error)))?;
+        let config: Config = figment
+            .extract()
+            .map_err(|error| anyhow::anyhow!(describe(error)))?;
         config.check()?;
         Ok((config, warnings))
     }
 
     fn check(&self) -> Result<()> {
         if !matches!(self.log.format.as_str(), "text" | "json") {
-            bail!("log.format: '{}' is not a log format: use text or json", self.log.format);
+            bail!(
+                "log.format: '{}' is not a log format: use text or json",
+                self.log.format
+            );
         }
         if self.database.max_connections == 0 {
             bail!("database.max_connections: must be at least 1");
@@ -200,7 +237,11 @@ impl Config {
     }
 
     pub fn key_file(&self) -> PathBuf {
-        if self.privacy.key_file.as_os_str().is_empty() { self.data_dir.join("keys").join("pii.key") } else { self.privacy.key_file.clone() }
+        if self.privacy.key_file.as_os_str().is_empty() {
+            self.data_dir.join("keys").join("pii.key")
+        } else {
+            self.privacy.key_file.clone()
+        }
     }
 
     pub fn web_config(&self) -> xc_web::WebConfig {
@@ -216,23 +257,38 @@ impl Config {
     /// The configuration as TOML with secrets masked.
     pub fn masked(&self) -> String {
         let mut value = serde_json::to_value(self).expect("config serialises");
-        value["database_url"] = serde_json::Value::String(mask_url(self.database_url.expose_secret()));
-        value["privacy"]["key"] = serde_json::Value::String(if self.privacy.key.expose_secret().is_empty() { String::new() } else { "********".into() });
+        value["database_url"] =
+            serde_json::Value::String(mask_url(self.database_url.expose_secret()));
+        value["privacy"]["key"] =
+            serde_json::Value::String(if self.privacy.key.expose_secret().is_empty() {
+                String::new()
+            } else {
+                "********".into()
+            });
         if self.privacy.key_file.as_os_str().is_empty() {
-            value["privacy"]["key_file"] = serde_json::Value::String(format!("{} (default)", self.key_file().display()));
+            value["privacy"]["key_file"] =
+                serde_json::Value::String(format!("{} (default)", self.key_file().display()));
         }
         toml::to_string_pretty(&value).expect("config as TOML")
     }
 }
 
 /// Environment variables of ours that are not settings.
-const IGNORED_ENV: [&str; 3] = ["XUECHENG_LOG", "XUECHENG_TEST_DATABASE_URL", "XUECHENG_BROWSER_TESTS"];
+const IGNORED_ENV: [&str; 3] = [
+    "XUECHENG_LOG",
+    "XUECHENG_TEST_DATABASE_URL",
+    "XUECHENG_BROWSER_TESTS",
+];
 
 /// `postgres://user:secret@host/db` → `postgres://user:****@host/db`.
 pub fn mask_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
     let rest = &url[scheme_end + 3..];
-    let Some(at) = rest.find('@') else { return url.to_owned() };
+    let Some(at) = rest.find('@') else {
+        return url.to_owned();
+    };
     let userinfo = &rest[..at];
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{}{user}:****{}", &url[..scheme_end + 3], &rest[at..]),
@@ -244,8 +300,16 @@ fn describe(error: figment::Error) -> String {
     let mut out = Vec::new();
     for e in error {
         let key = e.path.join(".");
-        let source = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
-        out.push(if key.is_empty() { format!("configuration: {}", e.kind) } else { format!("{key}: {} (from {source})", e.kind) });
+        let source = e
+            .metadata
+            .as_ref()
+            .map(|m| m.name.to_string())
+            .unwrap_or_default();
+        out.push(if key.is_empty() {
+            format!("configuration: {}", e.kind)
+        } else {
+            format!("{key}: {} (from {source})", e.kind)
+        });
     }
     out.join("; ")
 }
@@ -269,9 +333,15 @@ fn unknown_keys(value: &serde_json::Value, known: &serde_json::Value, prefix: &s
     let mut unknown = Vec::new();
     if let (Some(map), Some(known_map)) = (value.as_object(), known.as_object()) {
         for (key, child) in map {
-            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
             match known_map.get(key) {
-                Some(known_child) if known_child.is_object() => unknown.extend(unknown_keys(child, known_child, &path)),
+                Some(known_child) if known_child.is_object() => {
+                    unknown.extend(unknown_keys(child, known_child, &path))
+                }
                 Some(_) => {}
                 None => unknown.push(path),
             }
@@ -288,13 +358,19 @@ fn env_value(text: &str) -> serde_json::Value {
     }
 }
 
-fn insert_path(map: &mut serde_json::Map<String, serde_json::Value>, path: &str, value: serde_json::Value) {
+fn insert_path(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    value: serde_json::Value,
+) {
     match path.split_once('.') {
         None => {
             map.insert(path.to_owned(), value);
         }
         Some((head, rest)) => {
-            let child = map.entry(head.to_owned()).or_insert_with(|| serde_json::Value::Object(Default::default()));
+            let child = map
+                .entry(head.to_owned())
+                .or_insert_with(|| serde_json::Value::Object(Default::default()));
             if let serde_json::Value::Object(child) = child {
                 insert_path(child, rest, value);
             }
@@ -310,14 +386,25 @@ fn toml_to_json(value: toml::Value) -> serde_json::Value {
 mod tests {
     use super::*;
 
-    fn load(toml_text: Option<&str>, env: &[(&str, &str)], overrides: Overrides) -> Result<(Config, Vec<String>)> {
+    fn load(
+        toml_text: Option<&str>,
+        env: &[(&str, &str)],
+        overrides: Overrides,
+    ) -> Result<(Config, Vec<String>)> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("xuecheng.toml");
         if let Some(text) = toml_text {
             std::fs::write(&path, text).unwrap();
         }
-        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
-        Config::load_from(toml_text.map(|_| path.as_path()), &overrides, env.into_iter())
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<Vec<_>>();
+        Config::load_from(
+            toml_text.map(|_| path.as_path()),
+            &overrides,
+            env.into_iter(),
+        )
     }
 
     #[test]
@@ -332,13 +419,20 @@ mod tests {
 
     #[test]
     fn layers_apply_in_order_file_env_flags() {
-        let file = "listen = \"127.0.0.1:9000\"\n[web]\nsession_ttl_hours = 2\nlogin_max_failures = 3\n";
-        let env = [("XUECHENG_WEB__SESSION_TTL_HOURS", "4"), ("XUECHENG_LISTEN", "127.0.0.1:9100")];
+        let file =
+            "listen = \"127.0.0.1:9000\"\n[web]\nsession_ttl_hours = 2\nlogin_max_failures = 3\n";
+        let env = [
+            ("XUECHENG_WEB__SESSION_TTL_HOURS", "4"),
+            ("XUECHENG_LISTEN", "127.0.0.1:9100"),
+        ];
         let (config, _) = load(Some(file), &env, Overrides::default()).unwrap();
         assert_eq!(config.web.session_ttl_hours, 4, "environment beats file");
         assert_eq!(config.web.login_max_failures, 3, "file beats defaults");
         assert_eq!(config.listen.port(), 9100);
-        let flags = Overrides { listen: Some("127.0.0.1:9200".parse().unwrap()), ..Default::default() };
+        let flags = Overrides {
+            listen: Some("127.0.0.1:9200".parse().unwrap()),
+            ..Default::default()
+        };
         let (config, _) = load(Some(file), &env, flags).unwrap();
         assert_eq!(config.listen.port(), 9200, "flags beat everything");
     }
@@ -346,33 +440,78 @@ mod tests {
     #[test]
     fn unknown_keys_are_warned_about() {
         let file = "listen = \"127.0.0.1:9000\"\nlisten_port = 3\n[web]\nsecure_cookie = true\n";
-        let (_, warnings) = load(Some(file), &[("XUECHENG_WEB__NOPE", "1")], Overrides::default()).unwrap();
-        assert!(warnings.iter().any(|w| w.contains("'listen_port'")), "{warnings:?}");
-        assert!(warnings.iter().any(|w| w.contains("'web.secure_cookie'")), "{warnings:?}");
-        assert!(warnings.iter().any(|w| w.contains("XUECHENG_WEB__NOPE")), "{warnings:?}");
+        let (_, warnings) = load(
+            Some(file),
+            &[("XUECHENG_WEB__NOPE", "1")],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert!(
+            warnings.iter().any(|w| w.contains("'listen_port'")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings.iter().any(|w| w.contains("'web.secure_cookie'")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings.iter().any(|w| w.contains("XUECHENG_WEB__NOPE")),
+            "{warnings:?}"
+        );
     }
 
     #[test]
     fn bad_values_name_the_key() {
-        let error = load(Some("listen = \"not an address\"\n"), &[], Overrides::default()).unwrap_err().to_string();
+        let error = load(
+            Some("listen = \"not an address\"\n"),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("listen"), "{error}");
-        let error = load(None, &[("XUECHENG_WEB__SESSION_TTL_HOURS", "soon")], Overrides::default()).unwrap_err().to_string();
+        let error = load(
+            None,
+            &[("XUECHENG_WEB__SESSION_TTL_HOURS", "soon")],
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("web.session_ttl_hours"), "{error}");
-        let error = load(Some("[log]\nformat = \"xml\"\n"), &[], Overrides::default()).unwrap_err().to_string();
+        let error = load(Some("[log]\nformat = \"xml\"\n"), &[], Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("log.format"), "{error}");
-        let error = load(None, &[("XUECHENG_DATABASE_URL", "mysql://x")], Overrides::default()).unwrap_err().to_string();
+        let error = load(
+            None,
+            &[("XUECHENG_DATABASE_URL", "mysql://x")],
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("unknown database URL scheme"), "{error}");
-        let error = load(Some("listen = [\n"), &[], Overrides::default()).unwrap_err().to_string();
+        let error = load(Some("listen = [\n"), &[], Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("xuecheng.toml"), "{error}");
     }
 
     #[test]
     fn secrets_are_masked_when_printed() {
-        let env = [("XUECHENG_DATABASE_URL", "postgres://app:hunter2@db.example/xc"), ("XUECHENG_PRIVACY__KEY", "ab")];
+        let env = [
+            (
+                "XUECHENG_DATABASE_URL",
+                "postgres://app:hunter2@db.example/xc",
+            ),
+            ("XUECHENG_PRIVACY__KEY", "ab"),
+        ];
         let (config, _) = load(None, &env, Overrides::default()).unwrap();
         let printed = config.masked();
         assert!(!printed.contains("hunter2"), "{printed}");
-        assert!(printed.contains("postgres://app:****@db.example/xc"), "{printed}");
+        assert!(
+            printed.contains("postgres://app:****@db.example/xc"),
+            "{printed}"
+        );
         assert!(printed.contains("********"), "{printed}");
         assert!(!format!("{config:?}").contains("hunter2"));
         assert_eq!(mask_url("postgres://localhost/x"), "postgres://localhost/x");

@@ -51,7 +51,11 @@ struct StoreArgs {
 
 impl StoreArgs {
     fn overrides(&self, listen: Option<SocketAddr>) -> Overrides {
-        Overrides { data_dir: self.data_dir.clone(), listen, database_url: self.database_url.clone() }
+        Overrides {
+            data_dir: self.data_dir.clone(),
+            listen,
+            database_url: self.database_url.clone(),
+        }
     }
 }
 
@@ -175,7 +179,10 @@ fn parse_institution(text: &str) -> Result<xc_domain::InstitutionId, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");

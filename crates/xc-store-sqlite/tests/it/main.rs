@@ -18,7 +18,9 @@ impl std::ops::Deref for Fresh {
 
 async fn fresh_store() -> Fresh {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("xuecheng.db")).await.unwrap();
+    let store = SqliteStore::open(&dir.path().join("xuecheng.db"))
+        .await
+        .unwrap();
     Fresh { store, _dir: dir }
 }
 
@@ -39,15 +41,34 @@ mod in_memory {
 async fn the_audit_log_refuses_updates_and_deletes_in_the_database() {
     let store = fresh_store().await;
     store
-        .append_audit(&AuditEvent::new(Actor::System("test".into()), "learner.read", "learner", 1))
+        .append_audit(&AuditEvent::new(
+            Actor::System("test".into()),
+            "learner.read",
+            "learner",
+            1,
+        ))
         .await
         .unwrap();
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", store._dir.path().join("xuecheng.db").display())).await.unwrap();
-    let update = sqlx::query("UPDATE audit_log SET actor = 'someone else'").execute(&pool).await.unwrap_err();
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite:{}",
+        store._dir.path().join("xuecheng.db").display()
+    ))
+    .await
+    .unwrap();
+    let update = sqlx::query("UPDATE audit_log SET actor = 'someone else'")
+        .execute(&pool)
+        .await
+        .unwrap_err();
     assert!(update.to_string().contains("append-only"), "{update}");
-    let delete = sqlx::query("DELETE FROM audit_log").execute(&pool).await.unwrap_err();
+    let delete = sqlx::query("DELETE FROM audit_log")
+        .execute(&pool)
+        .await
+        .unwrap_err();
     assert!(delete.to_string().contains("append-only"), "{delete}");
-    let entries = store.list_audit(&AuditFilter::default(), PageRequest::default()).await.unwrap();
+    let entries = store
+        .list_audit(&AuditFilter::default(), PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(entries.total, 1);
     assert_eq!(entries.items[0].actor, "system:test");
 }
@@ -55,8 +76,16 @@ async fn the_audit_log_refuses_updates_and_deletes_in_the_database() {
 #[tokio::test]
 async fn the_database_is_in_wal_mode_with_full_sync() {
     let store = fresh_store().await;
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", store._dir.path().join("xuecheng.db").display())).await.unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&pool).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite:{}",
+        store._dir.path().join("xuecheng.db").display()
+    ))
+    .await
+    .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(mode, "wal");
 }
 

@@ -5,23 +5,25 @@
 
 pub mod types;
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use xc_domain::{Action, DistrictCode, InstitutionId, LearnerId, SiteId, SiteKind, SubdistrictCode};
+use xc_domain::{
+    Action, DistrictCode, InstitutionId, LearnerId, SiteId, SiteKind, SubdistrictCode,
+};
 use xc_privacy::tokens::{new_secret, secret_hash};
 use xc_store::{AuditEvent, AuditFilter, LearnerFilter, NewApiToken, PageRequest, SiteFilter};
 
+use crate::AppState;
 use crate::accounts;
-use crate::auth::{self, Identity, API_TOKEN_PREFIX};
+use crate::auth::{self, API_TOKEN_PREFIX, Identity};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::AppState;
 use types::*;
 
 #[derive(OpenApi)]
@@ -53,9 +55,17 @@ impl Modify for SecuritySchemes {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("Institution API token (xct_…)")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Institution API token (xct_…)"))
+                    .build(),
+            ),
         );
-        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))));
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+        );
     }
 }
 
@@ -81,7 +91,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 fn page_of(offset: Option<u64>, limit: Option<u32>) -> AppResult<PageRequest> {
     let limit = limit.unwrap_or(50);
     if limit == 0 || limit > PageRequest::MAX_LIMIT {
-        return Err(AppError::invalid("limit", format!("limit must be 1 to {}", PageRequest::MAX_LIMIT)));
+        return Err(AppError::invalid(
+            "limit",
+            format!("limit must be 1 to {}", PageRequest::MAX_LIMIT),
+        ));
     }
     Ok(PageRequest::new(offset.unwrap_or(0), limit))
 }
@@ -99,7 +112,10 @@ fn code_in_path<T>(text: &str, parse: fn(&str) -> Result<T, xc_domain::Invalid>)
         (status = 401, description = "Wrong user name or password", body = ErrorBody),
         (status = 429, description = "Too many failed attempts", body = ErrorBody),
     ))]
-async fn sign_in(State(state): State<AppState>, request: axum::extract::Request) -> AppResult<Response> {
+async fn sign_in(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> AppResult<Response> {
     let ip = auth::client_ip(request.extensions());
     let ApiJson(body) = ApiJson::<SignInRequest>::from_request(request, &state).await?;
     let (user, session) = auth::sign_in(&state, &body.username, &body.password, &ip).await?;
@@ -107,7 +123,10 @@ async fn sign_in(State(state): State<AppState>, request: axum::extract::Request)
     let cookie = auth::session_cookie(&session.secret, &state);
     Ok((
         [(header::SET_COOKIE, cookie.to_string())],
-        Json(SessionResponse { user: me, csrf_token: session.record.csrf_token }),
+        Json(SessionResponse {
+            user: me,
+            csrf_token: session.record.csrf_token,
+        }),
     )
         .into_response())
 }
@@ -120,7 +139,11 @@ use axum::extract::FromRequest;
     security(("session" = [])))]
 async fn sign_out(State(state): State<AppState>, identity: Identity) -> AppResult<Response> {
     let cookie = auth::sign_out(&state, &identity).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie.to_string())]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, cookie.to_string())],
+    )
+        .into_response())
 }
 
 /// The signed-in account, with its learner record for citizens.
@@ -129,7 +152,10 @@ async fn sign_out(State(state): State<AppState>, identity: Identity) -> AppResul
     security(("session" = [])))]
 async fn me(State(state): State<AppState>, identity: Identity) -> AppResult<Json<MeResponse>> {
     identity.require()?;
-    let user = identity.user.as_ref().ok_or(AppError::Forbidden("an API token has no account"))?;
+    let user = identity
+        .user
+        .as_ref()
+        .ok_or(AppError::Forbidden("an API token has no account"))?;
     Ok(Json(MeResponse::of(&state, user).await?))
 }
 
@@ -137,8 +163,19 @@ async fn me(State(state): State<AppState>, identity: Identity) -> AppResult<Json
 #[utoipa::path(patch, path = "/api/v1/me", tag = "session", request_body = ContactChangeRequest,
     responses((status = 200, body = MeResponse), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("session" = [])))]
-async fn change_me(State(state): State<AppState>, identity: Identity, ApiJson(body): ApiJson<ContactChangeRequest>) -> AppResult<Json<MeResponse>> {
-    accounts::change_contact(&state, &identity, body.display_name.as_deref(), body.phone.as_deref(), body.interests.as_deref()).await?;
+async fn change_me(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiJson(body): ApiJson<ContactChangeRequest>,
+) -> AppResult<Json<MeResponse>> {
+    accounts::change_contact(
+        &state,
+        &identity,
+        body.display_name.as_deref(),
+        body.phone.as_deref(),
+        body.interests.as_deref(),
+    )
+    .await?;
     let user = identity.user.as_ref().ok_or(AppError::Unauthenticated)?;
     Ok(Json(MeResponse::of(&state, user).await?))
 }
@@ -150,33 +187,63 @@ async fn change_me(State(state): State<AppState>, identity: Identity, ApiJson(bo
         (status = 409, description = "User name or ID number already registered", body = ErrorBody),
         (status = 422, description = "A field is wrong; `field` names it", body = ErrorBody),
     ))]
-async fn register(State(state): State<AppState>, ApiJson(body): ApiJson<RegisterRequest>) -> AppResult<(StatusCode, Json<RegisterResponse>)> {
-    let (learner_id, user_id) = accounts::register_citizen(&state, &body.into_registration()).await?;
-    Ok((StatusCode::CREATED, Json(RegisterResponse { learner_id: learner_id.get(), user_id: user_id.get() })))
+async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> AppResult<(StatusCode, Json<RegisterResponse>)> {
+    let (learner_id, user_id) =
+        accounts::register_citizen(&state, &body.into_registration()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RegisterResponse {
+            learner_id: learner_id.get(),
+            user_id: user_id.get(),
+        }),
+    ))
 }
 
 /// Figures for the whole city, or one district.
 #[utoipa::path(get, path = "/api/v1/overview", tag = "geography", params(OverviewQuery),
     responses((status = 200, body = OverviewResponse), (status = 422, body = ErrorBody)))]
-async fn overview(State(state): State<AppState>, ApiQuery(query): ApiQuery<OverviewQuery>) -> AppResult<Json<OverviewResponse>> {
-    let district = query.district.as_deref().map(DistrictCode::parse).transpose()?;
+async fn overview(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<OverviewQuery>,
+) -> AppResult<Json<OverviewResponse>> {
+    let district = query
+        .district
+        .as_deref()
+        .map(DistrictCode::parse)
+        .transpose()?;
     if let Some(code) = &district {
         state.store.get_district(code).await?;
     }
-    Ok(Json(OverviewResponse::from(state.overview(district.as_ref()).await?)))
+    Ok(Json(OverviewResponse::from(
+        state.overview(district.as_ref()).await?,
+    )))
 }
 
 /// All districts of the city.
 #[utoipa::path(get, path = "/api/v1/districts", tag = "geography", responses((status = 200, body = Vec<DistrictResponse>)))]
 async fn list_districts(State(state): State<AppState>) -> AppResult<Json<Vec<DistrictResponse>>> {
-    Ok(Json(state.store.list_districts().await?.into_iter().map(DistrictResponse::from).collect()))
+    Ok(Json(
+        state
+            .store
+            .list_districts()
+            .await?
+            .into_iter()
+            .map(DistrictResponse::from)
+            .collect(),
+    ))
 }
 
 /// One district.
 #[utoipa::path(get, path = "/api/v1/districts/{code}", tag = "geography",
     params(("code" = String, Path, description = "6-digit district code (GB/T 2260)")),
     responses((status = 200, body = DistrictResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn get_district(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<DistrictResponse>> {
+async fn get_district(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> AppResult<Json<DistrictResponse>> {
     let code = code_in_path(&code, DistrictCode::parse)?;
     Ok(Json(state.store.get_district(&code).await?.into()))
 }
@@ -185,29 +252,62 @@ async fn get_district(State(state): State<AppState>, Path(code): Path<String>) -
 #[utoipa::path(get, path = "/api/v1/districts/{code}/subdistricts", tag = "geography",
     params(("code" = String, Path, description = "6-digit district code")),
     responses((status = 200, body = Vec<SubdistrictResponse>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_subdistricts(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<Vec<SubdistrictResponse>>> {
+async fn list_subdistricts(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> AppResult<Json<Vec<SubdistrictResponse>>> {
     let code = code_in_path(&code, DistrictCode::parse)?;
     state.store.get_district(&code).await?;
-    Ok(Json(state.store.list_subdistricts(&code).await?.into_iter().map(SubdistrictResponse::from).collect()))
+    Ok(Json(
+        state
+            .store
+            .list_subdistricts(&code)
+            .await?
+            .into_iter()
+            .map(SubdistrictResponse::from)
+            .collect(),
+    ))
 }
 
 /// The neighbourhoods (居委会/村委会) of a subdistrict.
 #[utoipa::path(get, path = "/api/v1/subdistricts/{code}/neighbourhoods", tag = "geography",
     params(("code" = String, Path, description = "9-digit subdistrict code")),
     responses((status = 200, body = Vec<NeighbourhoodResponse>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_neighbourhoods(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<Vec<NeighbourhoodResponse>>> {
+async fn list_neighbourhoods(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> AppResult<Json<Vec<NeighbourhoodResponse>>> {
     let code = code_in_path(&code, SubdistrictCode::parse)?;
     state.store.get_subdistrict(&code).await?;
-    Ok(Json(state.store.list_neighbourhoods(&code).await?.into_iter().map(NeighbourhoodResponse::from).collect()))
+    Ok(Json(
+        state
+            .store
+            .list_neighbourhoods(&code)
+            .await?
+            .into_iter()
+            .map(NeighbourhoodResponse::from)
+            .collect(),
+    ))
 }
 
 /// Learning sites, filtered and paged.
 #[utoipa::path(get, path = "/api/v1/sites", tag = "sites", params(SiteQuery),
     responses((status = 200, body = SitePage), (status = 422, body = ErrorBody)))]
-async fn list_sites(State(state): State<AppState>, ApiQuery(query): ApiQuery<SiteQuery>) -> AppResult<Json<SitePage>> {
+async fn list_sites(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<SiteQuery>,
+) -> AppResult<Json<SitePage>> {
     let filter = SiteFilter {
-        district: query.district.as_deref().map(DistrictCode::parse).transpose()?,
-        subdistrict: query.subdistrict.as_deref().map(SubdistrictCode::parse).transpose()?,
+        district: query
+            .district
+            .as_deref()
+            .map(DistrictCode::parse)
+            .transpose()?,
+        subdistrict: query
+            .subdistrict
+            .as_deref()
+            .map(SubdistrictCode::parse)
+            .transpose()?,
         kind: query.kind.as_deref().map(SiteKind::parse).transpose()?,
     };
     let page = page_of(query.offset, query.limit)?;
@@ -224,7 +324,10 @@ async fn list_sites(State(state): State<AppState>, ApiQuery(query): ApiQuery<Sit
 #[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "sites",
     params(("id" = i64, Path, description = "Site id")),
     responses((status = 200, body = SiteResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn get_site(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<SiteResponse>> {
+async fn get_site(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<SiteResponse>> {
     let id = code_in_path(&id, SiteId::parse)?;
     Ok(Json(state.store.get_site(id).await?.into()))
 }
@@ -234,15 +337,31 @@ async fn get_site(State(state): State<AppState>, Path(id): Path<String>) -> AppR
 #[utoipa::path(get, path = "/api/v1/learners", tag = "learners", params(LearnerQuery),
     responses((status = 200, body = LearnerPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-async fn list_learners(State(state): State<AppState>, identity: Identity, ApiQuery(query): ApiQuery<LearnerQuery>) -> AppResult<Json<LearnerPage>> {
+async fn list_learners(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiQuery(query): ApiQuery<LearnerQuery>,
+) -> AppResult<Json<LearnerPage>> {
     let filter = LearnerFilter {
-        district: query.district.as_deref().map(DistrictCode::parse).transpose()?,
-        subdistrict: query.subdistrict.as_deref().map(SubdistrictCode::parse).transpose()?,
+        district: query
+            .district
+            .as_deref()
+            .map(DistrictCode::parse)
+            .transpose()?,
+        subdistrict: query
+            .subdistrict
+            .as_deref()
+            .map(SubdistrictCode::parse)
+            .transpose()?,
     };
     let page = page_of(query.offset, query.limit)?;
     let learners = accounts::list_learners(&state, &identity, &filter, page).await?;
     Ok(Json(LearnerPage {
-        items: learners.items.into_iter().map(LearnerResponse::from).collect(),
+        items: learners
+            .items
+            .into_iter()
+            .map(LearnerResponse::from)
+            .collect(),
         total: learners.total,
         offset: page.offset,
         limit: page.limit,
@@ -253,9 +372,16 @@ async fn list_learners(State(state): State<AppState>, identity: Identity, ApiQue
 #[utoipa::path(post, path = "/api/v1/learners", tag = "learners", request_body = NewLearnerRequest,
     responses((status = 201, body = LearnerResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-async fn create_learner(State(state): State<AppState>, identity: Identity, ApiJson(body): ApiJson<NewLearnerRequest>) -> AppResult<(StatusCode, Json<LearnerResponse>)> {
+async fn create_learner(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiJson(body): ApiJson<NewLearnerRequest>,
+) -> AppResult<(StatusCode, Json<LearnerResponse>)> {
     let id = accounts::register_learner(&state, &identity, &body.into_input()).await?;
-    let learner = state.store.get_learner(&xc_domain::LearnerScope::All, id).await?;
+    let learner = state
+        .store
+        .get_learner(&xc_domain::LearnerScope::All, id)
+        .await?;
     Ok((StatusCode::CREATED, Json(learner.into())))
 }
 
@@ -264,22 +390,43 @@ async fn create_learner(State(state): State<AppState>, identity: Identity, ApiJs
     params(("id" = i64, Path, description = "Learner id")),
     responses((status = 200, body = LearnerResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-async fn get_learner(State(state): State<AppState>, identity: Identity, Path(id): Path<String>) -> AppResult<Json<LearnerResponse>> {
+async fn get_learner(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+) -> AppResult<Json<LearnerResponse>> {
     let id = code_in_path(&id, LearnerId::parse)?;
-    Ok(Json(accounts::read_learner(&state, &identity, id).await?.into()))
+    Ok(Json(
+        accounts::read_learner(&state, &identity, id).await?.into(),
+    ))
 }
 
 /// The audit log, newest first (auditors and city admins).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("session" = [])))]
-async fn list_audit(State(state): State<AppState>, identity: Identity, ApiQuery(query): ApiQuery<AuditQuery>) -> AppResult<Json<AuditPage>> {
-    identity.require_to(Action::ReadAuditLog, "only auditors and city admins read the audit log")?;
+async fn list_audit(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> AppResult<Json<AuditPage>> {
+    identity.require_to(
+        Action::ReadAuditLog,
+        "only auditors and city admins read the audit log",
+    )?;
     let page = page_of(query.offset, query.limit)?;
-    let filter = AuditFilter { action: query.action, subject_kind: query.subject_kind, subject_id: query.subject_id };
+    let filter = AuditFilter {
+        action: query.action,
+        subject_kind: query.subject_kind,
+        subject_id: query.subject_id,
+    };
     let entries = state.store.list_audit(&filter, page).await?;
     Ok(Json(AuditPage {
-        items: entries.items.into_iter().map(AuditEntryResponse::from).collect(),
+        items: entries
+            .items
+            .into_iter()
+            .map(AuditEntryResponse::from)
+            .collect(),
         total: entries.total,
         offset: page.offset,
         limit: page.limit,
@@ -297,20 +444,28 @@ async fn create_api_token(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewTokenRequest>,
 ) -> AppResult<(StatusCode, HeaderMap, Json<NewTokenResponse>)> {
-    let principal = identity.require_to(Action::CreateApiToken, "only provider staff and city admins create API tokens")?;
+    let principal = identity.require_to(
+        Action::CreateApiToken,
+        "only provider staff and city admins create API tokens",
+    )?;
     let institution = code_in_path(&id, InstitutionId::parse)?;
     if matches!(identity.via, auth::Via::ApiToken { .. }) {
         return Err(AppError::Forbidden("an API token cannot create API tokens"));
     }
-    if let xc_domain::Scope::Institution(own) = principal.scope {
-        if own != institution {
-            return Err(AppError::Forbidden("you can create tokens only for your own institution"));
-        }
+    if let xc_domain::Scope::Institution(own) = principal.scope
+        && own != institution
+    {
+        return Err(AppError::Forbidden(
+            "you can create tokens only for your own institution",
+        ));
     }
     state.store.get_institution(institution).await?;
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(AppError::invalid("name", "a token name has 1 to 80 characters"));
+        return Err(AppError::invalid(
+            "name",
+            "a token name has 1 to 80 characters",
+        ));
     }
     let secret = new_secret(API_TOKEN_PREFIX);
     let token = NewApiToken {
@@ -324,6 +479,18 @@ async fn create_api_token(
         .with_detail(serde_json::json!({ "institution": institution.get(), "name": name }));
     let id = state.store.create_api_token(&token, &audit).await?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::CACHE_CONTROL, "no-store".parse().expect("static header"));
-    Ok((StatusCode::CREATED, headers, Json(NewTokenResponse { id, institution_id: institution.get(), name: name.to_owned(), token: secret })))
+    headers.insert(
+        header::CACHE_CONTROL,
+        "no-store".parse().expect("static header"),
+    );
+    Ok((
+        StatusCode::CREATED,
+        headers,
+        Json(NewTokenResponse {
+            id,
+            institution_id: institution.get(),
+            name: name.to_owned(),
+            token: secret,
+        }),
+    ))
 }

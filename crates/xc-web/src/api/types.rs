@@ -4,11 +4,13 @@
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
-use xc_store::{AuditEntry, District, LearnerRecord, Neighbourhood, Overview, Site, Subdistrict, UserRecord};
+use xc_store::{
+    AuditEntry, District, LearnerRecord, Neighbourhood, Overview, Site, Subdistrict, UserRecord,
+};
 
+use crate::AppState;
 use crate::accounts::{LearnerInput, Registration};
 use crate::error::AppResult;
-use crate::AppState;
 
 fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
@@ -43,7 +45,13 @@ pub struct MeResponse {
 impl MeResponse {
     pub(crate) async fn of(state: &AppState, user: &UserRecord) -> AppResult<MeResponse> {
         let learner = match user.learner {
-            Some(id) => Some(state.store.get_learner(&xc_domain::LearnerScope::Only(id), id).await?.into()),
+            Some(id) => Some(
+                state
+                    .store
+                    .get_learner(&xc_domain::LearnerScope::Only(id), id)
+                    .await?
+                    .into(),
+            ),
             None => None,
         };
         Ok(MeResponse {
@@ -145,7 +153,14 @@ impl From<Overview> for OverviewResponse {
             teachers: o.teachers,
             learners: o.learners,
             learners_60_plus: o.learners_60_plus,
-            sites_by_kind: o.sites_by_kind.into_iter().map(|(k, count)| SiteKindCount { kind: k.as_str().to_owned(), count }).collect(),
+            sites_by_kind: o
+                .sites_by_kind
+                .into_iter()
+                .map(|(k, count)| SiteKindCount {
+                    kind: k.as_str().to_owned(),
+                    count,
+                })
+                .collect(),
         }
     }
 }
@@ -158,7 +173,10 @@ pub struct Point {
 
 impl From<xc_domain::GeoPoint> for Point {
     fn from(p: xc_domain::GeoPoint) -> Self {
-        Point { lon: p.lon(), lat: p.lat() }
+        Point {
+            lon: p.lon(),
+            lat: p.lat(),
+        }
     }
 }
 
@@ -173,7 +191,13 @@ pub struct DistrictResponse {
 
 impl From<District> for DistrictResponse {
     fn from(d: District) -> Self {
-        DistrictResponse { code: d.code.to_string(), name: d.name, centroid: d.centroid.into(), residents: d.residents, residents_60_plus: d.residents_60_plus }
+        DistrictResponse {
+            code: d.code.to_string(),
+            name: d.name,
+            centroid: d.centroid.into(),
+            residents: d.residents,
+            residents_60_plus: d.residents_60_plus,
+        }
     }
 }
 
@@ -401,7 +425,15 @@ pub struct AuditEntryResponse {
 
 impl From<AuditEntry> for AuditEntryResponse {
     fn from(e: AuditEntry) -> Self {
-        AuditEntryResponse { id: e.id, at: rfc3339(e.at), actor: e.actor, action: e.action, subject_kind: e.subject_kind, subject_id: e.subject_id, detail: e.detail }
+        AuditEntryResponse {
+            id: e.id,
+            at: rfc3339(e.at),
+            actor: e.actor,
+            action: e.action,
+            subject_kind: e.subject_kind,
+            subject_id: e.subject_id,
+            detail: e.detail,
+        }
     }
 }
 

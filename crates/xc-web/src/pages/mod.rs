@@ -5,24 +5,24 @@
 
 mod templates;
 
+use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode, Uri};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
-use askama::Template;
 use axum_extra::extract::cookie::Cookie;
 use serde::Deserialize;
 use xc_domain::{Action, DistrictCode, LearnerId, SubdistrictCode};
 use xc_store::{AuditFilter, LearnerFilter, PageRequest, SiteFilter};
 
+use crate::AppState;
 use crate::accounts::{self, Registration};
 use crate::auth::{self, Identity};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiQuery, CsrfForm};
-use crate::i18n::{Lang, Prefs, Text, ELDER_COOKIE, LANG_COOKIE};
+use crate::i18n::{ELDER_COOKIE, LANG_COOKIE, Lang, Prefs, Text};
 use crate::views::{percent, role_label, site_kind_label, thousands};
-use crate::AppState;
 use templates::*;
 
 pub fn routes() -> Router<AppState> {
@@ -78,7 +78,9 @@ impl Chrome {
 }
 
 fn render(template: &impl Template) -> AppResult<Response> {
-    let html = template.render().map_err(|e| AppError::Internal(e.into()))?;
+    let html = template
+        .render()
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(Html(html).into_response())
 }
 
@@ -91,7 +93,13 @@ fn error_page(identity: &Identity, path: &str, error: AppError) -> Response {
         AppError::Internal(_) | AppError::Unavailable => chrome.t.error_title.to_owned(),
         other => other.to_string(),
     };
-    let page = ErrorPage { chrome, status: status.as_u16(), code: error.code(), message, field: error.field() };
+    let page = ErrorPage {
+        chrome,
+        status: status.as_u16(),
+        code: error.code(),
+        message,
+        field: error.field(),
+    };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, error.to_string()).into_response(),
@@ -107,7 +115,9 @@ fn page(identity: &Identity, uri: &Uri, result: AppResult<Response>) -> Response
 pub async fn not_found(request: axum::extract::Request) -> Response {
     let error = AppError::NotFound { what: "page" };
     match request.extensions().get::<Identity>() {
-        Some(identity) if !request.uri().path().starts_with("/api/") => error_page(identity, request.uri().path(), error),
+        Some(identity) if !request.uri().path().starts_with("/api/") => {
+            error_page(identity, request.uri().path(), error)
+        }
         _ => error.into_response(),
     }
 }
@@ -141,28 +151,49 @@ fn kind_rows(overview: &xc_store::Overview, lang: Lang) -> Vec<KindRow> {
     overview
         .sites_by_kind
         .iter()
-        .map(|(kind, count)| KindRow { label: site_kind_label(*kind, lang), count: thousands(*count) })
+        .map(|(kind, count)| KindRow {
+            label: site_kind_label(*kind, lang),
+            count: thousands(*count),
+        })
         .collect()
 }
 
 fn site_rows(sites: Vec<xc_store::Site>, lang: Lang) -> Vec<SiteRow> {
     sites
         .into_iter()
-        .map(|s| SiteRow { kind: site_kind_label(s.kind, lang), name: s.name, address: s.address, opening_hours: s.opening_hours, step_free: s.step_free })
+        .map(|s| SiteRow {
+            kind: site_kind_label(s.kind, lang),
+            name: s.name,
+            address: s.address,
+            opening_hours: s.opening_hours,
+            step_free: s.step_free,
+        })
         .collect()
 }
 
 /// How many sites a district or subdistrict page lists (the API pages through the rest).
 const SITES_ON_PAGE: u32 = 60;
 
-async fn district(State(state): State<AppState>, identity: Identity, uri: Uri, Path(code): Path<String>) -> Response {
+async fn district(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    Path(code): Path<String>,
+) -> Response {
     let result = async {
-        let code = DistrictCode::parse(&code).map_err(|_| AppError::NotFound { what: "district" })?;
+        let code =
+            DistrictCode::parse(&code).map_err(|_| AppError::NotFound { what: "district" })?;
         let district = state.store.get_district(&code).await?;
         let overview = state.overview(Some(&code)).await?;
         let subdistricts = state.store.list_subdistricts(&code).await?;
-        let big_sites = SiteFilter { district: Some(code.clone()), ..Default::default() };
-        let sites = state.store.list_sites(&big_sites, PageRequest::new(0, SITES_ON_PAGE)).await?;
+        let big_sites = SiteFilter {
+            district: Some(code.clone()),
+            ..Default::default()
+        };
+        let sites = state
+            .store
+            .list_sites(&big_sites, PageRequest::new(0, SITES_ON_PAGE))
+            .await?;
         let chrome = Chrome::new(&identity, uri.path());
         let lang = chrome.lang;
         render(&DistrictPage {
@@ -192,14 +223,27 @@ async fn district(State(state): State<AppState>, identity: Identity, uri: Uri, P
     page(&identity, &uri, result)
 }
 
-async fn subdistrict(State(state): State<AppState>, identity: Identity, uri: Uri, Path(code): Path<String>) -> Response {
+async fn subdistrict(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    Path(code): Path<String>,
+) -> Response {
     let result = async {
-        let code = SubdistrictCode::parse(&code).map_err(|_| AppError::NotFound { what: "subdistrict" })?;
+        let code = SubdistrictCode::parse(&code).map_err(|_| AppError::NotFound {
+            what: "subdistrict",
+        })?;
         let subdistrict = state.store.get_subdistrict(&code).await?;
         let district = state.store.get_district(&subdistrict.district).await?;
         let neighbourhoods = state.store.list_neighbourhoods(&code).await?;
-        let filter = SiteFilter { subdistrict: Some(code.clone()), ..Default::default() };
-        let sites = state.store.list_sites(&filter, PageRequest::new(0, SITES_ON_PAGE)).await?;
+        let filter = SiteFilter {
+            subdistrict: Some(code.clone()),
+            ..Default::default()
+        };
+        let sites = state
+            .store
+            .list_sites(&filter, PageRequest::new(0, SITES_ON_PAGE))
+            .await?;
         let chrome = Chrome::new(&identity, uri.path());
         let lang = chrome.lang;
         let any_generated = neighbourhoods.iter().any(|n| n.position_generated);
@@ -241,10 +285,23 @@ struct LoginForm {
 
 async fn login_form(identity: Identity, uri: Uri) -> Response {
     let chrome = Chrome::new(&identity, uri.path());
-    page(&identity, &uri, render(&LoginPage { chrome, username: String::new(), error: None }))
+    page(
+        &identity,
+        &uri,
+        render(&LoginPage {
+            chrome,
+            username: String::new(),
+            error: None,
+        }),
+    )
 }
 
-async fn login(State(state): State<AppState>, identity: Identity, uri: Uri, request: axum::extract::Request) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    request: axum::extract::Request,
+) -> Response {
     let ip = auth::client_ip(request.extensions());
     let form = match CsrfForm::<LoginForm>::from_request(request, &state).await {
         Ok(CsrfForm(form)) => form,
@@ -253,12 +310,20 @@ async fn login(State(state): State<AppState>, identity: Identity, uri: Uri, requ
     match auth::sign_in(&state, &form.username, &form.password, &ip).await {
         Ok((_, session)) => {
             let cookie = auth::session_cookie(&session.secret, &state);
-            ([(header::SET_COOKIE, cookie.to_string())], Redirect::to("/account")).into_response()
+            (
+                [(header::SET_COOKIE, cookie.to_string())],
+                Redirect::to("/account"),
+            )
+                .into_response()
         }
         Err(error @ (AppError::WrongCredentials | AppError::TooManyAttempts { .. })) => {
             let status = error.status();
             let chrome = Chrome::new(&identity, uri.path());
-            let page_html = LoginPage { chrome, username: form.username, error: Some(error.to_string()) };
+            let page_html = LoginPage {
+                chrome,
+                username: form.username,
+                error: Some(error.to_string()),
+            };
             match render(&page_html) {
                 Ok(response) => (status, response).into_response(),
                 Err(error) => error_page(&identity, uri.path(), error),
@@ -274,11 +339,20 @@ use axum::extract::FromRequest;
 #[serde(deny_unknown_fields)]
 struct EmptyForm {}
 
-async fn logout(State(state): State<AppState>, identity: Identity, uri: Uri, CsrfFormResult(form): CsrfFormResult<EmptyForm>) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    CsrfFormResult(form): CsrfFormResult<EmptyForm>,
+) -> Response {
     let result = async {
         form?;
         let cookie = auth::sign_out(&state, &identity).await?;
-        Ok(([(header::SET_COOKIE, cookie.to_string())], Redirect::to("/")).into_response())
+        Ok((
+            [(header::SET_COOKIE, cookie.to_string())],
+            Redirect::to("/"),
+        )
+            .into_response())
     }
     .await;
     page(&identity, &uri, result)
@@ -290,8 +364,15 @@ struct CsrfFormResult<T>(AppResult<T>);
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for CsrfFormResult<T> {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(CsrfFormResult(CsrfForm::<T>::from_request(request, state).await.map(|CsrfForm(form)| form)))
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(CsrfFormResult(
+            CsrfForm::<T>::from_request(request, state)
+                .await
+                .map(|CsrfForm(form)| form),
+        ))
     }
 }
 
@@ -315,20 +396,35 @@ async fn district_options(state: &AppState, selected: &str) -> AppResult<Vec<Dis
         .list_districts()
         .await?
         .into_iter()
-        .map(|d| DistrictOption { selected: d.code.as_str() == selected, code: d.code.to_string(), name: d.name })
+        .map(|d| DistrictOption {
+            selected: d.code.as_str() == selected,
+            code: d.code.to_string(),
+            name: d.name,
+        })
         .collect())
 }
 
 async fn register_form(State(state): State<AppState>, identity: Identity, uri: Uri) -> Response {
     let result = async {
         let chrome = Chrome::new(&identity, uri.path());
-        render(&RegisterPage { chrome, districts: district_options(&state, "").await?, form: RegisterValues::default(), error: None, error_field: None })
+        render(&RegisterPage {
+            chrome,
+            districts: district_options(&state, "").await?,
+            form: RegisterValues::default(),
+            error: None,
+            error_field: None,
+        })
     }
     .await;
     page(&identity, &uri, result)
 }
 
-async fn register(State(state): State<AppState>, identity: Identity, uri: Uri, CsrfFormResult(form): CsrfFormResult<RegisterForm>) -> Response {
+async fn register(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    CsrfFormResult(form): CsrfFormResult<RegisterForm>,
+) -> Response {
     let result = async {
         let form = form?;
         let registration = Registration {
@@ -368,16 +464,35 @@ async fn register(State(state): State<AppState>, identity: Identity, uri: Uri, C
     page(&identity, &uri, result)
 }
 
-async fn account_page(state: &AppState, identity: &Identity, path: &str, notice: Option<String>, error: Option<AppError>) -> AppResult<Response> {
+async fn account_page(
+    state: &AppState,
+    identity: &Identity,
+    path: &str,
+    notice: Option<String>,
+    error: Option<AppError>,
+) -> AppResult<Response> {
     let user = identity.user.as_ref().ok_or(AppError::Unauthenticated)?;
     let chrome = Chrome::new(identity, path);
     let lang = chrome.lang;
     let (learner, consents) = match user.learner {
         Some(id) => {
-            let learner = state.store.get_learner(&xc_domain::LearnerScope::Only(id), id).await?;
+            let learner = state
+                .store
+                .get_learner(&xc_domain::LearnerScope::Only(id), id)
+                .await?;
             let consents = state.store.list_consents(id).await?;
             let district = state.store.get_district(&learner.district).await?;
-            (Some(LearnerView::of(learner, district.name)), consents.into_iter().map(|c| ConsentRow { purpose: c.purpose, version: c.notice_version, at: crate::views::date(c.at) }).collect())
+            (
+                Some(LearnerView::of(learner, district.name)),
+                consents
+                    .into_iter()
+                    .map(|c| ConsentRow {
+                        purpose: c.purpose,
+                        version: c.notice_version,
+                        at: crate::views::date(c.at),
+                    })
+                    .collect(),
+            )
         }
         None => (None, Vec::new()),
     };
@@ -386,8 +501,17 @@ async fn account_page(state: &AppState, identity: &Identity, path: &str, notice:
         display_name: user.display_name.clone(),
         username: user.username.to_string(),
         role: role_label(user.role.role, lang),
-        scope: user.role.district.as_ref().map(|d| d.to_string()).or(user.role.institution.map(|i| format!("#{i}"))),
-        can_edit: identity.principal.as_ref().is_some_and(|p| p.may(Action::ChangeOwnAccount)) && learner.is_some(),
+        scope: user
+            .role
+            .district
+            .as_ref()
+            .map(|d| d.to_string())
+            .or(user.role.institution.map(|i| format!("#{i}"))),
+        can_edit: identity
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.may(Action::ChangeOwnAccount))
+            && learner.is_some(),
         learner,
         consents,
         notice,
@@ -402,7 +526,8 @@ async fn account(State(state): State<AppState>, identity: Identity, uri: Uri) ->
     if identity.user.is_none() {
         return Redirect::to("/login").into_response();
     }
-    let notice = (uri.query() == Some("saved=1")).then(|| identity.prefs.lang.text().saved.to_owned());
+    let notice =
+        (uri.query() == Some("saved=1")).then(|| identity.prefs.lang.text().saved.to_owned());
     let result = account_page(&state, &identity, uri.path(), notice, None).await;
     page(&identity, &uri, result)
 }
@@ -415,12 +540,27 @@ struct ContactForm {
     phone: String,
 }
 
-async fn update_account(State(state): State<AppState>, identity: Identity, uri: Uri, CsrfFormResult(form): CsrfFormResult<ContactForm>) -> Response {
+async fn update_account(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    CsrfFormResult(form): CsrfFormResult<ContactForm>,
+) -> Response {
     let result = async {
         let form = form?;
-        match accounts::change_contact(&state, &identity, Some(&form.display_name), Some(&form.phone), None).await {
+        match accounts::change_contact(
+            &state,
+            &identity,
+            Some(&form.display_name),
+            Some(&form.phone),
+            None,
+        )
+        .await
+        {
             Ok(()) => Ok(Redirect::to("/account?saved=1").into_response()),
-            Err(error @ AppError::Invalid { .. }) => account_page(&state, &identity, uri.path(), None, Some(error)).await,
+            Err(error @ AppError::Invalid { .. }) => {
+                account_page(&state, &identity, uri.path(), None, Some(error)).await
+            }
             Err(other) => Err(other),
         }
     }
@@ -436,12 +576,21 @@ struct ListQuery {
 
 const LEARNERS_PER_PAGE: u32 = 50;
 
-async fn staff_learners(State(state): State<AppState>, identity: Identity, uri: Uri, query: Result<ApiQuery<ListQuery>, AppError>) -> Response {
+async fn staff_learners(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    query: Result<ApiQuery<ListQuery>, AppError>,
+) -> Response {
     let result = async {
         let ApiQuery(query) = query?;
         let page_number = query.page.unwrap_or(1).max(1);
-        let request = PageRequest::new((page_number - 1) * u64::from(LEARNERS_PER_PAGE), LEARNERS_PER_PAGE);
-        let learners = accounts::list_learners(&state, &identity, &LearnerFilter::default(), request).await?;
+        let request = PageRequest::new(
+            (page_number - 1) * u64::from(LEARNERS_PER_PAGE),
+            LEARNERS_PER_PAGE,
+        );
+        let learners =
+            accounts::list_learners(&state, &identity, &LearnerFilter::default(), request).await?;
         let pages = learners.total.div_ceil(u64::from(LEARNERS_PER_PAGE)).max(1);
         let chrome = Chrome::new(&identity, uri.path());
         render(&LearnersPage {
@@ -449,7 +598,13 @@ async fn staff_learners(State(state): State<AppState>, identity: Identity, uri: 
             learners: learners
                 .items
                 .into_iter()
-                .map(|l| LearnerRow { id: l.id.get(), name: l.display_name, national_id: l.national_id.masked, district: l.district.to_string(), birth_year: l.birth_year })
+                .map(|l| LearnerRow {
+                    id: l.id.get(),
+                    name: l.display_name,
+                    national_id: l.national_id.masked,
+                    district: l.district.to_string(),
+                    birth_year: l.birth_year,
+                })
                 .collect(),
             page: page_number,
             pages,
@@ -460,34 +615,58 @@ async fn staff_learners(State(state): State<AppState>, identity: Identity, uri: 
     page(&identity, &uri, result)
 }
 
-async fn staff_learner(State(state): State<AppState>, identity: Identity, uri: Uri, Path(id): Path<String>) -> Response {
+async fn staff_learner(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
     let result = async {
         identity.require_to(Action::ReadLearners, "only staff can look up learners")?;
         let id = LearnerId::parse(&id).map_err(|_| AppError::NotFound { what: "learner" })?;
         let learner = accounts::read_learner(&state, &identity, id).await?;
         let district = state.store.get_district(&learner.district).await?;
         let chrome = Chrome::new(&identity, uri.path());
-        render(&LearnerPage { learner: LearnerView::of(learner, district.name), chrome })
+        render(&LearnerPage {
+            learner: LearnerView::of(learner, district.name),
+            chrome,
+        })
     }
     .await;
     page(&identity, &uri, result)
 }
 
-async fn audit_log(State(state): State<AppState>, identity: Identity, uri: Uri, query: Result<ApiQuery<ListQuery>, AppError>) -> Response {
+async fn audit_log(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    query: Result<ApiQuery<ListQuery>, AppError>,
+) -> Response {
     let result = async {
         let ApiQuery(query) = query?;
-        identity.require_to(Action::ReadAuditLog, "only auditors and city admins read the audit log")?;
+        identity.require_to(
+            Action::ReadAuditLog,
+            "only auditors and city admins read the audit log",
+        )?;
         let page_number = query.page.unwrap_or(1).max(1);
         let entries = state
             .store
-            .list_audit(&AuditFilter::default(), PageRequest::new((page_number - 1) * 100, 100))
+            .list_audit(
+                &AuditFilter::default(),
+                PageRequest::new((page_number - 1) * 100, 100),
+            )
             .await?;
         let chrome = Chrome::new(&identity, uri.path());
         render(&AuditPage {
             entries: entries
                 .items
                 .into_iter()
-                .map(|e| AuditRow { at: crate::views::date_time(e.at), actor: e.actor, action: e.action, subject: format!("{} {}", e.subject_kind, e.subject_id) })
+                .map(|e| AuditRow {
+                    at: crate::views::date_time(e.at),
+                    actor: e.actor,
+                    action: e.action,
+                    subject: format!("{} {}", e.subject_kind, e.subject_id),
+                })
                 .collect(),
             page: page_number,
             pages: entries.total.div_ceil(100).max(1),
@@ -507,27 +686,57 @@ struct PreferencesForm {
 }
 
 /// Switches language or elder mode for a year, then goes back where the visitor was.
-async fn set_preferences(identity: Identity, uri: Uri, CsrfFormResult(form): CsrfFormResult<PreferencesForm>) -> Response {
+async fn set_preferences(
+    identity: Identity,
+    uri: Uri,
+    CsrfFormResult(form): CsrfFormResult<PreferencesForm>,
+) -> Response {
     let result = (|| {
         let form = form?;
         let mut cookies = Vec::new();
         let year = time::Duration::days(365);
         if let Some(lang) = form.lang.as_deref() {
-            Lang::parse(lang).ok_or_else(|| AppError::invalid("lang", "language must be zh or en"))?;
-            cookies.push(Cookie::build((LANG_COOKIE, lang.to_owned())).path("/").max_age(year).same_site(axum_extra::extract::cookie::SameSite::Lax).build());
+            Lang::parse(lang)
+                .ok_or_else(|| AppError::invalid("lang", "language must be zh or en"))?;
+            cookies.push(
+                Cookie::build((LANG_COOKIE, lang.to_owned()))
+                    .path("/")
+                    .max_age(year)
+                    .same_site(axum_extra::extract::cookie::SameSite::Lax)
+                    .build(),
+            );
         }
         if let Some(elder) = form.elder.as_deref() {
             let on = match elder {
                 "1" | "on" => "1",
                 "0" | "off" => "0",
-                _ => return Err(AppError::invalid("elder", "elder must be 1 (on) or 0 (off)")),
+                _ => {
+                    return Err(AppError::invalid(
+                        "elder",
+                        "elder must be 1 (on) or 0 (off)",
+                    ));
+                }
             };
-            cookies.push(Cookie::build((ELDER_COOKIE, on)).path("/").max_age(year).same_site(axum_extra::extract::cookie::SameSite::Lax).build());
+            cookies.push(
+                Cookie::build((ELDER_COOKIE, on))
+                    .path("/")
+                    .max_age(year)
+                    .same_site(axum_extra::extract::cookie::SameSite::Lax)
+                    .build(),
+            );
         }
-        let target = form.return_to.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\')).unwrap_or_else(|| "/".to_owned());
+        let target = form
+            .return_to
+            .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
+            .unwrap_or_else(|| "/".to_owned());
         let mut response = Redirect::to(&target).into_response();
         for cookie in cookies {
-            response.headers_mut().append(header::SET_COOKIE, cookie.to_string().parse().map_err(|e: axum::http::header::InvalidHeaderValue| AppError::Internal(e.into()))?);
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                cookie.to_string().parse().map_err(
+                    |e: axum::http::header::InvalidHeaderValue| AppError::Internal(e.into()),
+                )?,
+            );
         }
         Ok(response)
     })();
@@ -548,18 +757,48 @@ impl Figures {
     fn of(o: &xc_store::Overview, t: &'static Text) -> Figures {
         let mut figures = Vec::new();
         if o.districts > 1 {
-            figures.push(Figure { label: t.districts, value: thousands(o.districts) });
+            figures.push(Figure {
+                label: t.districts,
+                value: thousands(o.districts),
+            });
         }
         figures.extend([
-            Figure { label: t.subdistricts, value: thousands(o.subdistricts) },
-            Figure { label: t.neighbourhoods, value: thousands(o.neighbourhoods) },
-            Figure { label: t.residents, value: thousands(o.residents) },
-            Figure { label: t.share_60_plus, value: percent(o.residents_60_plus, o.residents) },
-            Figure { label: t.learning_sites, value: thousands(o.sites()) },
-            Figure { label: t.learners, value: thousands(o.learners) },
-            Figure { label: t.learners_60_plus, value: thousands(o.learners_60_plus) },
-            Figure { label: t.teachers, value: thousands(o.teachers) },
-            Figure { label: t.institutions, value: thousands(o.institutions) },
+            Figure {
+                label: t.subdistricts,
+                value: thousands(o.subdistricts),
+            },
+            Figure {
+                label: t.neighbourhoods,
+                value: thousands(o.neighbourhoods),
+            },
+            Figure {
+                label: t.residents,
+                value: thousands(o.residents),
+            },
+            Figure {
+                label: t.share_60_plus,
+                value: percent(o.residents_60_plus, o.residents),
+            },
+            Figure {
+                label: t.learning_sites,
+                value: thousands(o.sites()),
+            },
+            Figure {
+                label: t.learners,
+                value: thousands(o.learners),
+            },
+            Figure {
+                label: t.learners_60_plus,
+                value: thousands(o.learners_60_plus),
+            },
+            Figure {
+                label: t.teachers,
+                value: thousands(o.teachers),
+            },
+            Figure {
+                label: t.institutions,
+                value: thousands(o.institutions),
+            },
         ]);
         Figures(figures)
     }

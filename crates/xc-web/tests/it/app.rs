@@ -1,9 +1,9 @@
 //! `TestApp`: a fresh store with the suite's fixture city and one account per role, and helpers
 //! to send requests through the router.
 
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use serde_json::Value;
 use tower::ServiceExt;
 use xc_backend::testing::TestStore;
@@ -29,7 +29,8 @@ pub struct TestResponse {
 
 impl TestResponse {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     pub fn text(&self) -> String {
@@ -37,11 +38,17 @@ impl TestResponse {
     }
 
     pub fn error_code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or_default().to_owned()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub fn error_field(&self) -> String {
-        self.json()["error"]["field"].as_str().unwrap_or_default().to_owned()
+        self.json()["error"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// `name=value` of every Set-Cookie header.
@@ -65,7 +72,10 @@ pub struct Session {
 /// A valid ID number for a birth year, distinct per `sequence`.
 pub fn national_id(region: &str, year: i32, sequence: u16) -> String {
     let birth = time::Date::from_calendar_date(year, time::Month::March, 14).unwrap();
-    NationalId::from_parts(region, birth, sequence).unwrap().expose().to_owned()
+    NationalId::from_parts(region, birth, sequence)
+        .unwrap()
+        .expose()
+        .to_owned()
 }
 
 impl TestApp {
@@ -73,34 +83,84 @@ impl TestApp {
         let store = TestStore::fresh().await;
         xc_store::suite::load_fixture_city(&*store).await;
         let vault = PiiVault::random();
-        let learner = |name: &str, region: &str, district: &str, seq: u16, registered_by: Option<i64>| {
-            let id = NationalId::parse(&national_id(region, 1955, seq)).unwrap();
-            let (sealed, lookup) = vault.seal_national_id(&id).unwrap();
-            NewLearner {
-                display_name: name.into(),
-                national_id: sealed,
-                national_id_lookup: lookup,
-                birth_year: 1955,
-                gender: id.gender(),
-                district: DistrictCode::parse(district).unwrap(),
-                subdistrict: None,
-                neighbourhood: None,
-                phone: None,
-                interests: vec![],
-                registered_at: time::OffsetDateTime::now_utc(),
-                registered_by: registered_by.map(InstitutionId::new),
-            }
-        };
-        let audit = AuditEvent::new(Actor::System("test".into()), "learner.create", "learner", "new");
-        let huangpu_learner = store.create_learner(&learner("黄浦学员", "310101", "310101", 11, None), &audit).await.unwrap();
-        let xuhui_learner = store.create_learner(&learner("徐汇学员", "310104", "310104", 21, None), &audit).await.unwrap();
-        let provider_learner = store.create_learner(&learner("学院学员", "310101", "310101", 31, Some(1)), &audit).await.unwrap();
+        let learner =
+            |name: &str, region: &str, district: &str, seq: u16, registered_by: Option<i64>| {
+                let id = NationalId::parse(&national_id(region, 1955, seq)).unwrap();
+                let (sealed, lookup) = vault.seal_national_id(&id).unwrap();
+                NewLearner {
+                    display_name: name.into(),
+                    national_id: sealed,
+                    national_id_lookup: lookup,
+                    birth_year: 1955,
+                    gender: id.gender(),
+                    district: DistrictCode::parse(district).unwrap(),
+                    subdistrict: None,
+                    neighbourhood: None,
+                    phone: None,
+                    interests: vec![],
+                    registered_at: time::OffsetDateTime::now_utc(),
+                    registered_by: registered_by.map(InstitutionId::new),
+                }
+            };
+        let audit = AuditEvent::new(
+            Actor::System("test".into()),
+            "learner.create",
+            "learner",
+            "new",
+        );
+        let huangpu_learner = store
+            .create_learner(&learner("黄浦学员", "310101", "310101", 11, None), &audit)
+            .await
+            .unwrap();
+        let xuhui_learner = store
+            .create_learner(&learner("徐汇学员", "310104", "310104", 21, None), &audit)
+            .await
+            .unwrap();
+        let provider_learner = store
+            .create_learner(
+                &learner("学院学员", "310101", "310101", 31, Some(1)),
+                &audit,
+            )
+            .await
+            .unwrap();
         let hash = xc_privacy::passwords::hash_password(&Password::parse(PASSWORD).unwrap());
-        let accounts: [(&str, Role, Option<&str>, Option<i64>, Option<LearnerId>); 8] = [
-            ("citizen-huangpu", Role::Citizen, None, None, Some(huangpu_learner)),
-            ("citizen-xuhui", Role::Citizen, None, None, Some(xuhui_learner)),
-            ("admin-huangpu", Role::DistrictAdmin, Some("310101"), None, None),
-            ("admin-xuhui", Role::DistrictAdmin, Some("310104"), None, None),
+        // user name, role, district, institution, learner
+        type Account<'a> = (
+            &'a str,
+            Role,
+            Option<&'a str>,
+            Option<i64>,
+            Option<LearnerId>,
+        );
+        let accounts: [Account<'_>; 8] = [
+            (
+                "citizen-huangpu",
+                Role::Citizen,
+                None,
+                None,
+                Some(huangpu_learner),
+            ),
+            (
+                "citizen-xuhui",
+                Role::Citizen,
+                None,
+                None,
+                Some(xuhui_learner),
+            ),
+            (
+                "admin-huangpu",
+                Role::DistrictAdmin,
+                Some("310101"),
+                None,
+                None,
+            ),
+            (
+                "admin-xuhui",
+                Role::DistrictAdmin,
+                Some("310104"),
+                None,
+                None,
+            ),
             ("provider", Role::ProviderStaff, None, Some(1), None),
             ("bank", Role::CreditBankStaff, None, None, None),
             ("city-admin", Role::CityAdmin, None, None, None),
@@ -111,21 +171,48 @@ impl TestApp {
                 username: Username::parse(username).unwrap(),
                 password_hash: Some(hash.clone()),
                 display_name: username.into(),
-                role: RoleAssignment { role, district: district.map(|d| DistrictCode::parse(d).unwrap()), institution: institution.map(InstitutionId::new) },
+                role: RoleAssignment {
+                    role,
+                    district: district.map(|d| DistrictCode::parse(d).unwrap()),
+                    institution: institution.map(InstitutionId::new),
+                },
                 learner,
             };
-            store.create_user(&user, &AuditEvent::new(Actor::System("test".into()), "user.create", "user", "new")).await.unwrap();
+            store
+                .create_user(
+                    &user,
+                    &AuditEvent::new(Actor::System("test".into()), "user.create", "user", "new"),
+                )
+                .await
+                .unwrap();
         }
-        let state = xc_web::AppState::new(store.store.clone(), vault.clone(), xc_web::WebConfig::default());
-        TestApp { router: xc_web::router(state), store, huangpu_learner, xuhui_learner, provider_learner }
+        let state = xc_web::AppState::new(
+            store.store.clone(),
+            vault.clone(),
+            xc_web::WebConfig::default(),
+        );
+        TestApp {
+            router: xc_web::router(state),
+            store,
+            huangpu_learner,
+            xuhui_learner,
+            provider_learner,
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), 10 * 1024 * 1024).await.unwrap().to_vec();
-        TestResponse { status, headers, body }
+        let body = axum::body::to_bytes(response.into_body(), 10 * 1024 * 1024)
+            .await
+            .unwrap()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, uri: &str, session: Option<&Session>) -> TestResponse {
@@ -136,16 +223,30 @@ impl TestApp {
         self.send(request.body(Body::empty()).unwrap()).await
     }
 
-    pub async fn json(&self, method: Method, uri: &str, body: Value, session: Option<&Session>) -> TestResponse {
-        let mut request = Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "application/json");
+    pub async fn json(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Value,
+        session: Option<&Session>,
+    ) -> TestResponse {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json");
         if let Some(session) = session {
-            request = request.header(header::COOKIE, &session.cookie).header("x-csrf-token", &session.csrf);
+            request = request
+                .header(header::COOKIE, &session.cookie)
+                .header("x-csrf-token", &session.csrf);
         }
-        self.send(request.body(Body::from(body.to_string())).unwrap()).await
+        self.send(request.body(Body::from(body.to_string())).unwrap())
+            .await
     }
 
     pub async fn bearer_get(&self, uri: &str, token: &str) -> TestResponse {
-        let request = Request::builder().uri(uri).header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let request = Request::builder()
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
         self.send(request.body(Body::empty()).unwrap()).await
     }
 
@@ -161,20 +262,45 @@ impl TestApp {
     }
 
     pub async fn sign_in(&self, username: &str) -> Session {
-        let response = self.json(Method::POST, "/api/v1/session", serde_json::json!({"username": username, "password": PASSWORD}), None).await;
+        let response = self
+            .json(
+                Method::POST,
+                "/api/v1/session",
+                serde_json::json!({"username": username, "password": PASSWORD}),
+                None,
+            )
+            .await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text());
-        let cookie = response.cookies().into_iter().find(|c| c.starts_with("xc_session=")).expect("session cookie");
-        Session { cookie, csrf: response.json()["csrf_token"].as_str().unwrap().to_owned() }
+        let cookie = response
+            .cookies()
+            .into_iter()
+            .find(|c| c.starts_with("xc_session="))
+            .expect("session cookie");
+        Session {
+            cookie,
+            csrf: response.json()["csrf_token"].as_str().unwrap().to_owned(),
+        }
     }
 
     pub async fn audit_count(&self, action: &str) -> u64 {
-        let filter = xc_store::AuditFilter { action: Some(action.into()), ..Default::default() };
-        self.store.list_audit(&filter, xc_store::PageRequest::default()).await.unwrap().total
+        let filter = xc_store::AuditFilter {
+            action: Some(action.into()),
+            ..Default::default()
+        };
+        self.store
+            .list_audit(&filter, xc_store::PageRequest::default())
+            .await
+            .unwrap()
+            .total
     }
 
     pub async fn learner_count(&self) -> u64 {
         self.store
-            .list_learners(&xc_domain::LearnerScope::All, &Default::default(), xc_store::PageRequest::default())
+            .list_learners(
+                &xc_domain::LearnerScope::All,
+                &Default::default(),
+                xc_store::PageRequest::default(),
+            )
             .await
             .unwrap()
             .total
@@ -183,9 +309,16 @@ impl TestApp {
     /// A visitor's anonymous cookie header and CSRF token, as a browser gets them from a page.
     pub async fn visitor(&self) -> (String, String) {
         let response = self.get("/register", None).await;
-        let cookie = response.cookies().into_iter().find(|c| c.starts_with("xc_csrf=")).expect("csrf cookie");
+        let cookie = response
+            .cookies()
+            .into_iter()
+            .find(|c| c.starts_with("xc_csrf="))
+            .expect("csrf cookie");
         let token = cookie.trim_start_matches("xc_csrf=").to_owned();
-        assert!(response.text().contains(&token), "the form carries the token");
+        assert!(
+            response.text().contains(&token),
+            "the form carries the token"
+        );
         (cookie, token)
     }
 }

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 
-use crate::app::{national_id, TestApp, PASSWORD};
+use crate::app::{PASSWORD, TestApp, national_id};
 
 #[tokio::test]
 async fn home_shows_the_city_at_a_glance_in_chinese_first() {
@@ -16,7 +16,10 @@ async fn home_shows_the_city_at_a_glance_in_chinese_first() {
     assert!(html.contains("黄浦区") && html.contains("徐汇区"));
     assert!(html.contains("/districts/310101"));
     assert!(html.contains("社区学校"), "site kinds are listed");
-    assert!(html.contains("1,775,108"), "residents of the two fixture districts: {html}");
+    assert!(
+        html.contains("1,775,108"),
+        "residents of the two fixture districts: {html}"
+    );
 }
 
 #[tokio::test]
@@ -26,37 +29,85 @@ async fn district_and_subdistrict_pages() {
     assert_eq!(district.status, StatusCode::OK);
     let html = district.text();
     assert!(html.contains("南京东路街道") && html.contains("/subdistricts/310101002"));
-    assert!(html.contains("南京东路街道社区学校"), "sites of the district are listed");
+    assert!(
+        html.contains("南京东路街道社区学校"),
+        "sites of the district are listed"
+    );
     let sub = app.get("/subdistricts/310101002", None).await.text();
     assert!(sub.contains("云南中路居委会"));
-    assert!(sub.contains("生成数据"), "generated positions are said to be generated");
+    assert!(
+        sub.contains("生成数据"),
+        "generated positions are said to be generated"
+    );
     let missing = app.get("/districts/310199", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.text().contains("出了点问题"));
-    assert_eq!(app.get("/districts/not-a-code", None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/no/such/page", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/districts/not-a-code", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/no/such/page", None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn elder_mode_and_language_are_one_tap_and_remembered() {
     let app = TestApp::new().await;
     let (cookie, csrf) = app.visitor().await;
-    let response = app.form("/preferences", &[("csrf", &csrf), ("elder", "1"), ("return_to", "/districts/310101")], &cookie).await;
+    let response = app
+        .form(
+            "/preferences",
+            &[
+                ("csrf", &csrf),
+                ("elder", "1"),
+                ("return_to", "/districts/310101"),
+            ],
+            &cookie,
+        )
+        .await;
     assert_eq!(response.status, StatusCode::SEE_OTHER);
     assert_eq!(response.headers["location"], "/districts/310101");
-    let elder_cookie = response.cookies().into_iter().find(|c| c.starts_with("xc_elder=")).unwrap();
+    let elder_cookie = response
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("xc_elder="))
+        .unwrap();
     assert_eq!(elder_cookie, "xc_elder=1");
     let page = app.get("/", None).await;
     assert!(!page.text().contains("class=\"elder\""));
-    let request = axum::http::Request::builder().uri("/").header("cookie", format!("{cookie}; {elder_cookie}; xc_lang=en")).body(axum::body::Body::empty()).unwrap();
+    let request = axum::http::Request::builder()
+        .uri("/")
+        .header("cookie", format!("{cookie}; {elder_cookie}; xc_lang=en"))
+        .body(axum::body::Body::empty())
+        .unwrap();
     let html = app.send(request).await.text();
-    assert!(html.contains("<html lang=\"en\" class=\"elder\">"), "{html}");
+    assert!(
+        html.contains("<html lang=\"en\" class=\"elder\">"),
+        "{html}"
+    );
     assert!(html.contains("Lifelong learning across the city"));
-    assert!(html.contains("aria-pressed=\"true\""), "the toggle shows it is on");
+    assert!(
+        html.contains("aria-pressed=\"true\""),
+        "the toggle shows it is on"
+    );
     // The return path must stay on this site.
-    let away = app.form("/preferences", &[("csrf", &csrf), ("lang", "en"), ("return_to", "//evil.example/")], &cookie).await;
+    let away = app
+        .form(
+            "/preferences",
+            &[
+                ("csrf", &csrf),
+                ("lang", "en"),
+                ("return_to", "//evil.example/"),
+            ],
+            &cookie,
+        )
+        .await;
     assert_eq!(away.headers["location"], "/");
-    let bad = app.form("/preferences", &[("csrf", &csrf), ("lang", "fr")], &cookie).await;
+    let bad = app
+        .form("/preferences", &[("csrf", &csrf), ("lang", "fr")], &cookie)
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -66,13 +117,39 @@ async fn every_form_needs_its_csrf_token() {
     let (cookie, csrf) = app.visitor().await;
     for uri in ["/preferences", "/register", "/login", "/logout", "/account"] {
         let missing = app.form(uri, &[("lang", "en")], &cookie).await;
-        assert_eq!(missing.status, StatusCode::FORBIDDEN, "{uri} without a token");
-        let wrong = app.form(uri, &[("csrf", "forged-token-forged-token-forged-token"), ("lang", "en")], &cookie).await;
-        assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{uri} with a forged token");
+        assert_eq!(
+            missing.status,
+            StatusCode::FORBIDDEN,
+            "{uri} without a token"
+        );
+        let wrong = app
+            .form(
+                uri,
+                &[
+                    ("csrf", "forged-token-forged-token-forged-token"),
+                    ("lang", "en"),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(
+            wrong.status,
+            StatusCode::FORBIDDEN,
+            "{uri} with a forged token"
+        );
     }
     // A token from another visitor's cookie does not work with this visitor's cookie.
     let (other_cookie, _) = app.visitor().await;
-    assert_eq!(app.form("/preferences", &[("csrf", &csrf), ("lang", "en")], &other_cookie).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.form(
+            "/preferences",
+            &[("csrf", &csrf), ("lang", "en")],
+            &other_cookie
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -94,26 +171,100 @@ async fn a_citizen_registers_signs_in_and_changes_contact_details_through_forms(
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text();
     assert!(html.contains("role=\"alert\""));
-    assert!(html.contains("id=\"consent\" name=\"consent\" type=\"checkbox\" value=\"yes\" aria-invalid=\"true\""), "{html}");
+    assert!(
+        html.contains(
+            "id=\"consent\" name=\"consent\" type=\"checkbox\" value=\"yes\" aria-invalid=\"true\""
+        ),
+        "{html}"
+    );
     assert!(html.contains("value=\"李桂英\""), "typed values are kept");
     fields.push(("consent", "yes"));
     let registered = app.form("/register", &fields, &cookie).await;
-    assert_eq!(registered.status, StatusCode::SEE_OTHER, "{}", registered.text());
-    let signed_in = app.form("/login", &[("csrf", &csrf), ("username", "li.guiying"), ("password", "平安喜乐 2026")], &cookie).await;
-    assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.text());
-    let session = signed_in.cookies().into_iter().find(|c| c.starts_with("xc_session=")).unwrap();
-    let account = app.get("/account", Some(&crate::app::Session { cookie: session.clone(), csrf: String::new() })).await.text();
+    assert_eq!(
+        registered.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        registered.text()
+    );
+    let signed_in = app
+        .form(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", "li.guiying"),
+                ("password", "平安喜乐 2026"),
+            ],
+            &cookie,
+        )
+        .await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.text()
+    );
+    let session = signed_in
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("xc_session="))
+        .unwrap();
+    let account = app
+        .get(
+            "/account",
+            Some(&crate::app::Session {
+                cookie: session.clone(),
+                csrf: String::new(),
+            }),
+        )
+        .await
+        .text();
     assert!(account.contains("李桂英"));
-    assert!(account.contains(&format!("{}**********{}", &id[..4], &id[14..])), "masked ID shown");
+    assert!(
+        account.contains(&format!("{}**********{}", &id[..4], &id[14..])),
+        "masked ID shown"
+    );
     assert!(!account.contains(&id), "the full ID is never shown");
     // Signed-in forms carry the session's token.
-    let token = account.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let saved = app.form("/account", &[("csrf", &token), ("display_name", "李桂英"), ("phone", "13700001234")], &session).await;
+    let token = account
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let saved = app
+        .form(
+            "/account",
+            &[
+                ("csrf", &token),
+                ("display_name", "李桂英"),
+                ("phone", "13700001234"),
+            ],
+            &session,
+        )
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    let bad = app.form("/account", &[("csrf", &token), ("display_name", "李桂英"), ("phone", "0")], &session).await;
+    let bad = app
+        .form(
+            "/account",
+            &[("csrf", &token), ("display_name", "李桂英"), ("phone", "0")],
+            &session,
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().contains("aria-invalid=\"true\""));
-    let wrong = app.form("/login", &[("csrf", &csrf), ("username", "li.guiying"), ("password", "wrong password")], &cookie).await;
+    let wrong = app
+        .form(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", "li.guiying"),
+                ("password", "wrong password"),
+            ],
+            &cookie,
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.text().contains("role=\"alert\""));
 }
@@ -125,17 +276,50 @@ async fn staff_pages_follow_scope_and_role() {
     let list = app.get("/staff/learners", Some(&admin)).await;
     assert_eq!(list.status, StatusCode::OK);
     let html = list.text();
-    assert!(html.contains("黄浦学员") && !html.contains("徐汇学员"), "{html}");
-    assert_eq!(app.get(&format!("/staff/learners/{}", app.xuhui_learner), Some(&admin)).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&format!("/staff/learners/{}", app.huangpu_learner), Some(&admin)).await.status, StatusCode::OK);
-    assert_eq!(app.get("/audit", Some(&admin)).await.status, StatusCode::FORBIDDEN);
+    assert!(
+        html.contains("黄浦学员") && !html.contains("徐汇学员"),
+        "{html}"
+    );
+    assert_eq!(
+        app.get(
+            &format!("/staff/learners/{}", app.xuhui_learner),
+            Some(&admin)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(
+            &format!("/staff/learners/{}", app.huangpu_learner),
+            Some(&admin)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/audit", Some(&admin)).await.status,
+        StatusCode::FORBIDDEN
+    );
     let auditor = app.sign_in("auditor").await;
     let audit = app.get("/audit", Some(&auditor)).await;
     assert_eq!(audit.status, StatusCode::OK);
     assert!(audit.text().contains("learner.read"));
     let citizen = app.sign_in("citizen-huangpu").await;
-    assert_eq!(app.get("/staff/learners", Some(&citizen)).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get("/staff/learners", None).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/staff/learners?page=abc", Some(&admin)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.get("/staff/learners", Some(&citizen)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/staff/learners", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/staff/learners?page=abc", Some(&admin))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let _ = PASSWORD;
 }
