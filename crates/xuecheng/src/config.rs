@@ -318,15 +318,17 @@ fn known_keys() -> serde_json::Value {
     serde_json::to_value(Config::default()).expect("config serialises")
 }
 
+/// True for a setting (a leaf): `web.secure_cookies` is one, `web` is a section.
 fn is_known_path(path: &str) -> bool {
-    let mut node = &known_keys();
+    let keys = known_keys();
+    let mut node = &keys;
     for part in path.split('.') {
         match node.get(part) {
             Some(next) => node = next,
             None => return false,
         }
     }
-    true
+    !node.is_object()
 }
 
 fn unknown_keys(value: &serde_json::Value, known: &serde_json::Value, prefix: &str) -> Vec<String> {
