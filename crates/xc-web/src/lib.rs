@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod api;
 pub mod auth;
+mod cache;
 mod error;
 mod extract;
 pub mod i18n;
@@ -17,18 +18,21 @@ mod metrics;
 pub mod pages;
 mod views;
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router, middleware};
+use cache::TtlCache;
 use tower_http::trace::TraceLayer;
+use xc_domain::{DistrictCode, SubdistrictCode};
 use xc_privacy::PiiVault;
-use xc_store::{Overview, Store};
+use xc_store::{
+    District, Neighbourhood, Overview, PageRequest, Paged, Site, SiteFilter, Store, Subdistrict,
+};
 
 pub use error::{AppError, AppResult, ErrorBody};
 
@@ -59,9 +63,6 @@ impl Default for WebConfig {
     }
 }
 
-/// City (`None`) and district figures with the time they were counted.
-type OverviewCache = HashMap<Option<String>, (Instant, Overview)>;
-
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -70,8 +71,31 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     throttle: Arc<auth::LoginThrottle>,
     metrics: Arc<metrics::Metrics>,
-    overviews: Arc<tokio::sync::Mutex<OverviewCache>>,
+    overviews: Arc<TtlCache<Option<DistrictCode>, Overview>>,
+    district_views: Arc<TtlCache<DistrictCode, DistrictView>>,
+    subdistrict_views: Arc<TtlCache<SubdistrictCode, SubdistrictView>>,
 }
+
+/// What a district page lists.
+#[derive(Debug, Clone)]
+pub struct DistrictView {
+    pub district: District,
+    pub overview: Overview,
+    pub subdistricts: Vec<Subdistrict>,
+    pub sites: Paged<Site>,
+}
+
+/// What a subdistrict page lists.
+#[derive(Debug, Clone)]
+pub struct SubdistrictView {
+    pub subdistrict: Subdistrict,
+    pub district: District,
+    pub neighbourhoods: Vec<Neighbourhood>,
+    pub sites: Paged<Site>,
+}
+
+/// How many sites a district or subdistrict page lists (the API pages through the rest).
+pub const SITES_ON_PAGE: u32 = 60;
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,29 +115,73 @@ impl AppState {
                 config.login_max_failures,
                 config.login_window,
             )),
-            config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::new()),
-            overviews: Arc::default(),
+            overviews: Arc::new(TtlCache::new(config.overview_ttl)),
+            district_views: Arc::new(TtlCache::new(config.overview_ttl)),
+            subdistrict_views: Arc::new(TtlCache::new(config.overview_ttl)),
+            config: Arc::new(config),
         }
     }
 
     /// City or district figures, cached for `overview_ttl` so busy pages do not count a million
     /// rows on every view.
-    pub async fn overview(
-        &self,
-        district: Option<&xc_domain::DistrictCode>,
-    ) -> AppResult<Overview> {
-        let key = district.map(|d| d.as_str().to_owned());
-        let mut cache = self.overviews.lock().await;
-        if let Some((at, overview)) = cache.get(&key)
-            && at.elapsed() < self.config.overview_ttl
-        {
-            return Ok(overview.clone());
-        }
-        let year = time::OffsetDateTime::now_utc().year();
-        let overview = self.store.overview(district, year).await?;
-        cache.insert(key, (Instant::now(), overview.clone()));
-        Ok(overview)
+    pub async fn overview(&self, district: Option<&DistrictCode>) -> AppResult<Overview> {
+        self.overviews
+            .get_or_load(district.cloned(), || async {
+                let year = time::OffsetDateTime::now_utc().year();
+                Ok(self.store.overview(district, year).await?)
+            })
+            .await
+    }
+
+    /// A district with its figures, subdistricts and first sites, cached like the figures.
+    pub async fn district_view(&self, code: &DistrictCode) -> AppResult<DistrictView> {
+        self.district_views
+            .get_or_load(code.clone(), || async {
+                let district = self.store.get_district(code).await?;
+                let overview = self.overview(Some(code)).await?;
+                let subdistricts = self.store.list_subdistricts(code).await?;
+                let filter = SiteFilter {
+                    district: Some(code.clone()),
+                    ..Default::default()
+                };
+                let sites = self
+                    .store
+                    .list_sites(&filter, PageRequest::new(0, SITES_ON_PAGE))
+                    .await?;
+                Ok(DistrictView {
+                    district,
+                    overview,
+                    subdistricts,
+                    sites,
+                })
+            })
+            .await
+    }
+
+    /// A subdistrict with its district, neighbourhoods and first sites, cached like the figures.
+    pub async fn subdistrict_view(&self, code: &SubdistrictCode) -> AppResult<SubdistrictView> {
+        self.subdistrict_views
+            .get_or_load(code.clone(), || async {
+                let subdistrict = self.store.get_subdistrict(code).await?;
+                let district = self.store.get_district(&subdistrict.district).await?;
+                let neighbourhoods = self.store.list_neighbourhoods(code).await?;
+                let filter = SiteFilter {
+                    subdistrict: Some(code.clone()),
+                    ..Default::default()
+                };
+                let sites = self
+                    .store
+                    .list_sites(&filter, PageRequest::new(0, SITES_ON_PAGE))
+                    .await?;
+                Ok(SubdistrictView {
+                    subdistrict,
+                    district,
+                    neighbourhoods,
+                    sites,
+                })
+            })
+            .await
     }
 }
 

@@ -161,7 +161,7 @@ async fn generate(
     .map_err(|e| anyhow::anyhow!("generate: {e}"))?;
     bar.finish_and_clear();
     println!(
-        "generated the {} city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins",
+        "generated the {}-scale city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins",
         report.scale,
         report.seed,
         report.elapsed.as_secs_f64(),

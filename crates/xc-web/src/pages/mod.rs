@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::Cookie;
 use serde::Deserialize;
 use xc_domain::{Action, DistrictCode, LearnerId, SubdistrictCode};
-use xc_store::{AuditFilter, LearnerFilter, PageRequest, SiteFilter};
+use xc_store::{AuditFilter, LearnerFilter, PageRequest};
 
 use crate::AppState;
 use crate::accounts::{self, Registration};
@@ -171,9 +171,6 @@ fn site_rows(sites: Vec<xc_store::Site>, lang: Lang) -> Vec<SiteRow> {
         .collect()
 }
 
-/// How many sites a district or subdistrict page lists (the API pages through the rest).
-const SITES_ON_PAGE: u32 = 60;
-
 async fn district(
     State(state): State<AppState>,
     identity: Identity,
@@ -183,17 +180,9 @@ async fn district(
     let result = async {
         let code =
             DistrictCode::parse(&code).map_err(|_| AppError::NotFound { what: "district" })?;
-        let district = state.store.get_district(&code).await?;
-        let overview = state.overview(Some(&code)).await?;
-        let subdistricts = state.store.list_subdistricts(&code).await?;
-        let big_sites = SiteFilter {
-            district: Some(code.clone()),
-            ..Default::default()
-        };
-        let sites = state
-            .store
-            .list_sites(&big_sites, PageRequest::new(0, SITES_ON_PAGE))
-            .await?;
+        let view = state.district_view(&code).await?;
+        let (district, overview, subdistricts, sites) =
+            (view.district, view.overview, view.subdistricts, view.sites);
         let chrome = Chrome::new(&identity, uri.path());
         let lang = chrome.lang;
         render(&DistrictPage {
@@ -233,17 +222,13 @@ async fn subdistrict(
         let code = SubdistrictCode::parse(&code).map_err(|_| AppError::NotFound {
             what: "subdistrict",
         })?;
-        let subdistrict = state.store.get_subdistrict(&code).await?;
-        let district = state.store.get_district(&subdistrict.district).await?;
-        let neighbourhoods = state.store.list_neighbourhoods(&code).await?;
-        let filter = SiteFilter {
-            subdistrict: Some(code.clone()),
-            ..Default::default()
-        };
-        let sites = state
-            .store
-            .list_sites(&filter, PageRequest::new(0, SITES_ON_PAGE))
-            .await?;
+        let view = state.subdistrict_view(&code).await?;
+        let (subdistrict, district, neighbourhoods, sites) = (
+            view.subdistrict,
+            view.district,
+            view.neighbourhoods,
+            view.sites,
+        );
         let chrome = Chrome::new(&identity, uri.path());
         let lang = chrome.lang;
         let any_generated = neighbourhoods.iter().any(|n| n.position_generated);
