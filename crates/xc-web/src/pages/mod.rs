@@ -270,6 +270,8 @@ struct LoginForm {
 
 async fn login_form(identity: Identity, uri: Uri) -> Response {
     let chrome = Chrome::new(&identity, uri.path());
+    // Arriving from a successful registration: say so before asking to sign in.
+    let notice = (uri.query() == Some("registered=1")).then_some(chrome.t.registered_sign_in);
     page(
         &identity,
         &uri,
@@ -277,6 +279,7 @@ async fn login_form(identity: Identity, uri: Uri) -> Response {
             chrome,
             username: String::new(),
             error: None,
+            notice,
         }),
     )
 }
@@ -308,6 +311,7 @@ async fn login(
                 chrome,
                 username: form.username,
                 error: Some(error.to_string()),
+                notice: None,
             };
             match render(&page_html) {
                 Ok(response) => (status, response).into_response(),

@@ -89,6 +89,7 @@ pub(crate) struct LoginPage {
     pub(crate) chrome: Chrome,
     pub(crate) username: String,
     pub(crate) error: Option<String>,
+    pub(crate) notice: Option<&'static str>,
 }
 
 #[derive(Debug)]
