@@ -412,3 +412,71 @@ fn migrate_applies_the_schema_and_is_repeatable() {
     }
     assert!(dir.path().join("data/xuecheng.db").exists());
 }
+
+#[test]
+fn demo_generates_the_city_on_first_start_and_prints_a_sign_in_per_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = xuecheng()
+        .args(["demo", "--data-dir", "data", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut printed = Vec::new();
+    let mut address = None;
+    while printed
+        .iter()
+        .filter(|l: &&String| l.trim_start().starts_with("demo-"))
+        .count()
+        < 6
+    {
+        assert!(
+            Instant::now() < deadline,
+            "demo did not finish starting: {printed:?}"
+        );
+        let line = lines.next().expect("demo output").unwrap();
+        if let Some(rest) = line.split("serving at http://").nth(1) {
+            address = Some(rest.split('/').next().unwrap().to_owned());
+        }
+        printed.push(line);
+    }
+    let output = printed.join("\n");
+    assert!(
+        output.contains("generated the district-scale city"),
+        "{output}"
+    );
+    assert!(output.contains("50000 learners"), "{output}");
+    for login in [
+        "demo-citizen",
+        "demo-provider",
+        "demo-bank",
+        "demo-district",
+        "demo-admin",
+        "demo-auditor",
+    ] {
+        assert!(output.contains(login), "{login} is not printed: {output}");
+    }
+    assert!(
+        output.contains("xuecheng-demo"),
+        "the password is printed: {output}"
+    );
+    let address = address.expect("the address is printed");
+    let body = r#"{"username":"demo-district","password":"xuecheng-demo"}"#;
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/session HTTP/1.0\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        response.contains("\"role\":\"district_admin\""),
+        "the demo sign-in works: {response}"
+    );
+}
