@@ -94,8 +94,11 @@ pub struct SubdistrictView {
     pub sites: Paged<Site>,
 }
 
-/// How many sites a district or subdistrict page lists (the API pages through the rest).
+/// How many sites a subdistrict page lists (the API pages through the rest).
 pub const SITES_ON_PAGE: u32 = 60;
+/// How many sites a district page lists: its district-wide sites come first; the neighbourhood
+/// learning points are on the subdistrict pages (a phone page must stay short).
+pub const DISTRICT_SITES_ON_PAGE: u32 = 24;
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -147,7 +150,7 @@ impl AppState {
                 };
                 let sites = self
                     .store
-                    .list_sites(&filter, PageRequest::new(0, SITES_ON_PAGE))
+                    .list_sites(&filter, PageRequest::new(0, DISTRICT_SITES_ON_PAGE))
                     .await?;
                 Ok(DistrictView {
                     district,

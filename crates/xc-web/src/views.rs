@@ -60,6 +60,51 @@ pub(crate) fn date_time(at: time::OffsetDateTime) -> String {
     format!("{} {:02}:{:02}", date(at), local.hour(), local.minute())
 }
 
+/// Opening hours in the OpenStreetMap notation the data uses (`Mo-Fr 09:00-11:30,13:30-16:30;
+/// Sa 09:00-16:00`) as people read them: `周一至周五 09:00-11:30、13:30-16:30；周六 09:00-16:00`.
+/// Text in any other form is shown as it is.
+pub(crate) fn opening_hours(text: &str, lang: Lang) -> String {
+    const DAYS: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
+    const ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let names = match lang {
+        Lang::Zh => ZH,
+        Lang::En => EN,
+    };
+    let day = |code: &str| DAYS.iter().position(|d| *d == code).map(|i| names[i]);
+    let (range_word, list_sep, time_sep, rule_sep) = match lang {
+        Lang::Zh => ("至", "、", "、", "；"),
+        Lang::En => ("–", ", ", ", ", "; "),
+    };
+    let mut rules = Vec::new();
+    for rule in text.split(';').map(str::trim).filter(|r| !r.is_empty()) {
+        let Some((days, times)) = rule.split_once(' ') else {
+            return text.to_owned();
+        };
+        let mut day_parts = Vec::new();
+        for part in days.split(',') {
+            let words = match part.split_once('-') {
+                Some((from, to)) => day(from)
+                    .zip(day(to))
+                    .map(|(f, t)| format!("{f}{range_word}{t}")),
+                None => day(part).map(str::to_owned),
+            };
+            match words {
+                Some(words) => day_parts.push(words),
+                None => return text.to_owned(),
+            }
+        }
+        let times = times
+            .trim()
+            .split(',')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(time_sep);
+        rules.push(format!("{} {times}", day_parts.join(list_sep)));
+    }
+    rules.join(rule_sep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +117,23 @@ mod tests {
         assert_eq!(thousands(-1234), "-1,234");
         assert_eq!(percent(5_815_462, 24_870_895), "23.4%");
         assert_eq!(percent(1, 0), "—");
+    }
+
+    #[test]
+    fn opening_hours_read_as_people_say_them() {
+        assert_eq!(
+            opening_hours("Mo-Fr 09:00-11:30,13:30-16:30; Sa 09:00-16:00", Lang::Zh),
+            "周一至周五 09:00-11:30、13:30-16:30；周六 09:00-16:00"
+        );
+        assert_eq!(
+            opening_hours("Tu,Th 13:30-16:30", Lang::Zh),
+            "周二、周四 13:30-16:30"
+        );
+        assert_eq!(
+            opening_hours("Mo-Su 09:00-21:00", Lang::En),
+            "Mon–Sun 09:00-21:00"
+        );
+        assert_eq!(opening_hours("by appointment", Lang::Zh), "by appointment");
+        assert_eq!(opening_hours("Xx 09:00-10:00", Lang::Zh), "Xx 09:00-10:00");
     }
 }

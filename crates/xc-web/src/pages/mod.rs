@@ -165,7 +165,7 @@ fn site_rows(sites: Vec<xc_store::Site>, lang: Lang) -> Vec<SiteRow> {
             kind: site_kind_label(s.kind, lang),
             name: s.name,
             address: s.address,
-            opening_hours: s.opening_hours,
+            opening_hours: crate::views::opening_hours(&s.opening_hours, lang),
             step_free: s.step_free,
         })
         .collect()
@@ -476,7 +476,11 @@ async fn account_page(
                 consents
                     .into_iter()
                     .map(|c| ConsentRow {
-                        purpose: c.purpose,
+                        purpose: if c.purpose == crate::accounts::CONSENT_PURPOSE {
+                            chrome.t.consent_purpose_archive.to_owned()
+                        } else {
+                            c.purpose
+                        },
                         version: c.notice_version,
                         at: crate::views::date(c.at),
                     })
