@@ -2,14 +2,12 @@
 //! subdistrict and neighbourhood, learning topics, gender. Each has a stable code (stored and used
 //! in the API) and its Chinese and English names.
 
-use crate::Invalid;
-
 macro_rules! vocabulary {
-    ($(#[$doc:meta])* $name:ident, $field:literal { $($variant:ident => $code:literal, $zh:literal, $en:literal;)+ }) => {
+    ($(#[$doc:meta])* $name:ident, $field:literal { $($(#[$vdoc:meta])* $variant:ident => $code:literal, $zh:literal, $en:literal;)+ }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum $name {
-            $($variant,)+
+            $($(#[$vdoc])* $variant,)+
         }
 
         impl $name {
@@ -34,10 +32,11 @@ macro_rules! vocabulary {
                 }
             }
 
-            pub fn parse(text: &str) -> Result<Self, Invalid> {
+            /// Parses the stable code (surrounding spaces ignored).
+            pub fn parse(text: &str) -> Result<Self, crate::Invalid> {
                 match text.trim() {
                     $($code => Ok($name::$variant),)+
-                    other => Err(Invalid::new(
+                    other => Err(crate::Invalid::new(
                         $field,
                         format!(
                             "'{other}' is not one of: {}",
@@ -55,13 +54,14 @@ macro_rules! vocabulary {
         }
 
         impl std::str::FromStr for $name {
-            type Err = Invalid;
-            fn from_str(text: &str) -> Result<Self, Invalid> {
+            type Err = crate::Invalid;
+            fn from_str(text: &str) -> Result<Self, crate::Invalid> {
                 Self::parse(text)
             }
         }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary!(
     /// Kinds of learning site on the learning map (SPEC C6).

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod account;
 pub mod codes;
+pub mod credit;
 pub mod error;
 pub mod geo;
 pub mod ids;

@@ -1,0 +1,96 @@
+//! The credit bank (学分银行, SPEC C3), pure: what a learning outcome is, how it is recognised
+//! against versioned standards, how recognised outcomes convert into credit or course exemptions in
+//! a target programme, and how incentive points are awarded and spent. Nothing here does IO or
+//! knows about storage or JSON; the store keeps the values, the web layer renders the
+//! explanations.
+//!
+//! Code map:
+//! - [`quantity`]: exact numbers: [`Credits`] (hundredths), [`ContactHours`] (tenths), [`Points`].
+//! - [`level`]: the 10-level outcome framework and vocational grades mapped onto it.
+//! - [`outcome`]: kinds, categories, fields, titles, scores, validity, evidence, and the two shapes
+//!   of an outcome: as submitted and as recognised.
+//! - [`version`]: published versions that cannot be changed, only superseded.
+//! - [`recognition`]: outcome specifications, the general non-formal rule, and [`recognise`].
+//! - [`conversion`]: conversion rules, the rule set that refuses impossible or contradictory rules,
+//!   and [`propose()`].
+//! - [`points`]: award rules with caps, the append-only ledger, incentives.
+//!
+//! Architecture invariant: every function here is deterministic in its inputs: no clock, no
+//! randomness, no hash-map iteration order reaches an output.
+
+/// Row identifiers of the credit bank, in the same shape as [`crate::ids`].
+macro_rules! credit_id_type {
+    ($(#[$doc:meta])* $name:ident, $field:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(i64);
+
+        impl $name {
+            pub const fn new(value: i64) -> Self {
+                Self(value)
+            }
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+            /// Parses a positive decimal id (full-width digits accepted).
+            pub fn parse(text: &str) -> Result<Self, crate::Invalid> {
+                match crate::credit::text::fold_full_width(text).trim().parse::<i64>() {
+                    Ok(value) if value > 0 => Ok(Self(value)),
+                    _ => Err(crate::Invalid::new(
+                        $field,
+                        format!("'{text}' is not an id: expected a positive whole number"),
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::Invalid;
+            fn from_str(text: &str) -> Result<Self, crate::Invalid> {
+                Self::parse(text)
+            }
+        }
+    };
+}
+
+mod text;
+
+pub mod conversion;
+pub mod ids;
+pub mod level;
+pub mod outcome;
+pub mod points;
+pub mod quantity;
+pub mod recognition;
+pub mod version;
+
+pub use conversion::{
+    ConditionFailure, Conditions, ConversionRule, ConversionRuleDraft, ConversionRuleSet,
+    CourseCode, ExcludedOutcome, Exclusion, ExemptedCourse, FailedCondition, Grant, MissReason,
+    Programme, Proposal, ProposalLine, RuleMiss, RuleProblem, RuleRefusal, propose,
+};
+pub use ids::{ConversionRuleId, OutcomeId, ProgrammeId, SpecificationId};
+pub use level::{FrameworkLevel, GradeMapping, VocationalGrade};
+pub use outcome::{
+    DisciplineCode, Evidence, EvidenceKind, Field, Marks, OutcomeCategory, OutcomeKind,
+    OutcomeTitle, RecognisedOutcome, Score, ScoreRequirement, SubmittedOutcome, ValidityPeriod,
+    ValidityTerm,
+};
+pub use points::{
+    AwardRefusal, CapCut, CapKind, EventReference, Incentive, IncentiveCode, LedgerChange,
+    LedgerEntry, PointsActivity, PointsAward, PointsAwardRule, PointsEvent, PointsLedger,
+    PointsPolicy, RedeemRefusal, award, balance, redeem,
+};
+pub use quantity::{ContactHours, Credits, Points};
+pub use recognition::{
+    CLOSEST_LIMIT, CloseSpecification, Difference, NonFormalRule, NonFormalRules,
+    OutcomeSpecification, Recognition, ReviewAcceptance, SpecificationCatalogue,
+    SpecificationDraft, recognise,
+};
+pub use version::{Published, Version, VersionHistory};
