@@ -59,6 +59,28 @@ fn count<T>(rows: &[T]) -> u64 {
     rows.len() as u64
 }
 
+/// Runs one bulk load (`load`, not yet started), reporting the stage before and after.
+async fn load_stage<T>(
+    progress: &(dyn Fn(Progress) + Sync),
+    stage: &'static str,
+    rows: &[T],
+    load: impl Future<Output = Result<(), StoreError>>,
+) -> Result<(), GenerateError> {
+    let total = count(rows);
+    progress(Progress {
+        stage,
+        done: 0,
+        total,
+    });
+    load.await?;
+    progress(Progress {
+        stage,
+        done: total,
+        total,
+    });
+    Ok(())
+}
+
 /// Generates the city of `options` into `store`, which must be empty.
 ///
 /// The same options give the same rows (ids, names, codes, numbers) on every run; only the
@@ -86,72 +108,48 @@ pub async fn generate(
         total: 1,
     });
 
-    progress(Progress {
-        stage: "districts",
-        done: 0,
-        total: count(&city.districts),
-    });
-    store.load_districts(&city.districts).await?;
-    progress(Progress {
-        stage: "districts",
-        done: count(&city.districts),
-        total: count(&city.districts),
-    });
-    progress(Progress {
-        stage: "subdistricts",
-        done: 0,
-        total: count(&city.subdistricts),
-    });
-    store.load_subdistricts(&city.subdistricts).await?;
-    progress(Progress {
-        stage: "subdistricts",
-        done: count(&city.subdistricts),
-        total: count(&city.subdistricts),
-    });
-    progress(Progress {
-        stage: "neighbourhoods",
-        done: 0,
-        total: count(&city.neighbourhoods),
-    });
-    store.load_neighbourhoods(&city.neighbourhoods).await?;
-    progress(Progress {
-        stage: "neighbourhoods",
-        done: count(&city.neighbourhoods),
-        total: count(&city.neighbourhoods),
-    });
-    progress(Progress {
-        stage: "institutions",
-        done: 0,
-        total: count(&city.institutions),
-    });
-    store.load_institutions(&city.institutions).await?;
-    progress(Progress {
-        stage: "institutions",
-        done: count(&city.institutions),
-        total: count(&city.institutions),
-    });
-    progress(Progress {
-        stage: "sites",
-        done: 0,
-        total: count(&city.sites),
-    });
-    store.load_sites(&city.sites).await?;
-    progress(Progress {
-        stage: "sites",
-        done: count(&city.sites),
-        total: count(&city.sites),
-    });
-    progress(Progress {
-        stage: "teachers",
-        done: 0,
-        total: count(&city.teachers),
-    });
-    store.load_teachers(&city.teachers).await?;
-    progress(Progress {
-        stage: "teachers",
-        done: count(&city.teachers),
-        total: count(&city.teachers),
-    });
+    load_stage(
+        progress,
+        "districts",
+        &city.districts,
+        store.load_districts(&city.districts),
+    )
+    .await?;
+    load_stage(
+        progress,
+        "subdistricts",
+        &city.subdistricts,
+        store.load_subdistricts(&city.subdistricts),
+    )
+    .await?;
+    load_stage(
+        progress,
+        "neighbourhoods",
+        &city.neighbourhoods,
+        store.load_neighbourhoods(&city.neighbourhoods),
+    )
+    .await?;
+    load_stage(
+        progress,
+        "institutions",
+        &city.institutions,
+        store.load_institutions(&city.institutions),
+    )
+    .await?;
+    load_stage(
+        progress,
+        "sites",
+        &city.sites,
+        store.load_sites(&city.sites),
+    )
+    .await?;
+    load_stage(
+        progress,
+        "teachers",
+        &city.teachers,
+        store.load_teachers(&city.teachers),
+    )
+    .await?;
 
     let learners = load_learners(store, vault, &city, progress).await?;
     store.finish_load().await?;
