@@ -39,6 +39,7 @@ mod error;
 mod geography;
 mod learners;
 mod maintenance;
+mod points;
 mod sites;
 
 use std::fmt;

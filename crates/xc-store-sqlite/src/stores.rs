@@ -917,3 +917,38 @@ impl MaintenanceStore for SqliteStore {
         "sqlite"
     }
 }
+
+#[async_trait]
+impl PointsStore for SqliteStore {
+    async fn append_points(&self, entry: &PointsEntry, audit: &AuditEvent) -> StoreResult<i64> {
+        let mut tx = self.write.begin().await.map_err(db_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO points_ledger (learner_id, at, day, year, award, points, source_kind, \
+             source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(entry.learner.get())
+        .bind(micros(entry.at))
+        .bind(entry.day.to_string())
+        .bind(entry.day.year())
+        .bind(&entry.award)
+        .bind(entry.points)
+        .bind(&entry.source_kind)
+        .bind(&entry.source_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        write_audit(&mut tx, &audit.about(id)).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn points_balance(&self, learner: LearnerId) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "SELECT COALESCE(SUM(points), 0) FROM points_ledger WHERE learner_id = ?",
+        )
+        .bind(learner.get())
+        .fetch_one(&self.read)
+        .await
+        .map_err(db_error)
+    }
+}

@@ -15,6 +15,7 @@
 //! - The store sees personal data only sealed (ciphertext, keyed-hash lookup, masked form); it
 //!   cannot decrypt anything.
 
+mod credit;
 mod error;
 mod records;
 pub mod suite;
@@ -25,6 +26,7 @@ use xc_domain::{
     DistrictCode, InstitutionId, LearnerId, LearnerScope, SiteId, SubdistrictCode, UserId, Username,
 };
 
+pub use credit::*;
 pub use error::{StoreError, StoreResult};
 pub use records::*;
 
@@ -142,6 +144,15 @@ pub trait BulkStore {
     async fn finish_load(&self) -> StoreResult<()>;
 }
 
+/// The credit bank's points ledger: append-only, the balance derived by SUM.
+#[async_trait]
+pub trait PointsStore {
+    /// Appends one ledger row and its audit entry in one transaction; returns the row's id.
+    async fn append_points(&self, entry: &PointsEntry, audit: &AuditEvent) -> StoreResult<i64>;
+    /// The sum of the learner's ledger rows (0 when there are none).
+    async fn points_balance(&self, learner: LearnerId) -> StoreResult<i64>;
+}
+
 /// Health, emptiness, backup.
 #[async_trait]
 pub trait MaintenanceStore {
@@ -165,6 +176,7 @@ pub trait Store:
     + AuditStore
     + BulkStore
     + MaintenanceStore
+    + PointsStore
     + Send
     + Sync
 {
@@ -178,6 +190,7 @@ impl<T> Store for T where
         + AuditStore
         + BulkStore
         + MaintenanceStore
+        + PointsStore
         + Send
         + Sync
 {

@@ -32,6 +32,7 @@ macro_rules! store_suite {
             audit_log_filters_and_pages,
             bulk_loaded_ids_do_not_collide_with_new_ones,
             emptiness_is_reported,
+            points_balance_is_the_sum_of_the_ledger,
         );
     };
     (@tests $make:expr; $($name:ident,)+) => {
@@ -1042,4 +1043,64 @@ pub async fn emptiness_is_reported(store: &dyn Store) {
     assert!(store.is_empty().await.unwrap());
     load_fixture_city(store).await;
     assert!(!store.is_empty().await.unwrap());
+}
+
+/// The points balance is the sum of the ledger (spending is negative); each row is audited in
+/// its transaction, and a row for an unknown learner stores nothing, audit entry included.
+pub async fn points_balance_is_the_sum_of_the_ledger(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let learner = store
+        .create_learner(
+            &new_learner(7, "310101", Some(1)),
+            &system("learner.create"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.points_balance(learner).await.unwrap(), 0);
+    let audited_before = store
+        .list_audit(&AuditFilter::default(), PageRequest::default())
+        .await
+        .unwrap()
+        .total;
+    for (points, source) in [(10, "attendance"), (5, "check_in"), (-3, "incentive")] {
+        let entry = PointsEntry {
+            learner,
+            at: T0,
+            day: T0.date(),
+            award: source.into(),
+            points,
+            source_kind: "test".into(),
+            source_id: source.into(),
+        };
+        store
+            .append_points(&entry, &system("points.append"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.points_balance(learner).await.unwrap(), 12);
+    let stranger = PointsEntry {
+        learner: LearnerId::new(999_999),
+        at: T0,
+        day: T0.date(),
+        award: "attendance".into(),
+        points: 1,
+        source_kind: "test".into(),
+        source_id: "x".into(),
+    };
+    assert!(
+        store
+            .append_points(&stranger, &system("points.append"))
+            .await
+            .is_err()
+    );
+    let audited_after = store
+        .list_audit(&AuditFilter::default(), PageRequest::default())
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(audited_after, audited_before + 3);
+    assert_eq!(
+        store.points_balance(LearnerId::new(999_999)).await.unwrap(),
+        0
+    );
 }

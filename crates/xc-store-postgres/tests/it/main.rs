@@ -316,7 +316,10 @@ async fn connect_migrates_a_database_without_tables() {
         .fetch_one(again.pool())
         .await
         .unwrap();
-    assert_eq!(applied, 1);
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .count();
+    assert_eq!(applied, files as i64);
     again.close().await;
 }
 
@@ -338,4 +341,83 @@ async fn a_million_learners_load_by_copy() {
     );
     let overview = store.overview(None, 2026).await.unwrap();
     assert_eq!(overview.learners, 1_000_000);
+}
+
+/// The credit-bank rows the append-only checks below act on: one provider, one learner, one
+/// specification in two versions, one outcome, its decision and a points entry.
+const CREDIT_FIXTURE: &[&str] = &[
+    "INSERT INTO institutions (id, name, kind) VALUES (1, 'open university', 'university')",
+    "INSERT INTO learners (id, display_name, national_id_ciphertext, national_id_masked,
+        national_id_lookup, birth_year, gender, district_code, interests, registered_at)
+        VALUES (1, 'learner', '\\x00', '3101**********0011', '\\x01', 1960, 'f', '310101', '',
+        now())",
+    "INSERT INTO outcome_specifications (id, provider_id, code, created_at)
+        VALUES (1, 1, 'E3', now())",
+    "INSERT INTO outcome_specification_versions (specification_id, version, title, kind, category,
+        field, hours, level, credits, published_at) VALUES
+        (1, 1, '电工 三级', 'vocational', 'vocational', 'engineering', 120, 4, 400, now()),
+        (1, 2, '电工 三级', 'vocational', 'vocational', 'engineering', 120, 4, 450, now())",
+    "INSERT INTO outcomes (id, learner_id, provider_id, external_id, kind, category, title, field,
+        achieved_on, evidence_kind, evidence_reference, status, submitted_at) VALUES
+        (1, 1, 1, 'x-1', 'vocational', 'vocational', '电工 三级', 'engineering', '2025-06-01',
+         'certificate', 'no. 1', 'recognised', now())",
+    "INSERT INTO recognition_decisions (outcome_id, decided_at, decided_by, accepted,
+        specification_id, specification_version, level, credits, reason) VALUES
+        (1, now(), 'rule', true, 1, 2, 4, 450, 'matches specification 1 v2')",
+    "INSERT INTO points_ledger (learner_id, at, day, year, award, points, source_kind, source_id)
+        VALUES (1, now(), '2026-01-05', 2026, 'recognised_outcome', 10, 'outcome', '1')",
+];
+
+#[tokio::test]
+async fn credit_bank_versions_decisions_and_points_refuse_update_delete_and_truncate() {
+    let store = fresh_store_or_skip!().await;
+    let pool = store.pool();
+    for statement in CREDIT_FIXTURE {
+        sqlx::query(*statement).execute(pool).await.unwrap();
+    }
+    for statement in [
+        "UPDATE outcome_specification_versions SET credits = 0",
+        "DELETE FROM outcome_specification_versions",
+        "TRUNCATE outcome_specification_versions CASCADE",
+        "UPDATE nonformal_rule_versions SET version = 2",
+        "UPDATE grade_mapping_versions SET version = 2",
+        "UPDATE conversion_rule_versions SET version = 2",
+        "UPDATE recognition_decisions SET credits = 0",
+        "DELETE FROM recognition_decisions",
+        "TRUNCATE recognition_decisions",
+        "UPDATE points_ledger SET points = 1000",
+        "DELETE FROM points_ledger WHERE id < 0",
+        "TRUNCATE points_ledger",
+    ] {
+        let error = sqlx::query(statement).execute(pool).await.unwrap_err();
+        assert!(
+            error.to_string().contains("append-only"),
+            "{statement}: {error}"
+        );
+    }
+    let (version, credits): (i32, i64) = sqlx::query_as(
+        "SELECT version, credits FROM outcome_specifications_current WHERE specification_id = 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!((version, credits), (2, 450));
+    // Re-submitting the same (provider, external id) stores nothing new.
+    let again: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO outcomes (learner_id, provider_id, external_id, kind, category, title, field,
+            achieved_on, evidence_kind, evidence_reference, status, submitted_at)
+         VALUES (1, 1, 'x-1', 'vocational', 'vocational', 't', 'f', '2025-06-01', 'c', 'r',
+            'submitted', now())
+         ON CONFLICT (provider_id, external_id) DO NOTHING RETURNING id",
+    )
+    .fetch_optional(pool)
+    .await
+    .unwrap();
+    assert!(again.is_none());
+    let balance: i64 =
+        sqlx::query_scalar("SELECT SUM(points)::BIGINT FROM points_ledger WHERE learner_id = 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(balance, 10);
 }

@@ -115,3 +115,79 @@ async fn reopening_keeps_the_data_and_migrations_are_idempotent() {
     store.migrate().await.unwrap();
     assert!(!store.is_empty().await.unwrap());
 }
+
+/// The credit-bank rows the append-only checks below act on: one provider, one learner, one
+/// specification in two versions, one outcome, its decision and a points entry.
+const CREDIT_FIXTURE: &[&str] = &[
+    "INSERT INTO institutions (id, name, kind) VALUES (1, 'open university', 'university')",
+    "INSERT INTO learners (id, display_name, national_id_ciphertext, national_id_masked,
+        national_id_lookup, birth_year, gender, district_code, interests, registered_at)
+        VALUES (1, 'learner', X'00', '3101**********0011', X'01', 1960, 'f', '310101', '', 0)",
+    "INSERT INTO outcome_specifications (id, provider_id, code, created_at) VALUES (1, 1, 'E3', 0)",
+    "INSERT INTO outcome_specification_versions (specification_id, version, title, kind, category,
+        field, hours, level, credits, published_at) VALUES
+        (1, 1, '电工 三级', 'vocational', 'vocational', 'engineering', 120, 4, 400, 0),
+        (1, 2, '电工 三级', 'vocational', 'vocational', 'engineering', 120, 4, 450, 10)",
+    "INSERT INTO outcomes (id, learner_id, provider_id, external_id, kind, category, title, field,
+        achieved_on, evidence_kind, evidence_reference, status, submitted_at) VALUES
+        (1, 1, 1, 'x-1', 'vocational', 'vocational', '电工 三级', 'engineering', '2025-06-01',
+         'certificate', 'no. 1', 'recognised', 0)",
+    "INSERT INTO recognition_decisions (outcome_id, decided_at, decided_by, accepted,
+        specification_id, specification_version, level, credits, reason) VALUES
+        (1, 0, 'rule', 1, 1, 2, 4, 450, 'matches specification 1 v2')",
+    "INSERT INTO points_ledger (learner_id, at, day, year, award, points, source_kind, source_id)
+        VALUES (1, 0, '2026-01-05', 2026, 'recognised_outcome', 10, 'outcome', '1')",
+];
+
+#[tokio::test]
+async fn credit_bank_versions_decisions_and_points_refuse_updates_and_deletes() {
+    let store = fresh_store().await;
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite:{}",
+        store._dir.path().join("xuecheng.db").display()
+    ))
+    .await
+    .unwrap();
+    for statement in CREDIT_FIXTURE {
+        sqlx::query(*statement).execute(&pool).await.unwrap();
+    }
+    for statement in [
+        "UPDATE outcome_specification_versions SET credits = 0",
+        "DELETE FROM outcome_specification_versions",
+        "UPDATE recognition_decisions SET credits = 0",
+        "DELETE FROM recognition_decisions",
+        "UPDATE points_ledger SET points = 1000",
+        "DELETE FROM points_ledger",
+    ] {
+        let error = sqlx::query(statement).execute(&pool).await.unwrap_err();
+        assert!(
+            error.to_string().contains("append-only"),
+            "{statement}: {error}"
+        );
+    }
+    let (version, credits): (i64, i64) = sqlx::query_as(
+        "SELECT version, credits FROM outcome_specifications_current WHERE specification_id = 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((version, credits), (2, 450));
+    // Re-submitting the same (provider, external id) stores nothing new.
+    let again = sqlx::query(
+        "INSERT INTO outcomes (learner_id, provider_id, external_id, kind, category, title, field,
+            achieved_on, evidence_kind, evidence_reference, status, submitted_at)
+         VALUES (1, 1, 'x-1', 'vocational', 'vocational', 't', 'f', '2025-06-01', 'c', 'r',
+            'submitted', 1)
+         ON CONFLICT (provider_id, external_id) DO NOTHING RETURNING id",
+    )
+    .fetch_optional(&pool)
+    .await
+    .unwrap();
+    assert!(again.is_none());
+    let balance: i64 =
+        sqlx::query_scalar("SELECT SUM(points) FROM points_ledger WHERE learner_id = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(balance, 10);
+}
