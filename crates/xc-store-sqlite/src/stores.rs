@@ -75,7 +75,6 @@ fn push_learner_scope(
 }
 
 fn push_site_filter(query: &mut QueryBuilder<Sqlite>, filter: &SiteFilter) {
-    query.push(" WHERE 1 = 1");
     if let Some(code) = &filter.district {
         query
             .push(" AND district_code = ")
@@ -97,6 +96,44 @@ fn push_page(query: &mut QueryBuilder<Sqlite>, page: PageRequest) {
         .push_bind(i64::from(page.limit))
         .push(" OFFSET ")
         .push_bind(page.offset as i64);
+}
+
+/// One page of `columns FROM table` rows whose conditions `filter` appends (each as
+/// ` AND …`), in `order`, with the total number of matching rows.
+async fn fetch_page<T>(
+    pool: &sqlx::SqlitePool,
+    columns: &str,
+    table: &str,
+    filter: impl Fn(&mut QueryBuilder<Sqlite>),
+    order: &str,
+    page: PageRequest,
+    decode: fn(&sqlx::sqlite::SqliteRow) -> StoreResult<T>,
+) -> StoreResult<Paged<T>> {
+    let mut count =
+        QueryBuilder::<Sqlite>::new(format!("SELECT count(*) FROM {table} WHERE 1 = 1"));
+    filter(&mut count);
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(db_error)?;
+    let mut query =
+        QueryBuilder::<Sqlite>::new(format!("SELECT {columns} FROM {table} WHERE 1 = 1"));
+    filter(&mut query);
+    query.push(format!(" ORDER BY {order}"));
+    push_page(&mut query, page);
+    let items = query
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(decode)
+        .collect::<StoreResult<_>>()?;
+    Ok(Paged {
+        items,
+        total: total as u64,
+    })
 }
 
 #[async_trait]
@@ -208,29 +245,16 @@ impl GeographyStore for SqliteStore {
 #[async_trait]
 impl SiteStore for SqliteStore {
     async fn list_sites(&self, filter: &SiteFilter, page: PageRequest) -> StoreResult<Paged<Site>> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM sites");
-        push_site_filter(&mut count, filter);
-        let total: i64 = count
-            .build_query_scalar()
-            .fetch_one(&self.read)
-            .await
-            .map_err(db_error)?;
-        let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {SITE_COLUMNS} FROM sites"));
-        push_site_filter(&mut query, filter);
-        query.push(" ORDER BY id");
-        push_page(&mut query, page);
-        let items = query
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::site)
-            .collect::<StoreResult<_>>()?;
-        Ok(Paged {
-            items,
-            total: total as u64,
-        })
+        fetch_page(
+            &self.read,
+            SITE_COLUMNS,
+            "sites",
+            |q| push_site_filter(q, filter),
+            "id",
+            page,
+            rows::site,
+        )
+        .await
     }
 
     async fn get_site(&self, id: SiteId) -> StoreResult<Site> {
@@ -313,31 +337,16 @@ impl LearnerStore for SqliteStore {
         filter: &LearnerFilter,
         page: PageRequest,
     ) -> StoreResult<Paged<LearnerRecord>> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM learners WHERE 1 = 1");
-        push_learner_scope(&mut count, scope, filter);
-        let total: i64 = count
-            .build_query_scalar()
-            .fetch_one(&self.read)
-            .await
-            .map_err(db_error)?;
-        let mut query = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {LEARNER_COLUMNS} FROM learners WHERE 1 = 1"
-        ));
-        push_learner_scope(&mut query, scope, filter);
-        query.push(" ORDER BY id");
-        push_page(&mut query, page);
-        let items = query
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::learner)
-            .collect::<StoreResult<_>>()?;
-        Ok(Paged {
-            items,
-            total: total as u64,
-        })
+        fetch_page(
+            &self.read,
+            LEARNER_COLUMNS,
+            "learners",
+            |q| push_learner_scope(q, scope, filter),
+            "id",
+            page,
+            rows::learner,
+        )
+        .await
     }
 
     async fn get_learner(&self, scope: &LearnerScope, id: LearnerId) -> StoreResult<LearnerRecord> {
@@ -641,7 +650,6 @@ impl AccountStore for SqliteStore {
 }
 
 fn push_audit_filter(query: &mut QueryBuilder<Sqlite>, filter: &AuditFilter) {
-    query.push(" WHERE 1 = 1");
     if let Some(action) = &filter.action {
         query.push(" AND action = ").push_bind(action.clone());
     }
@@ -665,29 +673,16 @@ impl AuditStore for SqliteStore {
         filter: &AuditFilter,
         page: PageRequest,
     ) -> StoreResult<Paged<AuditEntry>> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM audit_log");
-        push_audit_filter(&mut count, filter);
-        let total: i64 = count
-            .build_query_scalar()
-            .fetch_one(&self.read)
-            .await
-            .map_err(db_error)?;
-        let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM audit_log");
-        push_audit_filter(&mut query, filter);
-        query.push(" ORDER BY id DESC");
-        push_page(&mut query, page);
-        let items = query
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::audit_entry)
-            .collect::<StoreResult<_>>()?;
-        Ok(Paged {
-            items,
-            total: total as u64,
-        })
+        fetch_page(
+            &self.read,
+            "*",
+            "audit_log",
+            |q| push_audit_filter(q, filter),
+            "id DESC",
+            page,
+            rows::audit_entry,
+        )
+        .await
     }
 }
 
