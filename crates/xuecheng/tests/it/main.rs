@@ -352,30 +352,54 @@ fn http_get(address: &str, path: &str) -> String {
     response
 }
 
-#[test]
-fn serve_binds_serves_and_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    generate_tiny(dir.path());
+/// Starts `xuecheng COMMAND --data-dir data --listen 127.0.0.1:0` in `dir` and reads what it
+/// prints until `ready` says enough has been printed (within `wait`).
+fn start(
+    dir: &Path,
+    command: &str,
+    wait: Duration,
+    ready: impl Fn(&[String]) -> bool,
+) -> (Server, Vec<String>) {
     let child = xuecheng()
-        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
+        .args([command, "--data-dir", "data", "--listen", "127.0.0.1:0"])
+        .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut server = Server(child);
     let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let address = loop {
+    let deadline = Instant::now() + wait;
+    let mut printed = Vec::new();
+    while !ready(&printed) {
         assert!(
             Instant::now() < deadline,
-            "the server did not announce its address"
+            "xuecheng {command} did not finish starting: {printed:?}"
         );
-        let line = lines.next().expect("server output").unwrap();
-        if let Some(rest) = line.split("serving at http://").nth(1) {
-            break rest.split('/').next().unwrap().to_owned();
-        }
-    };
+        printed.push(lines.next().expect("output").unwrap());
+    }
+    (server, printed)
+}
+
+/// The address from the `serving at http://ADDR/` line.
+fn address_in(printed: &[String]) -> String {
+    let line = printed
+        .iter()
+        .find_map(|line| line.split("serving at http://").nth(1))
+        .expect("the address is printed");
+    line.split('/').next().unwrap().to_owned()
+}
+
+#[test]
+fn serve_binds_serves_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_tiny(dir.path());
+    let (mut server, printed) = start(dir.path(), "serve", Duration::from_secs(30), |printed| {
+        printed
+            .iter()
+            .any(|line| line.contains("serving at http://"))
+    });
+    let address = address_in(&printed);
     let health = http_get(&address, "/healthz");
     assert!(
         health.starts_with("HTTP/1.0 200") || health.starts_with("HTTP/1.1 200"),
@@ -416,34 +440,13 @@ fn migrate_applies_the_schema_and_is_repeatable() {
 #[test]
 fn demo_generates_the_city_on_first_start_and_prints_a_sign_in_per_role() {
     let dir = tempfile::tempdir().unwrap();
-    let child = xuecheng()
-        .args(["demo", "--data-dir", "data", "--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server(child);
-    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let mut printed = Vec::new();
-    let mut address = None;
-    while printed
-        .iter()
-        .filter(|l: &&String| l.trim_start().starts_with("demo-"))
-        .count()
-        < 6
-    {
-        assert!(
-            Instant::now() < deadline,
-            "demo did not finish starting: {printed:?}"
-        );
-        let line = lines.next().expect("demo output").unwrap();
-        if let Some(rest) = line.split("serving at http://").nth(1) {
-            address = Some(rest.split('/').next().unwrap().to_owned());
-        }
-        printed.push(line);
-    }
+    let (_server, printed) = start(dir.path(), "demo", Duration::from_secs(300), |printed| {
+        printed
+            .iter()
+            .filter(|line| line.trim_start().starts_with("demo-"))
+            .count()
+            == 6
+    });
     let output = printed.join("\n");
     assert!(
         output.contains("generated the district-scale city"),
@@ -464,7 +467,7 @@ fn demo_generates_the_city_on_first_start_and_prints_a_sign_in_per_role() {
         output.contains("xuecheng-demo"),
         "the password is printed: {output}"
     );
-    let address = address.expect("the address is printed");
+    let address = address_in(&printed);
     let body = r#"{"username":"demo-district","password":"xuecheng-demo"}"#;
     let mut stream = TcpStream::connect(&address).unwrap();
     write!(
