@@ -256,7 +256,8 @@ fn citizen_user(name: &str, learner: Option<LearnerId>) -> NewUser {
     }
 }
 
-async fn audit_count(store: &dyn Store, action: &str) -> u64 {
+/// The audit entries of one action, newest first.
+async fn audit_entries(store: &dyn Store, action: &str) -> Paged<AuditEntry> {
     let filter = AuditFilter {
         action: Some(action.into()),
         ..Default::default()
@@ -265,7 +266,10 @@ async fn audit_count(store: &dyn Store, action: &str) -> u64 {
         .list_audit(&filter, PageRequest::default())
         .await
         .unwrap()
-        .total
+}
+
+async fn audit_count(store: &dyn Store, action: &str) -> u64 {
+    audit_entries(store, action).await.total
 }
 
 pub async fn geography_round_trips(store: &dyn Store) {
@@ -470,16 +474,7 @@ pub async fn learners_are_created_with_audit_and_found_by_lookup(store: &dyn Sto
         store.find_learner_by_national_id(&[8; 32]).await.unwrap(),
         None
     );
-    let entries = store
-        .list_audit(
-            &AuditFilter {
-                action: Some("learner.create".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let entries = audit_entries(store, "learner.create").await;
     assert_eq!(entries.total, 1);
     assert_eq!(
         entries.items[0].subject_id,
@@ -847,16 +842,7 @@ pub async fn role_changes_are_audited(store: &dyn Store) {
         .with_detail(serde_json::json!({"from": "citizen", "to": "provider_staff"}));
     store.set_role(id, &new_role, &change).await.unwrap();
     assert_eq!(store.get_user(id).await.unwrap().role, new_role);
-    let entries = store
-        .list_audit(
-            &AuditFilter {
-                action: Some("user.role_change".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let entries = audit_entries(store, "user.role_change").await;
     assert_eq!(entries.total, 1);
     assert_eq!(entries.items[0].detail["to"], "provider_staff");
     assert_eq!(entries.items[0].actor, "user:1");
@@ -972,16 +958,7 @@ pub async fn audit_log_filters_and_pages(store: &dyn Store) {
     assert_eq!(all.total, 7);
     assert_eq!(all.items.len(), 3);
     assert_eq!(all.items[0].detail["n"], 6, "newest first");
-    let reads = store
-        .list_audit(
-            &AuditFilter {
-                action: Some("learner.read".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let reads = audit_entries(store, "learner.read").await;
     assert_eq!(reads.total, 4);
     let one = store
         .list_audit(
