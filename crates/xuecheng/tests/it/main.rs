@@ -206,6 +206,21 @@ fn backup_and_restore_keep_everything_and_refuse_what_is_not_a_backup() {
         "{}",
         stderr(&refused)
     );
+    let on_postgres = run(
+        &[
+            "restore",
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/xc",
+            "copy.db",
+        ],
+        dir.path(),
+    );
+    assert!(!on_postgres.status.success());
+    assert!(
+        stderr(&on_postgres).contains("pg_restore"),
+        "{}",
+        stderr(&on_postgres)
+    );
     let missing = run(&["restore", "--data-dir", "data", "nowhere.db"], dir.path());
     assert!(!missing.status.success());
 
