@@ -19,9 +19,10 @@ macro_rules! id_type {
             pub const fn get(self) -> i64 {
                 self.0
             }
-            /// Parses a positive decimal id.
+            /// Parses a positive decimal id (full-width digits accepted, as typed with a Chinese
+            /// input method).
             pub fn parse(text: &str) -> Result<Self, Invalid> {
-                match text.trim().parse::<i64>() {
+                match crate::credit::text::fold_full_width(text).trim().parse::<i64>() {
                     Ok(value) if value > 0 => Ok(Self(value)),
                     _ => Err(Invalid::new($field, format!("'{text}' is not an id: expected a positive whole number"))),
                 }
@@ -71,6 +72,7 @@ mod tests {
     #[test]
     fn ids_parse_positive_numbers_only() {
         assert_eq!(LearnerId::parse("42").unwrap().get(), 42);
+        assert_eq!(LearnerId::parse(" ４２ ").unwrap().get(), 42);
         assert!(LearnerId::parse("0").is_err());
         assert!(LearnerId::parse("-3").is_err());
         let error = SiteId::parse("abc").unwrap_err();

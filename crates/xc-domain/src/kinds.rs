@@ -47,6 +47,37 @@ macro_rules! vocabulary {
             }
         }
 
+        impl $name {
+            /// Parses what a person writes in a form or a spreadsheet: the stable code, the
+            /// Chinese name or the English name (ASCII case, full-width letters and surrounding
+            /// spaces ignored).
+            pub fn parse_written(text: &str) -> Result<Self, crate::Invalid> {
+                let folded = crate::credit::text::fold_full_width(text);
+                let folded = folded.trim();
+                Self::ALL
+                    .iter()
+                    .find(|v| {
+                        v.as_str().eq_ignore_ascii_case(folded)
+                            || v.label_zh() == folded
+                            || v.label_en().eq_ignore_ascii_case(folded)
+                    })
+                    .copied()
+                    .ok_or_else(|| {
+                        crate::Invalid::new(
+                            $field,
+                            format!(
+                                "'{folded}' is not one of: {}",
+                                Self::ALL
+                                    .iter()
+                                    .map(|v| format!("{} ({})", v.label_zh(), v.as_str()))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -171,6 +202,28 @@ impl NeighbourhoodKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_names_parse_as_codes_chinese_or_english() {
+        assert_eq!(SiteKind::parse_written(" 老年大学 "), SiteKind::parse_written("elder_university"));
+        for kind in SiteKind::ALL {
+            assert_eq!(SiteKind::parse_written(kind.as_str()).unwrap(), *kind);
+            assert_eq!(SiteKind::parse_written(kind.label_zh()).unwrap(), *kind);
+            assert_eq!(
+                SiteKind::parse_written(&kind.label_en().to_uppercase()).unwrap(),
+                *kind
+            );
+        }
+        let fullwidth: String = Topic::SmartLiving
+            .as_str()
+            .chars()
+            .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+            .collect();
+        assert_eq!(Topic::parse_written(&fullwidth).unwrap(), Topic::SmartLiving);
+        let error = Topic::parse_written("烹饪大全").unwrap_err();
+        assert!(error.reason.contains("'烹饪大全' is not one of"), "{}", error.reason);
+        assert!(error.reason.contains("智慧生活 (smart_living)"), "{}", error.reason);
+    }
 
     #[test]
     fn every_code_round_trips() {

@@ -6,15 +6,17 @@
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
-use time::{OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime, UtcOffset};
 use xc_store::{
-    BulkStore, District, Institution, LearnerRecord, Neighbourhood, Site, StoreError, StoreResult,
-    Subdistrict, Teacher,
+    BulkStore, DecisionBasis, DecisionRecord, District, Grant, Institution, LearnerRecord,
+    Neighbourhood, OutcomeRecord, OutcomeStatus, Site, StoreError, StoreResult, Subdistrict,
+    Teacher,
 };
 
 use crate::PgStore;
 use crate::codec::topics_to_text;
 use crate::error::store_error;
+use crate::outcome_codec::{credits_column, evidence_json, hours_column, version_column};
 
 /// How much COPY data is gathered before it is sent: large enough that message overhead does
 /// not matter, small enough that a million rows never sit in memory at once.
@@ -128,6 +130,35 @@ impl CopyBuffer {
             utc.microsecond()
         );
         Ok(())
+    }
+
+    /// A DATE as `YYYY-MM-DD`.
+    pub(crate) fn date(&mut self, value: Date) -> StoreResult<()> {
+        if !(1..=9999).contains(&value.year()) {
+            return Err(StoreError::Invalid {
+                field: "date",
+                reason: format!("year {} is outside 1 to 9999", value.year()),
+            });
+        }
+        self.separate();
+        let _ = write!(
+            self.data,
+            "{:04}-{:02}-{:02}",
+            value.year(),
+            u8::from(value.month()),
+            value.day()
+        );
+        Ok(())
+    }
+
+    pub(crate) fn optional_date(&mut self, value: Option<Date>) -> StoreResult<()> {
+        match value {
+            Some(value) => self.date(value),
+            None => {
+                self.null();
+                Ok(())
+            }
+        }
     }
 
     pub(crate) fn end_row(&mut self) {
@@ -261,10 +292,100 @@ impl CopyRow for LearnerRecord {
     }
 }
 
+impl CopyBuffer {
+    /// The grant columns `category, level, credits, valid_until` (all NULL without a grant).
+    fn grant(&mut self, grant: Option<&Grant>) -> StoreResult<()> {
+        match grant {
+            Some(grant) => {
+                self.text(grant.category.as_str());
+                self.integer(i64::from(grant.level.get()));
+                self.integer(credits_column(grant.credits)?);
+                self.optional_date(grant.valid_until)
+            }
+            None => {
+                self.null();
+                self.null();
+                self.null();
+                self.null();
+                Ok(())
+            }
+        }
+    }
+}
+
+impl CopyRow for OutcomeRecord {
+    fn write_copy(&self, out: &mut CopyBuffer) -> StoreResult<()> {
+        if (self.status == OutcomeStatus::Recognised) != self.grant.is_some() {
+            return Err(StoreError::Invalid {
+                field: "grant",
+                reason: format!(
+                    "outcome {}: an outcome has a grant exactly when it is recognised",
+                    self.id
+                ),
+            });
+        }
+        let submitted = &self.submitted;
+        out.integer(self.id.get());
+        out.integer(self.learner.get());
+        out.integer(submitted.provider.get());
+        out.text(&self.external_id);
+        out.text(submitted.kind.as_str());
+        out.text(submitted.title.as_str());
+        out.optional_integer(hours_column(submitted.hours)?.map(i64::from));
+        out.optional_text(submitted.grade.map(|grade| grade.as_str()));
+        out.optional_text(submitted.field.as_ref().map(ToString::to_string).as_deref());
+        out.date(submitted.achieved_on)?;
+        out.optional_text(submitted.score.as_ref().map(ToString::to_string).as_deref());
+        out.text(&evidence_json(&submitted.evidence));
+        out.text(self.status.as_str());
+        out.grant(self.grant.as_ref())?;
+        out.timestamp(self.submitted_at)?;
+        out.optional_integer(self.submitted_by.map(|user| user.get()));
+        out.optional_integer(self.batch.map(|batch| batch.get()));
+        Ok(())
+    }
+}
+
+impl CopyRow for DecisionRecord {
+    fn write_copy(&self, out: &mut CopyBuffer) -> StoreResult<()> {
+        let (reviewer, specification) = match &self.basis {
+            DecisionBasis::Specification {
+                specification,
+                version,
+            } => (None, Some((*specification, *version))),
+            DecisionBasis::Reviewer {
+                reviewer,
+                specification,
+            } => (Some(*reviewer), *specification),
+        };
+        out.integer(self.id.get());
+        out.integer(self.outcome.get());
+        out.timestamp(self.decided_at)?;
+        out.optional_integer(reviewer.map(|user| user.get()));
+        out.boolean(self.grant.is_some());
+        out.optional_integer(specification.map(|(id, _)| id.get()));
+        out.optional_integer(
+            specification
+                .map(|(_, version)| version_column(version))
+                .transpose()?
+                .map(i64::from),
+        );
+        // general_rule: no decision record names one.
+        out.null();
+        out.grant(self.grant.as_ref())?;
+        out.text(&self.reason);
+        Ok(())
+    }
+}
+
 impl PgStore {
     /// Streams `rows` through `statement` (a `COPY table (columns) FROM STDIN`) in one
     /// transaction. On any failure the COPY is aborted and nothing is kept.
-    async fn copy_in<T: CopyRow + Sync>(&self, statement: &str, rows: &[T]) -> StoreResult<()> {
+    pub(crate) async fn copy_in<T: CopyRow + Sync>(
+        &self,
+        statement: &str,
+        rows: &[T],
+    ) -> StoreResult<()> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -376,7 +497,11 @@ impl BulkStore for PgStore {
                      ('users', (SELECT max(id) FROM users)), \
                      ('consents', (SELECT max(id) FROM consents)), \
                      ('api_tokens', (SELECT max(id) FROM api_tokens)), \
-                     ('audit_log', (SELECT max(id) FROM audit_log)) \
+                     ('audit_log', (SELECT max(id) FROM audit_log)), \
+                     ('outcome_specifications', (SELECT max(id) FROM outcome_specifications)), \
+                     ('outcome_batches', (SELECT max(id) FROM outcome_batches)), \
+                     ('outcomes', (SELECT max(id) FROM outcomes)), \
+                     ('recognition_decisions', (SELECT max(id) FROM recognition_decisions)) \
                    ) AS tables (name, max_id) \
                    WHERE max_id IS NOT NULL) AS loaded",
         )
@@ -425,6 +550,22 @@ mod tests {
         assert!(
             CopyBuffer::default()
                 .timestamp(datetime!(-0001-01-01 0:00 UTC))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn dates_are_iso_and_bounded() {
+        assert_eq!(
+            row(|b| {
+                b.date(time::macros::date!(2026 - 01 - 05)).unwrap();
+                b.optional_date(None).unwrap();
+            }),
+            "2026-01-05\t\\N\n"
+        );
+        assert!(
+            CopyBuffer::default()
+                .date(time::macros::date!(-0001 - 01 - 01))
                 .is_err()
         );
     }

@@ -15,6 +15,9 @@ fn unique_field(constraint: &str) -> &'static str {
         "api_tokens_token_unique" => "token",
         "sessions_pkey" => "session",
         "districts_pkey" | "subdistricts_pkey" | "neighbourhoods_pkey" => "code",
+        "outcome_specifications_code_unique" => "code",
+        "outcome_specification_versions_pkey" => "version",
+        "outcomes_provider_external_unique" => "external_id",
         _ => "id",
     }
 }
@@ -34,9 +37,36 @@ fn reference_field(constraint: &str) -> (&'static str, &'static str) {
         "sites_institution_id_fkey"
         | "teachers_institution_id_fkey"
         | "api_tokens_institution_id_fkey" => ("institution", "an institution"),
-        "users_learner_id_fkey" | "consents_learner_id_fkey" => ("learner", "a learner"),
+        "outcome_specifications_provider_id_fkey"
+        | "outcome_batches_provider_id_fkey"
+        | "outcomes_provider_id_fkey" => ("provider", "an institution"),
+        "users_learner_id_fkey" | "consents_learner_id_fkey" | "outcomes_learner_id_fkey" => {
+            ("learner", "a learner")
+        }
         "sessions_user_id_fkey" => ("user", "a user"),
+        "outcome_specification_versions_published_by_fkey" => ("published_by", "a user"),
+        "outcome_batches_submitted_by_fkey" | "outcomes_submitted_by_fkey" => {
+            ("submitted_by", "a user")
+        }
+        "recognition_decisions_reviewer_id_fkey" => ("reviewer", "a user"),
+        "outcomes_batch_id_fkey" => ("batch", "an upload batch"),
+        "recognition_decisions_outcome_id_fkey" => ("outcome", "an outcome"),
+        "recognition_decisions_specification_fkey" => ("specification", "a specification version"),
         _ => ("reference", "a row"),
+    }
+}
+
+/// The field a caller sees for a check constraint, and what the rule asks for.
+fn check_rule(constraint: &str) -> (&'static str, &'static str) {
+    match constraint {
+        "outcomes_hours_tenths_check" | "outcome_specification_versions_hours_tenths_check" => {
+            ("hours", "contact hours must be more than zero")
+        }
+        "outcomes_recognised_check" | "recognition_decisions_accepted_check" => (
+            "grant",
+            "category, level and credits are given exactly when recognised",
+        ),
+        _ => ("value", "counts cannot be negative"),
     }
 }
 
@@ -58,9 +88,10 @@ pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
                 };
             }
             ErrorKind::CheckViolation => {
+                let (field, rule) = check_rule(constraint);
                 return StoreError::Invalid {
-                    field: "value",
-                    reason: format!("breaks the rule {constraint}: counts cannot be negative"),
+                    field,
+                    reason: format!("breaks the rule {constraint}: {rule}"),
                 };
             }
             _ => {}
@@ -79,6 +110,11 @@ mod tests {
         assert_eq!(unique_field("users_username_unique"), "username");
         assert_eq!(unique_field("api_tokens_token_unique"), "token");
         assert_eq!(unique_field("learners_pkey"), "id");
+        assert_eq!(unique_field("outcome_specifications_code_unique"), "code");
+        assert_eq!(
+            unique_field("outcomes_provider_external_unique"),
+            "external_id"
+        );
     }
 
     #[test]
@@ -91,6 +127,17 @@ mod tests {
             reference_field("sites_subdistrict_code_fkey").0,
             "subdistrict"
         );
+        assert_eq!(reference_field("outcomes_learner_id_fkey").0, "learner");
+        assert_eq!(
+            reference_field("recognition_decisions_specification_fkey").0,
+            "specification"
+        );
         assert_eq!(reference_field("something_else").0, "reference");
+    }
+
+    #[test]
+    fn check_constraints_name_the_rule() {
+        assert_eq!(check_rule("outcomes_hours_tenths_check").0, "hours");
+        assert_eq!(check_rule("districts_residents_check").0, "value");
     }
 }

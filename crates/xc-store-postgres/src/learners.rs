@@ -156,6 +156,41 @@ impl LearnerStore for PgStore {
         Ok(id.map(LearnerId::new))
     }
 
+    async fn find_learners_by_national_ids(
+        &self,
+        lookups: &[Vec<u8>],
+    ) -> StoreResult<Vec<(Vec<u8>, LearnerId)>> {
+        if lookups.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<(Vec<u8>, i64)> = sqlx::query_as(
+            "SELECT national_id_lookup, id FROM learners \
+             WHERE national_id_lookup = ANY($1::bytea[])",
+        )
+        .bind(lookups)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(found
+            .into_iter()
+            .map(|(lookup, id)| (lookup, LearnerId::new(id)))
+            .collect())
+    }
+
+    async fn existing_learners(&self, ids: &[LearnerId]) -> StoreResult<Vec<LearnerId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+        let found: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM learners WHERE id = ANY($1::bigint[])")
+                .bind(&ids)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+        Ok(found.into_iter().map(LearnerId::new).collect())
+    }
+
     async fn create_learner(
         &self,
         learner: &NewLearner,

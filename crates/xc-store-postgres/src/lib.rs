@@ -25,6 +25,15 @@
 //! # }
 //! ```
 //!
+//! # Outcome uploads
+//!
+//! An upload ([`begin_batch`](xc_store::OutcomeStore::begin_batch)) is one transaction held by
+//! its writer until `commit`. Each `write` call runs in a savepoint (a failed call leaves the
+//! upload usable) and stores all of its rows with one `INSERT ... SELECT FROM UNNEST(...)` of
+//! column arrays, `ON CONFLICT (provider_id, external_id) DO NOTHING`, plus one query for the
+//! rows already held and one UNNEST insert of automatic decisions: a million rows cost a few
+//! statements per call, never one per row.
+//!
 //! Architecture invariants (beyond those of `xc_store`):
 //! - Constraint names are fixed in the migrations and mapped to fields in `error.rs`; renaming a
 //!   constraint means changing that table too.
@@ -39,6 +48,9 @@ mod error;
 mod geography;
 mod learners;
 mod maintenance;
+mod outcome_codec;
+mod outcome_writes;
+mod outcomes;
 mod points;
 mod sites;
 

@@ -7,6 +7,7 @@
 //! - Bulk loads are multi-row `INSERT`s inside one transaction (the engine's fast path).
 //! - Migrations in `migrations/`, embedded in the binary, run by [`SqliteStore::migrate`].
 
+mod outcomes;
 mod rows;
 mod stores;
 
@@ -19,6 +20,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use xc_store::{StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Rows the worker thread may hand back ahead of the task reading them. The driver's default (50)
+/// parks and wakes both threads every 50 rows; an upload reads back one row per stored outcome
+/// (`RETURNING id, external_id`), thousands a statement.
+const ROW_BUFFER: usize = 4_096;
 
 /// A store on one SQLite database.
 #[derive(Debug, Clone)]
@@ -38,7 +44,8 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-32000")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            .row_buffer_size(ROW_BUFFER);
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())

@@ -13,9 +13,12 @@ use crate::SqliteStore;
 use crate::rows::{self, LEARNER_COLUMNS, SITE_COLUMNS, USER_COLUMNS, db_error, micros};
 
 /// Rows per multi-row INSERT: SQLite allows 32,766 bound values a statement.
-const BULK_VALUES: usize = 30_000;
+pub(crate) const BULK_VALUES: usize = 30_000;
 
-async fn write_audit(conn: &mut SqliteConnection, event: &AuditEvent) -> StoreResult<i64> {
+pub(crate) async fn write_audit(
+    conn: &mut SqliteConnection,
+    event: &AuditEvent,
+) -> StoreResult<i64> {
     let id = sqlx::query(
         "INSERT INTO audit_log (at, actor, action, subject_kind, subject_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -32,7 +35,7 @@ async fn write_audit(conn: &mut SqliteConnection, event: &AuditEvent) -> StoreRe
     Ok(id)
 }
 
-fn not_found(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(crate) fn not_found(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |error| match error {
         sqlx::Error::RowNotFound => StoreError::NotFound { what },
         other => db_error(other),
@@ -100,7 +103,7 @@ fn push_page(query: &mut QueryBuilder<Sqlite>, page: PageRequest) {
 
 /// One page of `columns FROM table` rows whose conditions `filter` appends (each as
 /// ` AND …`), in `order`, with the total number of matching rows.
-async fn fetch_page<T>(
+pub(crate) async fn fetch_page<T>(
     pool: &sqlx::SqlitePool,
     columns: &str,
     table: &str,
@@ -371,6 +374,52 @@ impl LearnerStore for SqliteStore {
                 .await
                 .map_err(db_error)?;
         Ok(id.map(LearnerId::new))
+    }
+
+    async fn find_learners_by_national_ids(
+        &self,
+        lookups: &[Vec<u8>],
+    ) -> StoreResult<Vec<(Vec<u8>, LearnerId)>> {
+        let mut found = Vec::new();
+        for chunk in lookups.chunks(BULK_VALUES) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT national_id_lookup, id FROM learners WHERE national_id_lookup IN (",
+            );
+            let mut list = query.separated(", ");
+            for lookup in chunk {
+                list.push_bind(lookup.as_slice());
+            }
+            query.push(")");
+            let rows: Vec<(Vec<u8>, i64)> = query
+                .build_query_as()
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+            found.extend(
+                rows.into_iter()
+                    .map(|(lookup, id)| (lookup, LearnerId::new(id))),
+            );
+        }
+        Ok(found)
+    }
+
+    async fn existing_learners(&self, ids: &[LearnerId]) -> StoreResult<Vec<LearnerId>> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(BULK_VALUES) {
+            let mut query = QueryBuilder::<Sqlite>::new("SELECT id FROM learners WHERE id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(id.get());
+            }
+            query.push(")");
+            let rows: Vec<i64> = query
+                .build_query_scalar()
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+            found.extend(rows.into_iter().map(LearnerId::new));
+        }
+        Ok(found)
     }
 
     async fn create_learner(
@@ -688,7 +737,7 @@ impl AuditStore for SqliteStore {
 
 /// Inserts `rows` with as many rows per statement as SQLite's bound-value limit allows, all in
 /// one transaction.
-async fn bulk_insert<T, F>(
+pub(crate) async fn bulk_insert<T, F>(
     store: &SqliteStore,
     table_and_columns: &str,
     columns: usize,

@@ -1,5 +1,6 @@
 //! Storage for xuecheng: small traits per domain area ([`GeographyStore`], [`SiteStore`],
-//! [`LearnerStore`], [`AccountStore`], [`AuditStore`], [`BulkStore`], [`MaintenanceStore`]),
+//! [`LearnerStore`], [`AccountStore`], [`AuditStore`], [`BulkStore`], [`MaintenanceStore`], and
+//! the credit bank's [`PointsStore`] and [`OutcomeStore`]),
 //! the records they move, and [`StoreError`]. Each backend crate (SQLite, PostgreSQL) implements
 //! all of them; the rest of the system holds an `Arc<dyn Store>` and never knows which engine is
 //! behind it.
@@ -22,6 +23,7 @@ pub mod suite;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
+use xc_domain::credit::{BatchId, DecisionId, OutcomeId, SpecificationId, Version};
 use xc_domain::{
     DistrictCode, InstitutionId, LearnerId, LearnerScope, SiteId, SubdistrictCode, UserId, Username,
 };
@@ -66,6 +68,14 @@ pub trait LearnerStore {
     /// `NotFound` both when the learner does not exist and when it is outside `scope`.
     async fn get_learner(&self, scope: &LearnerScope, id: LearnerId) -> StoreResult<LearnerRecord>;
     async fn find_learner_by_national_id(&self, lookup: &[u8]) -> StoreResult<Option<LearnerId>>;
+    /// Matching for uploads: the learners among `lookups` (keyed hashes of national IDs), as
+    /// (lookup, learner id) pairs, in no particular order; unknown lookups are left out.
+    async fn find_learners_by_national_ids(
+        &self,
+        lookups: &[Vec<u8>],
+    ) -> StoreResult<Vec<(Vec<u8>, LearnerId)>>;
+    /// Matching for uploads: which of `ids` are learners, in no particular order.
+    async fn existing_learners(&self, ids: &[LearnerId]) -> StoreResult<Vec<LearnerId>>;
     /// Registers a learner on behalf of staff. `Conflict` on a national ID already registered.
     async fn create_learner(
         &self,
@@ -153,6 +163,100 @@ pub trait PointsStore {
     async fn points_balance(&self, learner: LearnerId) -> StoreResult<i64>;
 }
 
+/// The credit bank's outcomes: specifications (versioned), submitted outcomes, upload batches,
+/// the review queue and recognition decisions.
+///
+/// Invariants the implementations keep (checked by the storage suite):
+/// - A specification version, once written, never changes; publishing makes the next version.
+/// - `(provider, external_id)` identifies an outcome: submitting it again stores nothing and
+///   answers [`Written::AlreadyStored`] with the id already held.
+/// - An outcome is `Recognised` exactly when it has a grant, and every change of status is a
+///   decision row written in the same transaction (with the audit entry, where one is given).
+#[async_trait]
+pub trait OutcomeStore {
+    /// Publishes version 1 of a new specification or the next version of an existing one, with
+    /// its audit entry (subject: the specification id).
+    async fn publish_specification(
+        &self,
+        target: &SpecificationTarget,
+        content: &SpecificationContent,
+        published_at: OffsetDateTime,
+        published_by: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> StoreResult<(SpecificationId, Version)>;
+    /// Every version of every specification, ordered by id then version: what the domain's
+    /// catalogue is built from.
+    async fn list_specification_versions(&self) -> StoreResult<Vec<SpecificationVersion>>;
+    /// The versions of one specification, oldest first. `NotFound` when there is none.
+    async fn specification_history(
+        &self,
+        id: SpecificationId,
+    ) -> StoreResult<Vec<SpecificationVersion>>;
+
+    /// Stores one outcome (with its automatic decision, if any) and its audit entry (subject: the
+    /// outcome id), unless the provider already submitted its external id.
+    async fn submit_outcome(
+        &self,
+        outcome: &NewOutcome,
+        audit: &AuditEvent,
+    ) -> StoreResult<Written>;
+    /// Opens an upload: everything written through the returned writer is one transaction,
+    /// committed by [`OutcomeBatchWriter::commit`] and rolled back if the writer is dropped.
+    /// On SQLite the writer holds the only write connection until then.
+    async fn begin_batch(&self, batch: &NewBatch) -> StoreResult<Box<dyn OutcomeBatchWriter>>;
+    async fn get_batch(&self, id: BatchId) -> StoreResult<BatchRecord>;
+    /// The outcomes a provider already holds among `external_ids`, as (external id, outcome id).
+    async fn find_outcomes_by_external_id(
+        &self,
+        provider: InstitutionId,
+        external_ids: &[String],
+    ) -> StoreResult<Vec<(String, OutcomeId)>>;
+
+    async fn get_outcome(&self, id: OutcomeId) -> StoreResult<OutcomeRecord>;
+    /// A learner's outcomes, oldest achievement first (then by id).
+    async fn list_learner_outcomes(&self, learner: LearnerId) -> StoreResult<Vec<OutcomeRecord>>;
+    /// Outcomes waiting for review, oldest submission first.
+    async fn review_queue(
+        &self,
+        filter: &ReviewFilter,
+        page: PageRequest,
+    ) -> StoreResult<Paged<OutcomeRecord>>;
+    /// Records a reviewer's decision on an outcome in review: the decision row, the outcome's new
+    /// status and grant, and the audit entry (subject: the outcome id), in one transaction.
+    /// `Conflict { field: "status" }` when the outcome is not in review (decided meanwhile).
+    async fn record_decision(
+        &self,
+        decision: &NewDecision,
+        audit: &AuditEvent,
+    ) -> StoreResult<DecisionId>;
+    /// The decisions on one outcome, oldest first.
+    async fn list_decisions(&self, outcome: OutcomeId) -> StoreResult<Vec<DecisionRecord>>;
+    /// The decisions on all of a learner's outcomes, oldest first.
+    async fn list_learner_decisions(&self, learner: LearnerId)
+    -> StoreResult<Vec<DecisionRecord>>;
+
+    /// Bulk load for the generator: outcomes and decisions with their ids, no audit entries, in
+    /// one transaction each (see [`BulkStore`]); call [`BulkStore::finish_load`] afterwards.
+    async fn load_outcomes(&self, rows: &[OutcomeRecord]) -> StoreResult<()>;
+    async fn load_decisions(&self, rows: &[DecisionRecord]) -> StoreResult<()>;
+}
+
+/// One open upload (see [`OutcomeStore::begin_batch`]).
+#[async_trait]
+pub trait OutcomeBatchWriter: Send + std::fmt::Debug {
+    fn id(&self) -> BatchId;
+    /// Stores the outcomes whose external id the provider has not submitted yet, each with its
+    /// automatic decision; answers one [`Written`] per row, in order. Every row must be of the
+    /// batch's provider (`Invalid` otherwise) and the external ids of one call distinct.
+    async fn write(&mut self, rows: &[NewOutcome]) -> StoreResult<Vec<Written>>;
+    /// Records the batch's totals and its audit entry (subject: the batch id) and commits.
+    async fn commit(
+        self: Box<Self>,
+        rows_total: u64,
+        audit: &AuditEvent,
+    ) -> StoreResult<BatchRecord>;
+}
+
 /// Health, emptiness, backup.
 #[async_trait]
 pub trait MaintenanceStore {
@@ -177,6 +281,7 @@ pub trait Store:
     + BulkStore
     + MaintenanceStore
     + PointsStore
+    + OutcomeStore
     + Send
     + Sync
 {
@@ -191,6 +296,7 @@ impl<T> Store for T where
         + BulkStore
         + MaintenanceStore
         + PointsStore
+        + OutcomeStore
         + Send
         + Sync
 {

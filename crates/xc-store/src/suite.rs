@@ -3,7 +3,12 @@
 //! empty store, and get one `#[tokio::test]` per check.
 
 use time::OffsetDateTime;
-use time::macros::datetime;
+use time::macros::{date, datetime};
+use xc_domain::credit::{
+    BatchId, ContactHours, Credits, DecisionId, Evidence, EvidenceKind, Field, FrameworkLevel,
+    OutcomeCategory, OutcomeId, OutcomeKind, OutcomeTitle, Score, SpecificationId,
+    SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
+};
 use xc_domain::*;
 
 use crate::*;
@@ -33,6 +38,17 @@ macro_rules! store_suite {
             bulk_loaded_ids_do_not_collide_with_new_ones,
             emptiness_is_reported,
             points_balance_is_the_sum_of_the_ledger,
+            specifications_are_versioned_and_old_versions_never_change,
+            an_outcome_is_submitted_once_per_provider_and_external_id,
+            automatic_recognition_stores_the_decision_and_the_grant,
+            review_queue_lists_in_review_outcomes_oldest_first,
+            recording_a_decision_updates_status_and_grant_once,
+            a_dropped_batch_stores_nothing,
+            a_committed_batch_reports_totals_and_earlier_submissions,
+            a_large_batch_answers_every_row_in_order,
+            a_batch_row_of_another_provider_is_invalid_and_writes_nothing,
+            learners_are_matched_by_lookups_and_ids,
+            bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow,
         );
     };
     (@tests $make:expr; $($name:ident,)+) => {
@@ -1079,5 +1095,1008 @@ pub async fn points_balance_is_the_sum_of_the_ledger(store: &dyn Store) {
     assert_eq!(
         store.points_balance(LearnerId::new(999_999)).await.unwrap(),
         0
+    );
+}
+
+// ---- the credit bank's outcomes ---------------------------------------------------------------
+
+fn bank_audit(action: &str, subject_kind: &str) -> AuditEvent {
+    AuditEvent::new(Actor::System("suite".into()), action, subject_kind, "new")
+}
+
+async fn reviewer(store: &dyn Store, name: &str) -> UserId {
+    let audit = AuditEvent::new(Actor::System("suite".into()), "user.create", "user", "new");
+    store
+        .create_user(&citizen_user(name, None), &audit)
+        .await
+        .unwrap()
+}
+
+async fn bank_learner(store: &dyn Store, tag: u8) -> LearnerId {
+    store
+        .create_learner(
+            &new_learner(tag, "310101", Some(1)),
+            &system("learner.create"),
+        )
+        .await
+        .unwrap()
+}
+
+/// A community calligraphy course: 32 h, level 2, `credits` credits, valid 3 years.
+fn calligraphy(credits: u32) -> SpecificationContent {
+    SpecificationContent {
+        kind: OutcomeKind::CommunityCourse,
+        category: OutcomeCategory::CultureAndLeisure,
+        title: OutcomeTitle::parse("书法入门").unwrap(),
+        hours: ContactHours::whole(32),
+        grade: None,
+        level: FrameworkLevel::new(2).unwrap(),
+        credits: Credits::whole(credits).unwrap(),
+        field: Some(Field::Topic(Topic::CultureAndArts)),
+        validity: ValidityTerm::years(3).unwrap(),
+    }
+}
+
+/// A vocational certificate: a grade, no hours, a discipline field, valid for ever.
+fn electrician() -> SpecificationContent {
+    SpecificationContent {
+        kind: OutcomeKind::VocationalCertificate,
+        category: OutcomeCategory::VocationalTraining,
+        title: OutcomeTitle::parse("电工").unwrap(),
+        hours: None,
+        grade: Some(VocationalGrade::Three),
+        level: FrameworkLevel::new(4).unwrap(),
+        credits: Credits::parse("4.5").unwrap(),
+        field: Some(Field::parse("0806").unwrap()),
+        validity: ValidityTerm::INDEFINITE,
+    }
+}
+
+async fn publish_calligraphy(store: &dyn Store) -> SpecificationId {
+    let (id, version) = store
+        .publish_specification(
+            &SpecificationTarget::New {
+                provider: InstitutionId::new(1),
+                code: "HP-SF-01".into(),
+            },
+            &calligraphy(2),
+            T0,
+            None,
+            &bank_audit("specification.publish", "specification"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(version, Version::FIRST);
+    id
+}
+
+/// A calligraphy course of `provider` with every optional part filled in.
+fn calligraphy_outcome(provider: i64) -> SubmittedOutcome {
+    SubmittedOutcome {
+        provider: InstitutionId::new(provider),
+        kind: OutcomeKind::CommunityCourse,
+        title: OutcomeTitle::parse("书法入门").unwrap(),
+        hours: Some(ContactHours::parse("32.5").unwrap()),
+        grade: None,
+        field: Some(Field::Topic(Topic::CultureAndArts)),
+        achieved_on: date!(2025 - 12 - 20),
+        score: Some(Score::parse("85.5").unwrap()),
+        evidence: vec![
+            Evidence::parse(EvidenceKind::CertificateNumber, "HP-2025-0001").unwrap(),
+            Evidence::parse(EvidenceKind::WebLink, "https://example.org/c/1").unwrap(),
+        ],
+    }
+}
+
+fn new_outcome(
+    learner: LearnerId,
+    provider: i64,
+    external_id: &str,
+    submitted_at: OffsetDateTime,
+) -> NewOutcome {
+    NewOutcome {
+        learner,
+        external_id: external_id.into(),
+        submitted: calligraphy_outcome(provider),
+        submitted_at,
+        submitted_by: None,
+        automatic: None,
+    }
+}
+
+fn calligraphy_grant() -> Grant {
+    Grant {
+        category: OutcomeCategory::CultureAndLeisure,
+        level: FrameworkLevel::new(2).unwrap(),
+        credits: Credits::whole(2).unwrap(),
+        valid_until: Some(date!(2028 - 12 - 19)),
+    }
+}
+
+fn automatic(specification: SpecificationId) -> AutomaticRecognition {
+    AutomaticRecognition {
+        specification,
+        version: Version::FIRST,
+        grant: calligraphy_grant(),
+        reason: "与认定标准 HP-SF-01 v1 完全一致".into(),
+    }
+}
+
+fn stored(written: Written) -> OutcomeId {
+    match written {
+        Written::Stored(id) => id,
+        other => panic!("expected the outcome to be stored now, got {other:?}"),
+    }
+}
+
+/// Publishing makes the next version and leaves the earlier ones as they were; a provider's
+/// codes are unique; each publication is audited with the specification's id.
+pub async fn specifications_are_versioned_and_old_versions_never_change(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let publisher = reviewer(store, "bank.staff").await;
+    let audit = bank_audit("specification.publish", "specification");
+    let new = SpecificationTarget::New {
+        provider: InstitutionId::new(1),
+        code: "HP-SF-01".into(),
+    };
+    let (id, first) = store
+        .publish_specification(&new, &calligraphy(2), T0, Some(publisher), &audit)
+        .await
+        .unwrap();
+    assert_eq!(first.get(), 1);
+    let next_day = T0 + time::Duration::days(1);
+    let (same, second) = store
+        .publish_specification(
+            &SpecificationTarget::Existing(id),
+            &calligraphy(3),
+            next_day,
+            None,
+            &audit,
+        )
+        .await
+        .unwrap();
+    assert_eq!(same, id);
+    assert_eq!(second.get(), 2);
+    // The same code is free for another provider.
+    let (other, other_version) = store
+        .publish_specification(
+            &SpecificationTarget::New {
+                provider: InstitutionId::new(2),
+                code: "HP-SF-01".into(),
+            },
+            &electrician(),
+            T0,
+            None,
+            &audit,
+        )
+        .await
+        .unwrap();
+    assert_ne!(other, id);
+    assert_eq!(other_version, Version::FIRST);
+
+    let taken = store
+        .publish_specification(&new, &calligraphy(9), T0, None, &audit)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, StoreError::Conflict { field: "code" }),
+        "{taken:?}"
+    );
+    let unknown = SpecificationId::new(id.get().max(other.get()) + 100);
+    let missing = store
+        .publish_specification(
+            &SpecificationTarget::Existing(unknown),
+            &calligraphy(9),
+            T0,
+            None,
+            &audit,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, StoreError::NotFound { .. }),
+        "{missing:?}"
+    );
+    assert!(matches!(
+        store.specification_history(unknown).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    let history = store.specification_history(id).await.unwrap();
+    assert_eq!(
+        history,
+        vec![
+            SpecificationVersion {
+                id,
+                provider: InstitutionId::new(1),
+                code: "HP-SF-01".into(),
+                version: first,
+                content: calligraphy(2),
+                published_at: T0,
+                published_by: Some(publisher),
+            },
+            SpecificationVersion {
+                id,
+                provider: InstitutionId::new(1),
+                code: "HP-SF-01".into(),
+                version: second,
+                content: calligraphy(3),
+                published_at: next_day,
+                published_by: None,
+            },
+        ],
+        "version 1 still says what it said when version 2 was published"
+    );
+    assert_eq!(history[0].content.title.as_str(), "书法入门");
+    let all = store.list_specification_versions().await.unwrap();
+    let mut expected_order = vec![(id, 1), (id, 2), (other, 1)];
+    expected_order.sort();
+    assert_eq!(
+        all.iter()
+            .map(|v| (v.id, v.version.get()))
+            .collect::<Vec<_>>(),
+        expected_order,
+        "ordered by id, then version"
+    );
+    let electrician_version = all.iter().find(|v| v.id == other).unwrap();
+    assert_eq!(electrician_version.content, electrician());
+    assert_eq!(electrician_version.provider, InstitutionId::new(2));
+    let entries = audit_entries(store, "specification.publish").await;
+    assert_eq!(entries.total, 3, "refused publications are not audited");
+    assert_eq!(
+        entries
+            .items
+            .iter()
+            .map(|e| e.subject_id.clone())
+            .collect::<Vec<_>>(),
+        [other.to_string(), id.to_string(), id.to_string()]
+    );
+}
+
+/// (provider, external id) identifies an outcome: a second submission stores nothing, changes
+/// nothing, is not audited, and answers the id already held.
+pub async fn an_outcome_is_submitted_once_per_provider_and_external_id(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let learner = bank_learner(store, 1).await;
+    let staff = reviewer(store, "provider.staff").await;
+    let audit = bank_audit("outcome.submit", "outcome");
+    let mut first = new_outcome(learner, 1, "HP-2025-0001", T0);
+    first.submitted_by = Some(staff);
+    let id = stored(store.submit_outcome(&first, &audit).await.unwrap());
+    let expected = OutcomeRecord {
+        id,
+        learner,
+        external_id: "HP-2025-0001".into(),
+        submitted: first.submitted.clone(),
+        status: OutcomeStatus::InReview,
+        grant: None,
+        submitted_at: T0,
+        submitted_by: Some(staff),
+        batch: None,
+    };
+    assert_eq!(store.get_outcome(id).await.unwrap(), expected);
+
+    let mut again = first.clone();
+    again.submitted.title = OutcomeTitle::parse("书法进阶").unwrap();
+    again.submitted_at = T0 + time::Duration::hours(1);
+    assert_eq!(
+        store.submit_outcome(&again, &audit).await.unwrap(),
+        Written::AlreadyStored(id)
+    );
+    let held = store.get_outcome(id).await.unwrap();
+    assert_eq!(held, expected, "the outcome already held is unchanged");
+    assert_eq!(held.submitted.title.as_str(), "书法入门");
+    let entries = audit_entries(store, "outcome.submit").await;
+    assert_eq!(entries.total, 1, "no audit entry when nothing was stored");
+    assert_eq!(entries.items[0].subject_id, id.to_string());
+
+    // The same external id of another provider is another outcome; this one has none of the
+    // optional parts and was achieved earlier.
+    let mut certificate = new_outcome(learner, 2, "HP-2025-0001", T0);
+    certificate.submitted.kind = OutcomeKind::VocationalCertificate;
+    certificate.submitted.title = OutcomeTitle::parse("电工").unwrap();
+    certificate.submitted.grade = Some(VocationalGrade::Three);
+    certificate.submitted.hours = None;
+    certificate.submitted.field = None;
+    certificate.submitted.score = None;
+    certificate.submitted.achieved_on = date!(2024 - 06 - 01);
+    certificate.submitted.evidence =
+        vec![Evidence::parse(EvidenceKind::FileSha256, &"ab".repeat(32)).unwrap()];
+    let other = stored(store.submit_outcome(&certificate, &audit).await.unwrap());
+    assert_ne!(other, id);
+    let listed = store.list_learner_outcomes(learner).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [other, id],
+        "oldest achievement first"
+    );
+    assert_eq!(listed[0].submitted, certificate.submitted);
+    assert_eq!(listed[0].submitted_by, None);
+    assert_eq!(
+        store
+            .find_outcomes_by_external_id(
+                InstitutionId::new(1),
+                &["HP-2025-0001".into(), "HP-2025-0002".into()]
+            )
+            .await
+            .unwrap(),
+        vec![("HP-2025-0001".to_owned(), id)]
+    );
+    assert_eq!(audit_count(store, "outcome.submit").await, 2);
+    assert!(matches!(
+        store
+            .get_outcome(OutcomeId::new(other.get().max(id.get()) + 100))
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+/// An outcome recognised on submission is stored recognised, with its grant and the decision
+/// that names the specification version it matched.
+pub async fn automatic_recognition_stores_the_decision_and_the_grant(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let specification = publish_calligraphy(store).await;
+    let learner = bank_learner(store, 1).await;
+    let mut outcome = new_outcome(learner, 1, "HP-AUTO-1", T0);
+    outcome.automatic = Some(automatic(specification));
+    let audit = bank_audit("outcome.submit", "outcome");
+    let id = stored(store.submit_outcome(&outcome, &audit).await.unwrap());
+    let record = store.get_outcome(id).await.unwrap();
+    assert_eq!(record.status, OutcomeStatus::Recognised);
+    assert_eq!(record.grant, Some(calligraphy_grant()));
+    let decisions = store.list_decisions(id).await.unwrap();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(
+        decisions[0],
+        DecisionRecord {
+            id: decisions[0].id,
+            outcome: id,
+            decided_at: T0,
+            basis: DecisionBasis::Specification {
+                specification,
+                version: Version::FIRST,
+            },
+            grant: Some(calligraphy_grant()),
+            reason: "与认定标准 HP-SF-01 v1 完全一致".into(),
+        }
+    );
+    assert_eq!(
+        store.list_learner_decisions(learner).await.unwrap(),
+        decisions
+    );
+    assert_eq!(
+        store
+            .review_queue(&ReviewFilter::default(), PageRequest::default())
+            .await
+            .unwrap()
+            .total,
+        0,
+        "a recognised outcome does not wait for review"
+    );
+    assert_eq!(
+        store.submit_outcome(&outcome, &audit).await.unwrap(),
+        Written::AlreadyStored(id)
+    );
+    assert_eq!(
+        store.list_decisions(id).await.unwrap().len(),
+        1,
+        "a re-submission decides nothing again"
+    );
+    assert_eq!(audit_count(store, "outcome.submit").await, 1);
+}
+
+/// The queue holds only outcomes in review, oldest submission first (then by id), filtered by
+/// provider and kind, paged with the total.
+pub async fn review_queue_lists_in_review_outcomes_oldest_first(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let specification = publish_calligraphy(store).await;
+    let learner = bank_learner(store, 1).await;
+    let audit = bank_audit("outcome.submit", "outcome");
+    let hour = time::Duration::hours(1);
+    let submit = async |mut outcome: NewOutcome, kind: OutcomeKind| {
+        outcome.submitted.kind = kind;
+        stored(store.submit_outcome(&outcome, &audit).await.unwrap())
+    };
+    let a = submit(
+        new_outcome(learner, 1, "Q-A", T0 + hour * 3),
+        OutcomeKind::CommunityCourse,
+    )
+    .await;
+    let b = submit(
+        new_outcome(learner, 1, "Q-B", T0 + hour),
+        OutcomeKind::CommunityCourse,
+    )
+    .await;
+    let c = submit(
+        new_outcome(learner, 2, "Q-C", T0 + hour * 2),
+        OutcomeKind::CommunityCourse,
+    )
+    .await;
+    let d = submit(new_outcome(learner, 1, "Q-D", T0 + hour), OutcomeKind::Mooc).await;
+    let mut recognised = new_outcome(learner, 1, "Q-E", T0);
+    recognised.automatic = Some(automatic(specification));
+    submit(recognised, OutcomeKind::CommunityCourse).await;
+
+    let queue = async |filter: ReviewFilter, page: PageRequest| {
+        let paged = store.review_queue(&filter, page).await.unwrap();
+        (
+            paged.items.iter().map(|o| o.id).collect::<Vec<_>>(),
+            paged.total,
+        )
+    };
+    let everything = ReviewFilter::default();
+    assert_eq!(
+        queue(everything.clone(), PageRequest::default()).await,
+        (vec![b, d, c, a], 4)
+    );
+    assert_eq!(
+        queue(everything, PageRequest::new(1, 2)).await,
+        (vec![d, c], 4)
+    );
+    let provider_1 = ReviewFilter {
+        provider: Some(InstitutionId::new(1)),
+        kind: None,
+    };
+    assert_eq!(
+        queue(provider_1, PageRequest::default()).await,
+        (vec![b, d, a], 3)
+    );
+    let moocs = ReviewFilter {
+        provider: None,
+        kind: Some(OutcomeKind::Mooc),
+    };
+    assert_eq!(queue(moocs, PageRequest::default()).await, (vec![d], 1));
+    let both = ReviewFilter {
+        provider: Some(InstitutionId::new(2)),
+        kind: Some(OutcomeKind::CommunityCourse),
+    };
+    assert_eq!(queue(both, PageRequest::default()).await, (vec![c], 1));
+    let first = store
+        .review_queue(&ReviewFilter::default(), PageRequest::new(0, 1))
+        .await
+        .unwrap();
+    assert_eq!(first.items[0].status, OutcomeStatus::InReview);
+    assert_eq!(first.items[0].external_id, "Q-B");
+}
+
+/// A reviewer's decision recognises (with the grant) or rejects an outcome in review, with its
+/// audit entry; a second decision finds it decided and writes nothing.
+pub async fn recording_a_decision_updates_status_and_grant_once(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let specification = publish_calligraphy(store).await;
+    let learner = bank_learner(store, 1).await;
+    let staff = reviewer(store, "bank.reviewer").await;
+    let submit_audit = bank_audit("outcome.submit", "outcome");
+    let accepted = stored(
+        store
+            .submit_outcome(&new_outcome(learner, 1, "R-1", T0), &submit_audit)
+            .await
+            .unwrap(),
+    );
+    let rejected = stored(
+        store
+            .submit_outcome(&new_outcome(learner, 1, "R-2", T0), &submit_audit)
+            .await
+            .unwrap(),
+    );
+    let audit = AuditEvent::new(Actor::User(staff), "outcome.decide", "outcome", "pending");
+    let acceptance = NewDecision {
+        outcome: accepted,
+        decided_at: T0 + time::Duration::days(1),
+        basis: DecisionBasis::Reviewer {
+            reviewer: staff,
+            specification: Some((specification, Version::FIRST)),
+        },
+        grant: Some(calligraphy_grant()),
+        reason: "符合认定标准".into(),
+    };
+    let decision = store.record_decision(&acceptance, &audit).await.unwrap();
+    let outcome = store.get_outcome(accepted).await.unwrap();
+    assert_eq!(outcome.status, OutcomeStatus::Recognised);
+    assert_eq!(outcome.grant, Some(calligraphy_grant()));
+    assert_eq!(
+        store.list_decisions(accepted).await.unwrap(),
+        vec![DecisionRecord {
+            id: decision,
+            outcome: accepted,
+            decided_at: acceptance.decided_at,
+            basis: acceptance.basis.clone(),
+            grant: acceptance.grant,
+            reason: acceptance.reason.clone(),
+        }]
+    );
+    let entries = audit_entries(store, "outcome.decide").await;
+    assert_eq!(entries.total, 1);
+    assert_eq!(entries.items[0].subject_id, accepted.to_string());
+
+    let rejection = NewDecision {
+        outcome: rejected,
+        decided_at: T0 + time::Duration::days(2),
+        basis: DecisionBasis::Reviewer {
+            reviewer: staff,
+            specification: None,
+        },
+        grant: None,
+        reason: "证据不足：请补充结业证书".into(),
+    };
+    let rejection_id = store.record_decision(&rejection, &audit).await.unwrap();
+    assert_ne!(rejection_id, decision);
+    let outcome = store.get_outcome(rejected).await.unwrap();
+    assert_eq!(outcome.status, OutcomeStatus::Rejected);
+    assert_eq!(outcome.grant, None);
+    let decisions = store.list_learner_decisions(learner).await.unwrap();
+    assert_eq!(
+        decisions.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [decision, rejection_id]
+    );
+    assert_eq!(decisions[1].grant, None);
+    assert_eq!(decisions[1].basis, rejection.basis);
+    assert_eq!(
+        store
+            .review_queue(&ReviewFilter::default(), PageRequest::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+
+    let second = NewDecision {
+        outcome: accepted,
+        grant: None,
+        ..rejection.clone()
+    };
+    let conflict = store.record_decision(&second, &audit).await.unwrap_err();
+    assert!(
+        matches!(conflict, StoreError::Conflict { field: "status" }),
+        "{conflict:?}"
+    );
+    assert_eq!(store.list_decisions(accepted).await.unwrap().len(), 1);
+    assert_eq!(
+        store.get_outcome(accepted).await.unwrap().grant,
+        Some(calligraphy_grant()),
+        "the first decision stands"
+    );
+    let unknown = NewDecision {
+        outcome: OutcomeId::new(accepted.get().max(rejected.get()) + 100),
+        ..acceptance.clone()
+    };
+    assert!(matches!(
+        store.record_decision(&unknown, &audit).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        audit_count(store, "outcome.decide").await,
+        2,
+        "refused decisions are not audited"
+    );
+}
+
+fn upload(provider: i64, submitted_by: Option<UserId>) -> NewBatch {
+    NewBatch {
+        provider: InstitutionId::new(provider),
+        submitted_by,
+        submitted_at: T0,
+        file_name: "2025年秋季学习成果.csv".into(),
+        all_or_nothing: false,
+    }
+}
+
+/// A batch writer dropped without commit leaves neither the batch nor any of its outcomes or
+/// decisions, and the store takes writes again afterwards.
+pub async fn a_dropped_batch_stores_nothing(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let specification = publish_calligraphy(store).await;
+    let learner = bank_learner(store, 1).await;
+    let mut recognised = new_outcome(learner, 1, "B-2", T0);
+    recognised.automatic = Some(automatic(specification));
+    let mut writer = store.begin_batch(&upload(1, None)).await.unwrap();
+    let batch = writer.id();
+    let written = writer
+        .write(&[new_outcome(learner, 1, "B-1", T0), recognised])
+        .await
+        .unwrap();
+    assert!(
+        written.iter().all(|w| matches!(w, Written::Stored(_))),
+        "{written:?}"
+    );
+    drop(writer);
+
+    assert!(matches!(
+        store.get_batch(batch).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        store
+            .find_outcomes_by_external_id(InstitutionId::new(1), &["B-1".into(), "B-2".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .list_learner_outcomes(learner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .list_learner_decisions(learner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let id = stored(
+        store
+            .submit_outcome(
+                &new_outcome(learner, 1, "B-1", T0),
+                &bank_audit("outcome.submit", "outcome"),
+            )
+            .await
+            .unwrap(),
+    );
+    assert_eq!(store.get_outcome(id).await.unwrap().batch, None);
+}
+
+/// A committed batch holds what it stored (with the automatic decisions), answers the outcomes
+/// submitted before as already stored, records its totals and is audited with its id.
+pub async fn a_committed_batch_reports_totals_and_earlier_submissions(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let specification = publish_calligraphy(store).await;
+    let learner = bank_learner(store, 1).await;
+    let staff = reviewer(store, "provider.staff").await;
+    let earlier = stored(
+        store
+            .submit_outcome(
+                &new_outcome(learner, 1, "B-1", T0),
+                &bank_audit("outcome.submit", "outcome"),
+            )
+            .await
+            .unwrap(),
+    );
+    let mut writer = store.begin_batch(&upload(1, Some(staff))).await.unwrap();
+    let id = writer.id();
+    let mut recognised = new_outcome(learner, 1, "B-2", T0);
+    recognised.automatic = Some(automatic(specification));
+    let first = writer
+        .write(&[
+            new_outcome(learner, 1, "B-1", T0),
+            recognised.clone(),
+            new_outcome(learner, 1, "B-3", T0),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(first[0], Written::AlreadyStored(earlier));
+    let b2 = stored(first[1]);
+    let b3 = stored(first[2]);
+    let second = writer
+        .write(&[new_outcome(learner, 1, "B-4", T0), recognised])
+        .await
+        .unwrap();
+    let b4 = stored(second[0]);
+    assert_eq!(second[1], Written::AlreadyStored(b2));
+    let batch = writer
+        .commit(6, &bank_audit("outcome.batch_submit", "outcome_batch"))
+        .await
+        .unwrap();
+    assert_eq!(
+        batch,
+        BatchRecord {
+            id,
+            provider: InstitutionId::new(1),
+            submitted_by: Some(staff),
+            submitted_at: T0,
+            file_name: "2025年秋季学习成果.csv".into(),
+            all_or_nothing: false,
+            rows_total: 6,
+            rows_stored: 3,
+        }
+    );
+    assert_eq!(store.get_batch(id).await.unwrap(), batch);
+    for outcome in [b2, b3, b4] {
+        assert_eq!(store.get_outcome(outcome).await.unwrap().batch, Some(id));
+    }
+    assert_eq!(store.get_outcome(earlier).await.unwrap().batch, None);
+    let b2_record = store.get_outcome(b2).await.unwrap();
+    assert_eq!(b2_record.status, OutcomeStatus::Recognised);
+    assert_eq!(b2_record.grant, Some(calligraphy_grant()));
+    assert_eq!(
+        store.get_outcome(b3).await.unwrap().status,
+        OutcomeStatus::InReview
+    );
+    let decisions = store.list_learner_decisions(learner).await.unwrap();
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    assert_eq!(decisions[0].outcome, b2);
+    let entries = audit_entries(store, "outcome.batch_submit").await;
+    assert_eq!(entries.total, 1);
+    assert_eq!(entries.items[0].subject_id, id.to_string());
+    assert!(matches!(
+        store.get_batch(BatchId::new(id.get() + 100)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+/// Thousands of rows in one call (more than one INSERT statement holds on SQLite): every row is
+/// answered in order with the id its external id is stored under.
+pub async fn a_large_batch_answers_every_row_in_order(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let specification = publish_calligraphy(store).await;
+    let learner = bank_learner(store, 1).await;
+    let row = |n: usize| {
+        let mut outcome = new_outcome(learner, 1, &format!("L-{n:05}"), T0);
+        if n.is_multiple_of(3) {
+            outcome.automatic = Some(automatic(specification));
+        }
+        outcome
+    };
+    let mut writer = store.begin_batch(&upload(1, None)).await.unwrap();
+    let first_rows: Vec<NewOutcome> = (0..3_000).map(row).collect();
+    let first = writer.write(&first_rows).await.unwrap();
+    assert_eq!(first.len(), 3_000);
+    assert!(first.iter().all(|w| matches!(w, Written::Stored(_))));
+    // Half of the second call was written by the first.
+    let second_rows: Vec<NewOutcome> = (1_500..4_500).map(row).collect();
+    let second = writer.write(&second_rows).await.unwrap();
+    assert_eq!(second.len(), 3_000);
+    assert_eq!(
+        second[..1_500],
+        first[1_500..]
+            .iter()
+            .map(|w| Written::AlreadyStored(w.id()))
+            .collect::<Vec<_>>()[..]
+    );
+    assert!(
+        second[1_500..]
+            .iter()
+            .all(|w| matches!(w, Written::Stored(_)))
+    );
+    let batch = writer
+        .commit(6_000, &bank_audit("outcome.batch_submit", "outcome_batch"))
+        .await
+        .unwrap();
+    assert_eq!((batch.rows_total, batch.rows_stored), (6_000, 4_500));
+
+    let external_ids: Vec<String> = (0..4_500).map(|n| format!("L-{n:05}")).collect();
+    let held: std::collections::HashMap<String, OutcomeId> = store
+        .find_outcomes_by_external_id(InstitutionId::new(1), &external_ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(held.len(), 4_500);
+    for (rows, written) in [(&first_rows, &first), (&second_rows, &second)] {
+        for (row, written) in rows.iter().zip(written.iter()) {
+            assert_eq!(held[&row.external_id], written.id(), "{}", row.external_id);
+        }
+    }
+    let distinct: std::collections::HashSet<OutcomeId> = held.values().copied().collect();
+    assert_eq!(distinct.len(), 4_500);
+    let decisions = store.list_learner_decisions(learner).await.unwrap();
+    assert_eq!(decisions.len(), 1_500, "one decision per recognised row");
+    let some_recognised = held["L-04299"];
+    assert_eq!(
+        store.get_outcome(some_recognised).await.unwrap().grant,
+        Some(calligraphy_grant())
+    );
+    assert_eq!(
+        store.list_decisions(some_recognised).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        store
+            .review_queue(&ReviewFilter::default(), PageRequest::new(0, 1))
+            .await
+            .unwrap()
+            .total,
+        3_000
+    );
+}
+
+/// A row of another provider than the batch's refuses the whole call before anything of it is
+/// written.
+pub async fn a_batch_row_of_another_provider_is_invalid_and_writes_nothing(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let learner = bank_learner(store, 1).await;
+    let mut writer = store.begin_batch(&upload(1, None)).await.unwrap();
+    let error = writer
+        .write(&[
+            new_outcome(learner, 1, "X-1", T0),
+            new_outcome(learner, 2, "X-2", T0),
+        ])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::Invalid {
+                field: "provider",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let batch = writer
+        .commit(2, &bank_audit("outcome.batch_submit", "outcome_batch"))
+        .await
+        .unwrap();
+    assert_eq!(batch.rows_stored, 0);
+    for provider in [1, 2] {
+        assert!(
+            store
+                .find_outcomes_by_external_id(
+                    InstitutionId::new(provider),
+                    &["X-1".into(), "X-2".into()]
+                )
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    assert!(
+        store
+            .list_learner_outcomes(learner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Upload matching: learners found by the keyed hashes of their ID numbers and by their ids,
+/// unknown ones left out, in calls far larger than one statement's bound values.
+pub async fn learners_are_matched_by_lookups_and_ids(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let first = bank_learner(store, 1).await;
+    bank_learner(store, 2).await;
+    let third = bank_learner(store, 3).await;
+    let mut lookups: Vec<Vec<u8>> = (0..35_000u32)
+        .map(|n| {
+            let mut lookup = vec![0xEE; 32];
+            lookup[..4].copy_from_slice(&n.to_be_bytes());
+            lookup
+        })
+        .collect();
+    lookups.insert(17_000, vec![3; 32]);
+    lookups.push(vec![1; 32]);
+    lookups.push(vec![9; 32]);
+    let mut found = store.find_learners_by_national_ids(&lookups).await.unwrap();
+    found.sort();
+    assert_eq!(found, vec![(vec![1; 32], first), (vec![3; 32], third)]);
+    let mut ids: Vec<LearnerId> = (0..35_000).map(|n| LearnerId::new(1_000_000 + n)).collect();
+    ids.insert(20_000, third);
+    ids.push(first);
+    let mut existing = store.existing_learners(&ids).await.unwrap();
+    existing.sort();
+    assert_eq!(existing, vec![first, third]);
+    assert!(
+        store
+            .find_learners_by_national_ids(&[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.existing_learners(&[]).await.unwrap().is_empty());
+}
+
+/// The generator's bulk loads: outcomes and decisions read back as loaded, and after
+/// `finish_load` new outcomes and decisions get ids after the loaded ones.
+pub async fn bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let specification = publish_calligraphy(store).await;
+    let learner = bank_learner(store, 1).await;
+    let staff = reviewer(store, "bank.reviewer").await;
+    let loaded = |id: i64, status: OutcomeStatus, grant: Option<Grant>| OutcomeRecord {
+        id: OutcomeId::new(id),
+        learner,
+        external_id: format!("G-{id}"),
+        submitted: calligraphy_outcome(1),
+        status,
+        grant,
+        submitted_at: T0,
+        submitted_by: Some(staff),
+        batch: None,
+    };
+    let outcomes = vec![
+        loaded(100, OutcomeStatus::Recognised, Some(calligraphy_grant())),
+        loaded(102, OutcomeStatus::InReview, None),
+        loaded(
+            104,
+            OutcomeStatus::Recognised,
+            Some(Grant {
+                valid_until: None,
+                ..calligraphy_grant()
+            }),
+        ),
+        loaded(106, OutcomeStatus::Rejected, None),
+    ];
+    store.load_outcomes(&outcomes).await.unwrap();
+    let decisions = vec![
+        DecisionRecord {
+            id: DecisionId::new(50),
+            outcome: OutcomeId::new(100),
+            decided_at: T0,
+            basis: DecisionBasis::Specification {
+                specification,
+                version: Version::FIRST,
+            },
+            grant: Some(calligraphy_grant()),
+            reason: "generated".into(),
+        },
+        DecisionRecord {
+            id: DecisionId::new(52),
+            outcome: OutcomeId::new(104),
+            decided_at: T0 + time::Duration::hours(1),
+            basis: DecisionBasis::Reviewer {
+                reviewer: staff,
+                specification: Some((specification, Version::FIRST)),
+            },
+            grant: Some(Grant {
+                valid_until: None,
+                ..calligraphy_grant()
+            }),
+            reason: "generated".into(),
+        },
+        DecisionRecord {
+            id: DecisionId::new(54),
+            outcome: OutcomeId::new(106),
+            decided_at: T0 + time::Duration::hours(2),
+            basis: DecisionBasis::Reviewer {
+                reviewer: staff,
+                specification: None,
+            },
+            grant: None,
+            reason: "generated".into(),
+        },
+    ];
+    store.load_decisions(&decisions).await.unwrap();
+    store.finish_load().await.unwrap();
+
+    for outcome in &outcomes {
+        assert_eq!(&store.get_outcome(outcome.id).await.unwrap(), outcome);
+    }
+    assert_eq!(
+        store.list_learner_outcomes(learner).await.unwrap(),
+        outcomes
+    );
+    assert_eq!(
+        store.list_decisions(OutcomeId::new(104)).await.unwrap(),
+        vec![decisions[1].clone()]
+    );
+    assert_eq!(
+        store.list_learner_decisions(learner).await.unwrap(),
+        decisions
+    );
+
+    let new = stored(
+        store
+            .submit_outcome(
+                &new_outcome(learner, 1, "G-NEW", T0),
+                &bank_audit("outcome.submit", "outcome"),
+            )
+            .await
+            .unwrap(),
+    );
+    assert!(
+        new.get() > 106,
+        "new outcome {new} must come after the loaded ones"
+    );
+    let decision = store
+        .record_decision(
+            &NewDecision {
+                outcome: OutcomeId::new(102),
+                decided_at: T0 + time::Duration::days(1),
+                basis: DecisionBasis::Reviewer {
+                    reviewer: staff,
+                    specification: None,
+                },
+                grant: None,
+                reason: "证据不足".into(),
+            },
+            &AuditEvent::new(Actor::User(staff), "outcome.decide", "outcome", "pending"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        decision.get() > 54,
+        "new decision {decision} must come after the loaded ones"
     );
 }

@@ -1,5 +1,5 @@
-//! Row identifiers of the credit bank: outcomes, outcome specifications, conversion rules and
-//! target programmes. Each has its own type so that a rule id can never be passed where an
+//! Row identifiers of the credit bank: outcomes, their batches and recognition decisions, outcome
+//! specifications, conversion rules and target programmes. Each has its own type so that a rule id can never be passed where an
 //! outcome id is expected.
 
 credit_id_type!(
@@ -9,6 +9,14 @@ credit_id_type!(
 credit_id_type!(
     /// An outcome specification (学习成果认定标准); its versions share the id.
     SpecificationId, "specification_id"
+);
+credit_id_type!(
+    /// One upload of outcomes by a provider (a CSV or XLSX file, or one API batch).
+    BatchId, "batch_id"
+);
+credit_id_type!(
+    /// A recognition decision (认定决定) on an outcome.
+    DecisionId, "decision_id"
 );
 credit_id_type!(
     /// A conversion rule (转换规则).

@@ -308,6 +308,12 @@ impl GradeMapping {
         }
     }
 
+    /// Every grade at one level: how a stored specification is checked without deriving its
+    /// level again (see `OutcomeSpecification::restore`).
+    pub(crate) const fn uniform(level: FrameworkLevel) -> Self {
+        Self { levels: [level; 5] }
+    }
+
     /// A mapping naming every grade exactly once, never placing a higher grade below a lower one.
     pub fn new(entries: &[(VocationalGrade, FrameworkLevel)]) -> Result<Self, Invalid> {
         let mut levels: [Option<FrameworkLevel>; 5] = [None; 5];

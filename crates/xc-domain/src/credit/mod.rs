@@ -59,7 +59,7 @@ macro_rules! credit_id_type {
     };
 }
 
-mod text;
+pub(crate) mod text;
 
 pub mod conversion;
 pub mod ids;
@@ -75,7 +75,7 @@ pub use conversion::{
     CourseCode, ExcludedOutcome, Exclusion, ExemptedCourse, FailedCondition, Grant, MissReason,
     Programme, Proposal, ProposalLine, RuleMiss, RuleProblem, RuleRefusal, propose,
 };
-pub use ids::{ConversionRuleId, OutcomeId, ProgrammeId, SpecificationId};
+pub use ids::{BatchId, ConversionRuleId, DecisionId, OutcomeId, ProgrammeId, SpecificationId};
 pub use level::{FrameworkLevel, GradeMapping, VocationalGrade};
 pub use outcome::{
     DisciplineCode, Evidence, EvidenceKind, Field, Marks, OutcomeCategory, OutcomeKind,

@@ -297,6 +297,31 @@ impl OutcomeSpecification {
         })
     }
 
+    /// A specification as it was published, read back from storage: its level and credits are
+    /// what was decided then, so they are taken as they are, not derived again from today's grade
+    /// mapping or hours rule. Still refuses what no specification can be: a category the kind
+    /// cannot have, a grade on anything but a certificate (or none on one), zero hours, a missing
+    /// level or credits.
+    pub fn restore(draft: SpecificationDraft) -> Result<Self, Invalid> {
+        let level = draft
+            .level
+            .ok_or_else(|| Invalid::new("level", "a stored specification has its level"))?;
+        let credits = draft
+            .credits
+            .ok_or_else(|| Invalid::new("credits", "a stored specification has its credits"))?;
+        // Parsing with the stored credits given and against a mapping that puts every grade at
+        // the stored level checks the structure without deriving either again.
+        Self::parse(
+            SpecificationDraft {
+                level: Some(level),
+                credits: Some(credits),
+                ..draft
+            },
+            &GradeMapping::uniform(level),
+            &NonFormalRules::default(),
+        )
+    }
+
     pub fn id(&self) -> SpecificationId {
         self.id
     }
@@ -892,6 +917,53 @@ mod tests {
             score: None,
             evidence: vec![],
         }
+    }
+
+    #[test]
+    fn a_stored_specification_is_restored_as_decided_not_derived_again() {
+        // Published when 三级 was level 5 under an earlier mapping: today's default says 4.
+        let stored = SpecificationDraft {
+            level: Some(level(5)),
+            ..electrician_draft()
+        };
+        let restored = OutcomeSpecification::restore(stored.clone()).unwrap();
+        assert_eq!(restored.level(), level(5));
+        assert_eq!(restored.credits(), credits("4"));
+        assert_eq!(restored.to_draft().category, Some(OutcomeCategory::VocationalTraining));
+        assert!(parse(stored).is_err(), "today's mapping would refuse it");
+
+        let no_level = SpecificationDraft {
+            level: None,
+            ..calligraphy_draft()
+        };
+        assert_eq!(
+            OutcomeSpecification::restore(no_level).unwrap_err().field,
+            "level"
+        );
+        let no_credits = SpecificationDraft {
+            credits: None,
+            ..calligraphy_draft()
+        };
+        assert_eq!(
+            OutcomeSpecification::restore(no_credits).unwrap_err().field,
+            "credits"
+        );
+        let graded_course = SpecificationDraft {
+            grade: Some(VocationalGrade::Five),
+            ..calligraphy_draft()
+        };
+        assert_eq!(
+            OutcomeSpecification::restore(graded_course).unwrap_err().field,
+            "grade"
+        );
+        let wrong_category = SpecificationDraft {
+            category: Some(OutcomeCategory::Academic),
+            ..calligraphy_draft()
+        };
+        assert_eq!(
+            OutcomeSpecification::restore(wrong_category).unwrap_err().field,
+            "category"
+        );
     }
 
     fn catalogue_of(drafts: Vec<SpecificationDraft>) -> SpecificationCatalogue {

@@ -1,9 +1,10 @@
 //! The integration tests of the PostgreSQL backend: the shared storage suite of `xc_store`, then
 //! what only this engine has (the audit triggers, COPY escaping and transactions, sequences
-//! after a load, maintenance answers). Each test runs on a database of its own, created on the
-//! server in `XUECHENG_TEST_DATABASE_URL` and dropped afterwards; without the variable every
-//! test says it was skipped and passes.
+//! after a load, maintenance answers; outcome storage in `outcomes.rs`). Each test runs on a
+//! database of its own, created on the server in `XUECHENG_TEST_DATABASE_URL` and dropped
+//! afterwards; without the variable every test says it was skipped and passes.
 
+mod outcomes;
 mod support;
 
 use std::time::Instant;
@@ -353,17 +354,20 @@ const CREDIT_FIXTURE: &[&str] = &[
         now())",
     "INSERT INTO outcome_specifications (id, provider_id, code, created_at)
         VALUES (1, 1, 'E3', now())",
-    "INSERT INTO outcome_specification_versions (specification_id, version, title, kind, category,
-        field, hours, level, credits, published_at) VALUES
-        (1, 1, '电工 三级', 'vocational', 'vocational', 'engineering', 120, 4, 400, now()),
-        (1, 2, '电工 三级', 'vocational', 'vocational', 'engineering', 120, 4, 450, now())",
-    "INSERT INTO outcomes (id, learner_id, provider_id, external_id, kind, category, title, field,
-        achieved_on, evidence_kind, evidence_reference, status, submitted_at) VALUES
-        (1, 1, 1, 'x-1', 'vocational', 'vocational', '电工 三级', 'engineering', '2025-06-01',
-         'certificate', 'no. 1', 'recognised', now())",
-    "INSERT INTO recognition_decisions (outcome_id, decided_at, decided_by, accepted,
-        specification_id, specification_version, level, credits, reason) VALUES
-        (1, now(), 'rule', true, 1, 2, 4, 450, 'matches specification 1 v2')",
+    "INSERT INTO outcome_specification_versions (specification_id, version, kind, category, title,
+        hours_tenths, grade, level, credits, field, validity_months, published_at) VALUES
+        (1, 1, 'vocational_certificate', 'vocational_training', '电工', 1200, 'grade_3', 4, 400,
+         NULL, 36, now()),
+        (1, 2, 'vocational_certificate', 'vocational_training', '电工', 1200, 'grade_3', 4, 450,
+         NULL, 36, now())",
+    "INSERT INTO outcomes (id, learner_id, provider_id, external_id, kind, title, grade,
+        achieved_on, evidence, status, category, level, credits, submitted_at) VALUES
+        (1, 1, 1, 'x-1', 'vocational_certificate', '电工', 'grade_3', '2025-06-01',
+         '[{\"kind\": \"certificate_number\", \"reference\": \"no.1\"}]', 'recognised',
+         'vocational_training', 4, 450, now())",
+    "INSERT INTO recognition_decisions (outcome_id, decided_at, accepted, specification_id,
+        specification_version, category, level, credits, reason) VALUES
+        (1, now(), true, 1, 2, 'vocational_training', 4, 450, 'matches specification 1 v2')",
     "INSERT INTO points_ledger (learner_id, at, day, year, award, points, source_kind, source_id)
         VALUES (1, now(), '2026-01-05', 2026, 'recognised_outcome', 10, 'outcome', '1')",
 ];
@@ -404,10 +408,9 @@ async fn credit_bank_versions_decisions_and_points_refuse_update_delete_and_trun
     assert_eq!((version, credits), (2, 450));
     // Re-submitting the same (provider, external id) stores nothing new.
     let again: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO outcomes (learner_id, provider_id, external_id, kind, category, title, field,
-            achieved_on, evidence_kind, evidence_reference, status, submitted_at)
-         VALUES (1, 1, 'x-1', 'vocational', 'vocational', 't', 'f', '2025-06-01', 'c', 'r',
-            'submitted', now())
+        "INSERT INTO outcomes (learner_id, provider_id, external_id, kind, title, achieved_on,
+            evidence, status, submitted_at)
+         VALUES (1, 1, 'x-1', 'mooc', 't', '2025-06-01', '[]', 'in_review', now())
          ON CONFLICT (provider_id, external_id) DO NOTHING RETURNING id",
     )
     .fetch_optional(pool)

@@ -1,0 +1,31 @@
+//! The credit bank's use cases (SPEC C3) between the web layer and storage: what the pure domain
+//! (`xc_domain::credit`) decides, applied to what the store holds.
+//!
+//! Code map:
+//! - [`standards`]: the recognition standards in force (specification catalogue, general hours
+//!   rules, grade mapping), loaded from the store, and publishing a specification version.
+//! - [`fields`]: one outcome as a provider writes it (a spreadsheet row or an API item), checked
+//!   field by field into a [`fields::OutcomeRow`] with every problem named by row and column.
+//! - [`submit`]: submission of one outcome and two-pass batch import of a CSV/XLSX file or an API
+//!   list: validate everything, report row by row, then store (all valid rows, or all-or-nothing)
+//!   with automatic recognition where a specification matches exactly.
+//! - [`review`]: the review queue and reviewers' decisions.
+//! - [`archive`]: a learner's archive: outcomes with their decisions, filtered, with totals.
+//!
+//! Invariants: nothing here writes without an audit event; a batch is stored in one transaction
+//! or not at all; recognition uses only the standards passed in (callers reload them after
+//! publishing), so the same input gives the same decision.
+
+pub mod archive;
+pub mod error;
+pub mod fields;
+pub mod review;
+pub mod standards;
+pub mod submit;
+
+pub use archive::{Archive, ArchiveFilter, ArchiveItem, Totals, archive};
+pub use error::BankError;
+pub use fields::{LearnerRef, OutcomeInput, OutcomeRow};
+pub use review::{ReviewCase, ReviewDecision, decide, review_case};
+pub use standards::{SpecificationInput, Standards, publish_specification};
+pub use submit::{BatchOptions, BatchResult, Submission, import_file, import_items, submit_one};

@@ -1,0 +1,9 @@
+//! Integration tests of xc-bank on a real store (SQLite, or PostgreSQL when
+//! `XUECHENG_TEST_DATABASE_URL` is set): submission one at a time, batch files and API lists,
+//! recognition against published specifications, and the review queue.
+
+mod archive;
+mod batches;
+mod review;
+mod single;
+mod support;
