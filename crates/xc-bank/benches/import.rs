@@ -27,6 +27,10 @@ use xc_import::Limits;
 use xc_privacy::PiiVault;
 use xc_store::{Actor, AuditEvent, SpecificationTarget};
 
+/// The allocator of the `xuecheng` binary, so the figures are the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SPECIFICATIONS: usize = 300;
 
 fn peak_rss_kib() -> u64 {

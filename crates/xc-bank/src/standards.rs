@@ -13,7 +13,7 @@ use xc_domain::credit::{
     ContactHours, Credits, Field, FrameworkLevel, GradeMapping, NonFormalRules, OutcomeCategory,
     OutcomeKind, OutcomeSpecification, OutcomeTitle, Recognition, SpecificationCatalogue,
     SpecificationDraft, SpecificationId, SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
-    recognise,
+    recognise, recognise_automatically,
 };
 use xc_domain::{InstitutionId, Invalid, UserId};
 use xc_store::{
@@ -104,8 +104,12 @@ impl Standards {
     }
 
     /// The automatic recognition of `outcome`, if one specification matches it exactly.
+    /// Only the exact look-up, not the ranking of close specifications `recognise` does for a
+    /// reviewer: this is what batch imports call for every row.
     pub fn automatic(&self, outcome: &SubmittedOutcome) -> Option<AutomaticRecognition> {
-        automatic_of(&self.recognise(outcome))
+        recognise_automatically(outcome, &self.catalogue)
+            .as_ref()
+            .and_then(automatic_of)
     }
 }
 

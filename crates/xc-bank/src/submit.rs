@@ -243,18 +243,12 @@ struct Tally {
 
 async fn write_chunk(
     writer: &mut dyn OutcomeBatchWriter,
-    standards: &Standards,
-    options: &BatchOptions,
-    checked: Vec<Checked>,
+    rows: Vec<NewOutcome>,
     tally: &mut Tally,
 ) -> Result<(), StoreError> {
-    if checked.is_empty() {
+    if rows.is_empty() {
         return Ok(());
     }
-    let rows: Vec<NewOutcome> = checked
-        .into_iter()
-        .map(|checked| new_outcome(standards, options, checked))
-        .collect();
     let written = writer.write(&rows).await?;
     for (row, written) in rows.iter().zip(written) {
         match written {
@@ -371,26 +365,54 @@ pub async fn import_file(
         return Ok(BatchResult::unstored(report, rows, valid_rows));
     }
 
-    // Pass 2: the same checks, storing what passes.
+    // Pass 2: the same checks, storing what passes. Reading and checking the next chunk
+    // overlaps with storing the previous one (the store works on its own connection thread).
     let mut recheck = Report::default();
     let mut duplicates = DuplicateRows::new(&["external_id"]);
-    let mut reader = open(path, options.limits).await?;
+    let reader = open(path, options.limits).await?;
     let mut writer = store.begin_batch(&new_batch(options)).await?;
+    let (chunks, ready) = tokio::sync::mpsc::channel::<Vec<NewOutcome>>(2);
+    let produce = async {
+        // Owned here, so the channel closes when reading ends and the writer loop finishes.
+        let chunks = chunks;
+        let mut reader = reader;
+        loop {
+            let (next, chunk) = next_chunk(reader).await?;
+            reader = next;
+            if chunk.is_empty() {
+                return Ok::<bool, BankError>(true);
+            }
+            let checked =
+                check_chunk(store, vault, options, &chunk, &mut duplicates, &mut recheck).await?;
+            if options.all_or_nothing && !recheck.is_clean() {
+                // Something changed between the passes (e.g. a learner was removed).
+                return Ok(false);
+            }
+            let rows = checked
+                .into_iter()
+                .map(|checked| new_outcome(standards, options, checked))
+                .collect();
+            if chunks.send(rows).await.is_err() {
+                // The writer stopped on an error, which it reports.
+                return Ok(true);
+            }
+        }
+    };
     let mut tally = Tally::default();
-    loop {
-        let (next, chunk) = next_chunk(reader).await?;
-        reader = next;
-        if chunk.is_empty() {
-            break;
+    let consume = async {
+        // Owned here, so a failed write closes the channel and reading stops too.
+        let mut ready = ready;
+        while let Some(rows) = ready.recv().await {
+            write_chunk(writer.as_mut(), rows, &mut tally).await?;
         }
-        let checked =
-            check_chunk(store, vault, options, &chunk, &mut duplicates, &mut recheck).await?;
-        if options.all_or_nothing && !recheck.is_clean() {
-            // Something changed between the passes (e.g. a learner was removed): store nothing.
-            drop(writer);
-            return Ok(BatchResult::unstored(recheck, rows, 0));
-        }
-        write_chunk(writer.as_mut(), standards, options, checked, &mut tally).await?;
+        Ok::<(), StoreError>(())
+    };
+    let (complete, written) = tokio::join!(produce, consume);
+    written?;
+    if !complete? {
+        // Store nothing: dropping the writer rolls the batch back.
+        drop(writer);
+        return Ok(BatchResult::unstored(recheck, rows, 0));
     }
     let audit = batch_audit(options, rows, &tally);
     let batch = writer.commit(rows, &audit).await?;
@@ -421,7 +443,11 @@ pub async fn import_items(
     let mut writer = store.begin_batch(&new_batch(options)).await?;
     let mut tally = Tally::default();
     for checked in valid {
-        write_chunk(writer.as_mut(), standards, options, checked, &mut tally).await?;
+        let rows = checked
+            .into_iter()
+            .map(|checked| new_outcome(standards, options, checked))
+            .collect();
+        write_chunk(writer.as_mut(), rows, &mut tally).await?;
     }
     let audit = batch_audit(options, rows, &tally);
     let batch = writer.commit(rows, &audit).await?;

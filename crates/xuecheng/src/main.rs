@@ -18,6 +18,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::Overrides;
 
+/// mimalloc: batch imports and page rendering allocate many small strings on several threads,
+/// where glibc's allocator spent a fifth of the import's time (see docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "xuecheng",

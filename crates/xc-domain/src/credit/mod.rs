@@ -91,6 +91,6 @@ pub use quantity::{ContactHours, Credits, Points};
 pub use recognition::{
     CLOSEST_LIMIT, CloseSpecification, Difference, NonFormalRule, NonFormalRules,
     OutcomeSpecification, Recognition, ReviewAcceptance, SpecificationCatalogue,
-    SpecificationDraft, recognise,
+    SpecificationDraft, recognise, recognise_automatically,
 };
 pub use version::{Published, Version, VersionHistory};

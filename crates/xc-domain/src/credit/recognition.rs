@@ -715,6 +715,48 @@ impl SpecificationCatalogue {
     }
 }
 
+/// The current specifications that match `outcome` exactly (same provider, kind and title, and
+/// no difference), by id.
+fn exact_matches<'c>(
+    outcome: &SubmittedOutcome,
+    catalogue: &'c SpecificationCatalogue,
+) -> Vec<&'c Published<OutcomeSpecification>> {
+    let key = exact_key(outcome.provider, outcome.kind, &outcome.title);
+    catalogue
+        .exact
+        .get(&key)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| catalogue.histories.get(id).map(VersionHistory::current))
+        .filter(|published| published.value().differences(outcome).is_empty())
+        .collect()
+}
+
+fn automatic(outcome: &SubmittedOutcome, only: &Published<OutcomeSpecification>) -> Recognition {
+    let spec = only.value();
+    Recognition::Automatic {
+        spec: spec.id,
+        version: only.version(),
+        level: spec.level,
+        credits: spec.credits,
+        category: spec.category,
+        validity: spec.validity.period_from(outcome.achieved_on),
+    }
+}
+
+/// The automatic recognition of `outcome` when exactly one current specification matches it,
+/// without ranking the closest ones for a reviewer: what a bulk import needs, at the cost of one
+/// hash look-up. `recognise` gives the same answer whenever this is `Some`.
+pub fn recognise_automatically(
+    outcome: &SubmittedOutcome,
+    catalogue: &SpecificationCatalogue,
+) -> Option<Recognition> {
+    match exact_matches(outcome, catalogue).as_slice() {
+        [only] => Some(automatic(outcome, only)),
+        _ => None,
+    }
+}
+
 /// Recognises `outcome` against the current specifications.
 ///
 /// Closest ranking (deterministic): by the summed weight of the differences (kind 8, title 4,
@@ -726,25 +768,9 @@ pub fn recognise(
     catalogue: &SpecificationCatalogue,
     general_rules: &NonFormalRules,
 ) -> Recognition {
-    let key = exact_key(outcome.provider, outcome.kind, &outcome.title);
-    let exact: Vec<&Published<OutcomeSpecification>> = catalogue
-        .exact
-        .get(&key)
-        .into_iter()
-        .flatten()
-        .filter_map(|id| catalogue.histories.get(id).map(VersionHistory::current))
-        .filter(|published| published.value().differences(outcome).is_empty())
-        .collect();
+    let exact = exact_matches(outcome, catalogue);
     if let [only] = exact.as_slice() {
-        let spec = only.value();
-        return Recognition::Automatic {
-            spec: spec.id,
-            version: only.version(),
-            level: spec.level,
-            credits: spec.credits,
-            category: spec.category,
-            validity: spec.validity.period_from(outcome.achieved_on),
-        };
+        return automatic(outcome, only);
     }
     let general_rule_credits = match (outcome.hours, general_rules.for_kind(outcome.kind)) {
         (Some(hours), Some(rule)) => Some(rule.credits_for(hours)),
@@ -920,6 +946,31 @@ mod tests {
     }
 
     #[test]
+    fn the_automatic_shortcut_agrees_with_recognise() {
+        let catalogue = catalogue_of(vec![calligraphy_draft(), electrician_draft()]);
+        let rules = NonFormalRules::common_default();
+        let exact = submitted_calligraphy();
+        let automatic = recognise_automatically(&exact, &catalogue).expect("an exact match");
+        assert_eq!(automatic, recognise(&exact, &catalogue, &rules));
+        let other = SubmittedOutcome {
+            title: title("书法（行书）"),
+            ..submitted_calligraphy()
+        };
+        assert!(recognise_automatically(&other, &catalogue).is_none());
+        assert!(matches!(
+            recognise(&other, &catalogue, &rules),
+            Recognition::Review { .. }
+        ));
+        // Two exact matches are for a reviewer to choose between.
+        let twin = SpecificationDraft {
+            id: SpecificationId::new(9),
+            ..calligraphy_draft()
+        };
+        let twins = catalogue_of(vec![calligraphy_draft(), twin]);
+        assert!(recognise_automatically(&exact, &twins).is_none());
+    }
+
+    #[test]
     fn a_stored_specification_is_restored_as_decided_not_derived_again() {
         // Published when 三级 was level 5 under an earlier mapping: today's default says 4.
         let stored = SpecificationDraft {
@@ -929,7 +980,10 @@ mod tests {
         let restored = OutcomeSpecification::restore(stored.clone()).unwrap();
         assert_eq!(restored.level(), level(5));
         assert_eq!(restored.credits(), credits("4"));
-        assert_eq!(restored.to_draft().category, Some(OutcomeCategory::VocationalTraining));
+        assert_eq!(
+            restored.to_draft().category,
+            Some(OutcomeCategory::VocationalTraining)
+        );
         assert!(parse(stored).is_err(), "today's mapping would refuse it");
 
         let no_level = SpecificationDraft {
@@ -953,7 +1007,9 @@ mod tests {
             ..calligraphy_draft()
         };
         assert_eq!(
-            OutcomeSpecification::restore(graded_course).unwrap_err().field,
+            OutcomeSpecification::restore(graded_course)
+                .unwrap_err()
+                .field,
             "grade"
         );
         let wrong_category = SpecificationDraft {
@@ -961,7 +1017,9 @@ mod tests {
             ..calligraphy_draft()
         };
         assert_eq!(
-            OutcomeSpecification::restore(wrong_category).unwrap_err().field,
+            OutcomeSpecification::restore(wrong_category)
+                .unwrap_err()
+                .field,
             "category"
         );
     }
