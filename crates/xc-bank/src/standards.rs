@@ -132,7 +132,7 @@ pub fn automatic_of(recognition: &Recognition) -> Option<AutomaticRecognition> {
                 credits: *credits,
                 valid_until: validity.until(),
             },
-            reason: format!("matches specification {spec} version {version} exactly"),
+            reason: format!("matches specification {spec} {version} exactly"),
         }),
         Recognition::Review { .. } => None,
     }

@@ -153,6 +153,15 @@ pub enum Action {
     ManageUsers,
     CreateApiToken,
     ChangeOwnAccount,
+    /// Submit learning outcomes to the credit bank (for the principal's own institution).
+    SubmitOutcomes,
+    /// Work the credit bank's review queue: see review cases, accept or reject outcomes.
+    ReviewOutcomes,
+    /// Publish outcome specifications and their new versions.
+    ManageStandards,
+    /// Read a learning archive: a citizen their own, staff the learners in their scope (the
+    /// scope is applied to the data, see [`Principal::learner_scope`]).
+    ReadArchive,
 }
 
 impl Principal {
@@ -180,6 +189,15 @@ impl Principal {
             CreateApiToken => matches!(self.role, ProviderStaff | CityAdmin),
             // The auditor role is read-only everywhere, its own account included.
             ChangeOwnAccount => !matches!(self.role, Auditor),
+            // A provider submits for its own institution; a city admin on a provider's behalf.
+            SubmitOutcomes => matches!(self.role, ProviderStaff | CityAdmin),
+            ReviewOutcomes | ManageStandards => matches!(self.role, CreditBankStaff | CityAdmin),
+            // Every role reads archives; which ones is the learner scope's business (a citizen
+            // sees only their own, a district admin their district's, a provider its learners').
+            ReadArchive => match self.role {
+                Citizen => self.learner_id.is_some(),
+                ProviderStaff | CreditBankStaff | DistrictAdmin | CityAdmin | Auditor => true,
+            },
         }
     }
 
@@ -289,5 +307,66 @@ mod tests {
         let citizen = principal(Role::Citizen, Scope::Own, Some(1));
         assert!(!citizen.may(Action::ReadLearners));
         assert!(!citizen.may(Action::ReadAuditLog));
+    }
+
+    #[test]
+    fn credit_bank_actions_follow_role() {
+        let provider = principal(
+            Role::ProviderStaff,
+            Scope::Institution(InstitutionId::new(1)),
+            None,
+        );
+        let bank = principal(Role::CreditBankStaff, Scope::City, None);
+        let city = principal(Role::CityAdmin, Scope::City, None);
+        let district = principal(
+            Role::DistrictAdmin,
+            Scope::District(district("310101")),
+            None,
+        );
+        let auditor = principal(Role::Auditor, Scope::City, None);
+        let citizen = principal(Role::Citizen, Scope::Own, Some(4));
+        let orphan = principal(Role::Citizen, Scope::Own, None);
+        let who_may = |action: Action| -> Vec<Role> {
+            [
+                &provider, &bank, &city, &district, &auditor, &citizen, &orphan,
+            ]
+            .into_iter()
+            .filter(|p| p.may(action))
+            .map(|p| p.role)
+            .collect()
+        };
+        assert_eq!(
+            who_may(Action::SubmitOutcomes),
+            [Role::ProviderStaff, Role::CityAdmin]
+        );
+        assert_eq!(
+            who_may(Action::ReviewOutcomes),
+            [Role::CreditBankStaff, Role::CityAdmin]
+        );
+        assert_eq!(
+            who_may(Action::ManageStandards),
+            [Role::CreditBankStaff, Role::CityAdmin]
+        );
+        // Everyone but a citizen without a learner record; scope decides whose archive.
+        assert_eq!(
+            who_may(Action::ReadArchive),
+            [
+                Role::ProviderStaff,
+                Role::CreditBankStaff,
+                Role::CityAdmin,
+                Role::DistrictAdmin,
+                Role::Auditor,
+                Role::Citizen
+            ]
+        );
+        assert_eq!(
+            citizen.learner_scope(),
+            LearnerScope::Only(LearnerId::new(4)),
+            "a citizen's archive reads are limited to their own"
+        );
+        assert!(
+            !auditor.may(Action::SubmitOutcomes) && !auditor.may(Action::ReviewOutcomes),
+            "the auditor reads archives but decides nothing"
+        );
     }
 }

@@ -2,13 +2,19 @@
 //! a message that says what to fix. API callers get `{"error":{"code","message","field"}}`;
 //! pages render the same error as a friendly page (see `pages::error_page`). Server errors are
 //! logged with their cause and shown generically.
+//!
+//! The credit bank's failures ([`BankError`]) are mapped here too, in one `From`: an outcome or
+//! a file that cannot be accepted is a 422 whose body adds `problems`, every problem with its
+//! row, column (or field), value and reason in Chinese and English.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
+use xc_bank::BankError;
 use xc_domain::Invalid;
+use xc_import::{ImportError, RowProblem};
 use xc_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +22,14 @@ pub enum AppError {
     /// Input that breaks a rule: 422, naming the field.
     #[error("{reason}")]
     Invalid { field: String, reason: String },
+    /// An outcome or an uploaded file that cannot be accepted: 422, with every problem listed.
+    /// `field` names the first field at fault (`file` for a file that cannot be read).
+    #[error("{message}")]
+    Rejected {
+        message: String,
+        field: String,
+        problems: Vec<Problem>,
+    },
     /// A body or query that cannot be read at all: 400.
     #[error("{0}")]
     BadRequest(String),
@@ -29,12 +43,15 @@ pub enum AppError {
     Csrf,
     #[error("{what} not found")]
     NotFound { what: &'static str },
-    #[error("{field} is already registered")]
+    #[error("{}", conflict_message(field))]
     Conflict { field: &'static str },
     #[error("too many attempts: try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// An uploaded file over the size limit: 413.
+    #[error("the file is larger than the limit of {} MB: split it into smaller files", limit / (1024 * 1024))]
+    FileTooLarge { limit: u64 },
     #[error("the store is not reachable")]
     Unavailable,
     #[error("internal error")]
@@ -58,6 +75,46 @@ pub struct ErrorDetail {
     /// The field, query parameter or form input at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every problem, when the input was refused for several (an outcome or an uploaded file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+/// One problem with submitted data: a cell of an uploaded file, a field of an outcome, or the
+/// file's header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Problem {
+    /// The row as a spreadsheet shows it (the item's position in an API list, 1 for a single
+    /// outcome); absent for a problem with the file as a whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    /// The column as the file wrote it, or the field name (`national_id`, `achieved_on` …);
+    /// empty for a problem with the file as a whole.
+    pub column: String,
+    /// The value at fault, cut for display.
+    pub value: String,
+    pub reason_zh: String,
+    pub reason_en: String,
+}
+
+impl From<&RowProblem> for Problem {
+    fn from(problem: &RowProblem) -> Self {
+        Problem {
+            row: Some(problem.row),
+            column: problem.column.clone(),
+            value: problem.value.clone(),
+            reason_zh: problem.reason_zh.clone(),
+            reason_en: problem.reason_en.clone(),
+        }
+    }
+}
+
+fn conflict_message(field: &str) -> String {
+    match field {
+        "status" => "the outcome has been decided meanwhile: reload it to see the decision".into(),
+        "code" => "the provider already has a specification with this code: choose another".into(),
+        other => format!("{other} is already registered"),
+    }
 }
 
 impl AppError {
@@ -70,14 +127,18 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::Rejected { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated | AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge { .. } | AppError::FileTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,7 +146,7 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Invalid { .. } => "invalid",
+            AppError::Invalid { .. } | AppError::Rejected { .. } => "invalid",
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthenticated => "unauthenticated",
             AppError::WrongCredentials => "wrong_credentials",
@@ -94,7 +155,7 @@ impl AppError {
             AppError::NotFound { .. } => "not_found",
             AppError::Conflict { .. } => "conflict",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
-            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::PayloadTooLarge { .. } | AppError::FileTooLarge { .. } => "payload_too_large",
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -102,9 +163,20 @@ impl AppError {
 
     pub fn field(&self) -> Option<String> {
         match self {
-            AppError::Invalid { field, .. } => Some(field.clone()),
+            AppError::Invalid { field, .. } | AppError::Rejected { field, .. } => {
+                Some(field.clone())
+            }
             AppError::Conflict { field } => Some((*field).to_owned()),
+            AppError::FileTooLarge { .. } => Some("file".to_owned()),
             _ => None,
+        }
+    }
+
+    /// The problems listed with a rejection (empty for every other error).
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            AppError::Rejected { problems, .. } => problems,
+            _ => &[],
         }
     }
 
@@ -114,6 +186,7 @@ impl AppError {
                 code: self.code(),
                 message: self.to_string(),
                 field: self.field(),
+                problems: self.problems().to_vec(),
             },
         }
     }
@@ -165,6 +238,73 @@ impl From<StoreError> for AppError {
 impl From<xc_privacy::PrivacyError> for AppError {
     fn from(error: xc_privacy::PrivacyError) -> Self {
         AppError::Internal(error.into())
+    }
+}
+
+impl From<BankError> for AppError {
+    fn from(error: BankError) -> Self {
+        match error {
+            BankError::Invalid(invalid) => invalid.into(),
+            BankError::Rejected(problems) => {
+                let message = BankError::Rejected(problems.clone()).to_string();
+                AppError::Rejected {
+                    message,
+                    field: problems
+                        .first()
+                        .map(|problem| problem.column.clone())
+                        .unwrap_or_default(),
+                    problems: problems.iter().map(Problem::from).collect(),
+                }
+            }
+            BankError::File(error) => AppError::from(error),
+            BankError::Store(error) => error.into(),
+            BankError::Corrupt(reason) => AppError::Internal(anyhow::anyhow!(reason)),
+        }
+    }
+}
+
+/// A file that cannot be read as a whole. A missing or doubled column is listed per column.
+impl From<ImportError> for AppError {
+    fn from(error: ImportError) -> Self {
+        let problems = match &error {
+            ImportError::TooBig { limit } => return AppError::FileTooLarge { limit: *limit },
+            // The spool file we wrote could not be read back: ours, not the uploader's.
+            ImportError::Io(_) => return AppError::Internal(error.into()),
+            ImportError::Header { problems } => problems
+                .iter()
+                .map(|problem| {
+                    let column = match problem {
+                        xc_import::HeaderProblem::Missing { key, .. }
+                        | xc_import::HeaderProblem::Duplicated { key, .. } => (*key).to_owned(),
+                        xc_import::HeaderProblem::Unknown { header, .. }
+                        | xc_import::HeaderProblem::NotAllowed { header, .. } => header.clone(),
+                    };
+                    let file_problem = problem.to_file_problem();
+                    Problem {
+                        row: None,
+                        column,
+                        value: String::new(),
+                        reason_zh: file_problem.reason_zh,
+                        reason_en: file_problem.reason_en,
+                    }
+                })
+                .collect(),
+            _ => {
+                let file_problem = error.to_file_problem();
+                vec![Problem {
+                    row: None,
+                    column: String::new(),
+                    value: String::new(),
+                    reason_zh: file_problem.reason_zh,
+                    reason_en: file_problem.reason_en,
+                }]
+            }
+        };
+        AppError::Rejected {
+            message: error.to_string(),
+            field: "file".to_owned(),
+            problems,
+        }
     }
 }
 
@@ -220,5 +360,61 @@ mod tests {
             AppError::from(StoreError::NotFound { what: "site" }).status(),
             404
         );
+    }
+
+    #[test]
+    fn bank_rejections_list_every_problem_and_name_the_first_field() {
+        let problem = |column: &str, reason: &str| RowProblem {
+            row: 1,
+            column: column.into(),
+            value: "x".into(),
+            reason_zh: format!("{reason}（中文）"),
+            reason_en: reason.into(),
+        };
+        let error = AppError::from(BankError::Rejected(vec![
+            problem("achieved_on", "not a date"),
+            problem("grade", "a grade is needed"),
+        ]));
+        assert_eq!(error.status(), 422);
+        let body = serde_json::to_value(error.body()).unwrap();
+        assert_eq!(body["error"]["code"], "invalid");
+        assert_eq!(body["error"]["field"], "achieved_on");
+        assert_eq!(body["error"]["problems"][1]["column"], "grade");
+        assert_eq!(
+            body["error"]["problems"][1]["reason_zh"],
+            "a grade is needed（中文）"
+        );
+        assert_eq!(body["error"]["problems"][0]["row"], 1);
+
+        let missing = AppError::from(BankError::File(ImportError::Header {
+            problems: vec![xc_import::HeaderProblem::Missing {
+                key: "kind",
+                names: vec!["成果类型", "类型"],
+            }],
+        }));
+        assert_eq!(
+            (missing.status().as_u16(), missing.field()),
+            (422, Some("file".into()))
+        );
+        assert_eq!(missing.problems()[0].column, "kind");
+        assert!(missing.problems()[0].reason_zh.contains("成果类型"));
+        assert!(missing.problems()[0].row.is_none());
+
+        let too_big = AppError::from(BankError::File(ImportError::TooBig {
+            limit: 100 * 1024 * 1024,
+        }));
+        assert_eq!(too_big.status(), 413);
+        assert!(too_big.to_string().contains("100 MB"), "{too_big}");
+        assert_eq!(
+            AppError::from(BankError::Store(StoreError::Conflict { field: "status" })).status(),
+            409
+        );
+        assert_eq!(
+            AppError::from(BankError::Corrupt("bad".into())).status(),
+            500
+        );
+        // Other errors keep the old body: no `problems` key at all.
+        let plain = serde_json::to_value(AppError::Unauthenticated.body()).unwrap();
+        assert!(plain["error"].get("problems").is_none());
     }
 }

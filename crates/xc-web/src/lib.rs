@@ -6,10 +6,16 @@
 //! or bearer token → `Identity`, preferences, CSRF) → the handler (parses input into domain
 //! types through the extractors in `extract`, asks `Identity` for the principal, calls the store
 //! with the principal's scope) → `AppError` or a response.
+//!
+//! The credit bank (`bank`) is served to three roles: provider staff submit outcomes (one at a
+//! time or as a CSV/XLSX upload), credit-bank staff work the review queue and publish outcome
+//! specifications, and learners read their archive. The standards recognition runs against are
+//! held in [`AppState`] and replaced after every publication.
 
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod bank;
 mod cache;
 mod error;
 mod extract;
@@ -18,7 +24,8 @@ mod metrics;
 pub mod pages;
 mod views;
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -28,6 +35,7 @@ use axum::routing::get;
 use axum::{Json, Router, middleware};
 use cache::TtlCache;
 use tower_http::trace::TraceLayer;
+use xc_bank::{BankError, Standards};
 use xc_domain::{DistrictCode, SubdistrictCode};
 use xc_privacy::PiiVault;
 use xc_store::{
@@ -36,8 +44,18 @@ use xc_store::{
 
 pub use error::{AppError, AppResult, ErrorBody};
 
-/// The largest request body accepted anywhere (forms and JSON alike).
+/// The largest request body accepted anywhere (forms and JSON alike), except the uploads below.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The largest outcome file a provider may upload (CSV or XLSX).
+pub const UPLOAD_LIMIT_BYTES: u64 = 100 * 1024 * 1024;
+
+/// The body limit of the upload routes: the file plus the multipart framing and the small
+/// fields around it. The file itself is held to [`UPLOAD_LIMIT_BYTES`] while it is streamed.
+pub const UPLOAD_BODY_LIMIT_BYTES: usize = UPLOAD_LIMIT_BYTES as usize + 64 * 1024;
+
+/// The body limit of an API list of outcomes (JSON).
+pub const OUTCOME_LIST_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Settings of the web layer, from the `[web]` section of the configuration.
 #[derive(Debug, Clone)]
@@ -49,6 +67,10 @@ pub struct WebConfig {
     pub login_window: Duration,
     /// How long the city figures on the home and district pages may be stale.
     pub overview_ttl: Duration,
+    /// Where uploads are spooled while they are checked and stored (`DATA_DIR/uploads` in the
+    /// binary); the system's temporary directory when `None`. Each file is removed when its
+    /// request ends.
+    pub upload_dir: Option<PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -59,6 +81,7 @@ impl Default for WebConfig {
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
             overview_ttl: Duration::from_secs(10),
+            upload_dir: None,
         }
     }
 }
@@ -74,6 +97,12 @@ pub struct AppState {
     overviews: Arc<TtlCache<Option<DistrictCode>, Overview>>,
     district_views: Arc<TtlCache<DistrictCode, DistrictView>>,
     subdistrict_views: Arc<TtlCache<SubdistrictCode, SubdistrictView>>,
+    /// The recognition standards in force: read by every submission, replaced (never changed in
+    /// place) after a publication.
+    standards: Arc<RwLock<Arc<Standards>>>,
+    /// Publications and the reloads after them, one at a time, so a slower reload can never
+    /// put back older standards than a faster one.
+    publishing: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// What a district page lists.
@@ -110,8 +139,17 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, vault: PiiVault, config: WebConfig) -> Self {
-        Self {
+    /// The state of a running application, with the credit bank's standards loaded from the
+    /// store.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        vault: PiiVault,
+        config: WebConfig,
+    ) -> Result<Self, BankError> {
+        let standards = Standards::load(&*store).await?;
+        Ok(Self {
+            standards: Arc::new(RwLock::new(Arc::new(standards))),
+            publishing: Arc::new(tokio::sync::Mutex::new(())),
             store,
             vault,
             throttle: Arc::new(auth::LoginThrottle::new(
@@ -123,7 +161,40 @@ impl AppState {
             district_views: Arc::new(TtlCache::new(config.overview_ttl)),
             subdistrict_views: Arc::new(TtlCache::new(config.overview_ttl)),
             config: Arc::new(config),
-        }
+        })
+    }
+
+    /// The standards in force now (a snapshot: a publication meanwhile does not change it).
+    pub fn standards(&self) -> Arc<Standards> {
+        // A poisoned lock only means a reload panicked after taking it; the value is whole.
+        self.standards
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Holds publications to one at a time; reload with [`AppState::reload_standards`] before
+    /// letting go.
+    pub(crate) async fn publishing(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.publishing.lock().await
+    }
+
+    /// Loads the standards from the store again and puts them in force.
+    pub(crate) async fn reload_standards(&self) -> AppResult<()> {
+        let standards = Arc::new(Standards::load(&*self.store).await?);
+        *self
+            .standards
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = standards;
+        Ok(())
+    }
+
+    /// Where upload spool files go.
+    pub(crate) fn upload_dir(&self) -> PathBuf {
+        self.config
+            .upload_dir
+            .clone()
+            .unwrap_or_else(std::env::temp_dir)
     }
 
     /// City or district figures, cached for `overview_ttl` so busy pages do not count a million

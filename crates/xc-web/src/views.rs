@@ -1,6 +1,9 @@
 //! Small formatting helpers shared by the pages and the API: numbers with thousands
 //! separators, percentages, labels in the visitor's language.
 
+use xc_domain::credit::{
+    Difference, EvidenceKind, Field, OutcomeCategory, OutcomeKind, Score, VocationalGrade,
+};
 use xc_domain::{Role, SiteKind};
 
 use crate::i18n::Lang;
@@ -40,6 +43,122 @@ pub(crate) fn role_label(role: Role, lang: Lang) -> &'static str {
     match lang {
         Lang::Zh => role.label_zh(),
         Lang::En => role.label_en(),
+    }
+}
+
+pub(crate) fn outcome_kind_label(kind: OutcomeKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => kind.label_zh(),
+        Lang::En => kind.label_en(),
+    }
+}
+
+pub(crate) fn category_label(category: OutcomeCategory, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => category.label_zh(),
+        Lang::En => category.label_en(),
+    }
+}
+
+pub(crate) fn grade_label(grade: VocationalGrade, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => grade.label_zh(),
+        Lang::En => grade.label_en(),
+    }
+}
+
+pub(crate) fn evidence_kind_label(kind: EvidenceKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => kind.label_zh(),
+        Lang::En => kind.label_en(),
+    }
+}
+
+/// A score as people read it: marks, or pass / fail in the reader's language.
+pub(crate) fn score_label(score: Score, lang: Lang) -> String {
+    match (score, lang) {
+        (Score::Marks(marks), _) => marks.to_string(),
+        (Score::Passed, _) => lang.text().score_pass.to_owned(),
+        (Score::Failed, _) => lang.text().score_fail.to_owned(),
+    }
+}
+
+/// A field as people read it: a topic by its name, a discipline by its code.
+pub(crate) fn field_label(field: &Field, lang: Lang) -> String {
+    match field {
+        Field::Topic(topic) => match lang {
+            Lang::Zh => topic.label_zh().to_owned(),
+            Lang::En => topic.label_en().to_owned(),
+        },
+        Field::Discipline(code) => match lang {
+            Lang::Zh => format!("专业代码 {}", code.as_str()),
+            Lang::En => format!("discipline {}", code.as_str()),
+        },
+    }
+}
+
+/// Which part of an outcome a difference is about, as a stable code.
+pub(crate) fn difference_aspect(difference: &Difference) -> &'static str {
+    match difference {
+        Difference::Kind { .. } => "kind",
+        Difference::Title { .. } => "title",
+        Difference::Provider { .. } => "provider",
+        Difference::Grade { .. } => "grade",
+        Difference::Hours { .. } => "hours",
+        Difference::Field { .. } => "field",
+        Difference::AlsoMatches { .. } => "also_matches",
+    }
+}
+
+/// How an outcome differs from a specification, in the reader's language.
+pub(crate) fn difference_text(difference: &Difference, lang: Lang) -> String {
+    if lang == Lang::En {
+        return difference.to_string();
+    }
+    let none = || "无".to_owned();
+    match difference {
+        Difference::Kind {
+            specification,
+            outcome,
+        } => format!(
+            "成果类型为“{}”，标准适用于“{}”",
+            outcome.label_zh(),
+            specification.label_zh()
+        ),
+        Difference::Title {
+            specification,
+            outcome,
+        } => format!("成果名称为“{outcome}”，标准的名称为“{specification}”"),
+        Difference::Provider {
+            specification,
+            outcome,
+        } => format!("提交机构为 {outcome} 号机构，标准属于 {specification} 号机构"),
+        Difference::Grade {
+            specification,
+            outcome,
+        } => format!(
+            "等级为{}，标准的等级为{}",
+            outcome.map_or_else(none, |g| g.label_zh().to_owned()),
+            specification.map_or_else(none, |g| g.label_zh().to_owned())
+        ),
+        Difference::Hours {
+            specification,
+            outcome,
+        } => format!(
+            "学时为 {}，标准的学时为 {specification}",
+            outcome.map_or_else(none, |h| h.to_string())
+        ),
+        Difference::Field {
+            specification,
+            outcome,
+        } => format!(
+            "领域为 {}，标准的领域为 {}",
+            field_label(outcome, lang),
+            specification
+                .as_ref()
+                .map_or_else(none, |f| field_label(f, lang))
+        ),
+        Difference::AlsoMatches { other } => format!("标准 {other} 同样完全符合"),
     }
 }
 

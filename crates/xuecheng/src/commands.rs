@@ -193,7 +193,9 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    let state = xc_web::AppState::new(store.clone(), vault, config.web_config());
+    let state = xc_web::AppState::new(store.clone(), vault, config.web_config())
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the credit bank's standards: {e}"))?;
     let app = xc_web::router(state);
     println!(
         "xuecheng is serving at http://{address}/ (store: {})",

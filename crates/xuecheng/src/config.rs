@@ -251,6 +251,7 @@ impl Config {
             login_max_failures: self.web.login_max_failures as usize,
             login_window: Duration::from_secs(u64::from(self.web.login_window_minutes) * 60),
             overview_ttl: Duration::from_secs(u64::from(self.web.overview_ttl_seconds)),
+            upload_dir: Some(self.data_dir.join("uploads")),
         }
     }
 

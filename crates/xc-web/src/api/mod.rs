@@ -3,10 +3,11 @@
 //! are read strictly (unknown fields are refused, see `extract`); responses are the types in
 //! [`types`], separate from the store's records.
 
+mod bank;
 pub mod types;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -19,11 +20,11 @@ use xc_domain::{
 use xc_privacy::tokens::{new_secret, secret_hash};
 use xc_store::{AuditEvent, AuditFilter, LearnerFilter, NewApiToken, PageRequest, SiteFilter};
 
-use crate::AppState;
 use crate::accounts;
 use crate::auth::{self, API_TOKEN_PREFIX, Identity};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::{AppState, OUTCOME_LIST_LIMIT_BYTES, UPLOAD_BODY_LIMIT_BYTES};
 use types::*;
 
 #[derive(OpenApi)]
@@ -44,6 +45,10 @@ use types::*;
         (name = "learners", description = "Learner accounts (staff, scoped)"),
         (name = "audit", description = "The append-only audit log"),
         (name = "institutions", description = "Institution API tokens"),
+        (name = "outcomes", description = "Credit bank: learning outcomes submitted by providers"),
+        (name = "review", description = "Credit bank: the review queue and recognition decisions"),
+        (name = "specifications", description = "Credit bank: outcome specifications (recognition standards), versioned"),
+        (name = "archive", description = "Learning archives (学习档案)"),
     )
 )]
 struct ApiDoc;
@@ -86,9 +91,33 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_learner))
         .routes(routes!(list_audit))
         .routes(routes!(create_api_token))
+        .routes(routes!(bank::submit_outcome))
+        .routes(routes!(bank::get_outcome))
+        .routes(routes!(bank::list_review_queue))
+        .routes(routes!(bank::get_review_case))
+        .routes(routes!(bank::decide_outcome))
+        .routes(routes!(
+            bank::list_specifications,
+            bank::create_specification
+        ))
+        .routes(routes!(bank::get_specification))
+        .routes(routes!(bank::publish_specification_version))
+        .routes(routes!(bank::get_learner_archive))
+        .routes(routes!(bank::get_my_archive))
+        // Larger bodies than anywhere else, for these routes only.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(bank::submit_outcome_batch))
+                .layer(DefaultBodyLimit::max(OUTCOME_LIST_LIMIT_BYTES)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(bank::upload_outcome_batch))
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT_BYTES)),
+        )
 }
 
-fn page_of(offset: Option<u64>, limit: Option<u32>) -> AppResult<PageRequest> {
+pub(crate) fn page_of(offset: Option<u64>, limit: Option<u32>) -> AppResult<PageRequest> {
     let limit = limit.unwrap_or(50);
     if limit == 0 || limit > PageRequest::MAX_LIMIT {
         return Err(AppError::invalid(
@@ -99,7 +128,10 @@ fn page_of(offset: Option<u64>, limit: Option<u32>) -> AppResult<PageRequest> {
     Ok(PageRequest::new(offset.unwrap_or(0), limit))
 }
 
-fn code_in_path<T>(text: &str, parse: fn(&str) -> Result<T, xc_domain::Invalid>) -> AppResult<T> {
+pub(crate) fn code_in_path<T>(
+    text: &str,
+    parse: fn(&str) -> Result<T, xc_domain::Invalid>,
+) -> AppResult<T> {
     parse(text).map_err(AppError::from)
 }
 

@@ -1,5 +1,10 @@
 //! Request and response shapes of the JSON API. Only this module knows them; the store's
-//! records are mapped here, and personal data leaves only masked.
+//! records are mapped here, and personal data leaves only masked. The credit bank's shapes are in
+//! [`bank`] (re-exported here).
+
+mod bank;
+
+pub use bank::*;
 
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -12,7 +17,7 @@ use crate::AppState;
 use crate::accounts::{LearnerInput, Registration};
 use crate::error::AppResult;
 
-fn rfc3339(at: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 

@@ -3,6 +3,7 @@
 //! ([`Chrome`]) with the language switch and the one-tap elder-mode control, both remembered in
 //! cookies.
 
+mod bank;
 mod templates;
 
 use askama::Template;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/learners/{id}", get(staff_learner))
         .route("/audit", get(audit_log))
         .route("/preferences", post(set_preferences))
+        .merge(bank::routes())
 }
 
 /// What every page's layout needs.
@@ -51,6 +53,11 @@ pub struct Chrome {
     pub signed_in_as: Option<String>,
     pub can_list_learners: bool,
     pub can_read_audit: bool,
+    /// A citizen with a learner record: "my learning archive".
+    pub has_archive: bool,
+    pub can_submit_outcomes: bool,
+    pub can_review: bool,
+    pub can_manage_standards: bool,
 }
 
 impl Chrome {
@@ -66,6 +73,10 @@ impl Chrome {
             signed_in_as: identity.user.as_ref().map(|u| u.display_name.clone()),
             can_list_learners: principal.is_some_and(|p| p.may(Action::ReadLearners)),
             can_read_audit: principal.is_some_and(|p| p.may(Action::ReadAuditLog)),
+            has_archive: principal.is_some_and(|p| p.learner_id.is_some()),
+            can_submit_outcomes: principal.is_some_and(|p| p.may(Action::SubmitOutcomes)),
+            can_review: principal.is_some_and(|p| p.may(Action::ReviewOutcomes)),
+            can_manage_standards: principal.is_some_and(|p| p.may(Action::ManageStandards)),
         }
     }
 
@@ -621,6 +632,7 @@ async fn staff_learner(
         let district = state.store.get_district(&learner.district).await?;
         let chrome = Chrome::new(&identity, uri.path());
         render(&LearnerPage {
+            id: id.get(),
             learner: LearnerView::of(learner, district.name),
             chrome,
         })

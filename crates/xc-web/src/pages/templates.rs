@@ -198,6 +198,7 @@ pub(crate) struct LearnersPage {
 #[template(path = "learner.html")]
 pub(crate) struct LearnerPage {
     pub(crate) chrome: Chrome,
+    pub(crate) id: i64,
     pub(crate) learner: LearnerView,
 }
 
@@ -226,4 +227,352 @@ pub(crate) struct ErrorPage {
     pub(crate) code: &'static str,
     pub(crate) message: String,
     pub(crate) field: Option<String>,
+}
+
+// --- The credit bank ---
+
+/// One option of a `<select>`.
+#[derive(Debug, Clone)]
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) label: String,
+    pub(crate) selected: bool,
+}
+
+/// Where an outcome stands, in words (never colour alone) with a class for the badge's look.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Badge {
+    pub(crate) label: &'static str,
+    pub(crate) class: &'static str,
+}
+
+/// One problem with a form or a file, in the page's language.
+#[derive(Debug)]
+pub(crate) struct ProblemRow {
+    pub(crate) row: String,
+    pub(crate) column: String,
+    pub(crate) value: String,
+    pub(crate) reason: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct TallyRow {
+    pub(crate) label: String,
+    pub(crate) outcomes: u64,
+    pub(crate) credits: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct ArchiveRow {
+    pub(crate) title: String,
+    pub(crate) kind: &'static str,
+    pub(crate) provider: String,
+    pub(crate) achieved_on: String,
+    pub(crate) badge: Badge,
+    pub(crate) hours: Option<String>,
+    pub(crate) score: Option<String>,
+    pub(crate) field: Option<String>,
+    pub(crate) grant: Option<GrantView>,
+    /// Recognised automatically under this specification (code, version).
+    pub(crate) by_specification: Option<(String, u32)>,
+    pub(crate) rejected: bool,
+    /// A reviewer's reason (for a rejection, why).
+    pub(crate) reason: Option<String>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "archive.html")]
+pub(crate) struct ArchivePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) heading: String,
+    pub(crate) own: bool,
+    pub(crate) learner_id: i64,
+    pub(crate) action: String,
+    pub(crate) kinds: Vec<Choice>,
+    pub(crate) years: Vec<Choice>,
+    pub(crate) fields: Vec<Choice>,
+    pub(crate) filtered: bool,
+    pub(crate) valid_credits: String,
+    pub(crate) recognised: u64,
+    pub(crate) in_review: u64,
+    pub(crate) rejected: u64,
+    pub(crate) points: i64,
+    pub(crate) by_level: Vec<TallyRow>,
+    pub(crate) by_category: Vec<TallyRow>,
+    pub(crate) by_field: Vec<TallyRow>,
+    pub(crate) items: Vec<ArchiveRow>,
+}
+
+/// What a recognition granted.
+#[derive(Debug, Clone)]
+pub(crate) struct GrantView {
+    pub(crate) level: u8,
+    pub(crate) credits: String,
+    pub(crate) category: &'static str,
+    /// `None`: does not expire.
+    pub(crate) valid_until: Option<String>,
+}
+
+/// A specification as a reviewer or provider sees it next to an outcome.
+#[derive(Debug)]
+pub(crate) struct CloseView {
+    pub(crate) version: u32,
+    pub(crate) code: String,
+    pub(crate) title: String,
+    pub(crate) kind: &'static str,
+    pub(crate) hours: Option<String>,
+    pub(crate) level: u8,
+    pub(crate) credits: String,
+    pub(crate) differences: Vec<String>,
+}
+
+/// Why an outcome stands where it does.
+#[derive(Debug)]
+pub(crate) struct ExplanationView {
+    /// Recognised automatically under this specification (code, version).
+    pub(crate) by_specification: Option<(String, u32)>,
+    pub(crate) by_reviewer: bool,
+    pub(crate) pending: bool,
+    pub(crate) grant: Option<GrantView>,
+    pub(crate) closest: Vec<CloseView>,
+    pub(crate) general_rule_credits: Option<String>,
+    pub(crate) reason: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct SubmittedView {
+    pub(crate) outcome_id: i64,
+    pub(crate) external_id: String,
+    pub(crate) title: String,
+    pub(crate) badge: Badge,
+    pub(crate) already_stored: bool,
+    pub(crate) explanation: ExplanationView,
+}
+
+/// What the provider typed, shown again with the problems.
+#[derive(Debug, Default)]
+pub(crate) struct OutcomeValues {
+    pub(crate) provider_id: String,
+    pub(crate) external_id: String,
+    pub(crate) national_id: String,
+    pub(crate) learner_id: String,
+    pub(crate) kind: String,
+    pub(crate) title: String,
+    pub(crate) achieved_on: String,
+    pub(crate) hours: String,
+    pub(crate) grade: String,
+    pub(crate) field: String,
+    pub(crate) score: String,
+    pub(crate) evidence_kind: String,
+    pub(crate) evidence: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "provider_outcomes.html")]
+pub(crate) struct ProviderOutcomesPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) needs_provider: bool,
+    pub(crate) kinds: Vec<Choice>,
+    pub(crate) grades: Vec<Choice>,
+    pub(crate) evidence_kinds: Vec<Choice>,
+    pub(crate) form: OutcomeValues,
+    pub(crate) error: Option<String>,
+    pub(crate) error_fields: Vec<String>,
+    pub(crate) problems: Vec<ProblemRow>,
+    pub(crate) result: Option<SubmittedView>,
+}
+
+impl ProviderOutcomesPage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_fields.iter().any(|f| f == field)
+    }
+}
+
+#[derive(Template, Debug)]
+#[template(path = "upload_report.html")]
+pub(crate) struct UploadReportPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) file_name: String,
+    pub(crate) file_error: Option<String>,
+    pub(crate) rows: u64,
+    pub(crate) valid_rows: u64,
+    pub(crate) stored: u64,
+    pub(crate) already_stored: u64,
+    pub(crate) recognised: u64,
+    pub(crate) in_review: u64,
+    pub(crate) batch_id: Option<i64>,
+    pub(crate) held_back: bool,
+    pub(crate) summary: Option<String>,
+    pub(crate) file_notes: Vec<String>,
+    pub(crate) problems: Vec<ProblemRow>,
+}
+
+#[derive(Debug)]
+pub(crate) struct QueueRow {
+    pub(crate) id: i64,
+    pub(crate) submitted_at: String,
+    pub(crate) provider: String,
+    pub(crate) kind: &'static str,
+    pub(crate) title: String,
+    pub(crate) hours: Option<String>,
+    pub(crate) learner_id: i64,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "review_queue.html")]
+pub(crate) struct ReviewQueuePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) provider: String,
+    pub(crate) kinds: Vec<Choice>,
+    pub(crate) rows: Vec<QueueRow>,
+    pub(crate) total: u64,
+    pub(crate) page: u64,
+    pub(crate) pages: u64,
+    /// The filter, for the pager's links (`&provider=1&kind=mooc`).
+    pub(crate) query: String,
+}
+
+/// An outcome as the reviewer sees it.
+#[derive(Debug)]
+pub(crate) struct OutcomeView {
+    pub(crate) title: String,
+    pub(crate) kind: &'static str,
+    pub(crate) provider: String,
+    pub(crate) external_id: String,
+    pub(crate) hours: Option<String>,
+    pub(crate) grade: Option<&'static str>,
+    pub(crate) field: Option<String>,
+    pub(crate) score: Option<String>,
+    pub(crate) achieved_on: String,
+    pub(crate) submitted_at: String,
+    pub(crate) evidence: Vec<String>,
+    pub(crate) badge: Badge,
+}
+
+#[derive(Debug)]
+pub(crate) struct HistoryRow {
+    pub(crate) title: String,
+    pub(crate) kind: &'static str,
+    pub(crate) achieved_on: String,
+    pub(crate) badge: Badge,
+    pub(crate) credits: Option<String>,
+}
+
+/// What the reviewer typed, shown again with a problem.
+#[derive(Debug, Default)]
+pub(crate) struct DecisionValues {
+    pub(crate) credits: String,
+    pub(crate) validity_months: String,
+    pub(crate) accept_reason: String,
+    pub(crate) reject_reason: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "review_case.html")]
+pub(crate) struct ReviewCasePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) id: i64,
+    pub(crate) in_review: bool,
+    pub(crate) outcome: OutcomeView,
+    pub(crate) learner_id: i64,
+    pub(crate) learner_name: String,
+    pub(crate) learner_masked_id: String,
+    pub(crate) closest: Vec<CloseView>,
+    pub(crate) general_rule_credits: Option<String>,
+    pub(crate) history: Vec<HistoryRow>,
+    pub(crate) levels: Vec<Choice>,
+    pub(crate) categories: Vec<Choice>,
+    pub(crate) specifications: Vec<Choice>,
+    pub(crate) form: DecisionValues,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl ReviewCasePage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct SpecRow {
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) provider: String,
+    pub(crate) version: u32,
+    pub(crate) published_at: String,
+    pub(crate) title: String,
+    pub(crate) kind: &'static str,
+    pub(crate) category: &'static str,
+    pub(crate) hours: Option<String>,
+    pub(crate) grade: Option<&'static str>,
+    pub(crate) level: u8,
+    pub(crate) credits: String,
+    pub(crate) field: Option<String>,
+    pub(crate) validity: String,
+}
+
+/// A specification as typed (or as the current version says, to edit into the next).
+#[derive(Debug, Default)]
+pub(crate) struct SpecValues {
+    pub(crate) provider_id: String,
+    pub(crate) code: String,
+    pub(crate) kind: String,
+    pub(crate) category: String,
+    pub(crate) title: String,
+    pub(crate) hours: String,
+    pub(crate) grade: String,
+    pub(crate) level: String,
+    pub(crate) credits: String,
+    pub(crate) field: String,
+    pub(crate) validity_months: String,
+}
+
+/// The choices of the specification form.
+#[derive(Debug)]
+pub(crate) struct SpecChoices {
+    pub(crate) kinds: Vec<Choice>,
+    pub(crate) categories: Vec<Choice>,
+    pub(crate) grades: Vec<Choice>,
+    pub(crate) topics: Vec<Choice>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "specifications.html")]
+pub(crate) struct SpecificationsPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) rows: Vec<SpecRow>,
+    pub(crate) choices: SpecChoices,
+    pub(crate) form: SpecValues,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl SpecificationsPage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}
+
+#[derive(Template, Debug)]
+#[template(path = "specification.html")]
+pub(crate) struct SpecificationPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) provider: String,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) versions: Vec<SpecRow>,
+    pub(crate) choices: SpecChoices,
+    pub(crate) form: SpecValues,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl SpecificationPage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
 }

@@ -19,6 +19,12 @@ pub struct TestApp {
     pub huangpu_learner: LearnerId,
     pub xuhui_learner: LearnerId,
     pub provider_learner: LearnerId,
+    /// The ID numbers of the three learners, as a provider would write them in an upload.
+    pub huangpu_national_id: String,
+    pub xuhui_national_id: String,
+    pub provider_national_id: String,
+    /// Where uploads are spooled: a test can check that nothing is left behind.
+    pub upload_dir: tempfile::TempDir,
 }
 
 pub struct TestResponse {
@@ -186,17 +192,27 @@ impl TestApp {
                 .await
                 .unwrap();
         }
+        let upload_dir = tempfile::tempdir().unwrap();
         let state = xc_web::AppState::new(
             store.store.clone(),
             vault.clone(),
-            xc_web::WebConfig::default(),
-        );
+            xc_web::WebConfig {
+                upload_dir: Some(upload_dir.path().join("uploads")),
+                ..xc_web::WebConfig::default()
+            },
+        )
+        .await
+        .unwrap();
         TestApp {
             router: xc_web::router(state),
             store,
             huangpu_learner,
             xuhui_learner,
             provider_learner,
+            huangpu_national_id: national_id("310101", 1955, 11),
+            xuhui_national_id: national_id("310104", 1955, 21),
+            provider_national_id: national_id("310101", 1955, 31),
+            upload_dir,
         }
     }
 
@@ -241,6 +257,54 @@ impl TestApp {
         }
         self.send(request.body(Body::from(body.to_string())).unwrap())
             .await
+    }
+
+    /// Posts `multipart/form-data`: each part is (name, file name, content). With a session,
+    /// sends its cookie (and, for the API, its CSRF header).
+    pub async fn multipart(
+        &self,
+        uri: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+        cookie: Option<&str>,
+        csrf_header: Option<&str>,
+    ) -> TestResponse {
+        let boundary = "xc-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, file_name, content) in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            match file_name {
+                Some(file_name) => body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                ),
+                None => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+                ),
+            }
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut request = Request::builder().method(Method::POST).uri(uri).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(csrf) = csrf_header {
+            request = request.header("x-csrf-token", csrf);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Files left in the upload spool directory (none once every request has ended).
+    pub fn spooled_files(&self) -> usize {
+        std::fs::read_dir(self.upload_dir.path().join("uploads"))
+            .map(|entries| entries.count())
+            .unwrap_or(0)
     }
 
     pub async fn bearer_get(&self, uri: &str, token: &str) -> TestResponse {

@@ -7,4 +7,7 @@
 
 mod api;
 mod app;
+mod bank_api;
+mod bank_fixture;
+mod bank_pages;
 mod pages;
