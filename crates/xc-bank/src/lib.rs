@@ -10,6 +10,11 @@
 //!   list: validate everything, report row by row, then store (all valid rows, or all-or-nothing)
 //!   with automatic recognition where a specification matches exactly.
 //! - [`review`]: the review queue and reviewers' decisions.
+//! - [`conversion`]: programmes, versioned conversion rules (stored as JSON), a learner's
+//!   application with the engine's proposal and explanation, staff's approval or amendment.
+//! - [`points`]: awarding points under the city's policy and redeeming incentives, over the
+//!   append-only ledger.
+//! - [`export`]: a learner's copy of all their data, as JSON and XLSX.
 //! - [`archive`]: a learner's archive: outcomes with their decisions, filtered, with totals.
 //!
 //! Invariants: nothing here writes without an audit event; a batch is stored in one transaction
@@ -17,13 +22,17 @@
 //! publishing), so the same input gives the same decision.
 
 pub mod archive;
+pub mod conversion;
 pub mod error;
+pub mod export;
 pub mod fields;
+pub mod points;
 pub mod review;
 pub mod standards;
 pub mod submit;
 
 pub use archive::{Archive, ArchiveFilter, ArchiveItem, Totals, archive};
+pub use conversion::{ConversionRules, RuleInput};
 pub use error::BankError;
 pub use fields::{LearnerRef, OutcomeInput, OutcomeRow};
 pub use review::{ReviewCase, ReviewDecision, decide, review_case};

@@ -501,7 +501,12 @@ impl BulkStore for PgStore {
                      ('outcome_specifications', (SELECT max(id) FROM outcome_specifications)), \
                      ('outcome_batches', (SELECT max(id) FROM outcome_batches)), \
                      ('outcomes', (SELECT max(id) FROM outcomes)), \
-                     ('recognition_decisions', (SELECT max(id) FROM recognition_decisions)) \
+                     ('recognition_decisions', (SELECT max(id) FROM recognition_decisions)), \
+                     ('programmes', (SELECT max(id) FROM programmes)), \
+                     ('conversion_rules', (SELECT max(id) FROM conversion_rules)), \
+                     ('conversion_applications', (SELECT max(id) FROM conversion_applications)), \
+                     ('incentives', (SELECT max(id) FROM incentives)), \
+                     ('points_ledger', (SELECT max(id) FROM points_ledger)) \
                    ) AS tables (name, max_id) \
                    WHERE max_id IS NOT NULL) AS loaded",
         )

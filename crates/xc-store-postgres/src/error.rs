@@ -18,6 +18,11 @@ fn unique_field(constraint: &str) -> &'static str {
         "outcome_specifications_code_unique" => "code",
         "outcome_specification_versions_pkey" => "version",
         "outcomes_provider_external_unique" => "external_id",
+        "programmes_code_unique" | "conversion_rules_code_unique" | "incentives_code_unique" => {
+            "code"
+        }
+        "conversion_rule_versions_pkey" => "version",
+        "conversion_applications_one_open" => "programme",
         _ => "id",
     }
 }
@@ -52,6 +57,17 @@ fn reference_field(constraint: &str) -> (&'static str, &'static str) {
         "outcomes_batch_id_fkey" => ("batch", "an upload batch"),
         "recognition_decisions_outcome_id_fkey" => ("outcome", "an outcome"),
         "recognition_decisions_specification_fkey" => ("specification", "a specification version"),
+        "programmes_institution_id_fkey" => ("institution", "an institution"),
+        "conversion_rules_programme_id_fkey" | "conversion_applications_programme_id_fkey" => {
+            ("programme", "a programme")
+        }
+        "conversion_rule_versions_published_by_fkey" => ("published_by", "a user"),
+        "conversion_applications_learner_id_fkey" | "points_ledger_learner_id_fkey" => {
+            ("learner", "a learner")
+        }
+        "conversion_applications_decided_by_fkey" => ("decided_by", "a user"),
+        "conversion_lines_rule_fkey" => ("rule", "a conversion rule version"),
+        "points_ledger_incentive_id_fkey" => ("incentive", "an incentive"),
         _ => ("reference", "a row"),
     }
 }
@@ -66,6 +82,8 @@ fn check_rule(constraint: &str) -> (&'static str, &'static str) {
             "grant",
             "category, level and credits are given exactly when recognised",
         ),
+        "incentives_cost_points_check" => ("cost", "an incentive costs at least 1 point"),
+        "points_ledger_points_check" => ("points", "a ledger row adds or takes some points"),
         _ => ("value", "counts cannot be negative"),
     }
 }
@@ -114,6 +132,17 @@ mod tests {
         assert_eq!(
             unique_field("outcomes_provider_external_unique"),
             "external_id"
+        );
+        for constraint in [
+            "programmes_code_unique",
+            "conversion_rules_code_unique",
+            "incentives_code_unique",
+        ] {
+            assert_eq!(unique_field(constraint), "code", "{constraint}");
+        }
+        assert_eq!(
+            unique_field("conversion_applications_one_open"),
+            "programme"
         );
     }
 

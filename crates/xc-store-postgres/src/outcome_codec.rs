@@ -90,16 +90,22 @@ impl fmt::Display for CorruptValue {
 
 impl std::error::Error for CorruptValue {}
 
-/// One row being read back, named (table and key) for the errors its values may raise.
-struct Stored<'r> {
+/// One row being read back, named (table and key) for the errors its values may raise. Shared
+/// with `conversion_codec.rs`.
+pub(crate) struct Stored<'r> {
     row: &'r PgRow,
     table: &'static str,
     key: String,
 }
 
 impl<'r> Stored<'r> {
+    /// A row whose key is given, e.g. `(application 4, line 2)`.
+    pub(crate) fn keyed(row: &'r PgRow, table: &'static str, key: String) -> Self {
+        Stored { row, table, key }
+    }
+
     /// A row whose key is its `id` column.
-    fn by_id(row: &'r PgRow, table: &'static str) -> StoreResult<(Self, i64)> {
+    pub(crate) fn by_id(row: &'r PgRow, table: &'static str) -> StoreResult<(Self, i64)> {
         let id: i64 = row.try_get("id").map_err(|error| {
             StoreError::backend(CorruptValue {
                 table,
@@ -118,7 +124,7 @@ impl<'r> Stored<'r> {
         ))
     }
 
-    fn corrupt(&self, column: &'static str, reason: impl fmt::Display) -> StoreError {
+    pub(crate) fn corrupt(&self, column: &'static str, reason: impl fmt::Display) -> StoreError {
         StoreError::backend(CorruptValue {
             table: self.table,
             column,
@@ -127,7 +133,7 @@ impl<'r> Stored<'r> {
         })
     }
 
-    fn get<T>(&self, column: &'static str) -> StoreResult<T>
+    pub(crate) fn get<T>(&self, column: &'static str) -> StoreResult<T>
     where
         T: Decode<'r, Postgres> + Type<Postgres>,
     {
@@ -136,7 +142,7 @@ impl<'r> Stored<'r> {
             .map_err(|error| self.corrupt(column, error))
     }
 
-    fn parse<T, E: fmt::Display>(
+    pub(crate) fn parse<T, E: fmt::Display>(
         &self,
         column: &'static str,
         parse: impl FnOnce(&str) -> Result<T, E>,
@@ -145,7 +151,7 @@ impl<'r> Stored<'r> {
         parse(&text).map_err(|error| self.corrupt(column, error))
     }
 
-    fn parse_optional<T, E: fmt::Display>(
+    pub(crate) fn parse_optional<T, E: fmt::Display>(
         &self,
         column: &'static str,
         parse: impl FnOnce(&str) -> Result<T, E>,
@@ -155,11 +161,11 @@ impl<'r> Stored<'r> {
             .transpose()
     }
 
-    fn required<T>(&self, column: &'static str, value: Option<T>) -> StoreResult<T> {
+    pub(crate) fn required<T>(&self, column: &'static str, value: Option<T>) -> StoreResult<T> {
         value.ok_or_else(|| self.corrupt(column, "is NULL"))
     }
 
-    fn credits(&self, column: &'static str) -> StoreResult<Option<Credits>> {
+    pub(crate) fn credits(&self, column: &'static str) -> StoreResult<Option<Credits>> {
         self.get::<Option<i64>>(column)?
             .map(|hundredths| {
                 u64::try_from(hundredths)
@@ -197,7 +203,7 @@ impl<'r> Stored<'r> {
             .transpose()
     }
 
-    fn version(&self, column: &'static str) -> StoreResult<Option<Version>> {
+    pub(crate) fn version(&self, column: &'static str) -> StoreResult<Option<Version>> {
         self.get::<Option<i32>>(column)?
             .map(|number| {
                 u32::try_from(number)

@@ -1,36 +1,91 @@
-//! The credit bank's points ledger on PostgreSQL: append-only (triggers of migration 0002), the
-//! balance derived by SUM.
+//! The credit bank's points ledger and incentives on PostgreSQL: the ledger append-only
+//! (triggers of migration 0002), the balance derived by SUM. Spending checks the balance and
+//! appends in one transaction after locking the learner's row (`FOR NO KEY UPDATE`): two
+//! spends for one learner take turns, and the second sums a ledger that already holds the
+//! first, so together they cannot overdraw. The lock is the weaker row lock so that awards and
+//! other rows referring to the learner (which take `FOR KEY SHARE` through their foreign keys)
+//! are never held up by a spend.
 
 use async_trait::async_trait;
+use sqlx::postgres::PgRow;
 use xc_domain::LearnerId;
-use xc_store::{AuditEvent, PointsEntry, PointsStore, StoreResult};
+use xc_domain::credit::{IncentiveCode, IncentiveId, Points};
+use xc_store::{
+    AuditEvent, IncentiveRecord, NewIncentive, PointsEntry, PointsRecord, PointsStore, StoreError,
+    StoreResult,
+};
 
 use crate::PgStore;
 use crate::audit::insert_audit;
+use crate::codec::not_found;
 use crate::error::store_error;
+use crate::outcome_codec::{Stored, bigint};
+
+fn points_record_from_row(row: &PgRow) -> StoreResult<PointsRecord> {
+    let (stored, id) = Stored::by_id(row, "points_ledger")?;
+    Ok(PointsRecord {
+        id,
+        entry: PointsEntry {
+            learner: LearnerId::new(stored.get("learner_id")?),
+            at: stored.get("at")?,
+            day: stored.get("day")?,
+            award: stored.get("award")?,
+            points: stored.get("points")?,
+            source_kind: stored.get("source_kind")?,
+            source_id: stored.get("source_id")?,
+        },
+    })
+}
+
+fn incentive_from_row(row: &PgRow) -> StoreResult<IncentiveRecord> {
+    let (stored, id) = Stored::by_id(row, "incentives")?;
+    let cost: i64 = stored.get("cost_points")?;
+    Ok(IncentiveRecord {
+        id: IncentiveId::new(id),
+        code: stored.parse("code", IncentiveCode::parse)?,
+        name: stored.get("name")?,
+        cost: u64::try_from(cost)
+            .ok()
+            .and_then(Points::new)
+            .ok_or_else(|| stored.corrupt("cost_points", format!("{cost} is not a cost")))?,
+        available_from: stored.get("available_from")?,
+        available_until: stored.get("available_until")?,
+    })
+}
+
+/// Inserts one ledger row and its audit entry on `connection` (inside the caller's
+/// transaction).
+async fn insert_points(
+    connection: &mut sqlx::PgConnection,
+    entry: &PointsEntry,
+    audit: &AuditEvent,
+) -> StoreResult<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO points_ledger (learner_id, at, day, year, award, points, source_kind, \
+         source_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(entry.learner.get())
+    .bind(entry.at)
+    .bind(entry.day)
+    .bind(entry.day.year())
+    .bind(&entry.award)
+    .bind(entry.points)
+    .bind(&entry.source_kind)
+    .bind(&entry.source_id)
+    .fetch_one(&mut *connection)
+    .await
+    .map_err(store_error)?;
+    insert_audit(connection, &audit.about(id))
+        .await
+        .map_err(store_error)?;
+    Ok(id)
+}
 
 #[async_trait]
 impl PointsStore for PgStore {
     async fn append_points(&self, entry: &PointsEntry, audit: &AuditEvent) -> StoreResult<i64> {
         let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO points_ledger (learner_id, at, day, year, award, points, source_kind, \
-             source_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(entry.learner.get())
-        .bind(entry.at)
-        .bind(entry.day)
-        .bind(entry.day.year())
-        .bind(&entry.award)
-        .bind(entry.points)
-        .bind(&entry.source_kind)
-        .bind(&entry.source_id)
-        .fetch_one(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
+        let id = insert_points(&mut transaction, entry, audit).await?;
         transaction.commit().await.map_err(store_error)?;
         Ok(id)
     }
@@ -43,5 +98,93 @@ impl PointsStore for PgStore {
         .fetch_one(&self.pool)
         .await
         .map_err(store_error)
+    }
+
+    async fn spend_points(&self, entry: &PointsEntry, audit: &AuditEvent) -> StoreResult<i64> {
+        if entry.points >= 0 {
+            return Err(StoreError::Invalid {
+                field: "points",
+                reason: format!(
+                    "spending takes points away: {} is not a negative number of points",
+                    entry.points
+                ),
+            });
+        }
+        let mut transaction = self.pool.begin().await.map_err(store_error)?;
+        let locked: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM learners WHERE id = $1 FOR NO KEY UPDATE")
+                .bind(entry.learner.get())
+                .fetch_optional(&mut *transaction)
+                .await
+                .map_err(store_error)?;
+        if locked.is_none() {
+            return Err(not_found("learner"));
+        }
+        // A statement of its own after the lock: under READ COMMITTED it sees every spend
+        // committed while this transaction waited for the lock.
+        let balance: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(points), 0)::BIGINT FROM points_ledger WHERE learner_id = $1",
+        )
+        .bind(entry.learner.get())
+        .fetch_one(&mut *transaction)
+        .await
+        .map_err(store_error)?;
+        if balance
+            .checked_add(entry.points)
+            .is_none_or(|left| left < 0)
+        {
+            return Err(StoreError::Conflict { field: "points" });
+        }
+        let id = insert_points(&mut transaction, entry, audit).await?;
+        transaction.commit().await.map_err(store_error)?;
+        Ok(id)
+    }
+
+    async fn list_points(&self, learner: LearnerId) -> StoreResult<Vec<PointsRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, learner_id, at, day, award, points, source_kind, source_id \
+             FROM points_ledger WHERE learner_id = $1 ORDER BY at, id",
+        )
+        .bind(learner.get())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(points_record_from_row).collect()
+    }
+
+    async fn create_incentive(
+        &self,
+        incentive: &NewIncentive,
+        audit: &AuditEvent,
+    ) -> StoreResult<IncentiveId> {
+        let mut transaction = self.pool.begin().await.map_err(store_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO incentives (code, name, cost_points, available_from, available_until) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(incentive.code.as_str())
+        .bind(&incentive.name)
+        .bind(bigint(incentive.cost.get(), "cost")?)
+        .bind(incentive.available_from)
+        .bind(incentive.available_until)
+        .fetch_one(&mut *transaction)
+        .await
+        .map_err(store_error)?;
+        insert_audit(&mut transaction, &audit.about(id))
+            .await
+            .map_err(store_error)?;
+        transaction.commit().await.map_err(store_error)?;
+        Ok(IncentiveId::new(id))
+    }
+
+    async fn list_incentives(&self) -> StoreResult<Vec<IncentiveRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, code, name, cost_points, available_from, available_until \
+             FROM incentives ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(incentive_from_row).collect()
     }
 }

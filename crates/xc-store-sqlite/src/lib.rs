@@ -7,7 +7,9 @@
 //! - Bulk loads are multi-row `INSERT`s inside one transaction (the engine's fast path).
 //! - Migrations in `migrations/`, embedded in the binary, run by [`SqliteStore::migrate`].
 
+mod conversion;
 mod outcomes;
+mod points;
 mod rows;
 mod stores;
 

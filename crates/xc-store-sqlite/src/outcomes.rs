@@ -14,16 +14,14 @@
 //!   table, the column and the row: the database was changed behind the platform's back.
 
 use std::collections::HashMap;
-use std::fmt::Display;
 
 use async_trait::async_trait;
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
-use time::macros::format_description;
-use time::{Date, OffsetDateTime};
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, Transaction};
+use time::OffsetDateTime;
 use xc_domain::credit::{
-    BatchId, ContactHours, Credits, DecisionId, Evidence, EvidenceKind, Field, FrameworkLevel,
+    BatchId, ContactHours, DecisionId, Evidence, EvidenceKind, Field, FrameworkLevel,
     OutcomeCategory, OutcomeId, OutcomeKind, OutcomeTitle, Score, SpecificationId,
     SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
 };
@@ -36,7 +34,7 @@ use xc_store::{
 };
 
 use crate::SqliteStore;
-use crate::rows::{db_error, from_micros, micros};
+use crate::rows::{Cells, credits, date, db_error, micros, row_id, version};
 use crate::stores::{BULK_VALUES, bulk_insert, fetch_page, not_found, write_audit};
 
 /// The columns of `outcomes` but `id`, in the order [`push_outcome_fields`] binds them.
@@ -331,82 +329,7 @@ async fn store_outcomes(
 
 // ---- reading rows -------------------------------------------------------------------------------
 
-/// The cells of one stored row, read into domain types; a cell that does not parse is a
-/// `Backend` error naming the table, the column and the row.
-struct Cells<'r> {
-    row: &'r SqliteRow,
-    table: &'static str,
-    key: String,
-}
-
-impl<'r> Cells<'r> {
-    fn new(row: &'r SqliteRow, table: &'static str, key: String) -> Self {
-        Self { row, table, key }
-    }
-
-    fn corrupt(&self, column: &str, reason: impl Display) -> StoreError {
-        StoreError::Backend(
-            format!(
-                "{}.{column} of {} is not valid: {reason}",
-                self.table, self.key
-            )
-            .into(),
-        )
-    }
-
-    fn get<T>(&self, column: &str) -> StoreResult<T>
-    where
-        T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
-    {
-        self.row
-            .try_get(column)
-            .map_err(|error| self.corrupt(column, error))
-    }
-
-    fn text<T, E: Display>(
-        &self,
-        column: &str,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> StoreResult<T> {
-        let text: &str = self.get(column)?;
-        parse(text).map_err(|error| self.corrupt(column, error))
-    }
-
-    fn opt_text<T, E: Display>(
-        &self,
-        column: &str,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> StoreResult<Option<T>> {
-        let text: Option<&str> = self.get(column)?;
-        text.map(parse)
-            .transpose()
-            .map_err(|error| self.corrupt(column, error))
-    }
-
-    fn number<T, E: Display>(
-        &self,
-        column: &str,
-        convert: impl FnOnce(i64) -> Result<T, E>,
-    ) -> StoreResult<T> {
-        convert(self.get(column)?).map_err(|error| self.corrupt(column, error))
-    }
-
-    fn opt_number<T, E: Display>(
-        &self,
-        column: &str,
-        convert: impl FnOnce(i64) -> Result<T, E>,
-    ) -> StoreResult<Option<T>> {
-        let value: Option<i64> = self.get(column)?;
-        value
-            .map(convert)
-            .transpose()
-            .map_err(|error| self.corrupt(column, error))
-    }
-
-    fn timestamp(&self, column: &str) -> StoreResult<OffsetDateTime> {
-        from_micros(self.get(column)?).map_err(|error| self.corrupt(column, error))
-    }
-
+impl Cells<'_> {
     /// The grant columns (category, level, credits, valid_until): all of the first three when
     /// `granted`, none of the four otherwise.
     fn grant(&self, granted: bool) -> StoreResult<Option<Grant>> {
@@ -431,21 +354,10 @@ impl<'r> Cells<'r> {
     }
 }
 
-fn date(text: &str) -> Result<Date, time::error::Parse> {
-    Date::parse(text, format_description!("[year]-[month]-[day]"))
-}
-
 fn level(value: i64) -> Result<FrameworkLevel, String> {
     u8::try_from(value)
         .map_err(|_| format!("there is no level {value}"))
         .and_then(|level| FrameworkLevel::new(level).map_err(|invalid| invalid.to_string()))
-}
-
-fn credits(value: i64) -> Result<Credits, String> {
-    u64::try_from(value)
-        .ok()
-        .and_then(Credits::from_hundredths)
-        .ok_or_else(|| format!("{value} hundredths are not credits"))
 }
 
 fn hours(value: i64) -> Result<ContactHours, String> {
@@ -453,12 +365,6 @@ fn hours(value: i64) -> Result<ContactHours, String> {
         .ok()
         .and_then(ContactHours::from_tenths)
         .ok_or_else(|| format!("{value} tenths are not contact hours"))
-}
-
-fn version(value: i64) -> Result<Version, String> {
-    u32::try_from(value)
-        .map_err(|_| format!("there is no version {value}"))
-        .and_then(|number| Version::new(number).map_err(|invalid| invalid.to_string()))
 }
 
 fn validity(months: i64) -> Result<ValidityTerm, String> {
@@ -493,12 +399,6 @@ fn evidence_from_json(text: &str) -> Result<Vec<Evidence>, String> {
             Evidence::parse(kind, reference).map_err(|invalid| invalid.to_string())
         })
         .collect()
-}
-
-fn row_id(row: &SqliteRow, table: &str, column: &str) -> StoreResult<i64> {
-    row.try_get(column).map_err(|error| {
-        StoreError::Backend(format!("{table}.{column} of a row is not valid: {error}").into())
-    })
 }
 
 fn outcome(row: &SqliteRow) -> StoreResult<OutcomeRecord> {

@@ -1,9 +1,15 @@
 //! Conversions between SQLite rows and store records: timestamps as microseconds since the
-//! epoch, booleans as integers, codes as text checked on the way out.
+//! epoch, booleans as integers, codes as text checked on the way out; and [`Cells`], which reads
+//! the credit bank's rows into domain types and names the table, column and row of a cell that no
+//! longer parses.
 
-use sqlx::Row;
+use std::fmt::Display;
+
 use sqlx::sqlite::SqliteRow;
-use time::OffsetDateTime;
+use sqlx::{Row, Sqlite};
+use time::macros::format_description;
+use time::{Date, OffsetDateTime};
+use xc_domain::credit::{Credits, Version};
 use xc_domain::*;
 use xc_store::*;
 
@@ -40,6 +46,16 @@ pub(crate) fn db_error(error: sqlx::Error) -> StoreError {
         return StoreError::Conflict { field };
     }
     StoreError::backend(error)
+}
+
+/// Maps a unique violation to `Conflict { field }` where the statement can break only one
+/// unique constraint, so the field is known without reading the message; anything else as
+/// [`db_error`].
+pub(crate) fn unique_is(field: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict { field },
+        _ => db_error(error),
+    }
 }
 
 fn get<'r, T>(row: &'r SqliteRow, column: &str) -> StoreResult<T>
@@ -190,3 +206,113 @@ pub(crate) const USER_COLUMNS: &str = "id, username, password_hash, display_name
     institution_id, learner_id, created_at, disabled";
 pub(crate) const SITE_COLUMNS: &str = "id, name, kind, institution_id, district_code, subdistrict_code, \
     neighbourhood_code, address, lon, lat, capacity, opening_hours, step_free, phone, topics";
+
+// ---- credit-bank cells ----------------------------------------------------------------------
+
+/// The cells of one stored row, read into domain types; a cell that does not parse is a
+/// `Backend` error naming the table, the column and the row.
+pub(crate) struct Cells<'r> {
+    row: &'r SqliteRow,
+    table: &'static str,
+    key: String,
+}
+
+impl<'r> Cells<'r> {
+    pub(crate) fn new(row: &'r SqliteRow, table: &'static str, key: String) -> Self {
+        Self { row, table, key }
+    }
+
+    pub(crate) fn corrupt(&self, column: &str, reason: impl Display) -> StoreError {
+        StoreError::Backend(
+            format!(
+                "{}.{column} of {} is not valid: {reason}",
+                self.table, self.key
+            )
+            .into(),
+        )
+    }
+
+    pub(crate) fn get<T>(&self, column: &str) -> StoreResult<T>
+    where
+        T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
+    {
+        self.row
+            .try_get(column)
+            .map_err(|error| self.corrupt(column, error))
+    }
+
+    pub(crate) fn text<T, E: Display>(
+        &self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> StoreResult<T> {
+        let text: &str = self.get(column)?;
+        parse(text).map_err(|error| self.corrupt(column, error))
+    }
+
+    pub(crate) fn opt_text<T, E: Display>(
+        &self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> StoreResult<Option<T>> {
+        let text: Option<&str> = self.get(column)?;
+        text.map(parse)
+            .transpose()
+            .map_err(|error| self.corrupt(column, error))
+    }
+
+    pub(crate) fn number<T, E: Display>(
+        &self,
+        column: &str,
+        convert: impl FnOnce(i64) -> Result<T, E>,
+    ) -> StoreResult<T> {
+        convert(self.get(column)?).map_err(|error| self.corrupt(column, error))
+    }
+
+    pub(crate) fn opt_number<T, E: Display>(
+        &self,
+        column: &str,
+        convert: impl FnOnce(i64) -> Result<T, E>,
+    ) -> StoreResult<Option<T>> {
+        let value: Option<i64> = self.get(column)?;
+        value
+            .map(convert)
+            .transpose()
+            .map_err(|error| self.corrupt(column, error))
+    }
+
+    pub(crate) fn timestamp(&self, column: &str) -> StoreResult<OffsetDateTime> {
+        from_micros(self.get(column)?).map_err(|error| self.corrupt(column, error))
+    }
+
+    pub(crate) fn opt_timestamp(&self, column: &str) -> StoreResult<Option<OffsetDateTime>> {
+        let value: Option<i64> = self.get(column)?;
+        value
+            .map(from_micros)
+            .transpose()
+            .map_err(|error| self.corrupt(column, error))
+    }
+}
+
+pub(crate) fn date(text: &str) -> Result<Date, time::error::Parse> {
+    Date::parse(text, format_description!("[year]-[month]-[day]"))
+}
+
+pub(crate) fn credits(value: i64) -> Result<Credits, String> {
+    u64::try_from(value)
+        .ok()
+        .and_then(Credits::from_hundredths)
+        .ok_or_else(|| format!("{value} hundredths are not credits"))
+}
+
+pub(crate) fn version(value: i64) -> Result<Version, String> {
+    u32::try_from(value)
+        .map_err(|_| format!("there is no version {value}"))
+        .and_then(|number| Version::new(number).map_err(|invalid| invalid.to_string()))
+}
+
+pub(crate) fn row_id(row: &SqliteRow, table: &str, column: &str) -> StoreResult<i64> {
+    row.try_get(column).map_err(|error| {
+        StoreError::Backend(format!("{table}.{column} of a row is not valid: {error}").into())
+    })
+}

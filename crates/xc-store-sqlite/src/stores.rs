@@ -112,12 +112,27 @@ pub(crate) async fn fetch_page<T>(
     page: PageRequest,
     decode: fn(&sqlx::sqlite::SqliteRow) -> StoreResult<T>,
 ) -> StoreResult<Paged<T>> {
+    let mut conn = pool.acquire().await.map_err(db_error)?;
+    fetch_page_on(&mut conn, columns, table, filter, order, page, decode).await
+}
+
+/// [`fetch_page`] on one connection, e.g. inside a read transaction whose snapshot later
+/// queries must share.
+pub(crate) async fn fetch_page_on<T>(
+    conn: &mut SqliteConnection,
+    columns: &str,
+    table: &str,
+    filter: impl Fn(&mut QueryBuilder<Sqlite>),
+    order: &str,
+    page: PageRequest,
+    decode: fn(&sqlx::sqlite::SqliteRow) -> StoreResult<T>,
+) -> StoreResult<Paged<T>> {
     let mut count =
         QueryBuilder::<Sqlite>::new(format!("SELECT count(*) FROM {table} WHERE 1 = 1"));
     filter(&mut count);
     let total: i64 = count
         .build_query_scalar()
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await
         .map_err(db_error)?;
     let mut query =
@@ -127,7 +142,7 @@ pub(crate) async fn fetch_page<T>(
     push_page(&mut query, page);
     let items = query
         .build()
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db_error)?
         .iter()
@@ -959,40 +974,5 @@ impl MaintenanceStore for SqliteStore {
 
     fn engine(&self) -> &'static str {
         "sqlite"
-    }
-}
-
-#[async_trait]
-impl PointsStore for SqliteStore {
-    async fn append_points(&self, entry: &PointsEntry, audit: &AuditEvent) -> StoreResult<i64> {
-        let mut tx = self.write.begin().await.map_err(db_error)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO points_ledger (learner_id, at, day, year, award, points, source_kind, \
-             source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(entry.learner.get())
-        .bind(micros(entry.at))
-        .bind(entry.day.to_string())
-        .bind(entry.day.year())
-        .bind(&entry.award)
-        .bind(entry.points)
-        .bind(&entry.source_kind)
-        .bind(&entry.source_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        write_audit(&mut tx, &audit.about(id)).await?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(id)
-    }
-
-    async fn points_balance(&self, learner: LearnerId) -> StoreResult<i64> {
-        sqlx::query_scalar(
-            "SELECT COALESCE(SUM(points), 0) FROM points_ledger WHERE learner_id = ?",
-        )
-        .bind(learner.get())
-        .fetch_one(&self.read)
-        .await
-        .map_err(db_error)
     }
 }

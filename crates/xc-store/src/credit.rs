@@ -1,12 +1,14 @@
 //! Credit-bank storage records (storage shapes, not API shapes): outcome specifications and their
-//! versions, submitted outcomes, upload batches, recognition decisions, and the points ledger.
+//! versions, submitted outcomes, upload batches, recognition decisions, programmes, conversion
+//! rules and applications, the points ledger and incentives.
 //! Fields are domain types, so a row read back is as valid as the value that was written; a row
 //! that no longer parses is a `StoreError::Backend` (the database was changed behind our back).
 
 use time::{Date, OffsetDateTime};
 use xc_domain::credit::{
-    BatchId, Credits, DecisionId, FrameworkLevel, OutcomeCategory, OutcomeId, OutcomeKind,
-    SpecificationId, SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
+    ApplicationId, BatchId, ConversionRuleId, Credits, DecisionId, FrameworkLevel, IncentiveCode,
+    IncentiveId, OutcomeCategory, OutcomeId, OutcomeKind, Points, ProgrammeId, SpecificationId,
+    SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
 };
 use xc_domain::credit::{ContactHours, Field, OutcomeTitle};
 use xc_domain::{InstitutionId, LearnerId, UserId};
@@ -224,4 +226,175 @@ pub struct DecisionRecord {
 pub struct ReviewFilter {
     pub provider: Option<InstitutionId>,
     pub kind: Option<OutcomeKind>,
+}
+
+/// One points-ledger row as stored, with its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointsRecord {
+    pub id: i64,
+    pub entry: PointsEntry,
+}
+
+/// An incentive the city offers for points (e.g. enrolment priority), as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncentiveRecord {
+    pub id: IncentiveId,
+    pub code: IncentiveCode,
+    pub name: String,
+    pub cost: Points,
+    pub available_from: Date,
+    /// Last day it can be redeemed; `None` for no end.
+    pub available_until: Option<Date>,
+}
+
+/// An incentive to create; the store assigns the id. `Conflict { field: "code" }` on a code in
+/// use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIncentive {
+    pub code: IncentiveCode,
+    pub name: String,
+    pub cost: Points,
+    pub available_from: Date,
+    pub available_until: Option<Date>,
+}
+
+/// A target programme that outcomes convert into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProgramme {
+    /// The institution that runs it (e.g. the open university).
+    pub institution: InstitutionId,
+    pub code: String,
+    pub name: String,
+    /// How many converted credits it accepts in all, for one learner.
+    pub max_credits: Credits,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgrammeRecord {
+    pub id: ProgrammeId,
+    pub institution: InstitutionId,
+    pub code: String,
+    pub name: String,
+    pub max_credits: Credits,
+}
+
+/// Which conversion rule a publication is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleTarget {
+    /// Version 1 of a new rule of `programme` under `code`. `Conflict { field: "code" }` when the
+    /// programme has a rule with that code; `NotFound` for an unknown programme.
+    New { programme: ProgrammeId, code: String },
+    /// The next version of an existing rule. `NotFound` when there is none.
+    Existing(ConversionRuleId),
+}
+
+/// One published version of a conversion rule. `body` is the rule as JSON, written and read
+/// only by the credit bank's use cases (the store keeps it whole).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversionRuleVersion {
+    pub id: ConversionRuleId,
+    pub programme: ProgrammeId,
+    pub code: String,
+    pub version: Version,
+    pub body: serde_json::Value,
+    pub published_at: OffsetDateTime,
+    pub published_by: Option<UserId>,
+}
+
+/// Where a conversion application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApplicationStatus {
+    Proposed,
+    Approved,
+    Rejected,
+}
+
+impl ApplicationStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ApplicationStatus::Proposed => "proposed",
+            ApplicationStatus::Approved => "approved",
+            ApplicationStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "proposed" => Some(ApplicationStatus::Proposed),
+            "approved" => Some(ApplicationStatus::Approved),
+            "rejected" => Some(ApplicationStatus::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// One line of a proposal: one application of one rule version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplicationLine {
+    pub rule: ConversionRuleId,
+    pub rule_version: Version,
+    pub outcomes: Vec<OutcomeId>,
+    /// What the line grants, as JSON (course exemptions or elective credits).
+    pub grant: serde_json::Value,
+    pub credits: Credits,
+}
+
+/// A learner's application with the engine's proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplication {
+    pub learner: LearnerId,
+    pub programme: ProgrammeId,
+    pub applied_at: OffsetDateTime,
+    /// The day the proposal was computed for.
+    pub made_on: Date,
+    /// The engine's whole explanation, as JSON.
+    pub proposal: serde_json::Value,
+    pub proposed_credits: Credits,
+    /// Numbered 1, 2, … in this order.
+    pub lines: Vec<NewApplicationLine>,
+}
+
+/// A line as stored; `kept` is `None` until the application is decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationLine {
+    pub line_no: u32,
+    pub rule: ConversionRuleId,
+    pub rule_version: Version,
+    pub outcomes: Vec<OutcomeId>,
+    pub grant: serde_json::Value,
+    pub credits: Credits,
+    pub kept: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationRecord {
+    pub id: ApplicationId,
+    pub learner: LearnerId,
+    pub programme: ProgrammeId,
+    pub status: ApplicationStatus,
+    pub applied_at: OffsetDateTime,
+    pub made_on: Date,
+    pub proposal: serde_json::Value,
+    pub proposed_credits: Credits,
+    pub decided_at: Option<OffsetDateTime>,
+    pub decided_by: Option<UserId>,
+    /// The sum of the kept lines' credits, once approved.
+    pub approved_credits: Option<Credits>,
+    pub decision_reason: Option<String>,
+    /// In line order.
+    pub lines: Vec<ApplicationLine>,
+}
+
+/// Staff's decision on an open application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationDecision {
+    pub application: ApplicationId,
+    pub decided_at: OffsetDateTime,
+    pub decided_by: UserId,
+    /// Approve keeping the lines in `kept_lines` (an amendment when not all), or reject.
+    pub approve: bool,
+    /// Line numbers kept; must be lines of the application (`Invalid { field: "lines" }`
+    /// otherwise); ignored when rejecting.
+    pub kept_lines: Vec<u32>,
+    pub reason: String,
 }

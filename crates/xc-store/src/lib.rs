@@ -1,6 +1,6 @@
 //! Storage for xuecheng: small traits per domain area ([`GeographyStore`], [`SiteStore`],
 //! [`LearnerStore`], [`AccountStore`], [`AuditStore`], [`BulkStore`], [`MaintenanceStore`], and
-//! the credit bank's [`PointsStore`] and [`OutcomeStore`]),
+//! the credit bank's [`PointsStore`], [`OutcomeStore`] and [`ConversionStore`]),
 //! the records they move, and [`StoreError`]. Each backend crate (SQLite, PostgreSQL) implements
 //! all of them; the rest of the system holds an `Arc<dyn Store>` and never knows which engine is
 //! behind it.
@@ -23,7 +23,10 @@ pub mod suite;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
-use xc_domain::credit::{BatchId, DecisionId, OutcomeId, SpecificationId, Version};
+use xc_domain::credit::{
+    ApplicationId, BatchId, ConversionRuleId, DecisionId, IncentiveId, OutcomeId, ProgrammeId,
+    SpecificationId, Version,
+};
 use xc_domain::{
     DistrictCode, InstitutionId, LearnerId, LearnerScope, SiteId, SubdistrictCode, UserId, Username,
 };
@@ -161,6 +164,78 @@ pub trait PointsStore {
     async fn append_points(&self, entry: &PointsEntry, audit: &AuditEvent) -> StoreResult<i64>;
     /// The sum of the learner's ledger rows (0 when there are none).
     async fn points_balance(&self, learner: LearnerId) -> StoreResult<i64>;
+    /// Spends points: appends `entry` (its `points` negative) and its audit entry only if the
+    /// balance covers it, checked and written in one transaction so that two redemptions at once
+    /// cannot overdraw. `Conflict { field: "points" }` when it does not; `Invalid` when
+    /// `entry.points` is not negative.
+    async fn spend_points(&self, entry: &PointsEntry, audit: &AuditEvent) -> StoreResult<i64>;
+    /// The learner's ledger, oldest first (then by id).
+    async fn list_points(&self, learner: LearnerId) -> StoreResult<Vec<PointsRecord>>;
+    async fn create_incentive(
+        &self,
+        incentive: &NewIncentive,
+        audit: &AuditEvent,
+    ) -> StoreResult<IncentiveId>;
+    /// Every incentive, by id.
+    async fn list_incentives(&self) -> StoreResult<Vec<IncentiveRecord>>;
+}
+
+/// Target programmes, their conversion rules (versioned) and learners' conversion applications.
+///
+/// Invariants the implementations keep (checked by the storage suite): a rule version never
+/// changes; a learner has at most one open application per programme; a decided application
+/// never changes again, and its decision, its lines' `kept` marks and the audit entry are one
+/// transaction.
+#[async_trait]
+pub trait ConversionStore {
+    /// `Conflict { field: "code" }` when the institution has a programme with that code.
+    async fn create_programme(
+        &self,
+        programme: &NewProgramme,
+        audit: &AuditEvent,
+    ) -> StoreResult<ProgrammeId>;
+    /// Every programme, by id.
+    async fn list_programmes(&self) -> StoreResult<Vec<ProgrammeRecord>>;
+    async fn get_programme(&self, id: ProgrammeId) -> StoreResult<ProgrammeRecord>;
+    /// Publishes version 1 of a new rule or the next version of an existing one, with its audit
+    /// entry (subject: the rule id).
+    async fn publish_conversion_rule(
+        &self,
+        target: &RuleTarget,
+        body: &serde_json::Value,
+        published_at: OffsetDateTime,
+        published_by: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> StoreResult<(ConversionRuleId, Version)>;
+    /// Every version of every rule, ordered by rule id then version.
+    async fn list_conversion_rule_versions(&self) -> StoreResult<Vec<ConversionRuleVersion>>;
+    /// Stores an application with its lines (numbered from 1) and its audit entry (subject: the
+    /// application id). `Conflict { field: "programme" }` when the learner already has an open
+    /// application for the programme.
+    async fn create_application(
+        &self,
+        application: &NewApplication,
+        audit: &AuditEvent,
+    ) -> StoreResult<ApplicationId>;
+    async fn get_application(&self, id: ApplicationId) -> StoreResult<ApplicationRecord>;
+    /// A learner's applications, oldest first, with their lines.
+    async fn list_learner_applications(
+        &self,
+        learner: LearnerId,
+    ) -> StoreResult<Vec<ApplicationRecord>>;
+    /// Open applications, oldest first, with their lines.
+    async fn list_open_applications(
+        &self,
+        page: PageRequest,
+    ) -> StoreResult<Paged<ApplicationRecord>>;
+    /// Records staff's decision, the lines' `kept` marks (all false on a rejection) and the
+    /// audit entry (subject: the application id) in one transaction. `Conflict { field:
+    /// "status" }` when the application is no longer open.
+    async fn decide_application(
+        &self,
+        decision: &ApplicationDecision,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
 }
 
 /// The credit bank's outcomes: specifications (versioned), submitted outcomes, upload batches,
@@ -282,6 +357,7 @@ pub trait Store:
     + MaintenanceStore
     + PointsStore
     + OutcomeStore
+    + ConversionStore
     + Send
     + Sync
 {
@@ -297,6 +373,7 @@ impl<T> Store for T where
         + MaintenanceStore
         + PointsStore
         + OutcomeStore
+        + ConversionStore
         + Send
         + Sync
 {

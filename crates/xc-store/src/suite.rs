@@ -5,9 +5,10 @@
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 use xc_domain::credit::{
-    BatchId, ContactHours, Credits, DecisionId, Evidence, EvidenceKind, Field, FrameworkLevel,
-    OutcomeCategory, OutcomeId, OutcomeKind, OutcomeTitle, Score, SpecificationId,
-    SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
+    ApplicationId, BatchId, ContactHours, ConversionRuleId, Credits, DecisionId, Evidence,
+    EvidenceKind, Field, FrameworkLevel, IncentiveCode, OutcomeCategory, OutcomeId, OutcomeKind,
+    OutcomeTitle, Points, ProgrammeId, Score, SpecificationId, SubmittedOutcome, ValidityTerm,
+    Version, VocationalGrade,
 };
 use xc_domain::*;
 
@@ -49,6 +50,16 @@ macro_rules! store_suite {
             a_batch_row_of_another_provider_is_invalid_and_writes_nothing,
             learners_are_matched_by_lookups_and_ids,
             bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow,
+            programmes_are_created_once_per_code_and_listed,
+            conversion_rules_are_versioned_and_old_versions_never_change,
+            an_application_round_trips_and_one_is_open_per_programme,
+            approving_keeps_the_chosen_lines_and_sums_their_credits,
+            a_decided_application_never_changes_again,
+            keeping_an_unknown_line_is_invalid_and_changes_nothing,
+            open_applications_are_listed_oldest_first_and_paged,
+            spending_points_never_overdraws,
+            the_points_ledger_lists_oldest_first,
+            incentives_are_created_once_per_code_and_listed,
         );
     };
     (@tests $make:expr; $($name:ident,)+) => {
@@ -2098,5 +2109,857 @@ pub async fn bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow(st
     assert!(
         decision.get() > 54,
         "new decision {decision} must come after the loaded ones"
+    );
+}
+
+// ---- conversion into programmes -----------------------------------------------------------------
+
+/// The open university's dual-system programme of `institution`, accepting up to 30 credits.
+fn dual_system(institution: i64, code: &str) -> NewProgramme {
+    NewProgramme {
+        institution: InstitutionId::new(institution),
+        code: code.into(),
+        name: "开放大学双元制 · 社区教育管理".into(),
+        max_credits: Credits::whole(30).unwrap(),
+    }
+}
+
+async fn create_dual_system(store: &dyn Store, code: &str) -> ProgrammeId {
+    store
+        .create_programme(
+            &dual_system(1, code),
+            &bank_audit("programme.create", "programme"),
+        )
+        .await
+        .unwrap()
+}
+
+/// A rule body as the use cases write one: nested, with Chinese text, a fraction and a null.
+fn rule_body(credits: &str) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "elective",
+        "title": "社区书法实践 → 选修学分",
+        "accepts": [{"category": "culture_and_leisure", "min_level": 2}],
+        "credits": credits,
+        "weight": 0.75,
+        "cap": null,
+    })
+}
+
+async fn publish_rule(store: &dyn Store, programme: ProgrammeId, code: &str) -> ConversionRuleId {
+    let (id, version) = store
+        .publish_conversion_rule(
+            &RuleTarget::New {
+                programme,
+                code: code.into(),
+            },
+            &rule_body("2"),
+            T0,
+            None,
+            &bank_audit("rule.publish", "rule"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(version, Version::FIRST);
+    id
+}
+
+fn proposal_line(
+    rule: ConversionRuleId,
+    outcomes: &[i64],
+    course: &str,
+    credits: &str,
+) -> NewApplicationLine {
+    NewApplicationLine {
+        rule,
+        rule_version: Version::FIRST,
+        outcomes: outcomes.iter().copied().map(OutcomeId::new).collect(),
+        grant: serde_json::json!({"exempt_course": course, "note": "免修"}),
+        credits: Credits::parse(credits).unwrap(),
+    }
+}
+
+/// An application of `learner` to `programme` with three lines of `rule`: 2 + 1.5 + 3 credits.
+fn application_for(
+    learner: LearnerId,
+    programme: ProgrammeId,
+    rule: ConversionRuleId,
+    applied_at: OffsetDateTime,
+) -> NewApplication {
+    NewApplication {
+        learner,
+        programme,
+        applied_at,
+        made_on: applied_at.date(),
+        proposal: serde_json::json!({
+            "lines": 3,
+            "misses": [{"rule": "OU-R-09", "reason": "等级不足", "needed": 3.5}],
+            "unused_outcomes": [17],
+            "excluded": null,
+        }),
+        proposed_credits: Credits::parse("6.5").unwrap(),
+        lines: vec![
+            proposal_line(rule, &[11, 12], "ENG101", "2"),
+            proposal_line(rule, &[13], "ART110", "1.5"),
+            proposal_line(rule, &[14, 15, 16], "MGT201", "3"),
+        ],
+    }
+}
+
+/// What `new`, stored under `id` and not decided yet, reads back as.
+fn as_stored(id: ApplicationId, new: &NewApplication) -> ApplicationRecord {
+    ApplicationRecord {
+        id,
+        learner: new.learner,
+        programme: new.programme,
+        status: ApplicationStatus::Proposed,
+        applied_at: new.applied_at,
+        made_on: new.made_on,
+        proposal: new.proposal.clone(),
+        proposed_credits: new.proposed_credits,
+        decided_at: None,
+        decided_by: None,
+        approved_credits: None,
+        decision_reason: None,
+        lines: new
+            .lines
+            .iter()
+            .zip(1..)
+            .map(|(line, line_no)| ApplicationLine {
+                line_no,
+                rule: line.rule,
+                rule_version: line.rule_version,
+                outcomes: line.outcomes.clone(),
+                grant: line.grant.clone(),
+                credits: line.credits,
+                kept: None,
+            })
+            .collect(),
+    }
+}
+
+fn application_audit() -> AuditEvent {
+    bank_audit("application.create", "application")
+}
+
+fn decision_audit(staff: UserId) -> AuditEvent {
+    AuditEvent::new(
+        Actor::User(staff),
+        "application.decide",
+        "application",
+        "pending",
+    )
+}
+
+fn rejection(application: ApplicationId, staff: UserId) -> ApplicationDecision {
+    ApplicationDecision {
+        application,
+        decided_at: T0 + time::Duration::days(3),
+        decided_by: staff,
+        approve: false,
+        kept_lines: Vec::new(),
+        reason: "证据不足：请补充结业证书".into(),
+    }
+}
+
+fn approval(application: ApplicationId, staff: UserId, kept_lines: &[u32]) -> ApplicationDecision {
+    ApplicationDecision {
+        approve: true,
+        kept_lines: kept_lines.to_vec(),
+        reason: "同意转换".into(),
+        ..rejection(application, staff)
+    }
+}
+
+/// A programme and one rule of it, with a learner who applies.
+async fn conversion_setup(store: &dyn Store) -> (ProgrammeId, ConversionRuleId, LearnerId) {
+    load_fixture_city(store).await;
+    let programme = create_dual_system(store, "OU-DUAL-01").await;
+    let rule = publish_rule(store, programme, "OU-R-01").await;
+    let learner = bank_learner(store, 1).await;
+    (programme, rule, learner)
+}
+
+/// An institution's programme codes are unique (another institution may use the same code);
+/// programmes are listed by id and read back as written, each creation audited with its id.
+pub async fn programmes_are_created_once_per_code_and_listed(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let audit = bank_audit("programme.create", "programme");
+    let first = store
+        .create_programme(&dual_system(1, "OU-DUAL-01"), &audit)
+        .await
+        .unwrap();
+    let fractional = NewProgramme {
+        max_credits: Credits::parse("12.5").unwrap(),
+        ..dual_system(2, "OU-DUAL-01")
+    };
+    let second = store.create_programme(&fractional, &audit).await.unwrap();
+    assert_ne!(first, second);
+    let renamed = NewProgramme {
+        name: "另一个名字".into(),
+        ..dual_system(1, "OU-DUAL-01")
+    };
+    let taken = store.create_programme(&renamed, &audit).await.unwrap_err();
+    assert!(
+        matches!(taken, StoreError::Conflict { field: "code" }),
+        "{taken:?}"
+    );
+
+    let record = |id, new: &NewProgramme| ProgrammeRecord {
+        id,
+        institution: new.institution,
+        code: new.code.clone(),
+        name: new.name.clone(),
+        max_credits: new.max_credits,
+    };
+    let mut expected = vec![
+        record(first, &dual_system(1, "OU-DUAL-01")),
+        record(second, &fractional),
+    ];
+    expected.sort_by_key(|programme| programme.id);
+    assert_eq!(store.list_programmes().await.unwrap(), expected);
+    assert_eq!(
+        store.get_programme(second).await.unwrap(),
+        record(second, &fractional)
+    );
+    let unknown = ProgrammeId::new(first.get().max(second.get()) + 100);
+    let missing = store.get_programme(unknown).await.unwrap_err();
+    assert!(
+        matches!(missing, StoreError::NotFound { what: "programme" }),
+        "{missing:?}"
+    );
+    let entries = audit_entries(store, "programme.create").await;
+    assert_eq!(entries.total, 2, "a refused creation is not audited");
+    assert_eq!(
+        entries
+            .items
+            .iter()
+            .map(|e| e.subject_id.clone())
+            .collect::<Vec<_>>(),
+        [second.to_string(), first.to_string()]
+    );
+}
+
+/// Publishing makes the next version of a rule and leaves the earlier ones as they were, bodies
+/// read back exactly; a programme's rule codes are unique; an unknown programme or rule is
+/// `NotFound`; each publication is audited with the rule's id.
+pub async fn conversion_rules_are_versioned_and_old_versions_never_change(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let programme = create_dual_system(store, "OU-DUAL-01").await;
+    let second_programme = create_dual_system(store, "OU-DUAL-02").await;
+    let publisher = reviewer(store, "bank.staff").await;
+    let audit = bank_audit("rule.publish", "rule");
+    let new = RuleTarget::New {
+        programme,
+        code: "OU-R-01".into(),
+    };
+    let (rule, first) = store
+        .publish_conversion_rule(&new, &rule_body("2"), T0, Some(publisher), &audit)
+        .await
+        .unwrap();
+    assert_eq!(first.get(), 1);
+    let next_day = T0 + time::Duration::days(1);
+    let (same, second) = store
+        .publish_conversion_rule(
+            &RuleTarget::Existing(rule),
+            &rule_body("2.5"),
+            next_day,
+            None,
+            &audit,
+        )
+        .await
+        .unwrap();
+    assert_eq!(same, rule);
+    assert_eq!(second.get(), 2);
+    // The same code is free for another programme; any JSON is kept whole.
+    let odd_body = serde_json::json!([1, "二", {"三": [true, null, 4.5, -0.125]}, {}]);
+    let (elsewhere, elsewhere_version) = store
+        .publish_conversion_rule(
+            &RuleTarget::New {
+                programme: second_programme,
+                code: "OU-R-01".into(),
+            },
+            &odd_body,
+            T0,
+            None,
+            &audit,
+        )
+        .await
+        .unwrap();
+    assert_ne!(elsewhere, rule);
+    assert_eq!(elsewhere_version, Version::FIRST);
+
+    let taken = store
+        .publish_conversion_rule(&new, &rule_body("9"), T0, None, &audit)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, StoreError::Conflict { field: "code" }),
+        "{taken:?}"
+    );
+    let unknown_programme = RuleTarget::New {
+        programme: ProgrammeId::new(programme.get().max(second_programme.get()) + 100),
+        code: "OU-R-09".into(),
+    };
+    let missing = store
+        .publish_conversion_rule(&unknown_programme, &rule_body("9"), T0, None, &audit)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, StoreError::NotFound { what: "programme" }),
+        "{missing:?}"
+    );
+    let unknown_rule =
+        RuleTarget::Existing(ConversionRuleId::new(rule.get().max(elsewhere.get()) + 100));
+    let missing = store
+        .publish_conversion_rule(&unknown_rule, &rule_body("9"), T0, None, &audit)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, StoreError::NotFound { what: "rule" }),
+        "{missing:?}"
+    );
+
+    let version = |id, programme, number, body: serde_json::Value, at, by| ConversionRuleVersion {
+        id,
+        programme,
+        code: "OU-R-01".into(),
+        version: Version::new(number).unwrap(),
+        body,
+        published_at: at,
+        published_by: by,
+    };
+    let mut expected = vec![
+        version(rule, programme, 1, rule_body("2"), T0, Some(publisher)),
+        version(rule, programme, 2, rule_body("2.5"), next_day, None),
+        version(elsewhere, second_programme, 1, odd_body, T0, None),
+    ];
+    expected.sort_by_key(|v| (v.id, v.version));
+    assert_eq!(
+        store.list_conversion_rule_versions().await.unwrap(),
+        expected,
+        "version 1 still says what it said when version 2 was published; by rule, then version"
+    );
+    let entries = audit_entries(store, "rule.publish").await;
+    assert_eq!(entries.total, 3, "refused publications are not audited");
+    assert_eq!(
+        entries
+            .items
+            .iter()
+            .map(|e| e.subject_id.clone())
+            .collect::<Vec<_>>(),
+        [elsewhere.to_string(), rule.to_string(), rule.to_string()]
+    );
+}
+
+/// An application reads back with its proposal and numbered lines; a learner has one open
+/// application per programme (a second is a `Conflict` that stores nothing), and may apply again
+/// once the first is decided; a learner's applications are listed oldest first.
+pub async fn an_application_round_trips_and_one_is_open_per_programme(store: &dyn Store) {
+    let (programme, rule, learner) = conversion_setup(store).await;
+    let other_learner = bank_learner(store, 2).await;
+    let staff = reviewer(store, "bank.reviewer").await;
+    let new = application_for(learner, programme, rule, T0);
+    let id = store
+        .create_application(&new, &application_audit())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_application(id).await.unwrap(),
+        as_stored(id, &new)
+    );
+
+    let again = NewApplication {
+        proposal: serde_json::json!({"lines": 1}),
+        proposed_credits: Credits::whole(2).unwrap(),
+        lines: vec![proposal_line(rule, &[11], "ENG101", "2")],
+        ..application_for(learner, programme, rule, T0 + time::Duration::hours(1))
+    };
+    let open = store
+        .create_application(&again, &application_audit())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(open, StoreError::Conflict { field: "programme" }),
+        "{open:?}"
+    );
+    assert_eq!(
+        store.list_learner_applications(learner).await.unwrap(),
+        vec![as_stored(id, &new)],
+        "the refused application stored nothing"
+    );
+    assert_eq!(audit_count(store, "application.create").await, 1);
+
+    // Another learner for the same programme, and the same learner for another programme.
+    store
+        .create_application(
+            &application_for(other_learner, programme, rule, T0),
+            &application_audit(),
+        )
+        .await
+        .unwrap();
+    let second_programme = create_dual_system(store, "OU-DUAL-02").await;
+    let second_rule = publish_rule(store, second_programme, "OU-R-01").await;
+    let elsewhere_new = application_for(
+        learner,
+        second_programme,
+        second_rule,
+        T0 + time::Duration::hours(2),
+    );
+    let elsewhere = store
+        .create_application(&elsewhere_new, &application_audit())
+        .await
+        .unwrap();
+
+    store
+        .decide_application(&rejection(id, staff), &decision_audit(staff))
+        .await
+        .unwrap();
+    let renewed = store
+        .create_application(&again, &application_audit())
+        .await
+        .unwrap();
+    let listed = store.list_learner_applications(learner).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [id, renewed, elsewhere],
+        "oldest first: applied at T0, T0 + 1 h, T0 + 2 h"
+    );
+    assert_eq!(listed[1], as_stored(renewed, &again));
+    assert_eq!(listed[2], as_stored(elsewhere, &elsewhere_new));
+    assert_eq!(listed[0].status, ApplicationStatus::Rejected);
+    assert_eq!(audit_count(store, "application.create").await, 4);
+    let entries = audit_entries(store, "application.create").await;
+    assert_eq!(entries.items[0].subject_id, renewed.to_string());
+
+    let unknown = ApplicationId::new(id.get().max(renewed.get()).max(elsewhere.get()) + 100);
+    let missing = store.get_application(unknown).await.unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            StoreError::NotFound {
+                what: "application"
+            }
+        ),
+        "{missing:?}"
+    );
+}
+
+/// Approving keeps exactly the chosen lines, approves the sum of their credits and records the
+/// decision with its audit entry; rejecting keeps no line (whatever `kept_lines` says) and
+/// approves no credits.
+pub async fn approving_keeps_the_chosen_lines_and_sums_their_credits(store: &dyn Store) {
+    let (programme, rule, learner) = conversion_setup(store).await;
+    let staff = reviewer(store, "bank.reviewer").await;
+    let new = application_for(learner, programme, rule, T0);
+    let id = store
+        .create_application(&new, &application_audit())
+        .await
+        .unwrap();
+    let decision = ApplicationDecision {
+        reason: "第2行课程已停开，其余同意".into(),
+        ..approval(id, staff, &[3, 1])
+    };
+    store
+        .decide_application(&decision, &decision_audit(staff))
+        .await
+        .unwrap();
+    let mut expected = as_stored(id, &new);
+    expected.status = ApplicationStatus::Approved;
+    expected.decided_at = Some(decision.decided_at);
+    expected.decided_by = Some(staff);
+    expected.approved_credits = Some(Credits::whole(5).unwrap());
+    expected.decision_reason = Some(decision.reason.clone());
+    for (line, kept) in expected.lines.iter_mut().zip([true, false, true]) {
+        line.kept = Some(kept);
+    }
+    assert_eq!(store.get_application(id).await.unwrap(), expected);
+    let entries = audit_entries(store, "application.decide").await;
+    assert_eq!(entries.total, 1);
+    assert_eq!(entries.items[0].subject_id, id.to_string());
+    assert_eq!(entries.items[0].actor, Actor::User(staff).label());
+
+    let other_learner = bank_learner(store, 2).await;
+    let other_new = application_for(other_learner, programme, rule, T0);
+    let other = store
+        .create_application(&other_new, &application_audit())
+        .await
+        .unwrap();
+    let refusal = ApplicationDecision {
+        kept_lines: vec![1, 99],
+        ..rejection(other, staff)
+    };
+    store
+        .decide_application(&refusal, &decision_audit(staff))
+        .await
+        .unwrap();
+    let mut expected = as_stored(other, &other_new);
+    expected.status = ApplicationStatus::Rejected;
+    expected.decided_at = Some(refusal.decided_at);
+    expected.decided_by = Some(staff);
+    expected.decision_reason = Some(refusal.reason.clone());
+    for line in &mut expected.lines {
+        line.kept = Some(false);
+    }
+    assert_eq!(store.get_application(other).await.unwrap(), expected);
+    assert_eq!(audit_count(store, "application.decide").await, 2);
+}
+
+/// A decided application is no longer open: a second decision is a `Conflict` that changes
+/// nothing and is not audited; an unknown application is `NotFound`.
+pub async fn a_decided_application_never_changes_again(store: &dyn Store) {
+    let (programme, rule, learner) = conversion_setup(store).await;
+    let staff = reviewer(store, "bank.reviewer").await;
+    let id = store
+        .create_application(
+            &application_for(learner, programme, rule, T0),
+            &application_audit(),
+        )
+        .await
+        .unwrap();
+    store
+        .decide_application(&approval(id, staff, &[1]), &decision_audit(staff))
+        .await
+        .unwrap();
+    let decided = store.get_application(id).await.unwrap();
+    for second in [rejection(id, staff), approval(id, staff, &[1, 2, 3])] {
+        let conflict = store
+            .decide_application(&second, &decision_audit(staff))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(conflict, StoreError::Conflict { field: "status" }),
+            "{conflict:?}"
+        );
+    }
+    assert_eq!(
+        store.get_application(id).await.unwrap(),
+        decided,
+        "the first decision stands"
+    );
+    assert_eq!(audit_count(store, "application.decide").await, 1);
+    let unknown = ApplicationId::new(id.get() + 100);
+    let missing = store
+        .decide_application(&rejection(unknown, staff), &decision_audit(staff))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            StoreError::NotFound {
+                what: "application"
+            }
+        ),
+        "{missing:?}"
+    );
+    assert_eq!(audit_count(store, "application.decide").await, 1);
+}
+
+/// Keeping a line the application does not have is `Invalid { field: "lines" }` and leaves the
+/// application open and unaudited; a correct decision afterwards still goes through.
+pub async fn keeping_an_unknown_line_is_invalid_and_changes_nothing(store: &dyn Store) {
+    let (programme, rule, learner) = conversion_setup(store).await;
+    let staff = reviewer(store, "bank.reviewer").await;
+    let new = application_for(learner, programme, rule, T0);
+    let id = store
+        .create_application(&new, &application_audit())
+        .await
+        .unwrap();
+    for kept_lines in [&[1, 4][..], &[0]] {
+        let invalid = store
+            .decide_application(&approval(id, staff, kept_lines), &decision_audit(staff))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(invalid, StoreError::Invalid { field: "lines", .. }),
+            "{kept_lines:?}: {invalid:?}"
+        );
+    }
+    assert_eq!(
+        store.get_application(id).await.unwrap(),
+        as_stored(id, &new)
+    );
+    assert_eq!(audit_count(store, "application.decide").await, 0);
+
+    store
+        .decide_application(&approval(id, staff, &[2]), &decision_audit(staff))
+        .await
+        .unwrap();
+    let decided = store.get_application(id).await.unwrap();
+    assert_eq!(decided.approved_credits, Credits::parse("1.5").ok());
+    assert_eq!(
+        decided.lines.iter().map(|l| l.kept).collect::<Vec<_>>(),
+        [Some(false), Some(true), Some(false)]
+    );
+}
+
+/// The open applications are listed oldest first (then by id), paged, with their lines, and
+/// without the decided ones.
+pub async fn open_applications_are_listed_oldest_first_and_paged(store: &dyn Store) {
+    let (programme, rule, _) = conversion_setup(store).await;
+    let staff = reviewer(store, "bank.reviewer").await;
+    let hour = time::Duration::hours(1);
+    // Created in this order; applied at these times.
+    let mut created = Vec::new();
+    for (tag, applied_at) in [
+        (11, T0 + hour * 3),
+        (12, T0 + hour),
+        (13, T0 + hour * 2),
+        (14, T0),
+        (15, T0 + hour),
+    ] {
+        let learner = bank_learner(store, tag).await;
+        let new = application_for(learner, programme, rule, applied_at);
+        let id = store
+            .create_application(&new, &application_audit())
+            .await
+            .unwrap();
+        created.push((id, new));
+    }
+    // The oldest is decided, so it is no longer open.
+    store
+        .decide_application(&rejection(created[3].0, staff), &decision_audit(staff))
+        .await
+        .unwrap();
+    let expected = |index: usize| as_stored(created[index].0, &created[index].1);
+
+    let first = store
+        .list_open_applications(PageRequest::new(0, 2))
+        .await
+        .unwrap();
+    assert_eq!(first.total, 4);
+    assert_eq!(
+        first.items,
+        vec![expected(1), expected(4)],
+        "T0 + 1 h twice (by id), with their lines"
+    );
+    let second = store
+        .list_open_applications(PageRequest::new(2, 2))
+        .await
+        .unwrap();
+    assert_eq!(second.total, 4);
+    assert_eq!(second.items, vec![expected(2), expected(0)]);
+    let past_the_end = store
+        .list_open_applications(PageRequest::new(4, 2))
+        .await
+        .unwrap();
+    assert_eq!((past_the_end.total, past_the_end.items.len()), (4, 0));
+}
+
+// ---- points spent and incentives --------------------------------------------------------------
+
+fn ledger_entry(learner: LearnerId, at: OffsetDateTime, points: i64, source: &str) -> PointsEntry {
+    PointsEntry {
+        learner,
+        at,
+        day: at.date(),
+        award: if points < 0 {
+            "incentive"
+        } else {
+            "attendance"
+        }
+        .into(),
+        points,
+        source_kind: if points < 0 { "incentive" } else { "course" }.into(),
+        source_id: source.into(),
+    }
+}
+
+/// A spend is refused (`Conflict { field: "points" }`, nothing stored, nothing audited) when the
+/// balance does not cover it, accepted when it does exactly, and `Invalid` unless negative.
+pub async fn spending_points_never_overdraws(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let learner = bank_learner(store, 1).await;
+    let later = T0 + time::Duration::hours(1);
+    store
+        .append_points(
+            &ledger_entry(learner, T0, 10, "HP-2026-01"),
+            &system("points.append"),
+        )
+        .await
+        .unwrap();
+    let audit = bank_audit("points.spend", "points");
+
+    let overdraw = store
+        .spend_points(
+            &ledger_entry(learner, later, -11, "enrolment_priority"),
+            &audit,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(overdraw, StoreError::Conflict { field: "points" }),
+        "{overdraw:?}"
+    );
+    assert_eq!(store.points_balance(learner).await.unwrap(), 10);
+    assert_eq!(store.list_points(learner).await.unwrap().len(), 1);
+    assert_eq!(audit_count(store, "points.spend").await, 0);
+
+    let exact = ledger_entry(learner, later, -10, "enrolment_priority");
+    let id = store.spend_points(&exact, &audit).await.unwrap();
+    assert_eq!(store.points_balance(learner).await.unwrap(), 0);
+    let entries = audit_entries(store, "points.spend").await;
+    assert_eq!(entries.total, 1);
+    assert_eq!(entries.items[0].subject_id, id.to_string());
+    assert_eq!(
+        store.list_points(learner).await.unwrap().last(),
+        Some(&PointsRecord { id, entry: exact })
+    );
+
+    let empty = store
+        .spend_points(&ledger_entry(learner, later, -1, "museum_ticket"), &audit)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(empty, StoreError::Conflict { field: "points" }),
+        "{empty:?}"
+    );
+    for points in [0, 5] {
+        let invalid = store
+            .spend_points(&ledger_entry(learner, later, points, "x"), &audit)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(invalid, StoreError::Invalid { .. }),
+            "{points}: {invalid:?}"
+        );
+    }
+    assert_eq!(store.points_balance(learner).await.unwrap(), 0);
+    assert_eq!(store.list_points(learner).await.unwrap().len(), 2);
+    assert_eq!(audit_count(store, "points.spend").await, 1);
+}
+
+/// A learner's ledger is listed oldest first, then by id, every field as written, and only
+/// theirs.
+pub async fn the_points_ledger_lists_oldest_first(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let learner = bank_learner(store, 1).await;
+    let other = bank_learner(store, 2).await;
+    let hour = time::Duration::hours(1);
+    let day = time::Duration::days(1);
+    let mut records = Vec::new();
+    for entry in [
+        ledger_entry(learner, T0 + day + hour * 2, 8, "a"),
+        ledger_entry(learner, T0, 5, "b"),
+        ledger_entry(learner, T0 + day + hour * 2, -3, "c"),
+        ledger_entry(learner, T0 + hour, 2, "d"),
+    ] {
+        let id = if entry.points < 0 {
+            store
+                .spend_points(&entry, &bank_audit("points.spend", "points"))
+                .await
+                .unwrap()
+        } else {
+            store
+                .append_points(&entry, &system("points.append"))
+                .await
+                .unwrap()
+        };
+        records.push(PointsRecord { id, entry });
+    }
+    let theirs = ledger_entry(other, T0, 1, "e");
+    let theirs_id = store
+        .append_points(&theirs, &system("points.append"))
+        .await
+        .unwrap();
+
+    let listed = store.list_points(learner).await.unwrap();
+    assert_eq!(
+        listed,
+        vec![
+            records[1].clone(),
+            records[3].clone(),
+            records[0].clone(),
+            records[2].clone(),
+        ]
+    );
+    assert_eq!(
+        store.list_points(other).await.unwrap(),
+        vec![PointsRecord {
+            id: theirs_id,
+            entry: theirs,
+        }]
+    );
+    assert_eq!(
+        store
+            .list_points(LearnerId::new(other.get().max(learner.get()) + 100))
+            .await
+            .unwrap(),
+        Vec::new()
+    );
+}
+
+/// Incentive codes are unique; incentives are listed by id as written, each creation audited
+/// with its id; an incentive costs at least one point.
+pub async fn incentives_are_created_once_per_code_and_listed(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let audit = bank_audit("incentive.create", "incentive");
+    let priority = NewIncentive {
+        code: IncentiveCode::parse("enrolment_priority").unwrap(),
+        name: "老年大学报名优先".into(),
+        cost: Points::new(200).unwrap(),
+        available_from: date!(2026 - 01 - 01),
+        available_until: Some(date!(2026 - 06 - 30)),
+    };
+    let ticket = NewIncentive {
+        code: IncentiveCode::parse("museum_ticket").unwrap(),
+        name: "博物馆门票".into(),
+        cost: Points::new(50).unwrap(),
+        available_from: date!(2025 - 09 - 01),
+        available_until: None,
+    };
+    let priority_id = store.create_incentive(&priority, &audit).await.unwrap();
+    let ticket_id = store.create_incentive(&ticket, &audit).await.unwrap();
+    assert_ne!(priority_id, ticket_id);
+    let taken = store
+        .create_incentive(
+            &NewIncentive {
+                name: "另一个名字".into(),
+                ..priority.clone()
+            },
+            &audit,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, StoreError::Conflict { field: "code" }),
+        "{taken:?}"
+    );
+    let free = store
+        .create_incentive(
+            &NewIncentive {
+                code: IncentiveCode::parse("free_tea").unwrap(),
+                cost: Points::ZERO,
+                ..ticket.clone()
+            },
+            &audit,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(free, StoreError::Invalid { field: "cost", .. }),
+        "{free:?}"
+    );
+
+    let record = |id, new: &NewIncentive| IncentiveRecord {
+        id,
+        code: new.code.clone(),
+        name: new.name.clone(),
+        cost: new.cost,
+        available_from: new.available_from,
+        available_until: new.available_until,
+    };
+    let mut expected = vec![record(priority_id, &priority), record(ticket_id, &ticket)];
+    expected.sort_by_key(|incentive| incentive.id);
+    assert_eq!(store.list_incentives().await.unwrap(), expected);
+    let entries = audit_entries(store, "incentive.create").await;
+    assert_eq!(entries.total, 2, "refused creations are not audited");
+    assert_eq!(
+        entries
+            .items
+            .iter()
+            .map(|e| e.subject_id.clone())
+            .collect::<Vec<_>>(),
+        [ticket_id.to_string(), priority_id.to_string()]
     );
 }

@@ -4,6 +4,9 @@
 
 mod archive;
 mod batches;
+mod conversion;
+mod export;
+mod points;
 mod review;
 mod single;
 mod support;

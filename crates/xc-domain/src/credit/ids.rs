@@ -23,6 +23,14 @@ credit_id_type!(
     ConversionRuleId, "rule_id"
 );
 credit_id_type!(
+    /// A learner's application to convert outcomes into a programme (转换申请).
+    ApplicationId, "application_id"
+);
+credit_id_type!(
+    /// An incentive the city offers for points (积分激励), e.g. enrolment priority.
+    IncentiveId, "incentive_id"
+);
+credit_id_type!(
     /// A target programme that outcomes convert into, e.g. an open-university dual-system
     /// programme (双元制专业).
     ProgrammeId, "programme_id"

@@ -73,9 +73,13 @@ pub mod version;
 pub use conversion::{
     ConditionFailure, Conditions, ConversionRule, ConversionRuleDraft, ConversionRuleSet,
     CourseCode, ExcludedOutcome, Exclusion, ExemptedCourse, FailedCondition, Grant, MissReason,
-    Programme, Proposal, ProposalLine, RuleMiss, RuleProblem, RuleRefusal, propose,
+    Prior, Programme, Proposal, ProposalLine, RuleMiss, RuleProblem, RuleRefusal, propose,
+    propose_after,
 };
-pub use ids::{BatchId, ConversionRuleId, DecisionId, OutcomeId, ProgrammeId, SpecificationId};
+pub use ids::{
+    ApplicationId, BatchId, ConversionRuleId, DecisionId, IncentiveId, OutcomeId, ProgrammeId,
+    SpecificationId,
+};
 pub use level::{FrameworkLevel, GradeMapping, VocationalGrade};
 pub use outcome::{
     DisciplineCode, Evidence, EvidenceKind, Field, Marks, OutcomeCategory, OutcomeKind,

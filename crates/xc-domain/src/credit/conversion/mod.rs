@@ -18,8 +18,8 @@ pub mod rule;
 pub mod rule_set;
 
 pub use propose::{
-    ConditionFailure, ExcludedOutcome, Exclusion, FailedCondition, MissReason, Proposal,
-    ProposalLine, RuleMiss, propose,
+    ConditionFailure, ExcludedOutcome, Exclusion, FailedCondition, MissReason, Prior, Proposal,
+    ProposalLine, RuleMiss, propose, propose_after,
 };
 pub use rule::{Conditions, ConversionRule, ConversionRuleDraft, RuleRefusal};
 pub use rule_set::{ConversionRuleSet, Programme, RuleProblem};

@@ -49,9 +49,12 @@ pub struct Proposal {
     pub made_on: Date,
     /// In the order the rules were tried.
     pub lines: Vec<ProposalLine>,
-    /// The sum of the lines' credits; never above `cap`.
+    /// The sum of the lines' credits; with `already_converted`, never above `cap`.
     pub total_credits: Credits,
     pub cap: Credits,
+    /// Credits the learner had already converted into the programme before this proposal
+    /// (see [`propose_after`]).
+    pub already_converted: Credits,
     /// Every rule of the programme that did not apply, in the order the rules were tried.
     pub misses: Vec<RuleMiss>,
     /// Outcomes that cannot convert at all, in canonical order.
@@ -333,6 +336,27 @@ pub fn propose(
     programme: ProgrammeId,
     today: Date,
 ) -> Result<Proposal, Invalid> {
+    propose_after(outcomes, rules, programme, today, &Prior::default())
+}
+
+/// What a learner already converted into a programme by approved applications: it counts against
+/// the programme's cap, and a course exempted then is not exempted again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prior {
+    pub converted: Credits,
+    /// Each course already exempted, with the rule that exempted it.
+    pub exempted: Vec<(CourseCode, ConversionRuleId)>,
+}
+
+/// [`propose`] for a learner who already converted `prior` into the programme. The outcomes
+/// used then are the caller's to leave out of `outcomes`.
+pub fn propose_after(
+    outcomes: &[RecognisedOutcome],
+    rules: &ConversionRuleSet,
+    programme: ProgrammeId,
+    today: Date,
+    prior: &Prior,
+) -> Result<Proposal, Invalid> {
     let cap = rules
         .programme(programme)
         .ok_or_else(|| {
@@ -416,8 +440,12 @@ pub fn propose(
     }
 
     let mut used_by: Vec<Option<ConversionRuleId>> = vec![None; sorted.len()];
-    let mut exempted: HashMap<&CourseCode, ConversionRuleId> = HashMap::new();
-    let mut total = Credits::ZERO;
+    let mut exempted: HashMap<&CourseCode, ConversionRuleId> = prior
+        .exempted
+        .iter()
+        .map(|(course, rule)| (course, *rule))
+        .collect();
+    let mut total = prior.converted;
     let mut lines = Vec::new();
     let mut misses = Vec::new();
 
@@ -537,8 +565,9 @@ pub fn propose(
         programme,
         made_on: today,
         lines,
-        total_credits: total,
+        total_credits: total.checked_sub(prior.converted).unwrap_or(Credits::ZERO),
         cap,
+        already_converted: prior.converted,
         misses,
         excluded,
         unused,
@@ -943,6 +972,68 @@ mod tests {
         );
         assert!(proposal.misses[0].to_string().contains("only 1 remain"));
         assert_eq!(proposal.unused, ids(&[2]), "a blocked rule uses no outcome");
+    }
+
+    #[test]
+    fn earlier_conversions_count_against_the_cap_and_their_courses_stay_exempted() {
+        let by_course = ConversionRuleDraft {
+            id: ConversionRuleId::new(4),
+            kinds: vec![OutcomeKind::AcademicCourse],
+            title: Some(title("电工基础")),
+            min_grade: None,
+            ..electrician_rule()
+        };
+        let elective = ConversionRuleDraft {
+            kinds: vec![OutcomeKind::Mooc],
+            ..ConversionRuleDraft::new(
+                ConversionRuleId::new(9),
+                programme(),
+                Grant::ElectiveCredits(credits("3")),
+            )
+        };
+        let rules = rule_set("8", vec![by_course, elective]);
+        let outcomes = vec![
+            outcome(
+                11,
+                OutcomeKind::AcademicCourse,
+                "电工基础",
+                date!(2023 - 01 - 01),
+            ),
+            outcome(12, OutcomeKind::Mooc, "数据分析", date!(2023 - 02 - 01)),
+        ];
+        let prior = Prior {
+            converted: credits("6"),
+            exempted: vec![(CourseCode::parse("X").unwrap(), ConversionRuleId::new(1))],
+        };
+        let proposal = propose_after(
+            &outcomes,
+            &rules,
+            programme(),
+            date!(2026 - 06 - 01),
+            &prior,
+        )
+        .unwrap();
+        assert!(proposal.lines.is_empty());
+        assert_eq!(
+            *miss(&proposal, 4),
+            MissReason::CourseAlreadyExempted {
+                course: CourseCode::parse("X").unwrap(),
+                by_rule: ConversionRuleId::new(1)
+            }
+        );
+        assert_eq!(
+            *miss(&proposal, 9),
+            MissReason::ProgrammeCapReached {
+                credits: credits("3"),
+                remaining: credits("2")
+            }
+        );
+        assert_eq!(proposal.total_credits, Credits::ZERO);
+        assert_eq!(proposal.already_converted, credits("6"));
+        // Without the prior conversions both rules apply.
+        let fresh = run(&outcomes, &rules);
+        assert_eq!(fresh.total_credits, credits("7"));
+        assert_eq!(fresh.already_converted, Credits::ZERO);
     }
 
     #[test]

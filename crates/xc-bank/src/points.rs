@@ -1,0 +1,186 @@
+//! Points (学习积分) over the stored ledger: awarding an event under the city's policy (caps
+//! counted against what the ledger already holds, each event reference awarded once) and
+//! redeeming an incentive (the balance checked again by the store in the same transaction as the
+//! spending, so two redemptions at once cannot overdraw).
+//!
+//! How ledger rows encode the domain's entries: an award has `award` = the activity's code,
+//! `source_kind` = "event" and `source_id` = the event reference; a spending has `award` =
+//! "incentive", `source_kind` = "incentive" and `source_id` = the incentive's code, with negative
+//! points.
+
+use serde_json::json;
+use time::{Date, OffsetDateTime};
+use xc_domain::credit::{
+    EventReference, Incentive, IncentiveCode, LedgerChange, LedgerEntry, Points, PointsActivity,
+    PointsAward, PointsAwardRule, PointsEvent, PointsPolicy, ValidityPeriod, award, redeem,
+};
+use xc_domain::{Invalid, LearnerId};
+use xc_store::{Actor, AuditEvent, IncentiveRecord, PointsEntry, PointsRecord, Store, StoreError};
+
+use crate::BankError;
+
+const SPEND: &str = "incentive";
+
+/// The policy the platform starts with, until the city configures its own: 1 point an
+/// attendance (at most 5 a day), 1 a check-in (1 a day), 10 a completed course, 2 a volunteering
+/// hour (at most 16 a day, 400 a year), 5 a recognised outcome (at most 200 a year).
+pub fn default_policy() -> PointsPolicy {
+    let points = |n: u64| Points::new(n).expect("a small number of points");
+    let rule = |activity, per, daily: Option<u64>, yearly: Option<u64>| {
+        PointsAwardRule::new(activity, points(per), daily.map(points), yearly.map(points))
+            .expect("the default award rules are valid")
+    };
+    PointsPolicy::new(vec![
+        rule(PointsActivity::Attendance, 1, Some(5), None),
+        rule(PointsActivity::CheckIn, 1, Some(1), None),
+        rule(PointsActivity::Completion, 10, None, None),
+        rule(PointsActivity::VolunteeringHour, 2, Some(16), Some(400)),
+        rule(PointsActivity::RecognisedOutcome, 5, None, Some(200)),
+    ])
+    .expect("one rule per activity")
+}
+
+fn corrupt(record: &PointsRecord, reason: impl std::fmt::Display) -> BankError {
+    BankError::Corrupt(format!("points ledger row {}: {reason}", record.id))
+}
+
+/// The domain's ledger entries of stored rows.
+pub fn ledger_entries(records: &[PointsRecord]) -> Result<Vec<LedgerEntry>, BankError> {
+    records
+        .iter()
+        .map(|record| {
+            let entry = &record.entry;
+            let amount = Points::new(entry.points.unsigned_abs())
+                .ok_or_else(|| corrupt(record, "points out of range"))?;
+            let change = if entry.award == SPEND {
+                if entry.points >= 0 {
+                    return Err(corrupt(record, "a spending with positive points"));
+                }
+                LedgerChange::Spend {
+                    incentive: IncentiveCode::parse(&entry.source_id)
+                        .map_err(|e| corrupt(record, e))?,
+                    points: amount,
+                }
+            } else {
+                if entry.points <= 0 {
+                    return Err(corrupt(record, "an award without points"));
+                }
+                LedgerChange::Award {
+                    activity: PointsActivity::parse(&entry.award)
+                        .map_err(|e| corrupt(record, e))?,
+                    points: amount,
+                    reference: EventReference::parse(&entry.source_id)
+                        .map_err(|e| corrupt(record, e))?,
+                }
+            };
+            Ok(LedgerEntry {
+                on: entry.day,
+                change,
+            })
+        })
+        .collect()
+}
+
+/// Awards `event` to `learner` under `policy` and appends what caps leave (nothing, when they
+/// leave nothing). An event reference already awarded is `Invalid { field: "reference" }`.
+pub async fn award_points(
+    store: &dyn Store,
+    policy: &PointsPolicy,
+    learner: LearnerId,
+    event: &PointsEvent,
+    now: OffsetDateTime,
+    actor: Actor,
+) -> Result<PointsAward, BankError> {
+    let records = store.list_points(learner).await?;
+    let entries = ledger_entries(&records)?;
+    let decision = award(policy, &entries, event)
+        .map_err(|refusal| Invalid::new("reference", refusal.to_string()))?;
+    if let Some(LedgerEntry {
+        on,
+        change:
+            LedgerChange::Award {
+                activity,
+                points,
+                reference,
+            },
+    }) = decision.entry()
+    {
+        let entry = PointsEntry {
+            learner,
+            at: now,
+            day: *on,
+            award: activity.as_str().to_owned(),
+            points: points.get() as i64,
+            source_kind: "event".to_owned(),
+            source_id: reference.as_str().to_owned(),
+        };
+        let audit = AuditEvent::new(actor, "points.award", "learner", learner).with_detail(json!({
+            "activity": activity.as_str(),
+            "points": points.get(),
+            "reference": reference.as_str(),
+            "cut": decision.cut.is_some(),
+        }));
+        store.append_points(&entry, &audit).await?;
+    }
+    Ok(decision)
+}
+
+/// The domain's incentive of a stored one.
+pub fn incentive_of(record: &IncentiveRecord) -> Result<Incentive, BankError> {
+    let offered = ValidityPeriod::new(record.available_from, record.available_until)?;
+    Ok(Incentive::new(
+        record.code.clone(),
+        record.cost,
+        Some(offered),
+    )?)
+}
+
+/// Redeems the incentive `code` for `learner` on `today`: refused when it is not offered that
+/// day or the balance does not cover it (checked again by the store as it writes). Returns the
+/// new balance.
+pub async fn redeem_incentive(
+    store: &dyn Store,
+    learner: LearnerId,
+    code: &IncentiveCode,
+    today: Date,
+    now: OffsetDateTime,
+    actor: Actor,
+) -> Result<i64, BankError> {
+    let record = store
+        .list_incentives()
+        .await?
+        .into_iter()
+        .find(|incentive| &incentive.code == code)
+        .ok_or(StoreError::NotFound { what: "incentive" })?;
+    let incentive = incentive_of(&record)?;
+    let entries = ledger_entries(&store.list_points(learner).await?)?;
+    redeem(&incentive, &entries, today)
+        .map_err(|refusal| Invalid::new("incentive", refusal.to_string()))?;
+    let entry = PointsEntry {
+        learner,
+        at: now,
+        day: today,
+        award: SPEND.to_owned(),
+        points: -(record.cost.get() as i64),
+        source_kind: "incentive".to_owned(),
+        source_id: code.as_str().to_owned(),
+    };
+    let audit = AuditEvent::new(actor, "points.redeem", "learner", learner).with_detail(json!({
+        "incentive": code.as_str(),
+        "points": record.cost.get(),
+    }));
+    match store.spend_points(&entry, &audit).await {
+        Err(StoreError::Conflict { field: "points" }) => {
+            return Err(Invalid::new(
+                "incentive",
+                format!(
+                    "the incentive costs {} points and the balance does not cover it",
+                    record.cost
+                ),
+            )
+            .into());
+        }
+        other => other?,
+    };
+    Ok(store.points_balance(learner).await?)
+}
