@@ -10,6 +10,7 @@
 
 use serde_json::json;
 use time::{Date, OffsetDateTime};
+use xc_domain::credit::OutcomeId;
 use xc_domain::credit::{
     EventReference, Incentive, IncentiveCode, LedgerChange, LedgerEntry, Points, PointsActivity,
     PointsAward, PointsAwardRule, PointsEvent, PointsPolicy, ValidityPeriod, award, redeem,
@@ -123,6 +124,27 @@ pub async fn award_points(
         store.append_points(&entry, &audit).await?;
     }
     Ok(decision)
+}
+
+/// Awards the points for a recognised outcome (event reference `outcome:<id>`, on the day of the
+/// recognition). Called after the recognition is stored: a failure here is logged and does not
+/// undo the recognition, and because a reference is awarded at most once, awarding again later
+/// is harmless.
+pub async fn award_recognition(
+    store: &dyn Store,
+    policy: &PointsPolicy,
+    learner: LearnerId,
+    outcome: OutcomeId,
+    now: OffsetDateTime,
+    actor: Actor,
+) {
+    let Ok(reference) = EventReference::parse(&format!("outcome:{outcome}")) else {
+        return;
+    };
+    let event = PointsEvent::once(PointsActivity::RecognisedOutcome, now.date(), reference);
+    if let Err(error) = award_points(store, policy, learner, &event, now, actor).await {
+        tracing::warn!(%learner, %outcome, %error, "points for a recognised outcome were not awarded");
+    }
 }
 
 /// The domain's incentive of a stored one.

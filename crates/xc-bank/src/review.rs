@@ -189,5 +189,17 @@ pub async fn decide(
         grant,
         reason,
     };
-    Ok(store.record_decision(&decision, &audit).await?)
+    let id_of_decision = store.record_decision(&decision, &audit).await?;
+    if grant.is_some() {
+        crate::points::award_recognition(
+            store,
+            standards.points_policy(),
+            outcome.learner,
+            id,
+            now,
+            Actor::System("points".into()),
+        )
+        .await;
+    }
+    Ok(id_of_decision)
 }

@@ -2,7 +2,8 @@
 //! (as the domain's catalogue), the general hours rules for non-formal learning and the
 //! vocational grade mapping; and publishing a new specification version.
 //!
-//! The general rules and the grade mapping are the domain's defaults
+//! The points policy recognition awards under is [`crate::points::default_policy`] for now. The
+//! general rules and the grade mapping are the domain's defaults
 //! ([`NonFormalRules::common_default`], [`GradeMapping::national_default`]) until the bank
 //! publishes its own versions.
 
@@ -11,9 +12,9 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use xc_domain::credit::{
     ContactHours, Credits, Field, FrameworkLevel, GradeMapping, NonFormalRules, OutcomeCategory,
-    OutcomeKind, OutcomeSpecification, OutcomeTitle, Recognition, SpecificationCatalogue,
-    SpecificationDraft, SpecificationId, SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
-    recognise, recognise_automatically,
+    OutcomeKind, OutcomeSpecification, OutcomeTitle, PointsPolicy, Recognition,
+    SpecificationCatalogue, SpecificationDraft, SpecificationId, SubmittedOutcome, ValidityTerm,
+    Version, VocationalGrade, recognise, recognise_automatically,
 };
 use xc_domain::{InstitutionId, Invalid, UserId};
 use xc_store::{
@@ -31,6 +32,7 @@ pub struct Standards {
     general_rules: NonFormalRules,
     grades: GradeMapping,
     codes: BTreeMap<SpecificationId, (InstitutionId, String)>,
+    points: PointsPolicy,
 }
 
 impl Default for Standards {
@@ -40,6 +42,7 @@ impl Default for Standards {
             general_rules: NonFormalRules::common_default(),
             grades: GradeMapping::national_default(),
             codes: BTreeMap::new(),
+            points: crate::points::default_policy(),
         }
     }
 }
@@ -92,6 +95,11 @@ impl Standards {
 
     pub fn grades(&self) -> &GradeMapping {
         &self.grades
+    }
+
+    /// The points policy recognition awards under (the default until the city sets its own).
+    pub fn points_policy(&self) -> &PointsPolicy {
+        &self.points
     }
 
     /// The provider's own code of a specification.

@@ -488,6 +488,17 @@ pub async fn submit_one(
             "recognised": outcome.automatic.is_some(),
         }));
     let written = store.submit_outcome(&outcome, &audit).await?;
+    if let (Written::Stored(id), Some(_)) = (written, &outcome.automatic) {
+        crate::points::award_recognition(
+            store,
+            standards.points_policy(),
+            learner,
+            id,
+            options.now,
+            Actor::System("points".into()),
+        )
+        .await;
+    }
     Ok(Submission {
         written,
         learner,

@@ -38,7 +38,9 @@ async fn the_export_holds_everything_as_json_and_as_a_workbook() {
     assert_eq!(json["outcomes"][0]["title"], "书法(楷书)");
     assert_eq!(json["outcomes"][0]["status"], "recognised");
     assert_eq!(json["decisions"].as_array().unwrap().len(), 1);
-    assert!(json["points"].as_array().unwrap().is_empty());
+    // Recognised automatically: the policy's 5 points for a recognised outcome.
+    assert_eq!(json["points"][0]["points"], 5);
+    assert_eq!(json["points"][0]["award"], "recognised_outcome");
 
     let bytes = copy.to_xlsx().unwrap();
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
