@@ -11,20 +11,26 @@
 //!   boundaries exist, so they are placed around the district centroid and flagged
 //!   `centroid_generated` / `position_generated`); institutions, learning sites, teachers and
 //!   learners with their names, addresses and phone numbers. Three city-level venues (上海博物馆,
-//!   上海图书馆, 上海开放大学) are placed at approximate real coordinates.
+//!   上海图书馆, 上海开放大学) are placed at approximate real coordinates. The credit bank's
+//!   specifications, learning outcomes and recognition decisions ([`CreditBank`]; their
+//!   proportions are modelled on Shanghai's bank, the rows are made up).
 //!
 //! Determinism: [`generate_city`] and [`GeneratedCity::learners`] are pure functions of
 //! [`GenerateOptions`] (ChaCha8 seeded from `seed`, one stream per stage and district, so one
 //! district's numbers are the same at every scale). Only the sealed personal data differs between
 //! runs: [`generate`] encrypts ID numbers and phone numbers with random nonces, so the
 //! ciphertexts change while the look-up hashes (same key) and masked forms do not.
+//! [`CreditBank::new`] and [`CreditBank::outcomes`] are pure functions of the city and of the ids
+//! the store gives the specifications and the demo logins.
 //!
 //! Architecture invariants:
 //! - Row generation never touches a store; [`generate`] is the only place that writes, and it
 //!   writes only into an empty store.
-//! - Learners are streamed in batches of [`LEARNER_BATCH`]: memory does not grow with the scale.
+//! - Learners are streamed in batches of [`LEARNER_BATCH`], outcomes in batches of whole learners
+//!   of at least [`OUTCOME_BATCH`]: memory does not grow with the scale.
 //! - Generated learners have no sign-in accounts; only the [`demo_logins`] have passwords.
 
+mod credit;
 mod demo;
 mod geography;
 mod learners;
@@ -40,9 +46,13 @@ use time::macros::date;
 use xc_domain::Invalid;
 use xc_store::{District, Institution, Neighbourhood, Site, Subdistrict, Teacher};
 
+pub use credit::{
+    BankStaff, CreditBank, GeneratedSpecification, OutcomeBatch, OutcomeGenerator, PlannedVersion,
+    first_achievement_day, reference_end,
+};
 pub use demo::{DEMO_PASSWORD, DemoLogin, demo_logins};
 pub use learners::{GeneratedLearner, LearnerGenerator};
-pub use write::{GenerateError, GenerateReport, LEARNER_BATCH, Progress, generate};
+pub use write::{GenerateError, GenerateReport, LEARNER_BATCH, OUTCOME_BATCH, Progress, generate};
 
 /// The day the generated city describes: registrations end here and ages are counted from it.
 /// Fixed, so that the same seed gives the same city on any day it is run.

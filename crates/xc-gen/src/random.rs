@@ -14,6 +14,8 @@ pub(crate) enum Stream {
     Teachers = 3,
     Learners = 4,
     CitySites = 5,
+    Specifications = 6,
+    Outcomes = 7,
 }
 
 /// The generator for one stage (and, where the stage works district by district, one district).

@@ -498,3 +498,36 @@ fn timings() {
         );
     }
 }
+
+/// Timings of outcome generation (no store) at the district and city scales, for the record:
+/// `cargo test -p xc-gen --release -- --ignored --nocapture outcome_timings`.
+#[test]
+#[ignore = "measures; run by hand"]
+fn outcome_timings() {
+    for scale in [Scale::District, Scale::City] {
+        let city = generate_city(&GenerateOptions::new(scale, 2026));
+        let started = std::time::Instant::now();
+        let bank = CreditBank::new(&city);
+        let standards = started.elapsed();
+        let staff = BankStaff {
+            reviewer: Some(xc_domain::UserId::new(3)),
+            provider: None,
+        };
+        let mut generator = bank.outcomes(&city, staff);
+        let (mut outcomes, mut decisions, mut in_review) = (0, 0, 0);
+        while let Some(batch) = generator.next_batch(OUTCOME_BATCH) {
+            outcomes += batch.outcomes.len();
+            decisions += batch.decisions.len();
+            in_review += batch
+                .outcomes
+                .iter()
+                .filter(|o| o.status == xc_store::OutcomeStatus::InReview)
+                .count();
+        }
+        eprintln!(
+            "{scale}: {} specifications in {standards:?}; {outcomes} outcomes ({in_review} in review), {decisions} decisions in {:?}",
+            bank.specifications().len(),
+            started.elapsed() - standards
+        );
+    }
+}

@@ -1,25 +1,36 @@
 //! Writing a generated city into a store: refuse a store that already holds a city, bulk-load
 //! every table (learners streamed in batches, generated and sealed on their own thread while the
-//! store writes the previous batch), create the demo logins, and record the run in the audit log.
+//! store writes the previous batch), create the demo logins, publish the credit bank's
+//! specifications, stream the outcomes and decisions (generated on their own thread), award the
+//! demo citizen's points for their recognised outcomes, and record the run in the audit log.
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use xc_domain::{Password, Role, Username};
+use time::OffsetDateTime;
+use xc_domain::credit::OutcomeId;
+use xc_domain::{LearnerId, Password, Role, UserId, Username};
 use xc_privacy::{PiiVault, PrivacyError};
-use xc_store::{Actor, AuditEvent, LearnerRecord, NewUser, RoleAssignment, Store, StoreError};
+use xc_store::{
+    Actor, AuditEvent, LearnerRecord, NewUser, OutcomeStatus, RoleAssignment, SpecificationTarget,
+    Store, StoreError,
+};
 
-use crate::{GenerateOptions, Scale, demo_logins, generate_city};
+use crate::credit::{BankStaff, CreditBank, OutcomeBatch};
+use crate::{GenerateOptions, GeneratedCity, Scale, demo_logins, generate_city};
 
 /// How many learners go to the store in one bulk call.
 pub const LEARNER_BATCH: usize = 20_000;
+/// How many outcomes (at least; whole learners) go to the store in one bulk call.
+pub const OUTCOME_BATCH: usize = 50_000;
 
 /// How far generation has come: `done` of `total` rows of the named stage. The caller draws
 /// whatever it likes (the binary an indicatif bar).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
     /// `city` (rows generated in memory), `districts`, `subdistricts`, `neighbourhoods`,
-    /// `institutions`, `sites`, `teachers`, `learners`, `demo logins`.
+    /// `institutions`, `sites`, `teachers`, `learners`, `demo logins`, `specifications`,
+    /// `outcomes` (counted in learners whose outcomes and decisions are written).
     pub stage: &'static str,
     pub done: u64,
     pub total: u64,
@@ -38,6 +49,12 @@ pub struct GenerateReport {
     pub teachers: u64,
     pub learners: u64,
     pub demo_logins: u64,
+    /// Outcome specifications published (each counted once, whatever its versions).
+    pub specifications: u64,
+    pub outcomes: u64,
+    /// Of `outcomes`, those still waiting for a reviewer.
+    pub outcomes_in_review: u64,
+    pub decisions: u64,
     pub elapsed: Duration,
 }
 
@@ -53,6 +70,14 @@ pub enum GenerateError {
     Privacy(#[from] PrivacyError),
     #[error("the learner generator thread stopped before it finished")]
     GeneratorStopped,
+    #[error(
+        "the store numbered specification {code} version {got}, expected version {expected}: generate into an empty database"
+    )]
+    SpecificationVersion {
+        code: String,
+        expected: u32,
+        got: u32,
+    },
 }
 
 fn count<T>(rows: &[T]) -> u64 {
@@ -152,7 +177,6 @@ pub async fn generate(
     .await?;
 
     let learners = load_learners(store, vault, &city, progress).await?;
-    store.finish_load().await?;
 
     let logins = demo_logins();
     let total_logins = count(&logins);
@@ -167,6 +191,7 @@ pub async fn generate(
     // One argon2 hash for all six: they share the password, and argon2 is slow on purpose.
     let password_hash = xc_privacy::passwords::hash_password(&password);
     let mut created = 0;
+    let mut staff = BankStaff::default();
     for login in &logins {
         let district = city.districts.first().map(|d| d.code.clone());
         let (district, institution, learner) = match login.role {
@@ -206,7 +231,14 @@ pub async fn generate(
         .with_detail(
             json!({ "username": login.username, "role": login.role.as_str(), "demo": true }),
         );
-        store.create_user(&user, &audit).await?;
+        let user_id = store.create_user(&user, &audit).await?;
+        match (login.role, institution) {
+            (Role::CreditBankStaff, _) => staff.reviewer = Some(user_id),
+            (Role::ProviderStaff, Some(institution)) => {
+                staff.provider = Some((institution, user_id));
+            }
+            _ => {}
+        }
         created += 1;
         progress(Progress {
             stage: "demo logins",
@@ -214,6 +246,26 @@ pub async fn generate(
             total: total_logins,
         });
     }
+
+    let mut bank = CreditBank::new(&city);
+    publish_specifications(store, &mut bank, staff.reviewer, progress).await?;
+    let outcomes = load_outcomes(store, &city, &bank, staff, progress).await?;
+    // The demo citizen's recognised outcomes earn their points, as the bank awards them at
+    // recognition (one ledger row each: there is no bulk load for the ledger, so only for the
+    // demo citizen).
+    let policy = xc_bank::points::default_policy();
+    for (outcome, recognised_at) in &outcomes.demo_citizen {
+        xc_bank::points::award_recognition(
+            store,
+            &policy,
+            DEMO_CITIZEN,
+            *outcome,
+            *recognised_at,
+            Actor::System("generate".to_owned()),
+        )
+        .await;
+    }
+    store.finish_load().await?;
 
     let report = GenerateReport {
         scale: options.scale,
@@ -226,6 +278,10 @@ pub async fn generate(
         teachers: count(&city.teachers),
         learners,
         demo_logins: created,
+        specifications: count(bank.specifications()),
+        outcomes: outcomes.outcomes,
+        outcomes_in_review: outcomes.in_review,
+        decisions: outcomes.decisions,
         elapsed: started.elapsed(),
     };
     let audit = AuditEvent::new(Actor::System("generate".to_owned()), "city.generate", "city", options.scale.as_str())
@@ -239,8 +295,12 @@ pub async fn generate(
             "sites": report.sites,
             "teachers": report.teachers,
             "learners": report.learners,
+            "specifications": report.specifications,
+            "outcomes": report.outcomes,
+            "outcomes_in_review": report.outcomes_in_review,
+            "decisions": report.decisions,
             "positions_generated": true,
-            "note": "synthetic demo city: real division codes, names and district census residents; subdistrict centroids, neighbourhood positions, sub-district populations, sites, teachers and learners are generated",
+            "note": "synthetic demo city: real division codes, names and district census residents; subdistrict centroids, neighbourhood positions, sub-district populations, sites, teachers, learners and their credit-bank outcomes are generated",
         }));
     store.append_audit(&audit).await?;
     Ok(GenerateReport {
@@ -301,4 +361,156 @@ async fn load_learners(
         return Err(GenerateError::GeneratorStopped);
     }
     Ok(done)
+}
+
+/// Publishes the bank's specifications one by one (each its own transaction with its audit
+/// entry, as staff would), recording the ids the store gives them.
+async fn publish_specifications(
+    store: &dyn Store,
+    bank: &mut CreditBank,
+    published_by: Option<UserId>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(), GenerateError> {
+    let total = count(bank.specifications());
+    progress(Progress {
+        stage: "specifications",
+        done: 0,
+        total,
+    });
+    for index in 0..bank.specifications().len() {
+        let mut id = None;
+        let specification = bank.specifications()[index].clone();
+        for (number, version) in specification.versions.iter().enumerate() {
+            let target = match id {
+                None => SpecificationTarget::New {
+                    provider: specification.provider,
+                    code: specification.code.clone(),
+                },
+                Some(id) => SpecificationTarget::Existing(id),
+            };
+            let subject = id.map_or_else(|| "new".to_owned(), |id| id.to_string());
+            let audit = AuditEvent::new(
+                Actor::System("generate".to_owned()),
+                "specification.publish",
+                "specification",
+                subject,
+            )
+            .with_detail(json!({
+                "provider": specification.provider.get(),
+                "code": specification.code,
+                "title": version.content.title.as_str(),
+                "demo": true,
+            }));
+            let (stored, stored_version) = store
+                .publish_specification(
+                    &target,
+                    &version.content,
+                    version.published_at,
+                    published_by,
+                    &audit,
+                )
+                .await?;
+            let expected = number as u32 + 1;
+            if stored_version.get() != expected {
+                return Err(GenerateError::SpecificationVersion {
+                    code: specification.code.clone(),
+                    expected,
+                    got: stored_version.get(),
+                });
+            }
+            id = Some(stored);
+        }
+        if let Some(id) = id {
+            bank.set_id(index, id);
+        }
+        progress(Progress {
+            stage: "specifications",
+            done: index as u64 + 1,
+            total,
+        });
+    }
+    Ok(())
+}
+
+/// The learner the demo citizen login is linked to.
+const DEMO_CITIZEN: LearnerId = LearnerId::new(1);
+
+/// What [`load_outcomes`] wrote.
+#[derive(Debug, Default)]
+struct OutcomeCounts {
+    outcomes: u64,
+    in_review: u64,
+    decisions: u64,
+    /// The demo citizen's recognised outcomes, with when they were recognised.
+    demo_citizen: Vec<(OutcomeId, OffsetDateTime)>,
+}
+
+/// Streams the outcomes and their decisions into the store: a thread generates batch n+1 while
+/// the store writes batch n, at most two batches wait, so memory stays flat at any scale.
+async fn load_outcomes(
+    store: &dyn Store,
+    city: &GeneratedCity,
+    bank: &CreditBank,
+    staff: BankStaff,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<OutcomeCounts, GenerateError> {
+    let total = city.learner_count;
+    progress(Progress {
+        stage: "outcomes",
+        done: 0,
+        total,
+    });
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<OutcomeBatch>(2);
+    let mut generator = bank.outcomes(city, staff);
+    let producer = std::thread::Builder::new()
+        .name("xc-gen-outcomes".to_owned())
+        .spawn(move || {
+            while let Some(batch) = generator.next_batch(OUTCOME_BATCH) {
+                // A closed channel means the writer gave up (a store error): stop quietly.
+                if sender.blocking_send(batch).is_err() {
+                    break;
+                }
+            }
+        })
+        .map_err(|_| GenerateError::GeneratorStopped)?;
+
+    let mut counts = OutcomeCounts::default();
+    let mut learners_done = 0;
+    while let Some(batch) = receiver.recv().await {
+        store.load_outcomes(&batch.outcomes).await?;
+        store.load_decisions(&batch.decisions).await?;
+        counts.outcomes += count(&batch.outcomes);
+        counts.in_review += batch
+            .outcomes
+            .iter()
+            .filter(|outcome| outcome.status == OutcomeStatus::InReview)
+            .count() as u64;
+        counts.decisions += count(&batch.decisions);
+        let demo_citizen: Vec<OutcomeId> = batch
+            .outcomes
+            .iter()
+            .filter(|o| o.learner == DEMO_CITIZEN && o.status == OutcomeStatus::Recognised)
+            .map(|o| o.id)
+            .collect();
+        if !demo_citizen.is_empty() {
+            counts.demo_citizen.extend(
+                batch
+                    .decisions
+                    .iter()
+                    .filter(|d| demo_citizen.contains(&d.outcome))
+                    .map(|d| (d.outcome, d.decided_at)),
+            );
+        }
+        counts.demo_citizen.sort_by_key(|(_, at)| *at);
+        learners_done = batch.learners_done;
+        progress(Progress {
+            stage: "outcomes",
+            done: learners_done,
+            total,
+        });
+    }
+    if producer.join().is_err() || learners_done != total {
+        return Err(GenerateError::GeneratorStopped);
+    }
+    Ok(counts)
 }

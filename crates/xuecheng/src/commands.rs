@@ -161,7 +161,7 @@ async fn generate(
     .map_err(|e| anyhow::anyhow!("generate: {e}"))?;
     bar.finish_and_clear();
     println!(
-        "generated the {}-scale city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins",
+        "generated the {}-scale city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins; credit bank: {} specifications, {} outcomes ({} in review), {} recognition decisions",
         report.scale,
         report.seed,
         report.elapsed.as_secs_f64(),
@@ -172,7 +172,11 @@ async fn generate(
         report.sites,
         report.teachers,
         report.learners,
-        report.demo_logins
+        report.demo_logins,
+        report.specifications,
+        report.outcomes,
+        report.outcomes_in_review,
+        report.decisions
     );
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! The generator against a real store: a tiny city written into a fresh SQLite database, read
 //! back through the store's own queries, with the demo logins able to sign in.
 
+mod credit;
+
 use std::sync::Mutex;
 
 use xc_domain::{LearnerId, Role, SiteKind, Username};
@@ -34,6 +36,13 @@ async fn a_tiny_city_lands_in_a_fresh_sqlite_store_with_its_demo_logins() {
     assert_eq!(report.neighbourhoods, 170);
     assert_eq!(report.learners, 1_000);
     assert_eq!(report.demo_logins, 6);
+    assert!(report.specifications > 100, "{}", report.specifications);
+    assert!(report.outcomes > 18_000, "{}", report.outcomes);
+    assert_eq!(
+        report.decisions + report.outcomes_in_review,
+        report.outcomes,
+        "every outcome is decided or in review"
+    );
     let seen = seen.into_inner().unwrap();
     let last_learners = seen.iter().rfind(|p| p.stage == "learners").unwrap();
     assert_eq!((last_learners.done, last_learners.total), (1_000, 1_000));
@@ -127,4 +136,34 @@ async fn a_tiny_city_lands_in_a_fresh_sqlite_store_with_its_demo_logins() {
         .unwrap_err();
     assert!(matches!(error, GenerateError::StoreNotEmpty), "{error}");
     assert!(error.to_string().contains("empty database"), "{error}");
+}
+
+/// The demo's first start, timed stage by stage: `cargo test -p xc-gen --release --test it --
+/// --ignored --nocapture district_scale_timed` (SQLite; PostgreSQL with
+/// `XUECHENG_TEST_DATABASE_URL`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measures; run by hand in release"]
+async fn district_scale_timed() {
+    let store = xc_backend::testing::TestStore::fresh().await;
+    let vault = PiiVault::random();
+    let options = GenerateOptions::new(Scale::District, 2026);
+    let started = std::time::Instant::now();
+    let last = Mutex::new((String::new(), std::time::Duration::ZERO));
+    let report = generate(&*store, &vault, &options, &|p| {
+        let mut last = last.lock().unwrap();
+        if last.0 != p.stage {
+            let now = started.elapsed();
+            eprintln!("{:>16} took {:?}", last.0, now - last.1);
+            *last = (p.stage.to_owned(), now);
+        }
+    })
+    .await
+    .unwrap();
+    let (stage, at) = last.into_inner().unwrap();
+    eprintln!("{stage:>16} took {:?}", started.elapsed() - at);
+    eprintln!(
+        "district on {}: {:?} {report:?}",
+        store.engine(),
+        started.elapsed()
+    );
 }
