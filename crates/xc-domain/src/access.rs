@@ -162,6 +162,19 @@ pub enum Action {
     /// Read a learning archive: a citizen their own, staff the learners in their scope (the
     /// scope is applied to the data, see [`Principal::learner_scope`]).
     ReadArchive,
+    /// Create target programmes and publish or retire their conversion rules.
+    ManageConversion,
+    /// See learners' open conversion applications and approve, amend or reject them.
+    DecideConversion,
+    /// Preview and apply to convert one's own recognised outcomes into a programme.
+    ApplyConversion,
+    /// Define the incentives points can be redeemed for.
+    ManageIncentives,
+    /// Redeem one's own points for an incentive.
+    RedeemIncentives,
+    /// Download a copy of all of one's own data (PIPL art. 45). Only ever one's own: there is no
+    /// action for someone else's copy.
+    ExportOwnData,
 }
 
 impl Principal {
@@ -198,6 +211,16 @@ impl Principal {
                 Citizen => self.learner_id.is_some(),
                 ProviderStaff | CreditBankStaff | DistrictAdmin | CityAdmin | Auditor => true,
             },
+            ManageConversion | DecideConversion | ManageIncentives => {
+                matches!(self.role, CreditBankStaff | CityAdmin)
+            }
+            // A learner acts for themself: a citizen with a learner record.
+            ApplyConversion | RedeemIncentives => {
+                matches!(self.role, Citizen) && self.learner_id.is_some()
+            }
+            // Whoever has a learner record may have a copy of it, whatever their role: the copy
+            // is always of the principal's own learner.
+            ExportOwnData => self.learner_id.is_some(),
         }
     }
 
@@ -367,6 +390,58 @@ mod tests {
         assert!(
             !auditor.may(Action::SubmitOutcomes) && !auditor.may(Action::ReviewOutcomes),
             "the auditor reads archives but decides nothing"
+        );
+    }
+    #[test]
+    fn conversion_points_and_export_actions_follow_role() {
+        let provider = principal(
+            Role::ProviderStaff,
+            Scope::Institution(InstitutionId::new(1)),
+            None,
+        );
+        let bank = principal(Role::CreditBankStaff, Scope::City, None);
+        let city = principal(Role::CityAdmin, Scope::City, None);
+        let district = principal(
+            Role::DistrictAdmin,
+            Scope::District(district("310101")),
+            None,
+        );
+        let auditor = principal(Role::Auditor, Scope::City, None);
+        let citizen = principal(Role::Citizen, Scope::Own, Some(4));
+        let orphan = principal(Role::Citizen, Scope::Own, None);
+        let who_may = |action: Action| -> Vec<Role> {
+            [
+                &provider, &bank, &city, &district, &auditor, &citizen, &orphan,
+            ]
+            .into_iter()
+            .filter(|p| p.may(action))
+            .map(|p| p.role)
+            .collect()
+        };
+        for action in [
+            Action::ManageConversion,
+            Action::DecideConversion,
+            Action::ManageIncentives,
+        ] {
+            assert_eq!(
+                who_may(action),
+                [Role::CreditBankStaff, Role::CityAdmin],
+                "{action:?}"
+            );
+        }
+        for action in [Action::ApplyConversion, Action::RedeemIncentives] {
+            assert_eq!(who_may(action), [Role::Citizen], "{action:?}");
+            assert!(!orphan.may(action), "a citizen without a learner record");
+        }
+        assert_eq!(who_may(Action::ExportOwnData), [Role::Citizen]);
+        assert!(!orphan.may(Action::ExportOwnData));
+        // A staff account linked to its own learner record may download that record.
+        let staff_learner = principal(Role::CreditBankStaff, Scope::City, Some(9));
+        assert!(staff_learner.may(Action::ExportOwnData));
+        assert!(!staff_learner.may(Action::ApplyConversion));
+        assert!(
+            !auditor.may(Action::DecideConversion) && !auditor.may(Action::ManageIncentives),
+            "the auditor decides nothing"
         );
     }
 }

@@ -5,6 +5,12 @@
 //! someone else's archive or outcomes, and answers domain results or an [`AppError`] naming the
 //! field. The use cases themselves are `xc_bank`'s; input arrives here as text from a form or
 //! JSON and is parsed into domain types.
+//!
+//! Conversion (programmes, rules, applications) is in [`conversion`]; points, incentives and a
+//! learner's download of their data in [`points`].
+
+pub mod conversion;
+pub mod points;
 
 use std::path::Path;
 

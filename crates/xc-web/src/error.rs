@@ -111,8 +111,13 @@ impl From<&RowProblem> for Problem {
 
 fn conflict_message(field: &str) -> String {
     match field {
-        "status" => "the outcome has been decided meanwhile: reload it to see the decision".into(),
-        "code" => "the provider already has a specification with this code: choose another".into(),
+        // An outcome in review or a conversion application, decided by someone else first.
+        "status" => "it has been decided meanwhile: reload it to see the decision".into(),
+        // A specification, programme, conversion rule or incentive code.
+        "code" => "this code is already in use here: choose another".into(),
+        "programme" => {
+            "you already have an open application for this programme: wait for its decision".into()
+        }
         other => format!("{other} is already registered"),
     }
 }

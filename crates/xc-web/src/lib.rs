@@ -11,6 +11,12 @@
 //! time or as a CSV/XLSX upload), credit-bank staff work the review queue and publish outcome
 //! specifications, and learners read their archive. The standards recognition runs against are
 //! held in [`AppState`] and replaced after every publication.
+//!
+//! Conversion, points and the data download (`bank::conversion`, `bank::points`): credit-bank
+//! staff keep target programmes and their conversion rules (held in [`AppState`] like the
+//! standards, and replaced after every publication) and decide learners' applications; a learner
+//! previews what their outcomes convert into, applies, reads their points, redeems incentives
+//! and downloads everything held about them.
 
 pub mod accounts;
 pub mod api;
@@ -35,7 +41,7 @@ use axum::routing::get;
 use axum::{Json, Router, middleware};
 use cache::TtlCache;
 use tower_http::trace::TraceLayer;
-use xc_bank::{BankError, Standards};
+use xc_bank::{BankError, ConversionRules, Standards};
 use xc_domain::{DistrictCode, SubdistrictCode};
 use xc_privacy::PiiVault;
 use xc_store::{
@@ -103,6 +109,13 @@ pub struct AppState {
     /// Publications and the reloads after them, one at a time, so a slower reload can never
     /// put back older standards than a faster one.
     publishing: Arc<tokio::sync::Mutex<()>>,
+    /// The target programmes and the conversion rules in force: read by every preview and
+    /// application, replaced (never changed in place) after a programme is created or a rule
+    /// published or retired.
+    conversion_rules: Arc<RwLock<Arc<ConversionRules>>>,
+    /// Changes to programmes and rules and the reloads after them, one at a time (as for the
+    /// standards).
+    publishing_rules: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// What a district page lists.
@@ -139,17 +152,20 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// The state of a running application, with the credit bank's standards loaded from the
-    /// store.
+    /// The state of a running application, with the credit bank's standards and conversion
+    /// rules loaded from the store.
     pub async fn new(
         store: Arc<dyn Store>,
         vault: PiiVault,
         config: WebConfig,
     ) -> Result<Self, BankError> {
         let standards = Standards::load(&*store).await?;
+        let conversion_rules = ConversionRules::load(&*store).await?;
         Ok(Self {
             standards: Arc::new(RwLock::new(Arc::new(standards))),
             publishing: Arc::new(tokio::sync::Mutex::new(())),
+            conversion_rules: Arc::new(RwLock::new(Arc::new(conversion_rules))),
+            publishing_rules: Arc::new(tokio::sync::Mutex::new(())),
             store,
             vault,
             throttle: Arc::new(auth::LoginThrottle::new(
@@ -186,6 +202,30 @@ impl AppState {
             .standards
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = standards;
+        Ok(())
+    }
+
+    /// The programmes and conversion rules in force now (a snapshot, like [`AppState::standards`]).
+    pub fn conversion_rules(&self) -> Arc<ConversionRules> {
+        self.conversion_rules
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Holds changes to programmes and rules to one at a time; reload with
+    /// [`AppState::reload_conversion_rules`] before letting go.
+    pub(crate) async fn publishing_rules(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.publishing_rules.lock().await
+    }
+
+    /// Loads the programmes and rules from the store again and puts them in force.
+    pub(crate) async fn reload_conversion_rules(&self) -> AppResult<()> {
+        let rules = Arc::new(ConversionRules::load(&*self.store).await?);
+        *self
+            .conversion_rules
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = rules;
         Ok(())
     }
 

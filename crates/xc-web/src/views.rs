@@ -1,5 +1,8 @@
 //! Small formatting helpers shared by the pages and the API: numbers with thousands
-//! separators, percentages, labels in the visitor's language.
+//! separators, percentages, labels in the visitor's language. Conversion's explanations in words
+//! are in [`conversion`].
+
+pub(crate) mod conversion;
 
 use xc_domain::credit::{
     Difference, EvidenceKind, Field, OutcomeCategory, OutcomeKind, Score, VocationalGrade,

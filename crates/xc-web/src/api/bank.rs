@@ -1,6 +1,11 @@
 //! The credit bank's endpoints: provider staff submit outcomes (one, a JSON list, or a CSV/XLSX
 //! upload), credit-bank staff work the review queue and publish specifications, learners and
 //! scoped staff read archives. The operations are `crate::bank`'s, shared with the pages.
+//! Conversion's endpoints are in [`conversion`]; points', incentives' and the data download's in
+//! [`points`].
+
+pub(super) mod conversion;
+pub(super) mod points;
 
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;

@@ -49,6 +49,9 @@ use types::*;
         (name = "review", description = "Credit bank: the review queue and recognition decisions"),
         (name = "specifications", description = "Credit bank: outcome specifications (recognition standards), versioned"),
         (name = "archive", description = "Learning archives (学习档案)"),
+        (name = "conversion", description = "Credit bank: target programmes, conversion rules (versioned) and learners' conversion applications"),
+        (name = "points", description = "Credit bank: points (学习积分) and the incentives they unlock"),
+        (name = "my data", description = "A learner's download of everything held about them"),
     )
 )]
 struct ApiDoc;
@@ -104,6 +107,30 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(bank::publish_specification_version))
         .routes(routes!(bank::get_learner_archive))
         .routes(routes!(bank::get_my_archive))
+        .routes(routes!(
+            bank::conversion::list_programmes,
+            bank::conversion::create_programme
+        ))
+        .routes(routes!(bank::conversion::get_programme))
+        .routes(routes!(bank::conversion::create_rule))
+        .routes(routes!(bank::conversion::publish_rule_version))
+        .routes(routes!(bank::conversion::retire_rule))
+        .routes(routes!(bank::conversion::preview_conversion))
+        .routes(routes!(
+            bank::conversion::list_my_applications,
+            bank::conversion::apply_for_conversion
+        ))
+        .routes(routes!(bank::conversion::list_open_applications))
+        .routes(routes!(bank::conversion::get_application))
+        .routes(routes!(bank::conversion::decide_application))
+        .routes(routes!(bank::points::get_my_points))
+        .routes(routes!(
+            bank::points::list_incentives,
+            bank::points::create_incentive
+        ))
+        .routes(routes!(bank::points::redeem_incentive))
+        .routes(routes!(bank::points::export_my_data_json))
+        .routes(routes!(bank::points::export_my_data_xlsx))
         // Larger bodies than anywhere else, for these routes only.
         .merge(
             OpenApiRouter::new()

@@ -3,6 +3,10 @@
 //! outcome, an upload with its row-by-row report, the CSV template), and credit-bank staff's
 //! review queue, review cases and specifications. Everything goes through `crate::bank`, as
 //! the API does; these handlers only turn forms into text and results into templates.
+//! Conversion's pages are in [`conversion`], the points page in [`points`].
+
+mod conversion;
+mod points;
 
 use std::collections::HashMap;
 
@@ -60,6 +64,8 @@ pub(super) fn routes() -> Router<AppState> {
             "/bank/specifications/{id}",
             get(specification).post(publish_version),
         )
+        .merge(conversion::routes())
+        .merge(points::routes())
 }
 
 // --- Shared views ---

@@ -58,6 +58,10 @@ pub struct Chrome {
     pub can_submit_outcomes: bool,
     pub can_review: bool,
     pub can_manage_standards: bool,
+    /// A learner who may convert their outcomes (学分转换).
+    pub can_convert: bool,
+    pub can_manage_conversion: bool,
+    pub can_decide_conversion: bool,
 }
 
 impl Chrome {
@@ -77,6 +81,9 @@ impl Chrome {
             can_submit_outcomes: principal.is_some_and(|p| p.may(Action::SubmitOutcomes)),
             can_review: principal.is_some_and(|p| p.may(Action::ReviewOutcomes)),
             can_manage_standards: principal.is_some_and(|p| p.may(Action::ManageStandards)),
+            can_convert: principal.is_some_and(|p| p.may(Action::ApplyConversion)),
+            can_manage_conversion: principal.is_some_and(|p| p.may(Action::ManageConversion)),
+            can_decide_conversion: principal.is_some_and(|p| p.may(Action::DecideConversion)),
         }
     }
 

@@ -576,3 +576,264 @@ impl SpecificationPage {
         self.error_field.as_deref() == Some(field)
     }
 }
+
+// --- Conversion, points and the data download ---
+
+/// One line of a proposal or an application, in words.
+#[derive(Debug)]
+pub(crate) struct LineView {
+    pub(crate) no: u32,
+    pub(crate) rule_code: String,
+    pub(crate) rule_version: u32,
+    /// What the rule asks for (empty on an application: the rule may have changed since).
+    pub(crate) conditions: String,
+    pub(crate) grant: String,
+    pub(crate) credits: String,
+    /// The outcomes used, by title.
+    pub(crate) outcomes: Vec<String>,
+    /// Kept, dropped or waiting, in words.
+    pub(crate) badge: Badge,
+    /// Whether the "keep" box is ticked on the staff form.
+    pub(crate) checked: bool,
+}
+
+/// A rule that did not apply, and why.
+#[derive(Debug)]
+pub(crate) struct MissView {
+    pub(crate) rule_code: String,
+    pub(crate) conditions: String,
+    pub(crate) reason: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct ExcludedView {
+    pub(crate) title: String,
+    pub(crate) reason: String,
+}
+
+/// The engine's proposal for the learner and the chosen programme, explained.
+#[derive(Debug)]
+pub(crate) struct PreviewView {
+    pub(crate) programme_id: i64,
+    pub(crate) programme_name: String,
+    pub(crate) cap: String,
+    pub(crate) already_converted: String,
+    pub(crate) total: String,
+    pub(crate) lines: Vec<LineView>,
+    pub(crate) misses: Vec<MissView>,
+    pub(crate) excluded: Vec<ExcludedView>,
+    pub(crate) unused: Vec<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ApplicationRow {
+    pub(crate) id: i64,
+    pub(crate) applied_at: String,
+    pub(crate) learner_id: i64,
+    pub(crate) programme: String,
+    pub(crate) badge: Badge,
+    pub(crate) proposed: String,
+    pub(crate) approved: Option<String>,
+    pub(crate) lines: usize,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "conversion.html")]
+pub(crate) struct ConversionPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) programmes: Vec<Choice>,
+    pub(crate) preview: Option<PreviewView>,
+    /// Newest first.
+    pub(crate) applications: Vec<ApplicationRow>,
+    pub(crate) error: Option<String>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "conversion_application.html")]
+pub(crate) struct ApplicationPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) id: i64,
+    pub(crate) programme: String,
+    pub(crate) badge: Badge,
+    pub(crate) applied_at: String,
+    pub(crate) proposed: String,
+    pub(crate) approved: Option<String>,
+    pub(crate) decided_at: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) lines: Vec<LineView>,
+    pub(crate) notice: Option<&'static str>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "conversions.html")]
+pub(crate) struct ConversionsPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) rows: Vec<ApplicationRow>,
+    pub(crate) total: u64,
+    pub(crate) page: u64,
+    pub(crate) pages: u64,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "conversion_case.html")]
+pub(crate) struct ConversionCasePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) id: i64,
+    /// Still waiting for a decision: the form is shown.
+    pub(crate) open: bool,
+    pub(crate) programme: String,
+    pub(crate) badge: Badge,
+    pub(crate) applied_at: String,
+    pub(crate) learner_id: i64,
+    pub(crate) learner_name: String,
+    pub(crate) learner_masked_id: String,
+    pub(crate) proposed: String,
+    pub(crate) approved: Option<String>,
+    pub(crate) decided_at: Option<String>,
+    pub(crate) reason_given: Option<String>,
+    pub(crate) lines: Vec<LineView>,
+    /// What was typed as the reason, shown again with a problem.
+    pub(crate) reason: String,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl ConversionCasePage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ProgrammeRow {
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) provider: String,
+    pub(crate) max_credits: String,
+    pub(crate) rules: usize,
+}
+
+/// A programme as typed, shown again with a problem.
+#[derive(Debug, Default)]
+pub(crate) struct ProgrammeValues {
+    pub(crate) institution_id: String,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) max_credits: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "programmes.html")]
+pub(crate) struct ProgrammesPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) rows: Vec<ProgrammeRow>,
+    pub(crate) form: ProgrammeValues,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl ProgrammesPage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}
+
+/// A rule in force, in words.
+#[derive(Debug)]
+pub(crate) struct RuleRow {
+    pub(crate) id: i64,
+    pub(crate) order: usize,
+    pub(crate) code: String,
+    pub(crate) version: u32,
+    pub(crate) priority: u16,
+    pub(crate) conditions: String,
+    pub(crate) grant: String,
+}
+
+/// A rule as typed.
+#[derive(Debug, Default)]
+pub(crate) struct RuleValues {
+    pub(crate) code: String,
+    pub(crate) priority: String,
+    pub(crate) kinds: Vec<String>,
+    pub(crate) category: String,
+    pub(crate) title: String,
+    pub(crate) field: String,
+    pub(crate) min_grade: String,
+    pub(crate) min_level: String,
+    pub(crate) min_score: String,
+    pub(crate) max_age_years: String,
+    pub(crate) count: String,
+    pub(crate) repeat: String,
+    /// `elective_credits` or `course_exemptions`.
+    pub(crate) grant_kind: String,
+    pub(crate) elective_credits: String,
+    pub(crate) courses: String,
+}
+
+/// The choices of the rule form.
+#[derive(Debug)]
+pub(crate) struct RuleChoices {
+    pub(crate) kinds: Vec<Choice>,
+    pub(crate) categories: Vec<Choice>,
+    pub(crate) grades: Vec<Choice>,
+    pub(crate) topics: Vec<Choice>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "programme.html")]
+pub(crate) struct ProgrammePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) provider: String,
+    pub(crate) max_credits: String,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) rules: Vec<RuleRow>,
+    pub(crate) choices: RuleChoices,
+    pub(crate) form: RuleValues,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+    /// A rule that could not be retired, and why.
+    pub(crate) retire_error: Option<String>,
+}
+
+impl ProgrammePage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct LedgerRow {
+    pub(crate) day: String,
+    pub(crate) item: String,
+    /// Signed: `+5`, `-8`.
+    pub(crate) points: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct IncentiveRow {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) cost: u64,
+    pub(crate) available: String,
+    /// Whether it can be redeemed now, in words.
+    pub(crate) badge: Badge,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "points.html")]
+pub(crate) struct PointsPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) balance: i64,
+    pub(crate) earn: Vec<String>,
+    /// Newest first.
+    pub(crate) ledger: Vec<LedgerRow>,
+    pub(crate) incentives: Vec<IncentiveRow>,
+    pub(crate) notice: Option<String>,
+    pub(crate) error: Option<String>,
+}

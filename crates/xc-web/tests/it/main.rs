@@ -10,4 +10,7 @@ mod app;
 mod bank_api;
 mod bank_fixture;
 mod bank_pages;
+mod conversion_api;
+mod conversion_fixture;
+mod conversion_pages;
 mod pages;

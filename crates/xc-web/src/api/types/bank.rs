@@ -1,6 +1,14 @@
 //! Request and response shapes of the credit-bank API: outcomes, batches, the review queue,
 //! specifications and the learning archive. Credits and hours travel as decimal strings ("1.5")
 //! so no value is ever rounded through a float; requests accept a JSON number as well.
+//! Conversion's shapes are in [`conversion`], points', incentives' and the data download's in
+//! [`points`].
+
+mod conversion;
+mod points;
+
+pub use conversion::*;
+pub use points::*;
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -1,0 +1,166 @@
+//! Points, incentives and the learner's download of their own data. The operations are
+//! `crate::bank::points`', shared with the pages.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::super::types::*;
+use crate::AppState;
+use crate::auth::Identity;
+use crate::bank::points::{self as ops, ExportFormat};
+use crate::bank::today;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::ApiJson;
+
+/// Your points (学习积分): the balance and every ledger row, oldest first.
+#[utoipa::path(get, path = "/api/v1/me/points", tag = "points",
+    responses((status = 200, body = PointsResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = [])))]
+pub(in crate::api) async fn get_my_points(
+    State(state): State<AppState>,
+    identity: Identity,
+) -> AppResult<Json<PointsResponse>> {
+    let account = ops::my_points(&state, &identity).await?;
+    Ok(Json(PointsResponse::from(&account)))
+}
+
+/// The incentives the city offers for points, by id (anyone signed in).
+#[utoipa::path(get, path = "/api/v1/incentives", tag = "points",
+    responses((status = 200, body = Vec<IncentiveResponse>), (status = 401, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub(in crate::api) async fn list_incentives(
+    State(state): State<AppState>,
+    identity: Identity,
+) -> AppResult<Json<Vec<IncentiveResponse>>> {
+    let today = today();
+    Ok(Json(
+        ops::incentives(&state, &identity)
+            .await?
+            .iter()
+            .map(|incentive| IncentiveResponse::of(incentive, today))
+            .collect(),
+    ))
+}
+
+/// Define an incentive (city admins and credit-bank staff).
+#[utoipa::path(post, path = "/api/v1/incentives", tag = "points", request_body = IncentiveRequest,
+    responses(
+        (status = 201, body = IncentiveResponse),
+        (status = 403, body = ErrorBody),
+        (status = 409, description = "The code is in use", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub(in crate::api) async fn create_incentive(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiJson(body): ApiJson<IncentiveRequest>,
+) -> AppResult<(StatusCode, Json<IncentiveResponse>)> {
+    let id = ops::create_incentive(&state, &identity, &body.into_text()).await?;
+    let incentive = state
+        .store
+        .list_incentives()
+        .await?
+        .into_iter()
+        .find(|incentive| incentive.id == id)
+        .ok_or(AppError::NotFound { what: "incentive" })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IncentiveResponse::of(&incentive, today())),
+    ))
+}
+
+/// Redeem your points for an incentive today (learners).
+///
+/// 422 (`incentive`) with the reason when it is not offered today or your balance does not
+/// cover its cost (checked again as the spending is written, so two redemptions at once cannot
+/// overdraw); 404 for an unknown code.
+#[utoipa::path(post, path = "/api/v1/me/incentives/{code}/redeem", tag = "points",
+    params(("code" = String, Path, description = "Incentive code, e.g. enrolment_priority")),
+    responses(
+        (status = 200, body = RedeemResponse),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub(in crate::api) async fn redeem_incentive(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(code): Path<String>,
+) -> AppResult<Json<RedeemResponse>> {
+    let (incentive, balance) = ops::redeem(&state, &identity, &code).await?;
+    Ok(Json(RedeemResponse {
+        incentive: incentive.code.to_string(),
+        spent: incentive.cost.get(),
+        balance,
+    }))
+}
+
+/// A download: the body with its type, as an attachment, never cached.
+pub(crate) fn attachment(content_type: &str, file_name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The file name of a learner's download.
+pub(crate) fn export_file_name(learner: xc_domain::LearnerId, format: ExportFormat) -> String {
+    format!("xuecheng-learner-{learner}-{}.{}", today(), format.as_str())
+}
+
+/// All your data as JSON (PIPL art. 45): account details (your ID and phone numbers in full:
+/// they are yours), consents, outcomes with their decisions, conversion applications and the
+/// points ledger. Only ever your own; each download is audited (`learner.export`).
+#[utoipa::path(get, path = "/api/v1/me/export.json", tag = "my data",
+    responses(
+        (status = 200, description = "An attachment", content_type = "application/json", body = Object),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub(in crate::api) async fn export_my_data_json(
+    State(state): State<AppState>,
+    identity: Identity,
+) -> AppResult<Response> {
+    let download = ops::export_own(&state, &identity, ExportFormat::Json).await?;
+    Ok(attachment(
+        "application/json; charset=utf-8",
+        &export_file_name(download.learner, ExportFormat::Json),
+        download.body,
+    ))
+}
+
+/// All your data as an Excel workbook (XLSX): one sheet a kind of record, Chinese headers. Only
+/// ever your own; each download is audited (`learner.export`).
+#[utoipa::path(get, path = "/api/v1/me/export.xlsx", tag = "my data",
+    responses(
+        (status = 200, description = "An attachment",
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub(in crate::api) async fn export_my_data_xlsx(
+    State(state): State<AppState>,
+    identity: Identity,
+) -> AppResult<Response> {
+    let download = ops::export_own(&state, &identity, ExportFormat::Xlsx).await?;
+    Ok(attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &export_file_name(download.learner, ExportFormat::Xlsx),
+        download.body,
+    ))
+}

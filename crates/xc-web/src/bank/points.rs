@@ -1,0 +1,284 @@
+//! Points, incentives and the learner's copy of their data, as pages and the API share them: a
+//! learner reads their own balance and ledger and redeems incentives; city admins and
+//! credit-bank staff define incentives; whoever has a learner record downloads everything held
+//! about it (only ever their own, audited as `learner.export`). The use cases are
+//! `xc_bank::points`' and `xc_bank::export`'s.
+
+use serde_json::json;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime};
+use xc_domain::credit::{IncentiveCode, IncentiveId, Points, ValidityPeriod};
+use xc_domain::{Action, LearnerId};
+use xc_store::{AuditEvent, IncentiveRecord, NewIncentive, PointsRecord};
+
+use super::{non_empty, own_learner, today};
+use crate::AppState;
+use crate::auth::Identity;
+use crate::error::{AppError, AppResult};
+
+/// A learner's points: the balance (the sum of the ledger) and the ledger, oldest first.
+#[derive(Debug, Clone)]
+pub struct PointsAccount {
+    pub learner: LearnerId,
+    pub balance: i64,
+    pub ledger: Vec<PointsRecord>,
+}
+
+/// The signed-in learner's points.
+pub async fn my_points(state: &AppState, identity: &Identity) -> AppResult<PointsAccount> {
+    let learner = own_learner(identity)?;
+    let ledger = state.store.list_points(learner).await?;
+    let balance = state.store.points_balance(learner).await?;
+    Ok(PointsAccount {
+        learner,
+        balance,
+        ledger,
+    })
+}
+
+/// Every incentive the city defines, by id (anyone signed in).
+pub async fn incentives(state: &AppState, identity: &Identity) -> AppResult<Vec<IncentiveRecord>> {
+    identity.require()?;
+    Ok(state.store.list_incentives().await?)
+}
+
+/// Whether an incentive can be redeemed on `day`.
+pub fn offered_on(incentive: &IncentiveRecord, day: Date) -> bool {
+    incentive.available_from <= day && incentive.available_until.is_none_or(|until| day <= until)
+}
+
+/// An incentive as typed, from a form or JSON.
+#[derive(Debug, Clone, Default)]
+pub struct IncentiveText {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub cost: Option<String>,
+    /// `YYYY-MM-DD`; today when left out.
+    pub available_from: Option<String>,
+    /// `YYYY-MM-DD`, the last day; no end when left out.
+    pub available_until: Option<String>,
+}
+
+fn parse_day(text: &str, field: &'static str) -> AppResult<Date> {
+    Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| {
+        AppError::invalid(
+            field,
+            format!("'{text}' is not a date: write it as 2026-09-01"),
+        )
+    })
+}
+
+impl IncentiveText {
+    pub fn parse(&self) -> AppResult<NewIncentive> {
+        let code = IncentiveCode::parse(self.code.as_deref().unwrap_or_default())
+            .map_err(|invalid| AppError::invalid("code", invalid.reason))?;
+        let name = self.name.as_deref().unwrap_or_default().trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid(
+                "name",
+                "an incentive's name has 1 to 100 characters",
+            ));
+        }
+        let cost = non_empty(self.cost.as_deref())
+            .ok_or_else(|| AppError::invalid("cost", "give the points the incentive costs"))
+            .and_then(|text| {
+                Points::parse(text).map_err(|invalid| AppError::invalid("cost", invalid.reason))
+            })?;
+        if cost.is_zero() {
+            return Err(AppError::invalid(
+                "cost",
+                "an incentive costs at least 1 point",
+            ));
+        }
+        let available_from = match non_empty(self.available_from.as_deref()) {
+            Some(text) => parse_day(text, "available_from")?,
+            None => today(),
+        };
+        let available_until = non_empty(self.available_until.as_deref())
+            .map(|text| parse_day(text, "available_until"))
+            .transpose()?;
+        ValidityPeriod::new(available_from, available_until).map_err(|_| {
+            AppError::invalid(
+                "available_until",
+                "the last day comes before the first: correct one of them",
+            )
+        })?;
+        Ok(NewIncentive {
+            code,
+            name,
+            cost,
+            available_from,
+            available_until,
+        })
+    }
+}
+
+/// Defines an incentive (city admins and credit-bank staff); 409 (`code`) on a code in use.
+pub async fn create_incentive(
+    state: &AppState,
+    identity: &Identity,
+    text: &IncentiveText,
+) -> AppResult<IncentiveId> {
+    identity.require_to(
+        Action::ManageIncentives,
+        "only city admins and credit-bank staff define incentives",
+    )?;
+    let incentive = text.parse()?;
+    let audit = AuditEvent::new(identity.actor(), "incentive.create", "incentive", "new")
+        .with_detail(json!({
+            "code": incentive.code.as_str(),
+            "name": incentive.name,
+            "cost": incentive.cost.get(),
+        }));
+    Ok(state.store.create_incentive(&incentive, &audit).await?)
+}
+
+/// The signed-in learner redeems an incentive today: 422 (`incentive`) with the reason when it
+/// is not offered today or the balance does not cover it, 404 for an unknown code. Returns the
+/// incentive redeemed and the new balance.
+pub async fn redeem(
+    state: &AppState,
+    identity: &Identity,
+    code: &str,
+) -> AppResult<(IncentiveRecord, i64)> {
+    let principal = identity.require_to(
+        Action::RedeemIncentives,
+        "only learners redeem points, each their own",
+    )?;
+    let learner = principal.learner_id.ok_or(AppError::Forbidden(
+        "this account has no learner record with points",
+    ))?;
+    let code = IncentiveCode::parse(code)?;
+    let balance = xc_bank::points::redeem_incentive(
+        &*state.store,
+        learner,
+        &code,
+        today(),
+        OffsetDateTime::now_utc(),
+        identity.actor(),
+    )
+    .await?;
+    let incentive = state
+        .store
+        .list_incentives()
+        .await?
+        .into_iter()
+        .find(|incentive| incentive.code == code)
+        .ok_or(AppError::NotFound { what: "incentive" })?;
+    Ok((incentive, balance))
+}
+
+/// The format of a data download, for the audit entry and the file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Json,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "json",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// A learner's copy of their data, ready to send.
+#[derive(Debug)]
+pub struct Download {
+    pub learner: LearnerId,
+    pub body: Vec<u8>,
+}
+
+/// Everything held about the signed-in person's own learner record (PIPL art. 45), in `format`,
+/// audited as `learner.export` once the file is made. There is no way to ask for someone
+/// else's.
+pub async fn export_own(
+    state: &AppState,
+    identity: &Identity,
+    format: ExportFormat,
+) -> AppResult<Download> {
+    let learner = identity
+        .require_to(
+            Action::ExportOwnData,
+            "only a learner downloads their data, each their own",
+        )?
+        .learner_id
+        .ok_or(AppError::Forbidden("this account has no learner record"))?;
+    let copy = xc_bank::export::export(
+        &*state.store,
+        &state.vault,
+        learner,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    let body = match format {
+        ExportFormat::Json => {
+            serde_json::to_vec_pretty(&copy.to_json()).map_err(|e| AppError::Internal(e.into()))?
+        }
+        ExportFormat::Xlsx => copy.to_xlsx().map_err(|e| AppError::Internal(e.into()))?,
+    };
+    let audit = AuditEvent::new(identity.actor(), "learner.export", "learner", learner)
+        .with_detail(json!({ "format": format.as_str(), "bytes": body.len() }));
+    state.store.append_audit(&audit).await?;
+    Ok(Download { learner, body })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incentive(from: &str, until: &str) -> IncentiveText {
+        IncentiveText {
+            code: Some("enrolment_priority".into()),
+            name: Some("热门课程优先报名".into()),
+            cost: Some("8".into()),
+            available_from: Some(from.into()),
+            available_until: Some(until.into()),
+        }
+    }
+
+    #[test]
+    fn incentives_are_parsed_with_the_field_at_fault_named() {
+        let parsed = incentive("2026-09-01", "2026-12-31").parse().unwrap();
+        assert_eq!(parsed.cost.get(), 8);
+        let field = |text: IncentiveText| text.parse().unwrap_err().field().unwrap();
+        assert_eq!(field(incentive("2026-13-01", "")), "available_from");
+        assert_eq!(
+            field(incentive("2026-09-01", "2026-08-01")),
+            "available_until"
+        );
+        assert_eq!(
+            field(IncentiveText {
+                code: Some("Enrolment Priority".into()),
+                ..incentive("", "")
+            }),
+            "code"
+        );
+        assert_eq!(
+            field(IncentiveText {
+                cost: Some("0".into()),
+                ..incentive("", "")
+            }),
+            "cost"
+        );
+        assert_eq!(
+            field(IncentiveText {
+                name: Some(" ".into()),
+                ..incentive("", "")
+            }),
+            "name"
+        );
+        let record = IncentiveRecord {
+            id: IncentiveId::new(1),
+            code: parsed.code,
+            name: parsed.name,
+            cost: parsed.cost,
+            available_from: parsed.available_from,
+            available_until: parsed.available_until,
+        };
+        assert!(offered_on(&record, time::macros::date!(2026 - 12 - 31)));
+        assert!(!offered_on(&record, time::macros::date!(2027 - 01 - 01)));
+    }
+}
