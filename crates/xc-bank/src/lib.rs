@@ -14,6 +14,7 @@
 //!   application with the engine's proposal and explanation, staff's approval or amendment.
 //! - [`points`]: awarding points under the city's policy and redeeming incentives, over the
 //!   append-only ledger.
+//! - [`erase`]: erasing a learner's identity on request, keeping the learning records.
 //! - [`export`]: a learner's copy of all their data, as JSON and XLSX.
 //! - [`archive`]: a learner's archive: outcomes with their decisions, filtered, with totals.
 //!
@@ -23,6 +24,7 @@
 
 pub mod archive;
 pub mod conversion;
+pub mod erase;
 pub mod error;
 pub mod export;
 pub mod fields;

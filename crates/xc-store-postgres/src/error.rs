@@ -23,6 +23,7 @@ fn unique_field(constraint: &str) -> &'static str {
         }
         "conversion_rule_versions_pkey" => "version",
         "conversion_applications_one_open" => "programme",
+        "learner_erasures_pkey" => "learner",
         _ => "id",
     }
 }
@@ -62,9 +63,9 @@ fn reference_field(constraint: &str) -> (&'static str, &'static str) {
             ("programme", "a programme")
         }
         "conversion_rule_versions_published_by_fkey" => ("published_by", "a user"),
-        "conversion_applications_learner_id_fkey" | "points_ledger_learner_id_fkey" => {
-            ("learner", "a learner")
-        }
+        "conversion_applications_learner_id_fkey"
+        | "points_ledger_learner_id_fkey"
+        | "learner_erasures_learner_id_fkey" => ("learner", "a learner"),
         "conversion_applications_decided_by_fkey" => ("decided_by", "a user"),
         "conversion_lines_rule_fkey" => ("rule", "a conversion rule version"),
         "points_ledger_incentive_id_fkey" => ("incentive", "an incentive"),
@@ -144,6 +145,7 @@ mod tests {
             unique_field("conversion_applications_one_open"),
             "programme"
         );
+        assert_eq!(unique_field("learner_erasures_pkey"), "learner");
     }
 
     #[test]
@@ -157,6 +159,10 @@ mod tests {
             "subdistrict"
         );
         assert_eq!(reference_field("outcomes_learner_id_fkey").0, "learner");
+        assert_eq!(
+            reference_field("learner_erasures_learner_id_fkey").0,
+            "learner"
+        );
         assert_eq!(
             reference_field("recognition_decisions_specification_fkey").0,
             "specification"

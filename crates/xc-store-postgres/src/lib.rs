@@ -34,12 +34,14 @@
 //! rows already held and one UNNEST insert of automatic decisions: a million rows cost a few
 //! statements per call, never one per row.
 //!
-//! # Spending points and deciding applications
+//! # Spending points, deciding applications, erasing learners
 //!
 //! [`spend_points`](xc_store::PointsStore::spend_points) locks the learner's row before it sums
 //! the ledger, so two spends for one learner take turns and cannot overdraw together;
 //! [`decide_application`](xc_store::ConversionStore::decide_application) locks the application,
-//! so of two decisions at once one wins and the other is a conflict.
+//! so of two decisions at once one wins and the other is a conflict;
+//! [`erase_learner`](xc_store::ErasureStore::erase_learner) locks the learner's row, so of two
+//! erasures at once one wins and the other is a conflict.
 //!
 //! Architecture invariants (beyond those of `xc_store`):
 //! - Constraint names are fixed in the migrations and mapped to fields in `error.rs`; renaming a
@@ -53,6 +55,7 @@ mod bulk;
 mod codec;
 mod conversion;
 mod conversion_codec;
+mod erasure;
 mod error;
 mod geography;
 mod learners;

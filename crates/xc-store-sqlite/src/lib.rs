@@ -8,6 +8,7 @@
 //! - Migrations in `migrations/`, embedded in the binary, run by [`SqliteStore::migrate`].
 
 mod conversion;
+mod erasure;
 mod outcomes;
 mod points;
 mod rows;

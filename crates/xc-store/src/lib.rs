@@ -332,6 +332,28 @@ pub trait OutcomeBatchWriter: Send + std::fmt::Debug {
     ) -> StoreResult<BatchRecord>;
 }
 
+/// Erasure of a learner's identity on request (PIPL art. 47; docs/privacy.md).
+#[async_trait]
+pub trait ErasureStore {
+    /// In one transaction with its audit entry (subject: the learner id): the learner's name
+    /// becomes `erasure.display_name`; the sealed ID number becomes an empty ciphertext with the
+    /// masked form "已删除" and its look-up hash `erasure.replacement_lookup`; the phone number,
+    /// subdistrict, neighbourhood and interests are cleared; every user account linked to the
+    /// learner is disabled, loses its password, is renamed `erased-<user id>` with the new
+    /// display name, and its sessions are deleted; the erasure is recorded. The learner row and
+    /// its id stay, with birth year, gender, district and registration, and so do outcomes,
+    /// decisions, conversion applications, the points ledger, consents and the audit log.
+    /// `NotFound` for an unknown learner; `Conflict { field: "learner" }` when already erased.
+    async fn erase_learner(
+        &self,
+        id: LearnerId,
+        erasure: &Erasure,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// The erasure of a learner, if it happened.
+    async fn learner_erasure(&self, id: LearnerId) -> StoreResult<Option<ErasureRecord>>;
+}
+
 /// Health, emptiness, backup.
 #[async_trait]
 pub trait MaintenanceStore {
@@ -358,6 +380,7 @@ pub trait Store:
     + PointsStore
     + OutcomeStore
     + ConversionStore
+    + ErasureStore
     + Send
     + Sync
 {
@@ -374,6 +397,7 @@ impl<T> Store for T where
         + PointsStore
         + OutcomeStore
         + ConversionStore
+        + ErasureStore
         + Send
         + Sync
 {

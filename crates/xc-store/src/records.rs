@@ -364,3 +364,21 @@ pub fn topics_from_text(text: &str) -> Result<Vec<Topic>, xc_domain::Invalid> {
         .map(Topic::parse)
         .collect()
 }
+
+/// How a learner's identity is erased (see [`crate::ErasureStore::erase_learner`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erasure {
+    pub at: OffsetDateTime,
+    /// What the learner and their accounts are called afterwards (e.g. "已注销学习者").
+    pub display_name: String,
+    /// Replaces the ID number's look-up hash: random bytes from the caller, so that no upload or
+    /// registration can ever match the person again.
+    pub replacement_lookup: Vec<u8>,
+}
+
+/// A recorded erasure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErasureRecord {
+    pub learner: LearnerId,
+    pub erased_at: OffsetDateTime,
+}

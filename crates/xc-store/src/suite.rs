@@ -60,6 +60,12 @@ macro_rules! store_suite {
             spending_points_never_overdraws,
             the_points_ledger_lists_oldest_first,
             incentives_are_created_once_per_code_and_listed,
+            erasing_a_learner_scrubs_their_identity_and_keeps_their_records,
+            erasing_a_learner_disables_their_account_and_ends_its_sessions,
+            an_erasure_is_recorded_and_audited_once,
+            erasing_twice_is_a_conflict_and_changes_nothing,
+            erasing_an_unknown_learner_is_not_found,
+            erasing_a_learner_leaves_others_untouched,
         );
     };
     (@tests $make:expr; $($name:ident,)+) => {
@@ -2961,5 +2967,400 @@ pub async fn incentives_are_created_once_per_code_and_listed(store: &dyn Store) 
             .map(|e| e.subject_id.clone())
             .collect::<Vec<_>>(),
         [ticket_id.to_string(), priority_id.to_string()]
+    );
+}
+
+// ---- erasure ------------------------------------------------------------------------------------
+
+/// When the suite's erasures happen.
+const ERASED_AT: OffsetDateTime = datetime!(2026-02-04 10:00 UTC);
+
+/// What the suite calls an erased learner.
+const ERASED_NAME: &str = "已注销学习者";
+
+/// An erasure at [`ERASED_AT`] whose replacement look-up hash is `lookup` repeated.
+fn erasure(lookup: u8) -> Erasure {
+    Erasure {
+        at: ERASED_AT,
+        display_name: ERASED_NAME.into(),
+        replacement_lookup: vec![lookup; 32],
+    }
+}
+
+/// The erasure's audit event, with a subject the store must replace by the learner's id.
+fn erasure_audit() -> AuditEvent {
+    AuditEvent::new(
+        Actor::User(UserId::new(1)),
+        "learner.erase",
+        "learner",
+        "pending",
+    )
+    .with_detail(serde_json::json!({"kept": "learning records"}))
+}
+
+/// The credit bank's side of the erasure checks: a specification, and a programme with a rule.
+struct ErasureBank {
+    specification: SpecificationId,
+    programme: ProgrammeId,
+    rule: ConversionRuleId,
+}
+
+async fn erasure_bank(store: &dyn Store) -> ErasureBank {
+    load_fixture_city(store).await;
+    let specification = publish_calligraphy(store).await;
+    let programme = create_dual_system(store, "OU-DUAL-01").await;
+    let rule = publish_rule(store, programme, "OU-R-01").await;
+    ErasureBank {
+        specification,
+        programme,
+        rule,
+    }
+}
+
+/// A citizen registered with everything that identifies a person (ID, phone, subdistrict,
+/// neighbourhood, interests), with an account and a session, a recognised outcome, points and
+/// a conversion application: what an erasure must scrub and what it must keep.
+struct Enrolled {
+    learner: LearnerId,
+    user: UserId,
+    /// The token hash of the account's session.
+    session: Vec<u8>,
+}
+
+async fn enrol(store: &dyn Store, bank: &ErasureBank, tag: u8, username: &str) -> Enrolled {
+    let learner = NewLearner {
+        subdistrict: Some(subdistrict("310101002")),
+        neighbourhood: Some(NeighbourhoodCode::parse("310101002001").unwrap()),
+        phone: Some(Sealed {
+            ciphertext: vec![tag; 28],
+            masked: format!("139****{tag:04}"),
+        }),
+        interests: vec![Topic::Health, Topic::CultureAndArts],
+        ..new_learner(tag, "310101", Some(1))
+    };
+    let consent = Consent {
+        purpose: "learning_archive".into(),
+        notice_version: "2026-01".into(),
+        granted: true,
+        at: T0,
+    };
+    let (learner, user) = store
+        .register_citizen(
+            &learner,
+            &citizen_user(username, None),
+            &consent,
+            &AuditEvent::new(Actor::Anonymous, "citizen.register", "learner", "new"),
+        )
+        .await
+        .unwrap();
+    let session = vec![tag; 16];
+    store
+        .create_session(&SessionRecord {
+            token_hash: session.clone(),
+            user_id: user,
+            csrf_token: format!("csrf-{tag}"),
+            created_at: T0,
+            expires_at: T0 + time::Duration::days(60),
+        })
+        .await
+        .unwrap();
+    let mut outcome = new_outcome(learner, 1, &format!("HP-ERASE-{tag}"), T0);
+    outcome.automatic = Some(automatic(bank.specification));
+    stored(
+        store
+            .submit_outcome(&outcome, &bank_audit("outcome.submit", "outcome"))
+            .await
+            .unwrap(),
+    );
+    store
+        .append_points(
+            &ledger_entry(learner, T0, 10, "HP-2026-01"),
+            &system("points.append"),
+        )
+        .await
+        .unwrap();
+    store
+        .create_application(
+            &application_for(learner, bank.programme, bank.rule, T0),
+            &application_audit(),
+        )
+        .await
+        .unwrap();
+    Enrolled {
+        learner,
+        user,
+        session,
+    }
+}
+
+/// Everything the store holds about an enrolled learner, as read back.
+#[derive(Debug, PartialEq)]
+struct Held {
+    learner: LearnerRecord,
+    user: UserRecord,
+    session: Option<(SessionRecord, UserRecord)>,
+    consents: Vec<Consent>,
+    outcomes: Vec<OutcomeRecord>,
+    decisions: Vec<DecisionRecord>,
+    points: Vec<PointsRecord>,
+    applications: Vec<ApplicationRecord>,
+    erasure: Option<ErasureRecord>,
+}
+
+async fn held(store: &dyn Store, enrolled: &Enrolled) -> Held {
+    let id = enrolled.learner;
+    Held {
+        learner: store.get_learner(&LearnerScope::All, id).await.unwrap(),
+        user: store.get_user(enrolled.user).await.unwrap(),
+        session: store
+            .find_session(&enrolled.session, ERASED_AT)
+            .await
+            .unwrap(),
+        consents: store.list_consents(id).await.unwrap(),
+        outcomes: store.list_learner_outcomes(id).await.unwrap(),
+        decisions: store.list_learner_decisions(id).await.unwrap(),
+        points: store.list_points(id).await.unwrap(),
+        applications: store.list_learner_applications(id).await.unwrap(),
+        erasure: store.learner_erasure(id).await.unwrap(),
+    }
+}
+
+/// Erasing scrubs what identifies the person (name, sealed ID and its look-up hash, phone,
+/// subdistrict, neighbourhood, interests) and keeps the learner under its id with birth year,
+/// gender, district and registration, and every learning record, consent and point.
+pub async fn erasing_a_learner_scrubs_their_identity_and_keeps_their_records(store: &dyn Store) {
+    let bank = erasure_bank(store).await;
+    let erased = enrol(store, &bank, 1, "wang.li").await;
+    let before = held(store, &erased).await;
+    assert_eq!(before.outcomes.len(), 1);
+    assert_eq!(before.decisions.len(), 1);
+    assert_eq!(before.applications.len(), 1);
+
+    store
+        .erase_learner(erased.learner, &erasure(201), &erasure_audit())
+        .await
+        .unwrap();
+    let after = held(store, &erased).await;
+    assert_eq!(
+        after.learner,
+        LearnerRecord {
+            display_name: ERASED_NAME.into(),
+            national_id: Sealed {
+                ciphertext: Vec::new(),
+                masked: "已删除".into(),
+            },
+            national_id_lookup: vec![201; 32],
+            subdistrict: None,
+            neighbourhood: None,
+            phone: None,
+            interests: Vec::new(),
+            ..before.learner.clone()
+        }
+    );
+    assert_eq!(
+        store.find_learner_by_national_id(&[1; 32]).await.unwrap(),
+        None,
+        "the old look-up hash finds nobody"
+    );
+    assert_eq!(
+        store
+            .find_learners_by_national_ids(&[vec![1; 32]])
+            .await
+            .unwrap(),
+        Vec::new()
+    );
+    assert_eq!(
+        store.find_learner_by_national_id(&[201; 32]).await.unwrap(),
+        Some(erased.learner)
+    );
+    assert_eq!(
+        store
+            .get_learner(&LearnerScope::District(district("310101")), erased.learner)
+            .await
+            .unwrap(),
+        after.learner,
+        "the district still sees the learner for its statistics"
+    );
+    assert_eq!(after.consents, before.consents);
+    assert_eq!(after.outcomes, before.outcomes);
+    assert_eq!(after.decisions, before.decisions);
+    assert_eq!(after.points, before.points);
+    assert_eq!(store.points_balance(erased.learner).await.unwrap(), 10);
+    assert_eq!(after.applications, before.applications);
+}
+
+/// The learner's account is disabled, loses its password, is renamed `erased-<user id>` with the
+/// new display name (and found by that name), and every session of it is gone.
+pub async fn erasing_a_learner_disables_their_account_and_ends_its_sessions(store: &dyn Store) {
+    let bank = erasure_bank(store).await;
+    // An account created first, so that the learner's account id is not the learner's id.
+    reviewer(store, "bank.staff").await;
+    let erased = enrol(store, &bank, 1, "wang.li").await;
+    assert_ne!(erased.user.get(), erased.learner.get());
+    let second_session = vec![7; 16];
+    store
+        .create_session(&SessionRecord {
+            token_hash: second_session.clone(),
+            user_id: erased.user,
+            csrf_token: "csrf-second".into(),
+            created_at: T0,
+            expires_at: T0 + time::Duration::days(60),
+        })
+        .await
+        .unwrap();
+    let before = store.get_user(erased.user).await.unwrap();
+    assert!(before.password_hash.is_some() && !before.disabled);
+
+    store
+        .erase_learner(erased.learner, &erasure(201), &erasure_audit())
+        .await
+        .unwrap();
+    let renamed = Username::parse(&format!("erased-{}", erased.user)).unwrap();
+    let account = store.get_user(erased.user).await.unwrap();
+    assert_eq!(
+        account,
+        UserRecord {
+            username: renamed.clone(),
+            password_hash: None,
+            display_name: ERASED_NAME.into(),
+            disabled: true,
+            ..before
+        },
+        "role, learner link and creation time stay"
+    );
+    assert_eq!(
+        store.find_user_by_username(&renamed).await.unwrap(),
+        Some(account)
+    );
+    assert_eq!(
+        store
+            .find_user_by_username(&Username::parse("wang.li").unwrap())
+            .await
+            .unwrap(),
+        None,
+        "the old user name is gone"
+    );
+    for session in [&erased.session, &second_session] {
+        assert_eq!(
+            store.find_session(session, ERASED_AT).await.unwrap(),
+            None,
+            "session {session:?} is deleted"
+        );
+    }
+}
+
+/// The erasure is recorded with its time and audited once, under the learner's id.
+pub async fn an_erasure_is_recorded_and_audited_once(store: &dyn Store) {
+    let bank = erasure_bank(store).await;
+    let erased = enrol(store, &bank, 1, "wang.li").await;
+    assert_eq!(store.learner_erasure(erased.learner).await.unwrap(), None);
+    assert_eq!(audit_count(store, "learner.erase").await, 0);
+
+    store
+        .erase_learner(erased.learner, &erasure(201), &erasure_audit())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.learner_erasure(erased.learner).await.unwrap(),
+        Some(ErasureRecord {
+            learner: erased.learner,
+            erased_at: ERASED_AT,
+        })
+    );
+    let entries = audit_entries(store, "learner.erase").await;
+    assert_eq!(entries.total, 1);
+    let entry = &entries.items[0];
+    assert_eq!(entry.subject_kind, "learner");
+    assert_eq!(
+        entry.subject_id,
+        erased.learner.to_string(),
+        "the audit entry names the erased learner"
+    );
+    assert_eq!(entry.actor, "user:1");
+    assert_eq!(entry.detail, erasure_audit().detail);
+}
+
+/// A second erasure of the same learner is `Conflict { field: "learner" }` and changes nothing:
+/// not the learner, the account, the recorded erasure nor the audit log.
+pub async fn erasing_twice_is_a_conflict_and_changes_nothing(store: &dyn Store) {
+    let bank = erasure_bank(store).await;
+    let erased = enrol(store, &bank, 1, "wang.li").await;
+    store
+        .erase_learner(erased.learner, &erasure(201), &erasure_audit())
+        .await
+        .unwrap();
+    let first = held(store, &erased).await;
+
+    let again = Erasure {
+        at: ERASED_AT + time::Duration::days(1),
+        display_name: "另一个名字".into(),
+        replacement_lookup: vec![202; 32],
+    };
+    let error = store
+        .erase_learner(erased.learner, &again, &erasure_audit())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::Conflict { field: "learner" }),
+        "{error:?}"
+    );
+    assert_eq!(held(store, &erased).await, first);
+    assert_eq!(
+        store.find_learner_by_national_id(&[202; 32]).await.unwrap(),
+        None
+    );
+    assert_eq!(audit_count(store, "learner.erase").await, 1);
+}
+
+/// Erasing a learner who does not exist is `NotFound`, records nothing and audits nothing.
+pub async fn erasing_an_unknown_learner_is_not_found(store: &dyn Store) {
+    let bank = erasure_bank(store).await;
+    let learner = enrol(store, &bank, 1, "wang.li").await;
+    let before = held(store, &learner).await;
+    let unknown = LearnerId::new(learner.learner.get() + 100);
+
+    let error = store
+        .erase_learner(unknown, &erasure(201), &erasure_audit())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::NotFound { .. }), "{error:?}");
+    assert_eq!(store.learner_erasure(unknown).await.unwrap(), None);
+    assert_eq!(audit_count(store, "learner.erase").await, 0);
+    assert_eq!(
+        store.find_learner_by_national_id(&[201; 32]).await.unwrap(),
+        None
+    );
+    assert_eq!(held(store, &learner).await, before);
+}
+
+/// Erasing one learner leaves every other learner, account and session as it was, including a
+/// staff account linked to no learner.
+pub async fn erasing_a_learner_leaves_others_untouched(store: &dyn Store) {
+    let bank = erasure_bank(store).await;
+    let erased = enrol(store, &bank, 1, "wang.li").await;
+    let other = enrol(store, &bank, 2, "li.na").await;
+    let staff = reviewer(store, "bank.staff").await;
+    let other_before = held(store, &other).await;
+    let staff_before = store.get_user(staff).await.unwrap();
+
+    store
+        .erase_learner(erased.learner, &erasure(201), &erasure_audit())
+        .await
+        .unwrap();
+    assert_eq!(held(store, &other).await, other_before);
+    assert!(other_before.session.is_some());
+    assert_eq!(other_before.erasure, None);
+    assert_eq!(
+        store.find_learner_by_national_id(&[2; 32]).await.unwrap(),
+        Some(other.learner)
+    );
+    assert_eq!(store.get_user(staff).await.unwrap(), staff_before);
+    assert_eq!(
+        store
+            .find_user_by_username(&Username::parse("li.na").unwrap())
+            .await
+            .unwrap()
+            .map(|user| user.id),
+        Some(other.user)
     );
 }

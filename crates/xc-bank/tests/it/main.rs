@@ -5,6 +5,7 @@
 mod archive;
 mod batches;
 mod conversion;
+mod erase;
 mod export;
 mod points;
 mod review;

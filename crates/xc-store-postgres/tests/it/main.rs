@@ -1,11 +1,12 @@
 //! The integration tests of the PostgreSQL backend: the shared storage suite of `xc_store`, then
 //! what only this engine has (the audit triggers, COPY escaping and transactions, sequences
 //! after a load, maintenance answers; outcome storage in `outcomes.rs`, points and conversion in
-//! `conversion.rs`). Each test runs on a database of its own, created on the server in
-//! `XUECHENG_TEST_DATABASE_URL` and dropped afterwards; without the variable every test says it
-//! was skipped and passes.
+//! `conversion.rs`, racing erasures in `erasure.rs`). Each test runs on a database of its own,
+//! created on the server in `XUECHENG_TEST_DATABASE_URL` and dropped afterwards; without the
+//! variable every test says it was skipped and passes.
 
 mod conversion;
+mod erasure;
 mod outcomes;
 mod support;
 
