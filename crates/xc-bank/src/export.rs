@@ -7,7 +7,7 @@
 use rust_xlsxwriter::{Workbook, XlsxError};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use xc_domain::{LearnerId, LearnerScope};
+use xc_domain::{Invalid, LearnerId, LearnerScope};
 use xc_privacy::{PiiField, PiiVault};
 use xc_store::{
     ApplicationRecord, Consent, DecisionBasis, DecisionRecord, LearnerRecord, OutcomeRecord,
@@ -30,13 +30,21 @@ pub struct LearnerExport {
     pub points: Vec<PointsRecord>,
 }
 
-/// Reads everything about `learner`.
+/// Reads everything about `learner`. `Invalid { field: "learner" }` once the learner's identity
+/// was erased (nothing personal is left to give).
 pub async fn export(
     store: &dyn Store,
     vault: &PiiVault,
     learner: LearnerId,
     generated_at: OffsetDateTime,
 ) -> Result<LearnerExport, BankError> {
+    if store.learner_erasure(learner).await?.is_some() {
+        return Err(Invalid::new(
+            "learner",
+            "this learner's identity was erased on request: there is no personal data left to export",
+        )
+        .into());
+    }
     let record = store
         .get_learner(&LearnerScope::Only(learner), learner)
         .await?;

@@ -92,6 +92,14 @@ async fn erasure_removes_the_identity_and_keeps_the_records() {
     };
     assert!(problems[0].reason_en.contains("register the learner first"));
 
+    let export = xc_bank::export::export(bank.store(), &bank.vault, learner, NOW)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&export, BankError::Invalid(i) if i.field == "learner"),
+        "{export:?}"
+    );
+
     let again = erase_learner(bank.store(), learner, NOW, Actor::System("test".into()))
         .await
         .unwrap_err();
