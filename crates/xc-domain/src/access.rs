@@ -175,6 +175,9 @@ pub enum Action {
     /// Download a copy of all of one's own data (PIPL art. 45). Only ever one's own: there is no
     /// action for someone else's copy.
     ExportOwnData,
+    /// Have one's own learner record erased (PIPL art. 47): a citizen with a learner record.
+    /// Only ever one's own; staff accounts are closed by an administrator, not erased this way.
+    EraseOwnData,
 }
 
 impl Principal {
@@ -221,6 +224,9 @@ impl Principal {
             // Whoever has a learner record may have a copy of it, whatever their role: the copy
             // is always of the principal's own learner.
             ExportOwnData => self.learner_id.is_some(),
+            // Erasure disables every account of the learner: only the citizen account acting for
+            // itself asks for it, never a staff account that happens to have a learner record.
+            EraseOwnData => matches!(self.role, Citizen) && self.learner_id.is_some(),
         }
     }
 
@@ -439,6 +445,10 @@ mod tests {
         let staff_learner = principal(Role::CreditBankStaff, Scope::City, Some(9));
         assert!(staff_learner.may(Action::ExportOwnData));
         assert!(!staff_learner.may(Action::ApplyConversion));
+        // Erasure: a citizen with a learner record, nobody else (not even staff with one).
+        assert_eq!(who_may(Action::EraseOwnData), [Role::Citizen]);
+        assert!(!orphan.may(Action::EraseOwnData));
+        assert!(!staff_learner.may(Action::EraseOwnData));
         assert!(
             !auditor.may(Action::DecideConversion) && !auditor.may(Action::ManageIncentives),
             "the auditor decides nothing"

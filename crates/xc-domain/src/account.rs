@@ -10,6 +10,10 @@ use crate::Invalid;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Username(String);
 
+/// The start of the user name an erased account is renamed to (`erased-<user id>`); new user
+/// names may not start with it (see [`Username::parse_new`]).
+pub const ERASED_USERNAME_PREFIX: &str = "erased-";
+
 impl Username {
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         let name = text.trim().to_lowercase();
@@ -40,6 +44,23 @@ impl Username {
             ));
         }
         Ok(Self(name))
+    }
+
+    /// A user name someone chooses for a new account: as [`Username::parse`], and not starting
+    /// with [`ERASED_USERNAME_PREFIX`], which names erased accounts (`erased-<user id>`), so no
+    /// new account can pass for an erased one. `parse` still accepts the prefix: erased
+    /// accounts must read back from the store.
+    pub fn parse_new(text: &str) -> Result<Self, Invalid> {
+        let name = Self::parse(text)?;
+        if name.0.starts_with(ERASED_USERNAME_PREFIX) {
+            return Err(Invalid::new(
+                "username",
+                format!(
+                    "user names starting with '{ERASED_USERNAME_PREFIX}' are reserved for erased accounts: choose another"
+                ),
+            ));
+        }
+        Ok(name)
     }
 
     pub fn as_str(&self) -> &str {
@@ -182,6 +203,32 @@ mod tests {
                 .contains("letters")
         );
         assert!(Username::parse("-abc").is_err());
+    }
+
+    #[test]
+    fn new_user_names_may_not_pass_for_erased_accounts() {
+        // Stored erased accounts still read back.
+        assert_eq!(Username::parse("erased-17").unwrap().as_str(), "erased-17");
+        for reserved in ["erased-17", " Erased-5 ", "erased-", "ERASED-x"] {
+            let invalid = Username::parse_new(reserved).unwrap_err();
+            assert_eq!(invalid.field, "username", "{reserved}");
+            assert!(invalid.reason.contains("reserved"), "{reserved}");
+        }
+        // Only the prefix is reserved; other checks still apply first.
+        assert_eq!(
+            Username::parse_new("erased17").unwrap().as_str(),
+            "erased17"
+        );
+        assert_eq!(
+            Username::parse_new("wang-erased-1").unwrap().as_str(),
+            "wang-erased-1"
+        );
+        assert!(
+            Username::parse_new("ab")
+                .unwrap_err()
+                .reason
+                .contains("3 to 32")
+        );
     }
 
     #[test]

@@ -132,7 +132,7 @@ pub async fn register_citizen(
     state: &AppState,
     input: &Registration,
 ) -> AppResult<(LearnerId, UserId)> {
-    let username = Username::parse(&input.username)?;
+    let username = Username::parse_new(&input.username)?;
     let password = Password::parse(&input.password)?;
     let display_name = DisplayName::parse(&input.display_name)?;
     let national_id = NationalId::parse(&input.national_id)?;

@@ -7,9 +7,11 @@
 //! JSON and is parsed into domain types.
 //!
 //! Conversion (programmes, rules, applications) is in [`conversion`]; points, incentives and a
-//! learner's download of their data in [`points`].
+//! learner's download of their data in [`points`]; erasure on the learner's request in
+//! [`erase`].
 
 pub mod conversion;
+pub mod erase;
 pub mod points;
 
 use std::path::Path;
@@ -881,6 +883,21 @@ pub fn parse_archive_filter(
     })
 }
 
+/// A page number as typed (`page` in a page's query string): a whole number from 1; 1 when left
+/// out. 422 naming `page` otherwise.
+pub fn parse_page_number(text: Option<&str>) -> AppResult<u64> {
+    match non_empty(text) {
+        None => Ok(1),
+        Some(text) => match text.parse::<u64>() {
+            Ok(page) if page >= 1 => Ok(page),
+            _ => Err(AppError::invalid(
+                "page",
+                format!("'{text}' is not a page number: pages are numbered from 1"),
+            )),
+        },
+    }
+}
+
 /// A learner's archive (学习档案) with the learner's record: the citizen's own, or a learner in
 /// the staff member's scope (404 otherwise). Every read of someone else's archive is audited
 /// (`archive.read`).
@@ -1015,6 +1032,16 @@ mod tests {
             parse_archive_filter(Some(""), Some(" "), None).unwrap(),
             ArchiveFilter::default()
         );
+        assert_eq!(parse_page_number(None).unwrap(), 1);
+        assert_eq!(parse_page_number(Some(" ")).unwrap(), 1);
+        assert_eq!(parse_page_number(Some("3")).unwrap(), 3);
+        for bad in ["0", "-1", "two", "1.5"] {
+            assert_eq!(
+                parse_page_number(Some(bad)).unwrap_err().field().unwrap(),
+                "page",
+                "{bad}"
+            );
+        }
         assert_eq!(clean_file_name(Some("C:\\data\\成果.csv")), "成果.csv");
         assert_eq!(clean_file_name(Some("../../etc/passwd")), "passwd");
         assert_eq!(clean_file_name(None), "upload");

@@ -118,6 +118,8 @@ fn conflict_message(field: &str) -> String {
         "programme" => {
             "you already have an open application for this programme: wait for its decision".into()
         }
+        // Erasure: the learner's identity is gone already.
+        "learner" => "this learner's account has already been erased".into(),
         other => format!("{other} is already registered"),
     }
 }
@@ -365,6 +367,10 @@ mod tests {
             AppError::from(StoreError::NotFound { what: "site" }).status(),
             404
         );
+        let erased_twice =
+            AppError::from(BankError::Store(StoreError::Conflict { field: "learner" }));
+        assert_eq!(erased_twice.status(), 409);
+        assert!(erased_twice.to_string().contains("already been erased"));
     }
 
     #[test]

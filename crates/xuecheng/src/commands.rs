@@ -71,7 +71,7 @@ pub(crate) async fn run(command: Command) -> Result<()> {
                 },
         } => {
             let config = load(&store, None)?;
-            let username = Username::parse(&username)
+            let username = Username::parse_new(&username)
                 .map_err(|e| anyhow::anyhow!("--username: {}", e.reason))?;
             let scope = Scope::for_role(role, district.clone(), institution)
                 .map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.reason))?;

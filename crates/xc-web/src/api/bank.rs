@@ -2,9 +2,10 @@
 //! upload), credit-bank staff work the review queue and publish specifications, learners and
 //! scoped staff read archives. The operations are `crate::bank`'s, shared with the pages.
 //! Conversion's endpoints are in [`conversion`]; points', incentives' and the data download's in
-//! [`points`].
+//! [`points`]; a learner's erasure of their own record in [`erase`].
 
 pub(super) mod conversion;
+pub(super) mod erase;
 pub(super) mod points;
 
 use axum::Json;
@@ -386,7 +387,8 @@ pub(super) async fn publish_specification_version(
     .await
 }
 
-/// A learner's archive (学习档案): outcomes newest first, filtered, with totals.
+/// A learner's archive (学习档案): outcomes newest first, filtered, one page at a time
+/// (`offset`, `limit`), with totals over every outcome the filters keep and `total_items`.
 ///
 /// A citizen reads only their own (see `/api/v1/me/archive`); staff read the learners in their
 /// scope (404 otherwise). Every staff read is audited (`archive.read`).
@@ -403,7 +405,8 @@ pub(super) async fn get_learner_archive(
     archive_of(&state, &identity, id, query).await
 }
 
-/// Your own learning archive (citizens).
+/// Your own learning archive (citizens): outcomes newest first, one page at a time (`offset`,
+/// `limit`), with totals over every outcome the filters keep and `total_items`.
 #[utoipa::path(get, path = "/api/v1/me/archive", tag = "archive", params(ArchiveQuery),
     responses((status = 200, body = ArchiveResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = [])))]
@@ -427,6 +430,7 @@ async fn archive_of(
         query.year.as_deref(),
         query.field.as_deref(),
     )?;
+    let page = page_of(query.offset, query.limit)?;
     let (_, archive) = bank::read_archive(state, identity, learner, &filter).await?;
-    Ok(Json(ArchiveResponse::from(&archive)))
+    Ok(Json(ArchiveResponse::of(&archive, page)))
 }

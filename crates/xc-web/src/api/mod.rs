@@ -51,7 +51,7 @@ use types::*;
         (name = "archive", description = "Learning archives (学习档案)"),
         (name = "conversion", description = "Credit bank: target programmes, conversion rules (versioned) and learners' conversion applications"),
         (name = "points", description = "Credit bank: points (学习积分) and the incentives they unlock"),
-        (name = "my data", description = "A learner's download of everything held about them"),
+        (name = "my data", description = "A learner's download of everything held about them, and the erasure of their record on request"),
     )
 )]
 struct ApiDoc;
@@ -131,6 +131,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(bank::points::redeem_incentive))
         .routes(routes!(bank::points::export_my_data_json))
         .routes(routes!(bank::points::export_my_data_xlsx))
+        .routes(routes!(bank::erase::erase_my_data))
         // Larger bodies than anywhere else, for these routes only.
         .merge(
             OpenApiRouter::new()

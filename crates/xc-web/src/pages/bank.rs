@@ -3,9 +3,11 @@
 //! outcome, an upload with its row-by-row report, the CSV template), and credit-bank staff's
 //! review queue, review cases and specifications. Everything goes through `crate::bank`, as
 //! the API does; these handlers only turn forms into text and results into templates.
-//! Conversion's pages are in [`conversion`], the points page in [`points`].
+//! Conversion's pages are in [`conversion`], the points page in [`points`], erasure on request
+//! in [`erase`].
 
 mod conversion;
+mod erase;
 mod points;
 
 use std::collections::HashMap;
@@ -66,6 +68,7 @@ pub(super) fn routes() -> Router<AppState> {
         )
         .merge(conversion::routes())
         .merge(points::routes())
+        .merge(erase::routes())
 }
 
 // --- Shared views ---
@@ -282,6 +285,33 @@ struct ArchiveQuery {
     kind: Option<String>,
     year: Option<String>,
     field: Option<String>,
+    page: Option<String>,
+}
+
+/// Outcomes on one page of an archive: light enough for a phone, whatever the archive's size.
+const ARCHIVE_ITEMS_PER_PAGE: u64 = 30;
+
+/// The archive at `path` on `page`, with the filters of `query` kept.
+fn archive_link(path: &str, query: &ArchiveQuery, page: u64) -> String {
+    let mut pairs = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in [
+        ("kind", &query.kind),
+        ("year", &query.year),
+        ("field", &query.field),
+    ] {
+        if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            pairs.append_pair(name, value);
+        }
+    }
+    if page > 1 {
+        pairs.append_pair("page", &page.to_string());
+    }
+    let pairs = pairs.finish();
+    if pairs.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{pairs}")
+    }
 }
 
 async fn archive_page(
@@ -297,9 +327,19 @@ async fn archive_page(
         query.year.as_deref(),
         query.field.as_deref(),
     )?;
+    let page_number = bank::parse_page_number(query.page.as_deref())?;
     let (record, archive) = bank::read_archive(state, identity, learner, &filter).await?;
-    let provider_ids = archive
+    // Totals are over every outcome the filters keep; the list shows one page of them.
+    let total_items = archive.items.len() as u64;
+    let pages = total_items.div_ceil(ARCHIVE_ITEMS_PER_PAGE).max(1);
+    let skip = (page_number - 1).saturating_mul(ARCHIVE_ITEMS_PER_PAGE);
+    let shown: Vec<&xc_bank::ArchiveItem> = archive
         .items
+        .iter()
+        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+        .take(ARCHIVE_ITEMS_PER_PAGE as usize)
+        .collect();
+    let provider_ids = shown
         .iter()
         .map(|item| item.outcome.submitted.provider)
         .collect();
@@ -364,8 +404,22 @@ async fn archive_page(
                 tally(label, t_)
             })
             .collect(),
-        items: archive
-            .items
+        older_link: (page_number < pages).then(|| archive_link(path, &query, page_number + 1)),
+        newer_link: (page_number > 1)
+            .then(|| archive_link(path, &query, (page_number - 1).min(pages))),
+        past_end: page_number > pages,
+        page_label: (pages > 1 && page_number <= pages).then(|| {
+            format!(
+                "{}{page_number}{}{pages}{}",
+                t.archive_page_prefix, t.archive_page_middle, t.archive_page_suffix
+            )
+        }),
+        can_erase: own
+            && identity
+                .principal
+                .as_ref()
+                .is_some_and(|p| p.may(Action::EraseOwnData)),
+        items: shown
             .iter()
             .map(|item| {
                 let outcome = &item.outcome;

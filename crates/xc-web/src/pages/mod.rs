@@ -523,6 +523,10 @@ async fn account_page(
             .as_ref()
             .is_some_and(|p| p.may(Action::ChangeOwnAccount))
             && learner.is_some(),
+        can_erase: identity
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.may(Action::EraseOwnData)),
         learner,
         consents,
         notice,

@@ -170,6 +170,8 @@ pub(crate) struct AccountPage {
     pub(crate) learner: Option<LearnerView>,
     pub(crate) consents: Vec<ConsentRow>,
     pub(crate) can_edit: bool,
+    /// A citizen with a learner record may ask for it to be erased.
+    pub(crate) can_erase: bool,
     pub(crate) notice: Option<String>,
     pub(crate) error: Option<String>,
     pub(crate) error_field: Option<String>,
@@ -300,7 +302,17 @@ pub(crate) struct ArchivePage {
     pub(crate) by_level: Vec<TallyRow>,
     pub(crate) by_category: Vec<TallyRow>,
     pub(crate) by_field: Vec<TallyRow>,
+    /// One page of the outcomes, newest first.
     pub(crate) items: Vec<ArchiveRow>,
+    /// The next page (older outcomes), when there is one; filters kept.
+    pub(crate) older_link: Option<String>,
+    /// The previous page (newer outcomes), or the last page when asked past the end.
+    pub(crate) newer_link: Option<String>,
+    /// A page number past the last one was asked for.
+    pub(crate) past_end: bool,
+    /// "Page 2 of 67", when there is more than one.
+    pub(crate) page_label: Option<String>,
+    pub(crate) can_erase: bool,
 }
 
 /// What a recognition granted.
@@ -836,4 +848,19 @@ pub(crate) struct PointsPage {
     pub(crate) incentives: Vec<IncentiveRow>,
     pub(crate) notice: Option<String>,
     pub(crate) error: Option<String>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "erase.html")]
+pub(crate) struct ErasePage {
+    pub(crate) chrome: Chrome,
+    /// What was typed in the confirmation field, shown again with the error.
+    pub(crate) typed: String,
+    pub(crate) error: Option<&'static str>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "erased.html")]
+pub(crate) struct ErasedPage {
+    pub(crate) chrome: Chrome,
 }

@@ -275,6 +275,8 @@ async fn registration_refuses_bad_input_and_stores_nothing() {
             "consent",
         ),
         (registration("citizen-huangpu", &good), 409, "username"),
+        // Erased accounts are renamed erased-<id>: nobody may choose such a name.
+        (registration("erased-5", &good), 422, "username"),
     ];
     for (body, status, field) in cases {
         let response = app

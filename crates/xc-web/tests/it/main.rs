@@ -7,10 +7,12 @@
 
 mod api;
 mod app;
+mod archive_paging;
 mod bank_api;
 mod bank_fixture;
 mod bank_pages;
 mod conversion_api;
 mod conversion_fixture;
 mod conversion_pages;
+mod erase;
 mod pages;

@@ -2,12 +2,14 @@
 //! specifications and the learning archive. Credits and hours travel as decimal strings ("1.5")
 //! so no value is ever rounded through a float; requests accept a JSON number as well.
 //! Conversion's shapes are in [`conversion`], points', incentives' and the data download's in
-//! [`points`].
+//! [`points`]; erasure's in [`erase`].
 
 mod conversion;
+mod erase;
 mod points;
 
 pub use conversion::*;
+pub use erase::*;
 pub use points::*;
 
 use serde::{Deserialize, Serialize};
@@ -695,6 +697,10 @@ pub struct ArchiveQuery {
     pub year: Option<String>,
     /// Only outcomes within this field (a topic code, or a discipline code covering theirs).
     pub field: Option<String>,
+    /// How many of the (filtered, newest first) outcomes to skip; 0 when left out.
+    pub offset: Option<u64>,
+    /// How many outcomes to return: 1 to 500; 50 when left out.
+    pub limit: Option<u32>,
 }
 
 /// Count and credits of recognised outcomes in one group.
@@ -721,7 +727,7 @@ pub struct GroupTallyResponse {
     pub credits: String,
 }
 
-/// Totals over the outcomes shown (after the filters).
+/// Totals over every outcome the filters keep (all pages, not only the items returned).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArchiveTotalsResponse {
     pub outcomes: u64,
@@ -763,8 +769,8 @@ impl From<&ArchiveItem> for ArchiveItemResponse {
     }
 }
 
-/// A learner's archive (学习档案): newest achievement first, with totals that agree with the
-/// items shown.
+/// A learner's archive (学习档案): one page of outcomes, newest achievement first, with totals
+/// over every outcome the filters keep (not only the page).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArchiveResponse {
     pub learner_id: i64,
@@ -773,11 +779,17 @@ pub struct ArchiveResponse {
     /// The incentive points balance.
     pub points: i64,
     pub totals: ArchiveTotalsResponse,
+    /// How many outcomes the filters keep, over all pages.
+    pub total_items: u64,
+    pub offset: u64,
+    pub limit: u32,
+    /// At most `limit` outcomes from `offset`; empty past the end.
     pub items: Vec<ArchiveItemResponse>,
 }
 
-impl From<&Archive> for ArchiveResponse {
-    fn from(archive: &Archive) -> Self {
+impl ArchiveResponse {
+    /// The `page` of `archive`'s items, with its totals.
+    pub fn of(archive: &Archive, page: xc_store::PageRequest) -> Self {
         let totals = &archive.totals;
         let group = |name: String, tally: &xc_bank::archive::Tally| GroupTallyResponse {
             group: name,
@@ -811,9 +823,14 @@ impl From<&Archive> for ArchiveResponse {
                     .collect(),
                 years: totals.years.clone(),
             },
+            total_items: archive.items.len() as u64,
+            offset: page.offset,
+            limit: page.limit,
             items: archive
                 .items
                 .iter()
+                .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+                .take(page.limit as usize)
                 .map(ArchiveItemResponse::from)
                 .collect(),
         }
