@@ -205,7 +205,10 @@ mod tests {
 
     #[test]
     fn written_names_parse_as_codes_chinese_or_english() {
-        assert_eq!(SiteKind::parse_written(" 老年大学 "), SiteKind::parse_written("elder_university"));
+        assert_eq!(
+            SiteKind::parse_written(" 老年大学 "),
+            SiteKind::parse_written("elder_university")
+        );
         for kind in SiteKind::ALL {
             assert_eq!(SiteKind::parse_written(kind.as_str()).unwrap(), *kind);
             assert_eq!(SiteKind::parse_written(kind.label_zh()).unwrap(), *kind);
@@ -219,10 +222,21 @@ mod tests {
             .chars()
             .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
             .collect();
-        assert_eq!(Topic::parse_written(&fullwidth).unwrap(), Topic::SmartLiving);
+        assert_eq!(
+            Topic::parse_written(&fullwidth).unwrap(),
+            Topic::SmartLiving
+        );
         let error = Topic::parse_written("烹饪大全").unwrap_err();
-        assert!(error.reason.contains("'烹饪大全' is not one of"), "{}", error.reason);
-        assert!(error.reason.contains("智慧生活 (smart_living)"), "{}", error.reason);
+        assert!(
+            error.reason.contains("'烹饪大全' is not one of"),
+            "{}",
+            error.reason
+        );
+        assert!(
+            error.reason.contains("智慧生活 (smart_living)"),
+            "{}",
+            error.reason
+        );
     }
 
     #[test]

@@ -215,6 +215,7 @@ async fn held_outcomes(
         query.push(")");
         let rows: Vec<(String, i64)> = query
             .build_query_as()
+            .persistent(false)
             .fetch_all(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -226,6 +227,11 @@ async fn held_outcomes(
     Ok(held)
 }
 
+/// Multi-row statements here are built for each call with as many rows as the call has, so
+/// they are not kept in the driver's statement cache (`persistent(false)`): every distinct row
+/// count would otherwise stay prepared, each a large program, and an upload's memory would grow
+/// with the variety of its chunks.
+///
 /// Stores the rows `provider` has not submitted yet, each with its automatic decision, and
 /// answers one [`Written`] per row, in order. All rows are `provider`'s (the caller checks).
 async fn store_outcomes(
@@ -245,6 +251,7 @@ async fn store_outcomes(
         query.push(" ON CONFLICT (provider_id, external_id) DO NOTHING RETURNING id, external_id");
         let returned: Vec<(i64, String)> = query
             .build_query_as()
+            .persistent(false)
             .fetch_all(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -322,7 +329,12 @@ async fn store_outcomes(
                 &automatic.reason,
             );
         });
-        query.build().execute(&mut *conn).await.map_err(db_error)?;
+        query
+            .build()
+            .persistent(false)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
     }
     Ok(written)
 }

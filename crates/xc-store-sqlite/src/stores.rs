@@ -407,6 +407,7 @@ impl LearnerStore for SqliteStore {
             query.push(")");
             let rows: Vec<(Vec<u8>, i64)> = query
                 .build_query_as()
+                .persistent(false)
                 .fetch_all(&self.read)
                 .await
                 .map_err(db_error)?;
@@ -429,6 +430,7 @@ impl LearnerStore for SqliteStore {
             query.push(")");
             let rows: Vec<i64> = query
                 .build_query_scalar()
+                .persistent(false)
                 .fetch_all(&self.read)
                 .await
                 .map_err(db_error)?;
@@ -767,7 +769,12 @@ where
     for chunk in rows.chunks((BULK_VALUES / columns).max(1)) {
         let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO {table_and_columns} "));
         query.push_values(chunk, |mut separated, row| bind(&mut separated, row));
-        query.build().execute(&mut *tx).await.map_err(db_error)?;
+        query
+            .build()
+            .persistent(false)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
     }
     tx.commit().await.map_err(db_error)
 }

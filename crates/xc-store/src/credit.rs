@@ -46,7 +46,10 @@ pub struct SpecificationContent {
 pub enum SpecificationTarget {
     /// Version 1 of a new specification of `provider`, under the provider's own `code`.
     /// `Conflict { field: "code" }` when the provider already has that code.
-    New { provider: InstitutionId, code: String },
+    New {
+        provider: InstitutionId,
+        code: String,
+    },
     /// The next version of an existing specification. `NotFound` when there is none.
     Existing(SpecificationId),
 }
@@ -283,7 +286,10 @@ pub struct ProgrammeRecord {
 pub enum RuleTarget {
     /// Version 1 of a new rule of `programme` under `code`. `Conflict { field: "code" }` when the
     /// programme has a rule with that code; `NotFound` for an unknown programme.
-    New { programme: ProgrammeId, code: String },
+    New {
+        programme: ProgrammeId,
+        code: String,
+    },
     /// The next version of an existing rule. `NotFound` when there is none.
     Existing(ConversionRuleId),
 }

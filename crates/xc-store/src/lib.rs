@@ -307,8 +307,7 @@ pub trait OutcomeStore {
     /// The decisions on one outcome, oldest first.
     async fn list_decisions(&self, outcome: OutcomeId) -> StoreResult<Vec<DecisionRecord>>;
     /// The decisions on all of a learner's outcomes, oldest first.
-    async fn list_learner_decisions(&self, learner: LearnerId)
-    -> StoreResult<Vec<DecisionRecord>>;
+    async fn list_learner_decisions(&self, learner: LearnerId) -> StoreResult<Vec<DecisionRecord>>;
 
     /// Bulk load for the generator: outcomes and decisions with their ids, no audit entries, in
     /// one transaction each (see [`BulkStore`]); call [`BulkStore::finish_load`] afterwards.

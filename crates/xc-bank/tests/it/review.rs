@@ -102,7 +102,11 @@ async fn accepting_grants_level_and_credits_once_and_rejecting_needs_a_reason() 
     );
     assert_eq!(bank.store().list_decisions(id).await.unwrap().len(), 1);
     let ledger = bank.store().list_points(bank.learners[0]).await.unwrap();
-    assert_eq!(ledger.len(), 1, "accepting awards the recognition's points once");
+    assert_eq!(
+        ledger.len(),
+        1,
+        "accepting awards the recognition's points once"
+    );
     assert_eq!(ledger[0].entry.source_id, format!("outcome:{id}"));
 
     let other = queued(&bank, "R-3", "合唱").await;
