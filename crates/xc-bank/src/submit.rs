@@ -5,7 +5,8 @@
 //! outcome ids within the file, learners matched by the keyed hash of their ID number or by
 //! learner id, a chunk at a time) and builds the bounded report. If the file cannot be read, or
 //! the submitter chose all-or-nothing and any row has a problem, nothing is stored. Otherwise
-//! pass 2 reads the file again, checks each row the same way and stores the valid rows through
+//! pass 2 reads the file again, leaves out the rows pass 1 refused (kept as one bit a row),
+//! checks the others again (a learner may have changed meanwhile) and stores them through
 //! one batch transaction, recognising each automatically where one specification matches it
 //! exactly and queueing it for review otherwise. An outcome id the provider already submitted is
 //! not stored again (and is counted as such), so re-submitting a file is harmless.
@@ -94,6 +95,28 @@ pub struct Submission {
     pub recognition: Recognition,
 }
 
+/// Spreadsheet row numbers, one bit each: the rows pass 1 refused (125 KB for a million rows).
+#[derive(Debug, Default)]
+struct RowSet {
+    words: Vec<u64>,
+}
+
+impl RowSet {
+    fn insert(&mut self, row: u64) {
+        let word = (row / 64) as usize;
+        if self.words.len() <= word {
+            self.words.resize(word + 1, 0);
+        }
+        self.words[word] |= 1 << (row % 64);
+    }
+
+    fn contains(&self, row: u64) -> bool {
+        self.words
+            .get((row / 64) as usize)
+            .is_some_and(|word| word & (1 << (row % 64)) != 0)
+    }
+}
+
 /// A row that passed every check, with its learner matched.
 #[derive(Debug)]
 struct Checked {
@@ -101,14 +124,15 @@ struct Checked {
     learner: LearnerId,
 }
 
-/// Checks a chunk of rows: fields, duplicates of earlier rows, learners. Problems go to `report`
+/// Checks a chunk of rows: fields, duplicates of earlier rows (when given the finder), learners.
+/// Problems go to `report`
 /// in row order.
 async fn check_chunk<F: OutcomeFields>(
     store: &dyn Store,
     vault: &PiiVault,
     options: &BatchOptions,
     items: &[F],
-    duplicates: &mut DuplicateRows,
+    mut duplicates: Option<&mut DuplicateRows>,
     report: &mut Report,
 ) -> Result<Vec<Checked>, StoreError> {
     let mut parsed: Vec<Result<OutcomeRow, Vec<RowProblem>>> = items
@@ -117,6 +141,7 @@ async fn check_chunk<F: OutcomeFields>(
         .collect();
     for (item, result) in items.iter().zip(parsed.iter_mut()) {
         if let Ok(row) = result
+            && let Some(duplicates) = duplicates.as_deref_mut()
             && let Some(first) = duplicates.check_key(row.row, &[row.external_id.as_str()])
         {
             *result = Err(vec![item.problem(
@@ -347,6 +372,7 @@ pub async fn import_file(
         report.push_file_problem(warning.to_file_problem());
     }
     let mut duplicates = DuplicateRows::new(&["external_id"]);
+    let mut refused = RowSet::default();
     let mut rows = 0u64;
     let mut valid_rows = 0u64;
     loop {
@@ -356,10 +382,24 @@ pub async fn import_file(
             break;
         }
         rows += chunk.len() as u64;
-        let checked =
-            check_chunk(store, vault, options, &chunk, &mut duplicates, &mut report).await?;
+        let checked = check_chunk(
+            store,
+            vault,
+            options,
+            &chunk,
+            Some(&mut duplicates),
+            &mut report,
+        )
+        .await?;
         valid_rows += checked.len() as u64;
+        let valid: Vec<u64> = checked.iter().map(|c| c.row.row).collect();
+        for row in &chunk {
+            if valid.binary_search(&row.number()).is_err() {
+                refused.insert(row.number());
+            }
+        }
     }
+    // The finder holds 24 bytes a distinct outcome id; pass 2 needs only the refused rows.
     drop(duplicates);
     if valid_rows == 0 || (options.all_or_nothing && valid_rows < rows) {
         return Ok(BatchResult::unstored(report, rows, valid_rows));
@@ -368,7 +408,6 @@ pub async fn import_file(
     // Pass 2: the same checks, storing what passes. Reading and checking the next chunk
     // overlaps with storing the previous one (the store works on its own connection thread).
     let mut recheck = Report::default();
-    let mut duplicates = DuplicateRows::new(&["external_id"]);
     let reader = open(path, options.limits).await?;
     let mut writer = store.begin_batch(&new_batch(options)).await?;
     let (chunks, ready) = tokio::sync::mpsc::channel::<Vec<NewOutcome>>(2);
@@ -382,8 +421,13 @@ pub async fn import_file(
             if chunk.is_empty() {
                 return Ok::<bool, BankError>(true);
             }
-            let checked =
-                check_chunk(store, vault, options, &chunk, &mut duplicates, &mut recheck).await?;
+            // Rows refused in pass 1 are left out, duplicates included, so what remains has no
+            // duplicated outcome id and needs no finder of its own.
+            let chunk: Vec<Row> = chunk
+                .into_iter()
+                .filter(|row| !refused.contains(row.number()))
+                .collect();
+            let checked = check_chunk(store, vault, options, &chunk, None, &mut recheck).await?;
             if options.all_or_nothing && !recheck.is_clean() {
                 // Something changed between the passes (e.g. a learner was removed).
                 return Ok(false);
@@ -433,7 +477,17 @@ pub async fn import_items(
     let mut duplicates = DuplicateRows::new(&["external_id"]);
     let mut valid = Vec::new();
     for chunk in items.chunks(CHUNK_ROWS) {
-        valid.push(check_chunk(store, vault, options, chunk, &mut duplicates, &mut report).await?);
+        valid.push(
+            check_chunk(
+                store,
+                vault,
+                options,
+                chunk,
+                Some(&mut duplicates),
+                &mut report,
+            )
+            .await?,
+        );
     }
     let rows = items.len() as u64;
     let valid_rows: u64 = valid.iter().map(|chunk| chunk.len() as u64).sum();
@@ -470,7 +524,7 @@ pub async fn submit_one(
         vault,
         options,
         std::slice::from_ref(&input.normalised()),
-        &mut duplicates,
+        Some(&mut duplicates),
         &mut report,
     )
     .await?;
@@ -504,4 +558,23 @@ pub async fn submit_one(
         learner,
         recognition,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RowSet;
+
+    #[test]
+    fn a_row_set_holds_exactly_the_rows_put_in() {
+        let mut set = RowSet::default();
+        for row in [2, 63, 64, 1_000_001] {
+            set.insert(row);
+        }
+        for row in [2, 63, 64, 1_000_001] {
+            assert!(set.contains(row), "{row}");
+        }
+        for row in [0, 1, 3, 65, 1_000_000, 5_000_000] {
+            assert!(!set.contains(row), "{row}");
+        }
+    }
 }
