@@ -293,6 +293,62 @@ async fn walk_through(client: &Client, base: &str, shots: &Path) -> Result<()> {
     );
     save_screenshot(client, shots, "account-phone.png").await?;
     save_full_page_screenshot(client, shots, "account-phone-full.png", PHONE).await?;
+
+    // The demo citizen's learning archive, in elder mode on a phone: totals in words, a page of
+    // the timeline, nothing wider than the screen.
+    client.delete_all_cookies().await?;
+    client.goto(&format!("{base}login")).await?;
+    wait_until(
+        client,
+        "the sign-in page",
+        "return document.readyState === 'complete'",
+    )
+    .await?;
+    type_into(client, "username", "demo-citizen").await?;
+    type_into(client, "password", xc_gen::DEMO_PASSWORD).await?;
+    client.find(Locator::Id("sign-in")).await?.click().await?;
+    wait_until(
+        client,
+        "the account page of the demo citizen",
+        "return document.readyState === 'complete' && location.pathname === '/account'",
+    )
+    .await?;
+    client
+        .find(Locator::Id("elder-toggle"))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        client,
+        "elder mode on",
+        "return document.readyState === 'complete' \
+            && document.documentElement.classList.contains('elder')",
+    )
+    .await?;
+    client.goto(&format!("{base}me/archive")).await?;
+    wait_until(
+        client,
+        "the learning archive",
+        "return document.readyState === 'complete' && location.pathname === '/me/archive'",
+    )
+    .await?;
+    ensure!(
+        has_elder_class(client).await?,
+        "elder mode was not kept on the archive"
+    );
+    check_fits_phone(client, "the learning archive in elder mode").await?;
+    let text = page_text(client).await;
+    ensure!(
+        text.contains("学习档案"),
+        "the archive page does not say 学习档案: {text}"
+    );
+    let older = client.find(Locator::Id("older-records")).await?;
+    ensure!(
+        older.is_displayed().await?,
+        "the link to older records is not shown"
+    );
+    save_screenshot(client, shots, "archive-elder-phone.png").await?;
+    save_full_page_screenshot(client, shots, "archive-elder-phone-full.png", PHONE).await?;
     Ok(())
 }
 
