@@ -243,8 +243,8 @@ fn refusal_field(refusal: &RuleRefusal) -> &'static str {
         RuleRefusal::RepeatZero | RuleRefusal::ExemptionRepeated => "repeat",
         RuleRefusal::NoCredits
         | RuleRefusal::TooManyCredits
-        | RuleRefusal::CreditsAboveProgrammeCap { .. } => "grant",
-        RuleRefusal::CourseListedTwice { .. }
+        | RuleRefusal::CreditsAboveProgrammeCap { .. }
+        | RuleRefusal::CourseListedTwice { .. }
         | RuleRefusal::CourseWithoutCredits { .. }
         | RuleRefusal::ExemptionCreditsDiffer { .. } => "grant",
         RuleRefusal::LevelZero | RuleRefusal::LevelAboveFramework { .. } => "min_level",
@@ -288,23 +288,26 @@ impl ConversionRules {
             set.add_programme(Programme::new(record.id, record.max_credits)?)?;
             by_id.insert(record.id, record);
         }
-        let mut current: BTreeMap<ConversionRuleId, (ConversionRuleVersion, bool)> =
-            BTreeMap::new();
-        let mut drafts = Vec::new();
-        for version in versions {
-            let (draft, retired) = rule_from_body(&version.body, version.id, version.programme)
-                .map_err(|reason| {
+        // Ordered by id then version: the last one of each rule is current, and only the
+        // current versions are read into the rule set.
+        let latest: BTreeMap<ConversionRuleId, ConversionRuleVersion> = versions
+            .into_iter()
+            .map(|version| (version.id, version))
+            .collect();
+        let mut current = BTreeMap::new();
+        let mut drafts = Vec::with_capacity(latest.len());
+        for (id, version) in latest {
+            let (draft, retired) =
+                rule_from_body(&version.body, id, version.programme).map_err(|reason| {
                     BankError::Corrupt(format!(
-                        "conversion rule {} version {}: {reason}",
-                        version.id, version.version
+                        "conversion rule {id} version {}: {reason}",
+                        version.version
                     ))
                 })?;
-            // Ordered by id then version: the last one seen is current.
-            drafts.retain(|d: &ConversionRuleDraft| d.id != version.id);
             if !retired {
                 drafts.push(draft);
             }
-            current.insert(version.id, (version, retired));
+            current.insert(id, (version, retired));
         }
         let set = set.with_rules(drafts).map_err(|problems| {
             BankError::Corrupt(format!(
@@ -372,16 +375,8 @@ pub async fn create_programme(
     programme: &NewProgramme,
     audit: &AuditEvent,
 ) -> Result<ProgrammeId, BankError> {
-    let code_ok = !programme.code.trim().is_empty()
-        && programme.code.chars().count() <= 32
-        && !programme.code.chars().any(char::is_control);
-    if !code_ok {
-        return Err(Invalid::new("code", "a programme code has 1 to 32 characters").into());
-    }
-    let name_ok = !programme.name.trim().is_empty() && programme.name.chars().count() <= 100;
-    if !name_ok {
-        return Err(Invalid::new("name", "a programme name has 1 to 100 characters").into());
-    }
+    crate::check_label("code", &programme.code, 32, "a programme code")?;
+    crate::check_label("name", &programme.name, 100, "a programme name")?;
     Programme::new(ProgrammeId::new(1), programme.max_credits)?;
     Ok(store.create_programme(programme, audit).await?)
 }
@@ -400,10 +395,7 @@ pub async fn publish_rule(
 ) -> Result<(ConversionRuleId, Version), BankError> {
     let body = match target {
         RuleTarget::New { programme, code } => {
-            let code_ok = !code.trim().is_empty() && code.chars().count() <= 32;
-            if !code_ok {
-                return Err(Invalid::new("code", "a rule code has 1 to 32 characters").into());
-            }
+            crate::check_label("code", code, 32, "a rule code")?;
             if rules.programme(*programme).is_none() {
                 return Err(StoreError::NotFound { what: "programme" }.into());
             }

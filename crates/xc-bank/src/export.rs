@@ -179,9 +179,7 @@ impl LearnerExport {
     pub fn to_xlsx(&self) -> Result<Vec<u8>, XlsxError> {
         let mut workbook = Workbook::new();
         let learner = &self.learner;
-        let sheet = workbook.add_worksheet();
-        sheet.set_name("个人信息")?;
-        let rows: Vec<(&str, String)> = vec![
+        let person = [
             ("学习者编号", learner.id.to_string()),
             ("姓名", learner.display_name.clone()),
             ("身份证号", self.national_id.clone()),
@@ -192,138 +190,149 @@ impl LearnerExport {
             ("注册时间", learner.registered_at.to_string()),
             ("导出时间", self.generated_at.to_string()),
         ];
-        for (row, (label, value)) in rows.iter().enumerate() {
-            sheet.write_string(row as u32, 0, *label)?;
-            sheet.write_string(row as u32, 1, value)?;
-        }
-
-        let sheet = workbook.add_worksheet();
-        sheet.set_name("学习成果")?;
-        let header = [
-            "成果编号",
-            "机构",
-            "外部编号",
-            "成果类型",
-            "成果名称",
-            "学时",
-            "等级",
-            "领域",
-            "获得日期",
-            "成绩",
-            "状态",
-            "类别",
-            "级别",
-            "学分",
-            "有效期至",
-        ];
-        for (col, title) in header.iter().enumerate() {
-            sheet.write_string(0, col as u16, *title)?;
-        }
-        for (n, o) in self.outcomes.iter().enumerate() {
-            let s = &o.submitted;
-            let cells = [
-                o.id.to_string(),
-                s.provider.to_string(),
-                o.external_id.clone(),
-                s.kind.label_zh().to_owned(),
-                s.title.as_str().to_owned(),
-                s.hours.map(|h| h.to_string()).unwrap_or_default(),
-                s.grade.map(|g| g.label_zh().to_owned()).unwrap_or_default(),
-                s.field
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                s.achieved_on.to_string(),
-                s.score.map(|x| x.to_string()).unwrap_or_default(),
-                o.status.as_str().to_owned(),
-                o.grant
-                    .map(|g| g.category.label_zh().to_owned())
-                    .unwrap_or_default(),
-                o.grant.map(|g| g.level.to_string()).unwrap_or_default(),
-                o.grant.map(|g| g.credits.to_string()).unwrap_or_default(),
-                o.grant
-                    .and_then(|g| g.valid_until)
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-            ];
-            for (col, value) in cells.iter().enumerate() {
-                sheet.write_string(n as u32 + 1, col as u16, value)?;
-            }
-        }
-
-        let sheet = workbook.add_worksheet();
-        sheet.set_name("认定决定")?;
-        for (col, title) in ["决定编号", "成果编号", "时间", "结果", "理由"]
-            .iter()
-            .enumerate()
-        {
-            sheet.write_string(0, col as u16, *title)?;
-        }
-        for (n, d) in self.decisions.iter().enumerate() {
-            let cells = [
-                d.id.to_string(),
-                d.outcome.to_string(),
-                d.decided_at.to_string(),
-                if d.grant.is_some() {
+        add_sheet(
+            &mut workbook,
+            "个人信息",
+            &[],
+            person
+                .into_iter()
+                .map(|(label, value)| vec![label.to_owned().into(), value.into()]),
+        )?;
+        let text = |value: Option<String>| Cell::from(value.unwrap_or_default());
+        add_sheet(
+            &mut workbook,
+            "学习成果",
+            &[
+                "成果编号",
+                "机构",
+                "外部编号",
+                "成果类型",
+                "成果名称",
+                "学时",
+                "等级",
+                "领域",
+                "获得日期",
+                "成绩",
+                "状态",
+                "类别",
+                "级别",
+                "学分",
+                "有效期至",
+            ],
+            self.outcomes.iter().map(|o| {
+                let s = &o.submitted;
+                vec![
+                    o.id.to_string().into(),
+                    s.provider.to_string().into(),
+                    o.external_id.clone().into(),
+                    s.kind.label_zh().to_owned().into(),
+                    s.title.as_str().to_owned().into(),
+                    text(s.hours.map(|h| h.to_string())),
+                    text(s.grade.map(|g| g.label_zh().to_owned())),
+                    text(s.field.as_ref().map(ToString::to_string)),
+                    s.achieved_on.to_string().into(),
+                    text(s.score.map(|x| x.to_string())),
+                    o.status.as_str().to_owned().into(),
+                    text(o.grant.map(|g| g.category.label_zh().to_owned())),
+                    text(o.grant.map(|g| g.level.to_string())),
+                    text(o.grant.map(|g| g.credits.to_string())),
+                    text(o.grant.and_then(|g| g.valid_until).map(|d| d.to_string())),
+                ]
+            }),
+        )?;
+        add_sheet(
+            &mut workbook,
+            "认定决定",
+            &["决定编号", "成果编号", "时间", "结果", "理由"],
+            self.decisions.iter().map(|d| {
+                let result = if d.grant.is_some() {
                     "认定"
                 } else {
                     "不予认定"
-                }
-                .to_owned(),
-                d.reason.clone(),
-            ];
-            for (col, value) in cells.iter().enumerate() {
-                sheet.write_string(n as u32 + 1, col as u16, value)?;
-            }
-        }
-
-        let sheet = workbook.add_worksheet();
-        sheet.set_name("转换申请")?;
-        let header = [
-            "申请编号",
-            "专业",
-            "状态",
-            "申请时间",
-            "拟转换学分",
-            "批准学分",
-            "说明",
-        ];
-        for (col, title) in header.iter().enumerate() {
-            sheet.write_string(0, col as u16, *title)?;
-        }
-        for (n, a) in self.applications.iter().enumerate() {
-            let cells = [
-                a.id.to_string(),
-                a.programme.to_string(),
-                a.status.as_str().to_owned(),
-                a.applied_at.to_string(),
-                a.proposed_credits.to_string(),
-                a.approved_credits
-                    .map(|c| c.to_string())
-                    .unwrap_or_default(),
-                a.decision_reason.clone().unwrap_or_default(),
-            ];
-            for (col, value) in cells.iter().enumerate() {
-                sheet.write_string(n as u32 + 1, col as u16, value)?;
-            }
-        }
-
-        let sheet = workbook.add_worksheet();
-        sheet.set_name("积分")?;
-        for (col, title) in ["日期", "项目", "积分", "来源"].iter().enumerate() {
-            sheet.write_string(0, col as u16, *title)?;
-        }
-        for (n, p) in self.points.iter().enumerate() {
-            let row = n as u32 + 1;
-            sheet.write_string(row, 0, p.entry.day.to_string())?;
-            sheet.write_string(row, 1, &p.entry.award)?;
-            sheet.write_number(row, 2, p.entry.points as f64)?;
-            sheet.write_string(
-                row,
-                3,
-                format!("{}:{}", p.entry.source_kind, p.entry.source_id),
-            )?;
-        }
+                };
+                vec![
+                    d.id.to_string().into(),
+                    d.outcome.to_string().into(),
+                    d.decided_at.to_string().into(),
+                    result.to_owned().into(),
+                    d.reason.clone().into(),
+                ]
+            }),
+        )?;
+        add_sheet(
+            &mut workbook,
+            "转换申请",
+            &[
+                "申请编号",
+                "专业",
+                "状态",
+                "申请时间",
+                "拟转换学分",
+                "批准学分",
+                "说明",
+            ],
+            self.applications.iter().map(|a| {
+                vec![
+                    a.id.to_string().into(),
+                    a.programme.to_string().into(),
+                    a.status.as_str().to_owned().into(),
+                    a.applied_at.to_string().into(),
+                    a.proposed_credits.to_string().into(),
+                    text(a.approved_credits.map(|c| c.to_string())),
+                    text(a.decision_reason.clone()),
+                ]
+            }),
+        )?;
+        add_sheet(
+            &mut workbook,
+            "积分",
+            &["日期", "项目", "积分", "来源"],
+            self.points.iter().map(|p| {
+                vec![
+                    p.entry.day.to_string().into(),
+                    p.entry.award.clone().into(),
+                    Cell::Number(p.entry.points as f64),
+                    format!("{}:{}", p.entry.source_kind, p.entry.source_id).into(),
+                ]
+            }),
+        )?;
         workbook.save_to_buffer()
     }
+}
+
+/// One cell of an exported sheet.
+enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Self {
+        Cell::Text(text)
+    }
+}
+
+/// Adds a sheet named `name` with a header row (when `header` is not empty) and `rows` under it.
+fn add_sheet(
+    workbook: &mut Workbook,
+    name: &str,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<Cell>>,
+) -> Result<(), XlsxError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(name)?;
+    for (col, title) in header.iter().enumerate() {
+        sheet.write_string(0, col as u16, *title)?;
+    }
+    let first = u32::from(!header.is_empty());
+    for (n, cells) in rows.into_iter().enumerate() {
+        let row = first + n as u32;
+        for (col, cell) in cells.into_iter().enumerate() {
+            match cell {
+                Cell::Text(text) => sheet.write_string(row, col as u16, text)?,
+                Cell::Number(number) => sheet.write_number(row, col as u16, number)?,
+            };
+        }
+    }
+    Ok(())
 }

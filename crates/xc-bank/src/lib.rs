@@ -33,10 +33,27 @@ pub mod review;
 pub mod standards;
 pub mod submit;
 
+/// A required short text staff type (a code, a name): not blank, at most `max` characters, no
+/// control characters. `what` names it in the refusal ("a programme code").
+pub(crate) fn check_label(
+    field: &'static str,
+    text: &str,
+    max: usize,
+    what: &str,
+) -> Result<(), xc_domain::Invalid> {
+    if text.trim().is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
+        return Err(xc_domain::Invalid::new(
+            field,
+            format!("{what} has 1 to {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
 pub use archive::{Archive, ArchiveFilter, ArchiveItem, Totals, archive};
 pub use conversion::{ConversionRules, RuleInput};
 pub use error::BankError;
 pub use fields::{LearnerRef, OutcomeInput, OutcomeRow};
 pub use review::{ReviewCase, ReviewDecision, decide, review_case};
-pub use standards::{SpecificationInput, Standards, publish_specification};
+pub use standards::{Candidates, SpecificationInput, Standards, publish_specification};
 pub use submit::{BatchOptions, BatchResult, Submission, import_file, import_items, submit_one};

@@ -7,13 +7,14 @@ use serde_json::json;
 use time::OffsetDateTime;
 use xc_domain::credit::{
     CloseSpecification, Credits, DecisionId, FrameworkLevel, OutcomeCategory, OutcomeId,
-    OutcomeSpecification, Recognition, ReviewAcceptance, SpecificationId, ValidityTerm, Version,
+    OutcomeSpecification, ReviewAcceptance, SpecificationId, ValidityTerm, Version,
 };
 use xc_domain::{Invalid, UserId};
 use xc_store::{
     Actor, AuditEvent, DecisionBasis, Grant, NewDecision, OutcomeRecord, OutcomeStatus, Store,
 };
 
+use crate::standards::Candidates;
 use crate::{BankError, Standards};
 
 /// How many of the learner's other outcomes a reviewer sees.
@@ -39,33 +40,10 @@ pub async fn review_case(
     id: OutcomeId,
 ) -> Result<ReviewCase, BankError> {
     let outcome = store.get_outcome(id).await?;
-    let (closest, general_rule_credits) = match standards.recognise(&outcome.submitted) {
-        Recognition::Review {
-            closest,
-            general_rule_credits,
-        } => (closest, general_rule_credits),
-        // The standards changed since submission and now match exactly: show that match.
-        Recognition::Automatic { spec, version, .. } => (
-            vec![CloseSpecification {
-                spec,
-                version,
-                differences: Vec::new(),
-            }],
-            None,
-        ),
-    };
-    let closest = closest
-        .into_iter()
-        .filter_map(|close| {
-            let spec = standards
-                .catalogue()
-                .history(close.spec)?
-                .version(close.version)?
-                .value()
-                .clone();
-            Some((close, spec))
-        })
-        .collect();
+    let Candidates {
+        closest,
+        general_rule_credits,
+    } = standards.candidates(&standards.recognise(&outcome.submitted));
     let mut history: Vec<OutcomeRecord> = store
         .list_learner_outcomes(outcome.learner)
         .await?

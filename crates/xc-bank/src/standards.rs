@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 use xc_domain::credit::{
-    ContactHours, Credits, Field, FrameworkLevel, GradeMapping, NonFormalRules, OutcomeCategory,
-    OutcomeKind, OutcomeSpecification, OutcomeTitle, PointsPolicy, Recognition,
+    CloseSpecification, ContactHours, Credits, Field, FrameworkLevel, GradeMapping, NonFormalRules,
+    OutcomeCategory, OutcomeKind, OutcomeSpecification, OutcomeTitle, PointsPolicy, Recognition,
     SpecificationCatalogue, SpecificationDraft, SpecificationId, SubmittedOutcome, ValidityTerm,
     Version, VocationalGrade, recognise, recognise_automatically,
 };
@@ -63,12 +63,9 @@ impl Standards {
                     stored.id, stored.version
                 ))
             };
-            let spec = OutcomeSpecification::restore(draft_of(
-                stored.id,
-                stored.provider,
-                &stored.content,
-            ))
-            .map_err(|invalid| corrupt(invalid.to_string()))?;
+            let spec =
+                OutcomeSpecification::restore(stored.content.draft(stored.id, stored.provider))
+                    .map_err(|invalid| corrupt(invalid.to_string()))?;
             let version = standards
                 .catalogue
                 .publish(spec, stored.published_at.date())
@@ -112,6 +109,43 @@ impl Standards {
     }
 
     /// The automatic recognition of `outcome`, if one specification matches it exactly.
+    /// What a reviewer compares an outcome with, given how it is recognised: the closest
+    /// specifications first, each with the version the recognition names, and what the general
+    /// hours rule would give. An automatic recognition (the standards changed since the outcome
+    /// went to review) shows its one exact match.
+    pub fn candidates(&self, recognition: &Recognition) -> Candidates {
+        let (closest, general_rule_credits) = match recognition {
+            Recognition::Review {
+                closest,
+                general_rule_credits,
+            } => (closest.clone(), *general_rule_credits),
+            Recognition::Automatic { spec, version, .. } => (
+                vec![CloseSpecification {
+                    spec: *spec,
+                    version: *version,
+                    differences: Vec::new(),
+                }],
+                None,
+            ),
+        };
+        let closest = closest
+            .into_iter()
+            .filter_map(|close| {
+                let spec = self
+                    .catalogue
+                    .history(close.spec)?
+                    .version(close.version)?
+                    .value()
+                    .clone();
+                Some((close, spec))
+            })
+            .collect();
+        Candidates {
+            closest,
+            general_rule_credits,
+        }
+    }
+
     /// Only the exact look-up, not the ranking of close specifications `recognise` does for a
     /// reviewer: this is what batch imports call for every row.
     pub fn automatic(&self, outcome: &SubmittedOutcome) -> Option<AutomaticRecognition> {
@@ -119,6 +153,13 @@ impl Standards {
             .as_ref()
             .and_then(automatic_of)
     }
+}
+
+/// See [`Standards::candidates`].
+#[derive(Debug, Clone)]
+pub struct Candidates {
+    pub closest: Vec<(CloseSpecification, OutcomeSpecification)>,
+    pub general_rule_credits: Option<Credits>,
 }
 
 /// What an automatic recognition stores; `None` for an outcome that needs review.
@@ -143,40 +184,6 @@ pub fn automatic_of(recognition: &Recognition) -> Option<AutomaticRecognition> {
             reason: format!("matches specification {spec} {version} exactly"),
         }),
         Recognition::Review { .. } => None,
-    }
-}
-
-fn draft_of(
-    id: SpecificationId,
-    provider: InstitutionId,
-    content: &SpecificationContent,
-) -> SpecificationDraft {
-    SpecificationDraft {
-        id,
-        provider,
-        kind: content.kind,
-        category: Some(content.category),
-        title: content.title.clone(),
-        hours: content.hours,
-        grade: content.grade,
-        level: Some(content.level),
-        credits: Some(content.credits),
-        field: content.field.clone(),
-        validity: content.validity,
-    }
-}
-
-fn content_of(spec: &OutcomeSpecification) -> SpecificationContent {
-    SpecificationContent {
-        kind: spec.kind(),
-        category: spec.category(),
-        title: spec.title().clone(),
-        hours: spec.hours(),
-        grade: spec.grade(),
-        level: spec.level(),
-        credits: spec.credits(),
-        field: spec.field().cloned(),
-        validity: spec.validity(),
     }
 }
 
@@ -210,14 +217,7 @@ pub async fn publish_specification(
 ) -> Result<(SpecificationId, Version), BankError> {
     let (id, provider) = match target {
         SpecificationTarget::New { provider, code } => {
-            let code_ok = !code.trim().is_empty()
-                && code.chars().count() <= 64
-                && !code.chars().any(char::is_control);
-            if !code_ok {
-                return Err(
-                    Invalid::new("code", "a specification code has 1 to 64 characters").into(),
-                );
-            }
+            crate::check_label("code", code, 64, "a specification code")?;
             // Not stored: the store assigns the id.
             (SpecificationId::new(i64::MAX), *provider)
         }
@@ -254,7 +254,7 @@ pub async fn publish_specification(
         )
         .into());
     }
-    let content = content_of(&spec);
+    let content = SpecificationContent::of(&spec);
     Ok(store
         .publish_specification(target, &content, published_at, published_by, audit)
         .await?)

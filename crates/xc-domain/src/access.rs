@@ -338,32 +338,39 @@ mod tests {
         assert!(!citizen.may(Action::ReadAuditLog));
     }
 
-    #[test]
-    fn credit_bank_actions_follow_role() {
-        let provider = principal(
-            Role::ProviderStaff,
-            Scope::Institution(InstitutionId::new(1)),
-            None,
-        );
-        let bank = principal(Role::CreditBankStaff, Scope::City, None);
-        let city = principal(Role::CityAdmin, Scope::City, None);
-        let district = principal(
-            Role::DistrictAdmin,
-            Scope::District(district("310101")),
-            None,
-        );
-        let auditor = principal(Role::Auditor, Scope::City, None);
-        let citizen = principal(Role::Citizen, Scope::Own, Some(4));
-        let orphan = principal(Role::Citizen, Scope::Own, None);
-        let who_may = |action: Action| -> Vec<Role> {
-            [
-                &provider, &bank, &city, &district, &auditor, &citizen, &orphan,
-            ]
+    /// One principal of every role (a citizen with learner 4, and one without a learner).
+    fn cast() -> [Principal; 7] {
+        [
+            principal(
+                Role::ProviderStaff,
+                Scope::Institution(InstitutionId::new(1)),
+                None,
+            ),
+            principal(Role::CreditBankStaff, Scope::City, None),
+            principal(Role::CityAdmin, Scope::City, None),
+            principal(
+                Role::DistrictAdmin,
+                Scope::District(district("310101")),
+                None,
+            ),
+            principal(Role::Auditor, Scope::City, None),
+            principal(Role::Citizen, Scope::Own, Some(4)),
+            principal(Role::Citizen, Scope::Own, None),
+        ]
+    }
+
+    /// The roles of the cast that may take `action`, in cast order.
+    fn who_may(action: Action) -> Vec<Role> {
+        cast()
             .into_iter()
             .filter(|p| p.may(action))
             .map(|p| p.role)
             .collect()
-        };
+    }
+
+    #[test]
+    fn credit_bank_actions_follow_role() {
+        let [_, _, _, _, auditor, citizen, _] = cast();
         assert_eq!(
             who_may(Action::SubmitOutcomes),
             [Role::ProviderStaff, Role::CityAdmin]
@@ -398,32 +405,10 @@ mod tests {
             "the auditor reads archives but decides nothing"
         );
     }
+
     #[test]
     fn conversion_points_and_export_actions_follow_role() {
-        let provider = principal(
-            Role::ProviderStaff,
-            Scope::Institution(InstitutionId::new(1)),
-            None,
-        );
-        let bank = principal(Role::CreditBankStaff, Scope::City, None);
-        let city = principal(Role::CityAdmin, Scope::City, None);
-        let district = principal(
-            Role::DistrictAdmin,
-            Scope::District(district("310101")),
-            None,
-        );
-        let auditor = principal(Role::Auditor, Scope::City, None);
-        let citizen = principal(Role::Citizen, Scope::Own, Some(4));
-        let orphan = principal(Role::Citizen, Scope::Own, None);
-        let who_may = |action: Action| -> Vec<Role> {
-            [
-                &provider, &bank, &city, &district, &auditor, &citizen, &orphan,
-            ]
-            .into_iter()
-            .filter(|p| p.may(action))
-            .map(|p| p.role)
-            .collect()
-        };
+        let [_, _, _, _, auditor, _, orphan] = cast();
         for action in [
             Action::ManageConversion,
             Action::DecideConversion,

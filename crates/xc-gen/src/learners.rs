@@ -8,7 +8,7 @@
 //! learners share one; its parity matches the gender, as GB 11643 requires.
 
 use rand_chacha::ChaCha8Rng;
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, OffsetDateTime};
 use xc_domain::{
     DistrictCode, Gender, InstitutionId, LearnerId, NationalId, NeighbourhoodCode, PhoneNumber,
     SubdistrictCode, Topic,
@@ -18,7 +18,8 @@ use xc_store::LearnerRecord;
 
 use crate::names::{mobile_number, person_name};
 use crate::random::{
-    Stream, WeightedTable, between, chance, pick_weighted_distinct, stream_rng, uniform,
+    Stream, WeightedTable, between, chance, pick_weighted_distinct, shanghai_time, stream_rng,
+    uniform,
 };
 use crate::{GeneratedCity, REFERENCE_DATE};
 
@@ -353,9 +354,5 @@ fn registration_time(rng: &mut ChaCha8Rng, birth_day: i32) -> OffsetDateTime {
     let day = Date::from_julian_day(between(rng, i64::from(from), i64::from(to)) as i32)
         .unwrap_or(REFERENCE_DATE);
     let seconds = between(rng, 8 * 3_600, 21 * 3_600 - 1);
-    let shanghai = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
-    PrimitiveDateTime::new(day, Time::MIDNIGHT)
-        .assume_offset(shanghai)
-        .saturating_add(Duration::seconds(seconds))
-        .to_offset(UtcOffset::UTC)
+    shanghai_time(day, seconds)
 }

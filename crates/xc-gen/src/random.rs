@@ -1,10 +1,11 @@
 //! Seeded randomness and the small numeric tools the generator shares: one ChaCha8 stream per
 //! stage and district (so changing one stage, or generating fewer districts, leaves the others'
-//! numbers as they were), weighted choice, and largest-remainder apportionment (integer parts
-//! that add up exactly).
+//! numbers as they were), weighted choice, largest-remainder apportionment (integer parts that
+//! add up exactly), and days and times of the city (Shanghai, UTC+8).
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// The independent random streams of the generator.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +37,25 @@ pub(crate) fn chance(rng: &mut ChaCha8Rng, probability: f64) -> bool {
 /// An inclusive integer range.
 pub(crate) fn between(rng: &mut ChaCha8Rng, low: i64, high: i64) -> i64 {
     rng.random_range(low..=high)
+}
+
+/// A day from `from` to `to` inclusive (`from` when `to` is earlier).
+pub(crate) fn day_between(rng: &mut ChaCha8Rng, from: Date, to: Date) -> Date {
+    let day = between(
+        rng,
+        i64::from(from.to_julian_day()),
+        i64::from(to.to_julian_day().max(from.to_julian_day())),
+    );
+    Date::from_julian_day(day as i32).unwrap_or(from)
+}
+
+/// `seconds` after midnight of `day` in Shanghai (UTC+8), in UTC.
+pub(crate) fn shanghai_time(day: Date, seconds: i64) -> OffsetDateTime {
+    let shanghai = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
+    PrimitiveDateTime::new(day, Time::MIDNIGHT)
+        .assume_offset(shanghai)
+        .saturating_add(time::Duration::seconds(seconds))
+        .to_offset(UtcOffset::UTC)
 }
 
 pub(crate) fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[T]) -> T {

@@ -7,8 +7,9 @@
 use time::{Date, OffsetDateTime};
 use xc_domain::credit::{
     ApplicationId, BatchId, ConversionRuleId, Credits, DecisionId, FrameworkLevel, IncentiveCode,
-    IncentiveId, OutcomeCategory, OutcomeId, OutcomeKind, Points, ProgrammeId, SpecificationId,
-    SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
+    IncentiveId, OutcomeCategory, OutcomeId, OutcomeKind, OutcomeSpecification, Points,
+    ProgrammeId, SpecificationDraft, SpecificationId, SubmittedOutcome, ValidityTerm, Version,
+    VocationalGrade,
 };
 use xc_domain::credit::{ContactHours, Field, OutcomeTitle};
 use xc_domain::{InstitutionId, LearnerId, UserId};
@@ -39,6 +40,41 @@ pub struct SpecificationContent {
     pub credits: Credits,
     pub field: Option<Field>,
     pub validity: ValidityTerm,
+}
+
+impl SpecificationContent {
+    /// What a checked specification says, as it is stored.
+    pub fn of(spec: &OutcomeSpecification) -> Self {
+        Self {
+            kind: spec.kind(),
+            category: spec.category(),
+            title: spec.title().clone(),
+            hours: spec.hours(),
+            grade: spec.grade(),
+            level: spec.level(),
+            credits: spec.credits(),
+            field: spec.field().cloned(),
+            validity: spec.validity(),
+        }
+    }
+
+    /// The draft a stored version is restored from (`OutcomeSpecification::restore`): every
+    /// part given, level and credits as they were decided.
+    pub fn draft(&self, id: SpecificationId, provider: InstitutionId) -> SpecificationDraft {
+        SpecificationDraft {
+            id,
+            provider,
+            kind: self.kind,
+            category: Some(self.category),
+            title: self.title.clone(),
+            hours: self.hours,
+            grade: self.grade,
+            level: Some(self.level),
+            credits: Some(self.credits),
+            field: self.field.clone(),
+            validity: self.validity,
+        }
+    }
 }
 
 /// Which specification a publication is for.

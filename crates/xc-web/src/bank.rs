@@ -177,33 +177,10 @@ pub fn explain(
             &fresh
         }
     };
-    let (closest, general_rule_credits) = match recognition {
-        Recognition::Review {
-            closest,
-            general_rule_credits,
-        } => (closest.clone(), *general_rule_credits),
-        // The standards changed since submission and now match exactly: show that match.
-        Recognition::Automatic { spec, version, .. } => (
-            vec![CloseSpecification {
-                spec: *spec,
-                version: *version,
-                differences: Vec::new(),
-            }],
-            None,
-        ),
-    };
-    let closest = closest
-        .into_iter()
-        .filter_map(|close| {
-            let spec = standards
-                .catalogue()
-                .history(close.spec)?
-                .version(close.version)?
-                .value()
-                .clone();
-            Some((close, spec))
-        })
-        .collect();
+    let xc_bank::Candidates {
+        closest,
+        general_rule_credits,
+    } = standards.candidates(recognition);
     Explanation {
         basis: Basis::Pending,
         grant: outcome.grant,

@@ -8,6 +8,7 @@ mod conversion;
 mod erase;
 mod export;
 mod points;
+mod refusals;
 mod review;
 mod single;
 mod support;

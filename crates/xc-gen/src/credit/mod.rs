@@ -28,7 +28,7 @@ mod catalogue;
 mod outcomes;
 mod standards;
 
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, OffsetDateTime};
 use xc_domain::credit::SpecificationId;
 use xc_domain::{InstitutionId, UserId};
 use xc_store::SpecificationContent;
@@ -38,6 +38,7 @@ pub use outcomes::{OutcomeBatch, OutcomeGenerator};
 #[cfg(test)]
 mod tests;
 
+use crate::random::shanghai_time;
 use crate::{GeneratedCity, REFERENCE_DATE};
 
 /// One outcome specification the generator publishes: version 1 and, for some, a revision.
@@ -112,19 +113,6 @@ impl CreditBank {
     pub fn outcomes(&self, city: &GeneratedCity, staff: BankStaff) -> OutcomeGenerator {
         OutcomeGenerator::new(city, self.clone(), staff)
     }
-}
-
-/// Shanghai time (UTC+8).
-fn shanghai() -> UtcOffset {
-    UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)
-}
-
-/// `seconds` after midnight of `day` in Shanghai, in UTC.
-pub(crate) fn shanghai_time(day: Date, seconds: i64) -> OffsetDateTime {
-    PrimitiveDateTime::new(day, Time::MIDNIGHT)
-        .assume_offset(shanghai())
-        .saturating_add(time::Duration::seconds(seconds))
-        .to_offset(UtcOffset::UTC)
 }
 
 /// The last moment the generated city describes: 21:00 in Shanghai on [`REFERENCE_DATE`] (when

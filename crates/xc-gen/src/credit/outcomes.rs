@@ -32,9 +32,11 @@ use xc_store::{DecisionBasis, DecisionRecord, Grant, OutcomeRecord, OutcomeStatu
 
 use super::catalogue::Rejection;
 use super::standards::{Offer, Role, Standards};
-use super::{BankStaff, CreditBank, first_achievement_day, reference_end, shanghai_time};
+use super::{BankStaff, CreditBank, first_achievement_day, reference_end};
 use crate::learners::{GeneratedLearner, LearnerGenerator};
-use crate::random::{Stream, WeightedTable, between, chance, stream_rng, uniform};
+use crate::random::{
+    Stream, WeightedTable, between, chance, day_between, shanghai_time, stream_rng, uniform,
+};
 use crate::{GeneratedCity, REFERENCE_DATE};
 
 /// Achievements per year (2016 … 2026), before cutting to the ten-year window: the bank grew,
@@ -1204,15 +1206,6 @@ fn year_bounds(year: i32, from: Date, to: Date) -> (Date, Date) {
     let first = Date::from_ordinal_date(year, 1).unwrap_or(from);
     let last = Date::from_calendar_date(year, Month::December, 31).unwrap_or(to);
     (first.max(from), last.min(to))
-}
-
-fn day_between(rng: &mut ChaCha8Rng, from: Date, to: Date) -> Date {
-    let day = between(
-        rng,
-        i64::from(from.to_julian_day()),
-        i64::from(to.to_julian_day().max(from.to_julian_day())),
-    );
-    Date::from_julian_day(day as i32).unwrap_or(from)
 }
 
 /// The end of the term a long course taken around `day` belongs to: late June for spring, late

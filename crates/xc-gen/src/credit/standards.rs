@@ -23,9 +23,11 @@ use xc_store::SpecificationContent;
 use super::catalogue::{
     self, Course, ELECTIVES, Occupation, PROGRAMMES, certificate_credits, grade_weight,
 };
-use super::{GeneratedSpecification, PlannedVersion, shanghai_time};
+use super::{GeneratedSpecification, PlannedVersion};
 use crate::GeneratedCity;
-use crate::random::{Stream, between, chance, pick_weighted_distinct, stream_rng};
+use crate::random::{
+    Stream, between, chance, day_between, pick_weighted_distinct, shanghai_time, stream_rng,
+};
 
 /// Every outcome kind, in [`OutcomeKind::index`] order.
 pub(crate) const KINDS: usize = 7;
@@ -137,12 +139,7 @@ struct Builder {
 
 impl Builder {
     fn day_between(&mut self, (from, to): (Date, Date)) -> OffsetDateTime {
-        let day = between(
-            &mut self.rng,
-            i64::from(from.to_julian_day()),
-            i64::from(to.to_julian_day()),
-        );
-        let day = Date::from_julian_day(day as i32).unwrap_or(from);
+        let day = day_between(&mut self.rng, from, to);
         let seconds = between(&mut self.rng, 9 * 3_600, 17 * 3_600);
         shanghai_time(day, seconds)
     }
@@ -166,7 +163,7 @@ impl Builder {
         let first = OutcomeSpecification::parse(draft.clone(), &self.grades, &self.rules)
             .expect("the catalogue holds valid specifications");
         let mut versions = vec![PlannedVersion {
-            content: content_of(&first),
+            content: SpecificationContent::of(&first),
             published_at: self.day_between(FIRST_PUBLISHED),
         }];
         if chance(&mut self.rng, REVISION_SHARE) {
@@ -182,7 +179,7 @@ impl Builder {
             )
             .expect("a revision only raises the credits");
             versions.push(PlannedVersion {
-                content: content_of(&revised),
+                content: SpecificationContent::of(&revised),
                 published_at: self.day_between(REVISED),
             });
         }
@@ -193,20 +190,6 @@ impl Builder {
             code,
             versions,
         });
-    }
-}
-
-fn content_of(spec: &OutcomeSpecification) -> SpecificationContent {
-    SpecificationContent {
-        kind: spec.kind(),
-        category: spec.category(),
-        title: spec.title().clone(),
-        hours: spec.hours(),
-        grade: spec.grade(),
-        level: spec.level(),
-        credits: spec.credits(),
-        field: spec.field().cloned(),
-        validity: spec.validity(),
     }
 }
 

@@ -4,9 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use time::Date;
-use xc_domain::credit::{
-    OutcomeCategory, OutcomeKind, OutcomeSpecification, Recognition, SpecificationDraft,
-};
+use xc_domain::credit::{OutcomeCategory, OutcomeKind, OutcomeSpecification, Recognition};
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_store::{
     DecisionBasis, DecisionRecord, Grant, OutcomeRecord, OutcomeStatus, SpecificationContent,
@@ -163,20 +161,7 @@ fn specifications_are_valid_unambiguous_and_few_enough_to_publish_one_by_one() {
             revised += usize::from(spec.versions.len() > 1);
             for version in &spec.versions {
                 let content = &version.content;
-                OutcomeSpecification::restore(SpecificationDraft {
-                    id: spec.id,
-                    provider: spec.provider,
-                    kind: content.kind,
-                    category: Some(content.category),
-                    title: content.title.clone(),
-                    hours: content.hours,
-                    grade: content.grade,
-                    level: Some(content.level),
-                    credits: Some(content.credits),
-                    field: content.field.clone(),
-                    validity: content.validity,
-                })
-                .unwrap();
+                OutcomeSpecification::restore(content.draft(spec.id, spec.provider)).unwrap();
                 assert!(version.published_at <= reference_end());
                 if let Some(grade) = content.grade {
                     assert_eq!(
