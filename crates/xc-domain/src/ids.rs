@@ -1,11 +1,8 @@
 //! Row identifiers. Each entity has its own id type so that a learner id can never be passed
 //! where a site id is expected.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::Invalid;
-
+/// Declares an id type: a positive `i64` with `new`, `get`, `parse` (refusing with `$field`),
+/// `Display` and `FromStr`. Also used for the credit bank's ids (`crate::credit::ids`).
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $field:literal) => {
         $(#[$doc])*
@@ -21,28 +18,29 @@ macro_rules! id_type {
             }
             /// Parses a positive decimal id (full-width digits accepted, as typed with a Chinese
             /// input method).
-            pub fn parse(text: &str) -> Result<Self, Invalid> {
+            pub fn parse(text: &str) -> Result<Self, crate::Invalid> {
                 match crate::credit::text::fold_full_width(text).trim().parse::<i64>() {
                     Ok(value) if value > 0 => Ok(Self(value)),
-                    _ => Err(Invalid::new($field, format!("'{text}' is not an id: expected a positive whole number"))),
+                    _ => Err(crate::Invalid::new($field, format!("'{text}' is not an id: expected a positive whole number"))),
                 }
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)
             }
         }
 
-        impl FromStr for $name {
-            type Err = Invalid;
-            fn from_str(text: &str) -> Result<Self, Invalid> {
+        impl std::str::FromStr for $name {
+            type Err = crate::Invalid;
+            fn from_str(text: &str) -> Result<Self, crate::Invalid> {
                 Self::parse(text)
             }
         }
     };
 }
+pub(crate) use id_type;
 
 id_type!(
     /// A learner account (个人学习账户).

@@ -1,36 +1,38 @@
 //! Row identifiers of the credit bank: outcomes, their batches and recognition decisions, outcome
-//! specifications, conversion rules and target programmes. Each has its own type so that a rule id can never be passed where an
-//! outcome id is expected.
+//! specifications, conversion rules, applications, incentives and target programmes. Each has its
+//! own type so that a rule id can never be passed where an outcome id is expected.
 
-credit_id_type!(
+use crate::ids::id_type;
+
+id_type!(
     /// A learning outcome held in a learner's account (学习成果).
     OutcomeId, "outcome_id"
 );
-credit_id_type!(
+id_type!(
     /// An outcome specification (学习成果认定标准); its versions share the id.
     SpecificationId, "specification_id"
 );
-credit_id_type!(
+id_type!(
     /// One upload of outcomes by a provider (a CSV or XLSX file, or one API batch).
     BatchId, "batch_id"
 );
-credit_id_type!(
+id_type!(
     /// A recognition decision (认定决定) on an outcome.
     DecisionId, "decision_id"
 );
-credit_id_type!(
+id_type!(
     /// A conversion rule (转换规则).
     ConversionRuleId, "rule_id"
 );
-credit_id_type!(
+id_type!(
     /// A learner's application to convert outcomes into a programme (转换申请).
     ApplicationId, "application_id"
 );
-credit_id_type!(
+id_type!(
     /// An incentive the city offers for points (积分激励), e.g. enrolment priority.
     IncentiveId, "incentive_id"
 );
-credit_id_type!(
+id_type!(
     /// A target programme that outcomes convert into, e.g. an open-university dual-system
     /// programme (双元制专业).
     ProgrammeId, "programme_id"

@@ -18,47 +18,6 @@
 //! Architecture invariant: every function here is deterministic in its inputs: no clock, no
 //! randomness, no hash-map iteration order reaches an output.
 
-/// Row identifiers of the credit bank, in the same shape as [`crate::ids`].
-macro_rules! credit_id_type {
-    ($(#[$doc:meta])* $name:ident, $field:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(i64);
-
-        impl $name {
-            pub const fn new(value: i64) -> Self {
-                Self(value)
-            }
-            pub const fn get(self) -> i64 {
-                self.0
-            }
-            /// Parses a positive decimal id (full-width digits accepted).
-            pub fn parse(text: &str) -> Result<Self, crate::Invalid> {
-                match crate::credit::text::fold_full_width(text).trim().parse::<i64>() {
-                    Ok(value) if value > 0 => Ok(Self(value)),
-                    _ => Err(crate::Invalid::new(
-                        $field,
-                        format!("'{text}' is not an id: expected a positive whole number"),
-                    )),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = crate::Invalid;
-            fn from_str(text: &str) -> Result<Self, crate::Invalid> {
-                Self::parse(text)
-            }
-        }
-    };
-}
-
 pub(crate) mod text;
 
 pub mod conversion;
