@@ -22,13 +22,14 @@ use xc_import::parse::CellInvalid;
 use xc_import::{DuplicateRows, Limits, Report, Row, RowProblem, TableReader};
 use xc_privacy::PiiVault;
 use xc_store::{
-    Actor, AuditEvent, BatchRecord, NewBatch, NewOutcome, OutcomeBatchWriter, Store, StoreError,
-    Written,
+    Actor, AuditEvent, AutomaticRecognition, BatchRecord, NewBatch, NewOutcome, OutcomeBatchWriter,
+    Store, StoreError, Written,
 };
 
 use crate::fields::{
     LearnerRef, OutcomeFields, OutcomeInput, OutcomeRow, outcome_schema, parse_outcome,
 };
+use crate::standards::automatic_of;
 use crate::{BankError, Standards};
 
 /// Rows checked and stored together: one learner query and one insert per chunk.
@@ -246,8 +247,12 @@ async fn match_learners(
         .collect())
 }
 
-fn new_outcome(standards: &Standards, options: &BatchOptions, checked: Checked) -> NewOutcome {
-    let automatic = standards.automatic(&checked.row.submitted);
+/// The outcome to store for a checked row, with its automatic recognition if it has one.
+fn new_outcome(
+    options: &BatchOptions,
+    checked: Checked,
+    automatic: Option<AutomaticRecognition>,
+) -> NewOutcome {
     NewOutcome {
         learner: checked.learner,
         external_id: checked.row.external_id,
@@ -434,7 +439,10 @@ pub async fn import_file(
             }
             let rows = checked
                 .into_iter()
-                .map(|checked| new_outcome(standards, options, checked))
+                .map(|checked| {
+                    let automatic = standards.automatic(&checked.row.submitted);
+                    new_outcome(options, checked, automatic)
+                })
                 .collect();
             if chunks.send(rows).await.is_err() {
                 // The writer stopped on an error, which it reports.
@@ -499,7 +507,10 @@ pub async fn import_items(
     for checked in valid {
         let rows = checked
             .into_iter()
-            .map(|checked| new_outcome(standards, options, checked))
+            .map(|checked| {
+                let automatic = standards.automatic(&checked.row.submitted);
+                new_outcome(options, checked, automatic)
+            })
             .collect();
         write_chunk(writer.as_mut(), rows, &mut tally).await?;
     }
@@ -531,9 +542,11 @@ pub async fn submit_one(
     let Some(checked) = checked.pop() else {
         return Err(BankError::Rejected(report.problems().to_vec()));
     };
+    // Recognised once: the full answer (with the closest specifications) is returned, and the
+    // automatic part of it is what is stored.
     let recognition = standards.recognise(&checked.row.submitted);
     let learner = checked.learner;
-    let outcome = new_outcome(standards, options, checked);
+    let outcome = new_outcome(options, checked, automatic_of(&recognition));
     let audit = AuditEvent::new(options.actor.clone(), "outcome.submit", "outcome", "new")
         .with_detail(json!({
             "provider": options.provider.get(),
