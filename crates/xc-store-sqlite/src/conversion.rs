@@ -34,7 +34,10 @@ use xc_store::{
 
 use crate::SqliteStore;
 use crate::rows::{Cells, credits, date, db_error, micros, row_id, unique_is, version};
-use crate::stores::{BULK_VALUES, fetch_page_on, not_found, write_audit};
+use crate::stores::{
+    BULK_VALUES, column_count, fetch_decoded, fetch_page_on, not_found, require_open, write_audit,
+};
+use crate::versions::{Target, Versioned};
 
 const PROGRAMME_SELECT: &str = "SELECT id, institution_id, code, name, max_credits FROM programmes";
 
@@ -52,7 +55,12 @@ const LINE_SELECT: &str = "SELECT application_id, line_no, rule_id, rule_version
 /// them.
 ///
 /// [`create_application`]: ConversionStore::create_application
-const LINE_WIDTH: usize = 7;
+macro_rules! line_fields {
+    () => {
+        "application_id, line_no, rule_id, rule_version, outcome_ids, grant_body, credits"
+    };
+}
+const LINE_WIDTH: usize = column_count(line_fields!());
 
 // ---- reading rows -------------------------------------------------------------------------------
 
@@ -195,6 +203,35 @@ async fn with_lines(
     Ok(applications)
 }
 
+/// Conversion rules, their versions in `conversion_rule_versions`.
+const RULES: Versioned = Versioned {
+    what: "rule",
+    create: "INSERT INTO conversion_rules (programme_id, code, created_at) \
+             VALUES (?, ?, ?) RETURNING id",
+    latest: "SELECT (SELECT max(version) FROM conversion_rule_versions \
+             WHERE rule_id = r.id) FROM conversion_rules r WHERE r.id = ?",
+};
+
+impl SqliteStore {
+    /// The applications whose `column` is `value`, oldest first, with their lines, read in one
+    /// snapshot.
+    async fn applications_where(
+        &self,
+        column: &'static str,
+        value: i64,
+    ) -> StoreResult<Vec<ApplicationRecord>> {
+        let mut tx = self.read.begin().await.map_err(db_error)?;
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {APPLICATION_COLUMNS} FROM conversion_applications WHERE {column} = "
+        ));
+        query.push_bind(value).push(" ORDER BY applied_at, id");
+        let applications = fetch_decoded(&mut *tx, query.build(), application).await?;
+        let applications = with_lines(&mut tx, applications).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(applications)
+    }
+}
+
 // ---- the store ------------------------------------------------------------------------------------
 
 #[async_trait]
@@ -224,14 +261,7 @@ impl ConversionStore for SqliteStore {
     async fn list_programmes(&self) -> StoreResult<Vec<ProgrammeRecord>> {
         let mut query = QueryBuilder::<Sqlite>::new(PROGRAMME_SELECT);
         query.push(" ORDER BY id");
-        query
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(programme)
-            .collect()
+        fetch_decoded(&self.read, query.build(), programme).await
     }
 
     async fn get_programme(&self, id: ProgrammeId) -> StoreResult<ProgrammeRecord> {
@@ -254,7 +284,7 @@ impl ConversionStore for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<(ConversionRuleId, Version)> {
         let mut tx = self.write.begin().await.map_err(db_error)?;
-        let (id, number) = match target {
+        let target = match target {
             RuleTarget::New { programme, code } => {
                 // Asked first: an unknown programme is `NotFound`, like an unknown rule, not a
                 // foreign-key failure.
@@ -267,40 +297,20 @@ impl ConversionStore for SqliteStore {
                 if !known {
                     return Err(StoreError::NotFound { what: "programme" });
                 }
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO conversion_rules (programme_id, code, created_at) \
-                     VALUES (?, ?, ?) RETURNING id",
-                )
-                .bind(programme.get())
-                .bind(code)
-                .bind(micros(published_at))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(unique_is("code"))?;
-                (id, 1)
+                Target::New {
+                    owner: programme.get(),
+                    code,
+                }
             }
-            RuleTarget::Existing(id) => {
-                let latest: Option<Option<i64>> = sqlx::query_scalar(
-                    "SELECT (SELECT max(version) FROM conversion_rule_versions \
-                     WHERE rule_id = r.id) FROM conversion_rules r WHERE r.id = ?",
-                )
-                .bind(id.get())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?;
-                let Some(latest) = latest else {
-                    return Err(StoreError::NotFound { what: "rule" });
-                };
-                (id.get(), latest.unwrap_or(0) + 1)
-            }
+            RuleTarget::Existing(id) => Target::Existing(id.get()),
         };
-        let number_now = version(number).map_err(|reason| StoreError::Backend(reason.into()))?;
+        let (id, number) = RULES.next_version(&mut tx, target, published_at).await?;
         sqlx::query(
             "INSERT INTO conversion_rule_versions (rule_id, version, body, published_at, \
              published_by) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(id)
-        .bind(number)
+        .bind(i64::from(number.get()))
         .bind(body.to_string())
         .bind(micros(published_at))
         .bind(published_by.map(UserId::get))
@@ -309,20 +319,13 @@ impl ConversionStore for SqliteStore {
         .map_err(db_error)?;
         write_audit(&mut tx, &audit.about(id)).await?;
         tx.commit().await.map_err(db_error)?;
-        Ok((ConversionRuleId::new(id), number_now))
+        Ok((ConversionRuleId::new(id), number))
     }
 
     async fn list_conversion_rule_versions(&self) -> StoreResult<Vec<ConversionRuleVersion>> {
         let mut query = QueryBuilder::<Sqlite>::new(RULE_VERSION_SELECT);
         query.push(" ORDER BY v.rule_id, v.version");
-        query
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rule_version)
-            .collect()
+        fetch_decoded(&self.read, query.build(), rule_version).await
     }
 
     async fn create_application(
@@ -347,10 +350,11 @@ impl ConversionStore for SqliteStore {
         .map_err(unique_is("programme"))?;
         let numbered: Vec<_> = (1_i64..).zip(&application.lines).collect();
         for chunk in numbered.chunks(BULK_VALUES / LINE_WIDTH) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO conversion_lines (application_id, line_no, rule_id, rule_version, \
-                 outcome_ids, grant_body, credits) ",
-            );
+            let mut insert = QueryBuilder::<Sqlite>::new(concat!(
+                "INSERT INTO conversion_lines (",
+                line_fields!(),
+                ") "
+            ));
             insert.push_values(chunk, |mut values, (number, line)| {
                 let outcomes: Vec<i64> = line.outcomes.iter().map(|id| id.get()).collect();
                 values
@@ -370,46 +374,19 @@ impl ConversionStore for SqliteStore {
     }
 
     async fn get_application(&self, id: ApplicationId) -> StoreResult<ApplicationRecord> {
-        let mut tx = self.read.begin().await.map_err(db_error)?;
-        let mut query = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {APPLICATION_COLUMNS} FROM conversion_applications"
-        ));
-        query.push(" WHERE id = ").push_bind(id.get());
-        let row = query
-            .build()
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(not_found("application"))?;
-        let found = with_lines(&mut tx, vec![application(&row)?]).await?;
-        tx.commit().await.map_err(db_error)?;
-        found.into_iter().next().ok_or_else(|| {
-            StoreError::Backend("conversion_applications: one row read, none handed back".into())
-        })
+        self.applications_where("id", id.get())
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound {
+                what: "application",
+            })
     }
 
     async fn list_learner_applications(
         &self,
         learner: LearnerId,
     ) -> StoreResult<Vec<ApplicationRecord>> {
-        let mut tx = self.read.begin().await.map_err(db_error)?;
-        let mut query = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {APPLICATION_COLUMNS} FROM conversion_applications"
-        ));
-        query
-            .push(" WHERE learner_id = ")
-            .push_bind(learner.get())
-            .push(" ORDER BY applied_at, id");
-        let applications = query
-            .build()
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(application)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let applications = with_lines(&mut tx, applications).await?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(applications)
+        self.applications_where("learner_id", learner.get()).await
     }
 
     async fn list_open_applications(
@@ -447,23 +424,14 @@ impl ConversionStore for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_error)?;
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM conversion_applications WHERE id = ?")
-                .bind(application)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?;
-        match status.as_deref() {
-            None => {
-                return Err(StoreError::NotFound {
-                    what: "application",
-                });
-            }
-            Some(status) if status != ApplicationStatus::Proposed.as_str() => {
-                return Err(StoreError::Conflict { field: "status" });
-            }
-            Some(_) => {}
-        }
+        require_open(
+            &mut tx,
+            "SELECT status FROM conversion_applications WHERE id = ?",
+            application,
+            ApplicationStatus::Proposed.as_str(),
+            "application",
+        )
+        .await?;
         let (status, kept, approved_credits) = if decision.approve {
             let kept: BTreeSet<u32> = decision.kept_lines.iter().copied().collect();
             let lines = lines_of(&mut tx, &[application])

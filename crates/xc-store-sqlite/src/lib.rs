@@ -13,6 +13,7 @@ mod outcomes;
 mod points;
 mod rows;
 mod stores;
+mod versions;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -35,7 +35,11 @@ use xc_store::{
 
 use crate::SqliteStore;
 use crate::rows::{Cells, credits, date, db_error, micros, row_id, version};
-use crate::stores::{BULK_VALUES, bulk_insert, fetch_page, not_found, write_audit};
+use crate::stores::{
+    BULK_VALUES, bulk_insert, column_count, fetch_decoded, fetch_page, not_found, require_open,
+    write_audit,
+};
+use crate::versions::{Target, Versioned};
 
 /// The columns of `outcomes` but `id`, in the order [`push_outcome_fields`] binds them.
 macro_rules! outcome_fields {
@@ -45,7 +49,7 @@ macro_rules! outcome_fields {
          submitted_at, submitted_by, batch_id"
     };
 }
-const OUTCOME_FIELDS_WIDTH: usize = 19;
+const OUTCOME_FIELDS_WIDTH: usize = column_count(outcome_fields!());
 const OUTCOME_COLUMNS: &str = concat!("id, ", outcome_fields!());
 
 /// The columns of `recognition_decisions` but `id`, in the order [`push_decision_fields`] binds
@@ -56,7 +60,7 @@ macro_rules! decision_fields {
          specification_version, general_rule, category, level, credits, valid_until, reason"
     };
 }
-const DECISION_FIELDS_WIDTH: usize = 12;
+const DECISION_FIELDS_WIDTH: usize = column_count(decision_fields!());
 const DECISION_SELECT: &str = "d.id, d.outcome_id, d.decided_at, d.reviewer_id, d.accepted, \
     d.specification_id, d.specification_version, d.general_rule, d.category, d.level, d.credits, \
     d.valid_until, d.reason";
@@ -111,13 +115,26 @@ fn push_submitted(
         .push_bind(evidence_json(&submitted.evidence));
 }
 
+/// The grant columns as stored: category, level, credits, valid_until (all NULL without one).
+fn grant_columns(
+    grant: Option<&Grant>,
+) -> (Option<&str>, Option<i64>, Option<i64>, Option<String>) {
+    (
+        grant.map(|g| g.category.as_str()),
+        grant.map(|g| i64::from(g.level.get())),
+        grant.map(|g| g.credits.hundredths() as i64),
+        grant.and_then(|g| g.valid_until).map(|day| day.to_string()),
+    )
+}
+
 /// Binds the grant columns: category, level, credits, valid_until.
 fn push_grant(values: &mut Values<'_>, grant: Option<&Grant>) {
+    let (category, level, credits, valid_until) = grant_columns(grant);
     values
-        .push_bind(grant.map(|g| g.category.as_str()))
-        .push_bind(grant.map(|g| i64::from(g.level.get())))
-        .push_bind(grant.map(|g| g.credits.hundredths() as i64))
-        .push_bind(grant.and_then(|g| g.valid_until).map(|day| day.to_string()));
+        .push_bind(category)
+        .push_bind(level)
+        .push_bind(credits)
+        .push_bind(valid_until);
 }
 
 /// Binds every column of [`outcome_fields!`].
@@ -273,34 +290,28 @@ async fn store_outcomes(
         .filter(|(_, claimed)| claimed.is_none())
         .map(|(row, _)| row.external_id.as_str())
         .collect();
-    let held: HashMap<String, OutcomeId> = if unclaimed.is_empty() {
-        HashMap::new()
-    } else {
-        held_outcomes(conn, provider, &unclaimed)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let written = rows
-        .iter()
-        .zip(claimed)
-        .map(|(row, claimed)| match claimed {
-            Some(id) => Ok(Written::Stored(OutcomeId::new(id))),
-            None => held
-                .get(row.external_id.as_str())
-                .map(|id| Written::AlreadyStored(*id))
-                .ok_or_else(|| {
-                    StoreError::Backend(
-                        format!(
-                            "outcomes: external id {:?} of provider {} was neither stored nor found",
-                            row.external_id,
-                            provider.get()
-                        )
-                        .into(),
+    // With nothing unclaimed this asks nothing: there is no chunk to ask about.
+    let held: HashMap<String, OutcomeId> = held_outcomes(conn, provider, &unclaimed)
+        .await?
+        .into_iter()
+        .collect();
+    let mut written = Vec::with_capacity(rows.len());
+    for (row, claimed) in rows.iter().zip(claimed) {
+        written.push(match (claimed, held.get(row.external_id.as_str())) {
+            (Some(id), _) => Written::Stored(OutcomeId::new(id)),
+            (None, Some(id)) => Written::AlreadyStored(*id),
+            (None, None) => {
+                return Err(StoreError::Backend(
+                    format!(
+                        "outcomes: external id {:?} of provider {} was neither stored nor found",
+                        row.external_id,
+                        provider.get()
                     )
-                }),
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
+                    .into(),
+                ));
+            }
+        });
+    }
 
     let automatic: Vec<(OutcomeId, &NewOutcome, &AutomaticRecognition)> = rows
         .iter()
@@ -612,15 +623,14 @@ impl OutcomeBatchWriter for SqliteBatchWriter {
     }
 }
 
-/// A unique violation on `outcome_specifications` is the provider's code in use.
-fn code_conflict(error: sqlx::Error) -> StoreError {
-    match &error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict { field: "code" }
-        }
-        _ => db_error(error),
-    }
-}
+/// Outcome specifications, their versions in `outcome_specification_versions`.
+const SPECIFICATIONS: Versioned = Versioned {
+    what: "specification",
+    create: "INSERT INTO outcome_specifications (provider_id, code, created_at) \
+             VALUES (?, ?, ?) RETURNING id",
+    latest: "SELECT (SELECT max(version) FROM outcome_specification_versions \
+             WHERE specification_id = s.id) FROM outcome_specifications s WHERE s.id = ?",
+};
 
 #[async_trait]
 impl OutcomeStore for SqliteStore {
@@ -632,45 +642,24 @@ impl OutcomeStore for SqliteStore {
         published_by: Option<UserId>,
         audit: &AuditEvent,
     ) -> StoreResult<(SpecificationId, Version)> {
-        let mut tx = self.write.begin().await.map_err(db_error)?;
-        let (id, number) = match target {
-            SpecificationTarget::New { provider, code } => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO outcome_specifications (provider_id, code, created_at) \
-                     VALUES (?, ?, ?) RETURNING id",
-                )
-                .bind(provider.get())
-                .bind(code)
-                .bind(micros(published_at))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(code_conflict)?;
-                (id, 1)
-            }
-            SpecificationTarget::Existing(id) => {
-                let latest: Option<Option<i64>> = sqlx::query_scalar(
-                    "SELECT (SELECT max(version) FROM outcome_specification_versions \
-                     WHERE specification_id = s.id) FROM outcome_specifications s WHERE s.id = ?",
-                )
-                .bind(id.get())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?;
-                let Some(latest) = latest else {
-                    return Err(StoreError::NotFound {
-                        what: "specification",
-                    });
-                };
-                (id.get(), latest.unwrap_or(0) + 1)
-            }
+        let target = match target {
+            SpecificationTarget::New { provider, code } => Target::New {
+                owner: provider.get(),
+                code,
+            },
+            SpecificationTarget::Existing(id) => Target::Existing(id.get()),
         };
+        let mut tx = self.write.begin().await.map_err(db_error)?;
+        let (id, number) = SPECIFICATIONS
+            .next_version(&mut tx, target, published_at)
+            .await?;
         sqlx::query(
             "INSERT INTO outcome_specification_versions (specification_id, version, kind, \
              category, title, hours_tenths, grade, level, credits, field, validity_months, \
              published_at, published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
-        .bind(number)
+        .bind(i64::from(number.get()))
         .bind(content.kind.as_str())
         .bind(content.category.as_str())
         .bind(content.title.as_str())
@@ -687,21 +676,13 @@ impl OutcomeStore for SqliteStore {
         .map_err(db_error)?;
         write_audit(&mut tx, &audit.about(id)).await?;
         tx.commit().await.map_err(db_error)?;
-        let number = version(number).map_err(|reason| StoreError::Backend(reason.into()))?;
         Ok((SpecificationId::new(id), number))
     }
 
     async fn list_specification_versions(&self) -> StoreResult<Vec<SpecificationVersion>> {
         let mut query = QueryBuilder::<Sqlite>::new(SPECIFICATION_SELECT);
         query.push(" ORDER BY v.specification_id, v.version");
-        query
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(specification_version)
-            .collect()
+        fetch_decoded(&self.read, query.build(), specification_version).await
     }
 
     async fn specification_history(
@@ -713,14 +694,7 @@ impl OutcomeStore for SqliteStore {
             .push(" WHERE v.specification_id = ")
             .push_bind(id.get())
             .push(" ORDER BY v.version");
-        let versions = query
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(specification_version)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let versions = fetch_decoded(&self.read, query.build(), specification_version).await?;
         if versions.is_empty() {
             return Err(StoreError::NotFound {
                 what: "specification",
@@ -822,14 +796,7 @@ impl OutcomeStore for SqliteStore {
             .push(" WHERE learner_id = ")
             .push_bind(learner.get())
             .push(" ORDER BY achieved_on, id");
-        query
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(outcome)
-            .collect()
+        fetch_decoded(&self.read, query.build(), outcome).await
     }
 
     async fn review_queue(
@@ -864,19 +831,14 @@ impl OutcomeStore for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<DecisionId> {
         let mut tx = self.write.begin().await.map_err(db_error)?;
-        let current: Option<String> =
-            sqlx::query_scalar("SELECT status FROM outcomes WHERE id = ?")
-                .bind(decision.outcome.get())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?;
-        match current.as_deref() {
-            None => return Err(StoreError::NotFound { what: "outcome" }),
-            Some(current) if current != OutcomeStatus::InReview.as_str() => {
-                return Err(StoreError::Conflict { field: "status" });
-            }
-            Some(_) => {}
-        }
+        require_open(
+            &mut tx,
+            "SELECT status FROM outcomes WHERE id = ?",
+            decision.outcome.get(),
+            OutcomeStatus::InReview.as_str(),
+            "outcome",
+        )
+        .await?;
         let mut insert = QueryBuilder::<Sqlite>::new(concat!(
             "INSERT INTO recognition_decisions (",
             decision_fields!(),
@@ -898,19 +860,21 @@ impl OutcomeStore for SqliteStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(db_error)?;
-        let (status, grant) = match &decision.grant {
-            Some(grant) => (OutcomeStatus::Recognised, Some(grant)),
-            None => (OutcomeStatus::Rejected, None),
+        let status = if decision.grant.is_some() {
+            OutcomeStatus::Recognised
+        } else {
+            OutcomeStatus::Rejected
         };
+        let (category, level, credits, valid_until) = grant_columns(decision.grant.as_ref());
         sqlx::query(
             "UPDATE outcomes SET status = ?, category = ?, level = ?, credits = ?, \
              valid_until = ? WHERE id = ? AND status = 'in_review'",
         )
         .bind(status.as_str())
-        .bind(grant.map(|g| g.category.as_str()))
-        .bind(grant.map(|g| i64::from(g.level.get())))
-        .bind(grant.map(|g| g.credits.hundredths() as i64))
-        .bind(grant.and_then(|g| g.valid_until).map(|day| day.to_string()))
+        .bind(category)
+        .bind(level)
+        .bind(credits)
+        .bind(valid_until)
         .bind(decision.outcome.get())
         .execute(&mut *tx)
         .await
@@ -928,14 +892,7 @@ impl OutcomeStore for SqliteStore {
             .push(" WHERE d.outcome_id = ")
             .push_bind(outcome.get())
             .push(" ORDER BY d.decided_at, d.id");
-        query
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(decision)
-            .collect()
+        fetch_decoded(&self.read, query.build(), decision).await
     }
 
     async fn list_learner_decisions(&self, learner: LearnerId) -> StoreResult<Vec<DecisionRecord>> {
@@ -947,21 +904,13 @@ impl OutcomeStore for SqliteStore {
             .push(" WHERE o.learner_id = ")
             .push_bind(learner.get())
             .push(" ORDER BY d.decided_at, d.id");
-        query
-            .build()
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(decision)
-            .collect()
+        fetch_decoded(&self.read, query.build(), decision).await
     }
 
     async fn load_outcomes(&self, rows: &[OutcomeRecord]) -> StoreResult<()> {
         bulk_insert(
             self,
             concat!("outcomes (id, ", outcome_fields!(), ")"),
-            OUTCOME_FIELDS_WIDTH + 1,
             rows,
             |values, row| {
                 values.push_bind(row.id.get());
@@ -987,7 +936,6 @@ impl OutcomeStore for SqliteStore {
         bulk_insert(
             self,
             concat!("recognition_decisions (id, ", decision_fields!(), ")"),
-            DECISION_FIELDS_WIDTH + 1,
             rows,
             |values, row| {
                 values.push_bind(row.id.get());

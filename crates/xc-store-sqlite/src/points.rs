@@ -18,7 +18,7 @@ use xc_store::{
 
 use crate::SqliteStore;
 use crate::rows::{Cells, date, db_error, micros, row_id, unique_is};
-use crate::stores::write_audit;
+use crate::stores::{fetch_decoded, write_audit};
 
 /// Appends one ledger row and its audit entry (subject: the row id) on `conn`, inside the
 /// caller's transaction.
@@ -135,17 +135,12 @@ impl PointsStore for SqliteStore {
     }
 
     async fn list_points(&self, learner: LearnerId) -> StoreResult<Vec<PointsRecord>> {
-        sqlx::query(
+        let query = sqlx::query(
             "SELECT id, learner_id, at, day, award, points, source_kind, source_id \
              FROM points_ledger WHERE learner_id = ? ORDER BY at, id",
         )
-        .bind(learner.get())
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_error)?
-        .iter()
-        .map(points_record)
-        .collect()
+        .bind(learner.get());
+        fetch_decoded(&self.read, query, points_record).await
     }
 
     async fn create_incentive(
@@ -179,15 +174,10 @@ impl PointsStore for SqliteStore {
     }
 
     async fn list_incentives(&self) -> StoreResult<Vec<IncentiveRecord>> {
-        sqlx::query(
+        let query = sqlx::query(
             "SELECT id, code, name, cost_points, available_from, available_until \
              FROM incentives ORDER BY id",
-        )
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_error)?
-        .iter()
-        .map(incentive)
-        .collect()
+        );
+        fetch_decoded(&self.read, query, incentive).await
     }
 }

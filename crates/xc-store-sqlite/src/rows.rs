@@ -36,8 +36,6 @@ pub(crate) fn db_error(error: sqlx::Error) -> StoreError {
             "learner"
         } else if message.contains("token_hash") {
             "token"
-        } else if message.contains("outcome_specifications.code") {
-            "code"
         } else if message.contains("outcomes.external_id") {
             "external_id"
         } else {

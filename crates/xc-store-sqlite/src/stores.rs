@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use async_trait::async_trait;
+use sqlx::query::Query;
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 use xc_domain::*;
@@ -39,6 +41,28 @@ pub(crate) fn not_found(what: &'static str) -> impl FnOnce(sqlx::Error) -> Store
     move |error| match error {
         sqlx::Error::RowNotFound => StoreError::NotFound { what },
         other => db_error(other),
+    }
+}
+
+/// Refuses to decide on a row that is gone or already decided: `NotFound { what }` when
+/// `select_status` (one row's status by its id, `?`) finds nothing, `Conflict { field: "status" }`
+/// when the status is not `open`. Asked inside the deciding transaction.
+pub(crate) async fn require_open(
+    conn: &mut SqliteConnection,
+    select_status: &'static str,
+    id: i64,
+    open: &str,
+    what: &'static str,
+) -> StoreResult<()> {
+    let status: Option<String> = sqlx::query_scalar(select_status)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map_err(db_error)?;
+    match status {
+        None => Err(StoreError::NotFound { what }),
+        Some(status) if status == open => Ok(()),
+        Some(_) => Err(StoreError::Conflict { field: "status" }),
     }
 }
 
@@ -101,6 +125,21 @@ fn push_page(query: &mut QueryBuilder<Sqlite>, page: PageRequest) {
         .push_bind(page.offset as i64);
 }
 
+/// Every row `query` finds on `executor`, each read by `decode`.
+pub(crate) async fn fetch_decoded<'c, T>(
+    executor: impl sqlx::SqliteExecutor<'c>,
+    query: Query<'_, Sqlite, SqliteArguments>,
+    decode: fn(&SqliteRow) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    query
+        .fetch_all(executor)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(decode)
+        .collect()
+}
+
 /// One page of `columns FROM table` rows whose conditions `filter` appends (each as
 /// ` AND …`), in `order`, with the total number of matching rows.
 pub(crate) async fn fetch_page<T>(
@@ -110,7 +149,7 @@ pub(crate) async fn fetch_page<T>(
     filter: impl Fn(&mut QueryBuilder<Sqlite>),
     order: &str,
     page: PageRequest,
-    decode: fn(&sqlx::sqlite::SqliteRow) -> StoreResult<T>,
+    decode: fn(&SqliteRow) -> StoreResult<T>,
 ) -> StoreResult<Paged<T>> {
     let mut conn = pool.acquire().await.map_err(db_error)?;
     fetch_page_on(&mut conn, columns, table, filter, order, page, decode).await
@@ -125,7 +164,7 @@ pub(crate) async fn fetch_page_on<T>(
     filter: impl Fn(&mut QueryBuilder<Sqlite>),
     order: &str,
     page: PageRequest,
-    decode: fn(&sqlx::sqlite::SqliteRow) -> StoreResult<T>,
+    decode: fn(&SqliteRow) -> StoreResult<T>,
 ) -> StoreResult<Paged<T>> {
     let mut count =
         QueryBuilder::<Sqlite>::new(format!("SELECT count(*) FROM {table} WHERE 1 = 1"));
@@ -140,14 +179,7 @@ pub(crate) async fn fetch_page_on<T>(
     filter(&mut query);
     query.push(format!(" ORDER BY {order}"));
     push_page(&mut query, page);
-    let items = query
-        .build()
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db_error)?
-        .iter()
-        .map(decode)
-        .collect::<StoreResult<_>>()?;
+    let items = fetch_decoded(&mut *conn, query.build(), decode).await?;
     Ok(Paged {
         items,
         total: total as u64,
@@ -157,13 +189,12 @@ pub(crate) async fn fetch_page_on<T>(
 #[async_trait]
 impl GeographyStore for SqliteStore {
     async fn list_districts(&self) -> StoreResult<Vec<District>> {
-        sqlx::query("SELECT * FROM districts ORDER BY code")
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::district)
-            .collect()
+        fetch_decoded(
+            &self.read,
+            sqlx::query("SELECT * FROM districts ORDER BY code"),
+            rows::district,
+        )
+        .await
     }
 
     async fn get_district(&self, code: &DistrictCode) -> StoreResult<District> {
@@ -176,14 +207,9 @@ impl GeographyStore for SqliteStore {
     }
 
     async fn list_subdistricts(&self, district: &DistrictCode) -> StoreResult<Vec<Subdistrict>> {
-        sqlx::query("SELECT * FROM subdistricts WHERE district_code = ? ORDER BY code")
-            .bind(district.as_str())
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::subdistrict)
-            .collect()
+        let query = sqlx::query("SELECT * FROM subdistricts WHERE district_code = ? ORDER BY code")
+            .bind(district.as_str());
+        fetch_decoded(&self.read, query, rows::subdistrict).await
     }
 
     async fn get_subdistrict(&self, code: &SubdistrictCode) -> StoreResult<Subdistrict> {
@@ -199,14 +225,10 @@ impl GeographyStore for SqliteStore {
         &self,
         subdistrict: &SubdistrictCode,
     ) -> StoreResult<Vec<Neighbourhood>> {
-        sqlx::query("SELECT * FROM neighbourhoods WHERE subdistrict_code = ? ORDER BY code")
-            .bind(subdistrict.as_str())
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::neighbourhood)
-            .collect()
+        let query =
+            sqlx::query("SELECT * FROM neighbourhoods WHERE subdistrict_code = ? ORDER BY code")
+                .bind(subdistrict.as_str());
+        fetch_decoded(&self.read, query, rows::neighbourhood).await
     }
 
     async fn overview(&self, district: Option<&DistrictCode>, year: i32) -> StoreResult<Overview> {
@@ -752,12 +774,26 @@ impl AuditStore for SqliteStore {
     }
 }
 
-/// Inserts `rows` with as many rows per statement as SQLite's bound-value limit allows, all in
-/// one transaction.
+/// How many columns a comma-separated column list names (`"id, name"`: 2): a statement's width
+/// is counted from the list it binds, so the two cannot drift apart.
+pub(crate) const fn column_count(columns: &str) -> usize {
+    let bytes = columns.as_bytes();
+    let mut count = 1;
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b',' {
+            count += 1;
+        }
+        index += 1;
+    }
+    count
+}
+
+/// Inserts `rows` into `table (columns…)` with as many rows per statement as SQLite's
+/// bound-value limit allows, all in one transaction.
 pub(crate) async fn bulk_insert<T, F>(
     store: &SqliteStore,
     table_and_columns: &str,
-    columns: usize,
     rows: &[T],
     mut bind: F,
 ) -> StoreResult<()>
@@ -766,6 +802,7 @@ where
     F: FnMut(&mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>, &T) + Send,
 {
     let mut tx = store.write.begin().await.map_err(db_error)?;
+    let columns = column_count(table_and_columns);
     for chunk in rows.chunks((BULK_VALUES / columns).max(1)) {
         let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO {table_and_columns} "));
         query.push_values(chunk, |mut separated, row| bind(&mut separated, row));
@@ -785,7 +822,6 @@ impl BulkStore for SqliteStore {
         bulk_insert(
             self,
             "districts (code, name, lon, lat, residents, residents_60_plus)",
-            6,
             rows,
             |b, d| {
                 b.push_bind(d.code.as_str().to_owned())
@@ -803,7 +839,6 @@ impl BulkStore for SqliteStore {
         bulk_insert(
             self,
             "subdistricts (code, name, district_code, kind, lon, lat, centroid_generated, residents, residents_60_plus)",
-            9,
             rows,
             |b, s| {
                 b.push_bind(s.code.as_str().to_owned())
@@ -824,7 +859,6 @@ impl BulkStore for SqliteStore {
         bulk_insert(
             self,
             "neighbourhoods (code, name, subdistrict_code, district_code, kind, lon, lat, position_generated, residents, residents_60_plus)",
-            10,
             rows,
             |b, n| {
                 b.push_bind(n.code.as_str().to_owned())
@@ -846,7 +880,6 @@ impl BulkStore for SqliteStore {
         bulk_insert(
             self,
             "institutions (id, name, kind, district_code)",
-            4,
             rows,
             |b, i| {
                 b.push_bind(i.id.get())
@@ -859,29 +892,23 @@ impl BulkStore for SqliteStore {
     }
 
     async fn load_sites(&self, rows: &[Site]) -> StoreResult<()> {
-        bulk_insert(
-            self,
-            &format!("sites ({SITE_COLUMNS})"),
-            15,
-            rows,
-            |b, s| {
-                b.push_bind(s.id.get())
-                    .push_bind(s.name.clone())
-                    .push_bind(s.kind.as_str())
-                    .push_bind(s.institution.map(InstitutionId::get))
-                    .push_bind(s.district.as_str().to_owned())
-                    .push_bind(s.subdistrict.as_ref().map(|c| c.as_str().to_owned()))
-                    .push_bind(s.neighbourhood.as_ref().map(|c| c.as_str().to_owned()))
-                    .push_bind(s.address.clone())
-                    .push_bind(s.position.lon())
-                    .push_bind(s.position.lat())
-                    .push_bind(s.capacity)
-                    .push_bind(s.opening_hours.clone())
-                    .push_bind(s.step_free)
-                    .push_bind(s.phone.clone())
-                    .push_bind(topics_to_text(&s.topics));
-            },
-        )
+        bulk_insert(self, &format!("sites ({SITE_COLUMNS})"), rows, |b, s| {
+            b.push_bind(s.id.get())
+                .push_bind(s.name.clone())
+                .push_bind(s.kind.as_str())
+                .push_bind(s.institution.map(InstitutionId::get))
+                .push_bind(s.district.as_str().to_owned())
+                .push_bind(s.subdistrict.as_ref().map(|c| c.as_str().to_owned()))
+                .push_bind(s.neighbourhood.as_ref().map(|c| c.as_str().to_owned()))
+                .push_bind(s.address.clone())
+                .push_bind(s.position.lon())
+                .push_bind(s.position.lat())
+                .push_bind(s.capacity)
+                .push_bind(s.opening_hours.clone())
+                .push_bind(s.step_free)
+                .push_bind(s.phone.clone())
+                .push_bind(topics_to_text(&s.topics));
+        })
         .await
     }
 
@@ -889,7 +916,6 @@ impl BulkStore for SqliteStore {
         bulk_insert(
             self,
             "teachers (id, name, kind, subjects, district_code, institution_id)",
-            6,
             rows,
             |b, t| {
                 b.push_bind(t.id.get())
@@ -907,7 +933,6 @@ impl BulkStore for SqliteStore {
         bulk_insert(
             self,
             &format!("learners ({LEARNER_COLUMNS})"),
-            15,
             rows,
             |b, l| {
                 b.push_bind(l.id.get())

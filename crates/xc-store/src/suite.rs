@@ -48,6 +48,7 @@ macro_rules! store_suite {
             a_committed_batch_reports_totals_and_earlier_submissions,
             a_large_batch_answers_every_row_in_order,
             a_batch_row_of_another_provider_is_invalid_and_writes_nothing,
+            a_refused_batch_commit_stores_nothing,
             learners_are_matched_by_lookups_and_ids,
             bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow,
             programmes_are_created_once_per_code_and_listed,
@@ -56,6 +57,7 @@ macro_rules! store_suite {
             approving_keeps_the_chosen_lines_and_sums_their_credits,
             a_decided_application_never_changes_again,
             keeping_an_unknown_line_is_invalid_and_changes_nothing,
+            kept_lines_past_the_credit_maximum_are_invalid_and_change_nothing,
             open_applications_are_listed_oldest_first_and_paged,
             spending_points_never_overdraws,
             the_points_ledger_lists_oldest_first,
@@ -289,6 +291,16 @@ fn citizen_user(name: &str, learner: Option<LearnerId>) -> NewUser {
     }
 }
 
+/// Consent to keep a learning archive, granted at [`T0`].
+fn archive_consent() -> Consent {
+    Consent {
+        purpose: "learning_archive".into(),
+        notice_version: "2026-01".into(),
+        granted: true,
+        at: T0,
+    }
+}
+
 /// The audit entries of one action, newest first.
 async fn audit_entries(store: &dyn Store, action: &str) -> Paged<AuditEntry> {
     let filter = AuditFilter {
@@ -303,6 +315,13 @@ async fn audit_entries(store: &dyn Store, action: &str) -> Paged<AuditEntry> {
 
 async fn audit_count(store: &dyn Store, action: &str) -> u64 {
     audit_entries(store, action).await.total
+}
+
+/// How many audit entries one action has, and their subjects, newest first.
+async fn audited_subjects(store: &dyn Store, action: &str) -> (u64, Vec<String>) {
+    let entries = audit_entries(store, action).await;
+    let subjects = entries.items.into_iter().map(|e| e.subject_id).collect();
+    (entries.total, subjects)
 }
 
 pub async fn geography_round_trips(store: &dyn Store) {
@@ -753,12 +772,7 @@ pub async fn contact_changes_are_audited(store: &dyn Store) {
 
 pub async fn citizen_registration_is_all_or_nothing(store: &dyn Store) {
     load_fixture_city(store).await;
-    let consent = Consent {
-        purpose: "learning_archive".into(),
-        notice_version: "2026-01".into(),
-        granted: true,
-        at: T0,
-    };
+    let consent = archive_consent();
     let audit = AuditEvent::new(Actor::Anonymous, "citizen.register", "learner", "new");
     let (learner, user) = store
         .register_citizen(
@@ -1246,6 +1260,24 @@ fn stored(written: Written) -> OutcomeId {
     }
 }
 
+/// Submits `outcome`, which must be stored now.
+async fn submit_new_outcome(store: &dyn Store, outcome: &NewOutcome) -> OutcomeId {
+    stored(
+        store
+            .submit_outcome(outcome, &bank_audit("outcome.submit", "outcome"))
+            .await
+            .unwrap(),
+    )
+}
+
+/// The city, the calligraphy specification (provider 1's HP-SF-01) and a learner.
+async fn outcome_setup(store: &dyn Store) -> (SpecificationId, LearnerId) {
+    load_fixture_city(store).await;
+    let specification = publish_calligraphy(store).await;
+    let learner = bank_learner(store, 1).await;
+    (specification, learner)
+}
+
 /// Publishing makes the next version and leaves the earlier ones as they were; a provider's
 /// codes are unique; each publication is audited with the specification's id.
 pub async fn specifications_are_versioned_and_old_versions_never_change(store: &dyn Store) {
@@ -1358,14 +1390,10 @@ pub async fn specifications_are_versioned_and_old_versions_never_change(store: &
     let electrician_version = all.iter().find(|v| v.id == other).unwrap();
     assert_eq!(electrician_version.content, electrician());
     assert_eq!(electrician_version.provider, InstitutionId::new(2));
-    let entries = audit_entries(store, "specification.publish").await;
-    assert_eq!(entries.total, 3, "refused publications are not audited");
+    let (total, subjects) = audited_subjects(store, "specification.publish").await;
+    assert_eq!(total, 3, "refused publications are not audited");
     assert_eq!(
-        entries
-            .items
-            .iter()
-            .map(|e| e.subject_id.clone())
-            .collect::<Vec<_>>(),
+        subjects,
         [other.to_string(), id.to_string(), id.to_string()]
     );
 }
@@ -1451,9 +1479,7 @@ pub async fn an_outcome_is_submitted_once_per_provider_and_external_id(store: &d
 /// An outcome recognised on submission is stored recognised, with its grant and the decision
 /// that names the specification version it matched.
 pub async fn automatic_recognition_stores_the_decision_and_the_grant(store: &dyn Store) {
-    load_fixture_city(store).await;
-    let specification = publish_calligraphy(store).await;
-    let learner = bank_learner(store, 1).await;
+    let (specification, learner) = outcome_setup(store).await;
     let mut outcome = new_outcome(learner, 1, "HP-AUTO-1", T0);
     outcome.automatic = Some(automatic(specification));
     let audit = bank_audit("outcome.submit", "outcome");
@@ -1505,14 +1531,11 @@ pub async fn automatic_recognition_stores_the_decision_and_the_grant(store: &dyn
 /// The queue holds only outcomes in review, oldest submission first (then by id), filtered by
 /// provider and kind, paged with the total.
 pub async fn review_queue_lists_in_review_outcomes_oldest_first(store: &dyn Store) {
-    load_fixture_city(store).await;
-    let specification = publish_calligraphy(store).await;
-    let learner = bank_learner(store, 1).await;
-    let audit = bank_audit("outcome.submit", "outcome");
+    let (specification, learner) = outcome_setup(store).await;
     let hour = time::Duration::hours(1);
     let submit = async |mut outcome: NewOutcome, kind: OutcomeKind| {
         outcome.submitted.kind = kind;
-        stored(store.submit_outcome(&outcome, &audit).await.unwrap())
+        submit_new_outcome(store, &outcome).await
     };
     let a = submit(
         new_outcome(learner, 1, "Q-A", T0 + hour * 3),
@@ -1579,23 +1602,10 @@ pub async fn review_queue_lists_in_review_outcomes_oldest_first(store: &dyn Stor
 /// A reviewer's decision recognises (with the grant) or rejects an outcome in review, with its
 /// audit entry; a second decision finds it decided and writes nothing.
 pub async fn recording_a_decision_updates_status_and_grant_once(store: &dyn Store) {
-    load_fixture_city(store).await;
-    let specification = publish_calligraphy(store).await;
-    let learner = bank_learner(store, 1).await;
+    let (specification, learner) = outcome_setup(store).await;
     let staff = reviewer(store, "bank.reviewer").await;
-    let submit_audit = bank_audit("outcome.submit", "outcome");
-    let accepted = stored(
-        store
-            .submit_outcome(&new_outcome(learner, 1, "R-1", T0), &submit_audit)
-            .await
-            .unwrap(),
-    );
-    let rejected = stored(
-        store
-            .submit_outcome(&new_outcome(learner, 1, "R-2", T0), &submit_audit)
-            .await
-            .unwrap(),
-    );
+    let accepted = submit_new_outcome(store, &new_outcome(learner, 1, "R-1", T0)).await;
+    let rejected = submit_new_outcome(store, &new_outcome(learner, 1, "R-2", T0)).await;
     let audit = AuditEvent::new(Actor::User(staff), "outcome.decide", "outcome", "pending");
     let acceptance = NewDecision {
         outcome: accepted,
@@ -1701,9 +1711,7 @@ fn upload(provider: i64, submitted_by: Option<UserId>) -> NewBatch {
 /// A batch writer dropped without commit leaves neither the batch nor any of its outcomes or
 /// decisions, and the store takes writes again afterwards.
 pub async fn a_dropped_batch_stores_nothing(store: &dyn Store) {
-    load_fixture_city(store).await;
-    let specification = publish_calligraphy(store).await;
-    let learner = bank_learner(store, 1).await;
+    let (specification, learner) = outcome_setup(store).await;
     let mut recognised = new_outcome(learner, 1, "B-2", T0);
     recognised.automatic = Some(automatic(specification));
     let mut writer = store.begin_batch(&upload(1, None)).await.unwrap();
@@ -1743,34 +1751,16 @@ pub async fn a_dropped_batch_stores_nothing(store: &dyn Store) {
             .unwrap()
             .is_empty()
     );
-    let id = stored(
-        store
-            .submit_outcome(
-                &new_outcome(learner, 1, "B-1", T0),
-                &bank_audit("outcome.submit", "outcome"),
-            )
-            .await
-            .unwrap(),
-    );
+    let id = submit_new_outcome(store, &new_outcome(learner, 1, "B-1", T0)).await;
     assert_eq!(store.get_outcome(id).await.unwrap().batch, None);
 }
 
 /// A committed batch holds what it stored (with the automatic decisions), answers the outcomes
 /// submitted before as already stored, records its totals and is audited with its id.
 pub async fn a_committed_batch_reports_totals_and_earlier_submissions(store: &dyn Store) {
-    load_fixture_city(store).await;
-    let specification = publish_calligraphy(store).await;
-    let learner = bank_learner(store, 1).await;
+    let (specification, learner) = outcome_setup(store).await;
     let staff = reviewer(store, "provider.staff").await;
-    let earlier = stored(
-        store
-            .submit_outcome(
-                &new_outcome(learner, 1, "B-1", T0),
-                &bank_audit("outcome.submit", "outcome"),
-            )
-            .await
-            .unwrap(),
-    );
+    let earlier = submit_new_outcome(store, &new_outcome(learner, 1, "B-1", T0)).await;
     let mut writer = store.begin_batch(&upload(1, Some(staff))).await.unwrap();
     let id = writer.id();
     let mut recognised = new_outcome(learner, 1, "B-2", T0);
@@ -1836,9 +1826,7 @@ pub async fn a_committed_batch_reports_totals_and_earlier_submissions(store: &dy
 /// Thousands of rows in one call (more than one INSERT statement holds on SQLite): every row is
 /// answered in order with the id its external id is stored under.
 pub async fn a_large_batch_answers_every_row_in_order(store: &dyn Store) {
-    load_fixture_city(store).await;
-    let specification = publish_calligraphy(store).await;
-    let learner = bank_learner(store, 1).await;
+    let (specification, learner) = outcome_setup(store).await;
     let row = |n: usize| {
         let mut outcome = new_outcome(learner, 1, &format!("L-{n:05}"), T0);
         if n.is_multiple_of(3) {
@@ -1958,6 +1946,60 @@ pub async fn a_batch_row_of_another_provider_is_invalid_and_writes_nothing(store
     );
 }
 
+/// A commit whose total cannot be stored is `Invalid { field: "rows_total" }` and keeps nothing
+/// of the batch: not the batch, its outcomes or their decisions, nor an audit entry; the store
+/// takes writes again afterwards.
+pub async fn a_refused_batch_commit_stores_nothing(store: &dyn Store) {
+    let (specification, learner) = outcome_setup(store).await;
+    let mut recognised = new_outcome(learner, 1, "C-2", T0);
+    recognised.automatic = Some(automatic(specification));
+    let mut writer = store.begin_batch(&upload(1, None)).await.unwrap();
+    let batch = writer.id();
+    writer
+        .write(&[new_outcome(learner, 1, "C-1", T0), recognised])
+        .await
+        .unwrap();
+    let error = writer
+        .commit(
+            u64::MAX,
+            &bank_audit("outcome.batch_submit", "outcome_batch"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::Invalid {
+                field: "rows_total",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    assert!(matches!(
+        store.get_batch(batch).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        store
+            .list_learner_outcomes(learner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .list_learner_decisions(learner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(audit_count(store, "outcome.batch_submit").await, 0);
+    let id = submit_new_outcome(store, &new_outcome(learner, 1, "C-1", T0)).await;
+    assert_eq!(store.get_outcome(id).await.unwrap().batch, None);
+}
+
 /// Upload matching: learners found by the keyed hashes of their ID numbers and by their ids,
 /// unknown ones left out, in calls far larger than one statement's bound values.
 pub async fn learners_are_matched_by_lookups_and_ids(store: &dyn Store) {
@@ -1997,9 +2039,7 @@ pub async fn learners_are_matched_by_lookups_and_ids(store: &dyn Store) {
 /// The generator's bulk loads: outcomes and decisions read back as loaded, and after
 /// `finish_load` new outcomes and decisions get ids after the loaded ones.
 pub async fn bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow(store: &dyn Store) {
-    load_fixture_city(store).await;
-    let specification = publish_calligraphy(store).await;
-    let learner = bank_learner(store, 1).await;
+    let (specification, learner) = outcome_setup(store).await;
     let staff = reviewer(store, "bank.reviewer").await;
     let loaded = |id: i64, status: OutcomeStatus, grant: Option<Grant>| OutcomeRecord {
         id: OutcomeId::new(id),
@@ -2083,15 +2123,7 @@ pub async fn bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow(st
         decisions
     );
 
-    let new = stored(
-        store
-            .submit_outcome(
-                &new_outcome(learner, 1, "G-NEW", T0),
-                &bank_audit("outcome.submit", "outcome"),
-            )
-            .await
-            .unwrap(),
-    );
+    let new = submit_new_outcome(store, &new_outcome(learner, 1, "G-NEW", T0)).await;
     assert!(
         new.get() > 106,
         "new outcome {new} must come after the loaded ones"
@@ -2277,6 +2309,22 @@ fn approval(application: ApplicationId, staff: UserId, kept_lines: &[u32]) -> Ap
     }
 }
 
+/// Stores `new`, which must be accepted.
+async fn apply(store: &dyn Store, new: &NewApplication) -> ApplicationId {
+    store
+        .create_application(new, &application_audit())
+        .await
+        .unwrap()
+}
+
+/// Records `decision` (audited as its staff member's), which must be accepted.
+async fn decide(store: &dyn Store, decision: &ApplicationDecision) {
+    store
+        .decide_application(decision, &decision_audit(decision.decided_by))
+        .await
+        .unwrap();
+}
+
 /// A programme and one rule of it, with a learner who applies.
 async fn conversion_setup(store: &dyn Store) -> (ProgrammeId, ConversionRuleId, LearnerId) {
     load_fixture_city(store).await;
@@ -2334,16 +2382,9 @@ pub async fn programmes_are_created_once_per_code_and_listed(store: &dyn Store) 
         matches!(missing, StoreError::NotFound { what: "programme" }),
         "{missing:?}"
     );
-    let entries = audit_entries(store, "programme.create").await;
-    assert_eq!(entries.total, 2, "a refused creation is not audited");
-    assert_eq!(
-        entries
-            .items
-            .iter()
-            .map(|e| e.subject_id.clone())
-            .collect::<Vec<_>>(),
-        [second.to_string(), first.to_string()]
-    );
+    let (total, subjects) = audited_subjects(store, "programme.create").await;
+    assert_eq!(total, 2, "a refused creation is not audited");
+    assert_eq!(subjects, [second.to_string(), first.to_string()]);
 }
 
 /// Publishing makes the next version of a rule and leaves the earlier ones as they were, bodies
@@ -2446,14 +2487,10 @@ pub async fn conversion_rules_are_versioned_and_old_versions_never_change(store:
         expected,
         "version 1 still says what it said when version 2 was published; by rule, then version"
     );
-    let entries = audit_entries(store, "rule.publish").await;
-    assert_eq!(entries.total, 3, "refused publications are not audited");
+    let (total, subjects) = audited_subjects(store, "rule.publish").await;
+    assert_eq!(total, 3, "refused publications are not audited");
     assert_eq!(
-        entries
-            .items
-            .iter()
-            .map(|e| e.subject_id.clone())
-            .collect::<Vec<_>>(),
+        subjects,
         [elsewhere.to_string(), rule.to_string(), rule.to_string()]
     );
 }
@@ -2466,10 +2503,7 @@ pub async fn an_application_round_trips_and_one_is_open_per_programme(store: &dy
     let other_learner = bank_learner(store, 2).await;
     let staff = reviewer(store, "bank.reviewer").await;
     let new = application_for(learner, programme, rule, T0);
-    let id = store
-        .create_application(&new, &application_audit())
-        .await
-        .unwrap();
+    let id = apply(store, &new).await;
     assert_eq!(
         store.get_application(id).await.unwrap(),
         as_stored(id, &new)
@@ -2497,13 +2531,7 @@ pub async fn an_application_round_trips_and_one_is_open_per_programme(store: &dy
     assert_eq!(audit_count(store, "application.create").await, 1);
 
     // Another learner for the same programme, and the same learner for another programme.
-    store
-        .create_application(
-            &application_for(other_learner, programme, rule, T0),
-            &application_audit(),
-        )
-        .await
-        .unwrap();
+    apply(store, &application_for(other_learner, programme, rule, T0)).await;
     let second_programme = create_dual_system(store, "OU-DUAL-02").await;
     let second_rule = publish_rule(store, second_programme, "OU-R-01").await;
     let elsewhere_new = application_for(
@@ -2512,19 +2540,10 @@ pub async fn an_application_round_trips_and_one_is_open_per_programme(store: &dy
         second_rule,
         T0 + time::Duration::hours(2),
     );
-    let elsewhere = store
-        .create_application(&elsewhere_new, &application_audit())
-        .await
-        .unwrap();
+    let elsewhere = apply(store, &elsewhere_new).await;
 
-    store
-        .decide_application(&rejection(id, staff), &decision_audit(staff))
-        .await
-        .unwrap();
-    let renewed = store
-        .create_application(&again, &application_audit())
-        .await
-        .unwrap();
+    decide(store, &rejection(id, staff)).await;
+    let renewed = apply(store, &again).await;
     let listed = store.list_learner_applications(learner).await.unwrap();
     assert_eq!(
         listed.iter().map(|a| a.id).collect::<Vec<_>>(),
@@ -2558,18 +2577,12 @@ pub async fn approving_keeps_the_chosen_lines_and_sums_their_credits(store: &dyn
     let (programme, rule, learner) = conversion_setup(store).await;
     let staff = reviewer(store, "bank.reviewer").await;
     let new = application_for(learner, programme, rule, T0);
-    let id = store
-        .create_application(&new, &application_audit())
-        .await
-        .unwrap();
+    let id = apply(store, &new).await;
     let decision = ApplicationDecision {
         reason: "第2行课程已停开，其余同意".into(),
         ..approval(id, staff, &[3, 1])
     };
-    store
-        .decide_application(&decision, &decision_audit(staff))
-        .await
-        .unwrap();
+    decide(store, &decision).await;
     let mut expected = as_stored(id, &new);
     expected.status = ApplicationStatus::Approved;
     expected.decided_at = Some(decision.decided_at);
@@ -2587,18 +2600,12 @@ pub async fn approving_keeps_the_chosen_lines_and_sums_their_credits(store: &dyn
 
     let other_learner = bank_learner(store, 2).await;
     let other_new = application_for(other_learner, programme, rule, T0);
-    let other = store
-        .create_application(&other_new, &application_audit())
-        .await
-        .unwrap();
+    let other = apply(store, &other_new).await;
     let refusal = ApplicationDecision {
         kept_lines: vec![1, 99],
         ..rejection(other, staff)
     };
-    store
-        .decide_application(&refusal, &decision_audit(staff))
-        .await
-        .unwrap();
+    decide(store, &refusal).await;
     let mut expected = as_stored(other, &other_new);
     expected.status = ApplicationStatus::Rejected;
     expected.decided_at = Some(refusal.decided_at);
@@ -2616,17 +2623,8 @@ pub async fn approving_keeps_the_chosen_lines_and_sums_their_credits(store: &dyn
 pub async fn a_decided_application_never_changes_again(store: &dyn Store) {
     let (programme, rule, learner) = conversion_setup(store).await;
     let staff = reviewer(store, "bank.reviewer").await;
-    let id = store
-        .create_application(
-            &application_for(learner, programme, rule, T0),
-            &application_audit(),
-        )
-        .await
-        .unwrap();
-    store
-        .decide_application(&approval(id, staff, &[1]), &decision_audit(staff))
-        .await
-        .unwrap();
+    let id = apply(store, &application_for(learner, programme, rule, T0)).await;
+    decide(store, &approval(id, staff, &[1])).await;
     let decided = store.get_application(id).await.unwrap();
     for second in [rejection(id, staff), approval(id, staff, &[1, 2, 3])] {
         let conflict = store
@@ -2667,10 +2665,7 @@ pub async fn keeping_an_unknown_line_is_invalid_and_changes_nothing(store: &dyn 
     let (programme, rule, learner) = conversion_setup(store).await;
     let staff = reviewer(store, "bank.reviewer").await;
     let new = application_for(learner, programme, rule, T0);
-    let id = store
-        .create_application(&new, &application_audit())
-        .await
-        .unwrap();
+    let id = apply(store, &new).await;
     for kept_lines in [&[1, 4][..], &[0]] {
         let invalid = store
             .decide_application(&approval(id, staff, kept_lines), &decision_audit(staff))
@@ -2687,16 +2682,51 @@ pub async fn keeping_an_unknown_line_is_invalid_and_changes_nothing(store: &dyn 
     );
     assert_eq!(audit_count(store, "application.decide").await, 0);
 
-    store
-        .decide_application(&approval(id, staff, &[2]), &decision_audit(staff))
-        .await
-        .unwrap();
+    decide(store, &approval(id, staff, &[2])).await;
     let decided = store.get_application(id).await.unwrap();
     assert_eq!(decided.approved_credits, Credits::parse("1.5").ok());
     assert_eq!(
         decided.lines.iter().map(|l| l.kept).collect::<Vec<_>>(),
         [Some(false), Some(true), Some(false)]
     );
+}
+
+/// Keeping lines whose credits add up past [`Credits::MAX`] is `Invalid { field: "lines" }` and
+/// leaves the application open and unaudited; keeping one of them still goes through.
+pub async fn kept_lines_past_the_credit_maximum_are_invalid_and_change_nothing(store: &dyn Store) {
+    let (programme, rule, learner) = conversion_setup(store).await;
+    let staff = reviewer(store, "bank.reviewer").await;
+    let at_most = |line: NewApplicationLine| NewApplicationLine {
+        credits: Credits::MAX,
+        ..line
+    };
+    let new = NewApplication {
+        proposed_credits: Credits::MAX,
+        lines: vec![
+            at_most(proposal_line(rule, &[11], "ENG101", "1")),
+            at_most(proposal_line(rule, &[12], "ART110", "1")),
+        ],
+        ..application_for(learner, programme, rule, T0)
+    };
+    let id = apply(store, &new).await;
+    let invalid = store
+        .decide_application(&approval(id, staff, &[1, 2]), &decision_audit(staff))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(invalid, StoreError::Invalid { field: "lines", .. }),
+        "{invalid:?}"
+    );
+    assert_eq!(
+        store.get_application(id).await.unwrap(),
+        as_stored(id, &new)
+    );
+    assert_eq!(audit_count(store, "application.decide").await, 0);
+
+    decide(store, &approval(id, staff, &[2])).await;
+    let decided = store.get_application(id).await.unwrap();
+    assert_eq!(decided.status, ApplicationStatus::Approved);
+    assert_eq!(decided.approved_credits, Some(Credits::MAX));
 }
 
 /// The open applications are listed oldest first (then by id), paged, with their lines, and
@@ -2716,17 +2746,11 @@ pub async fn open_applications_are_listed_oldest_first_and_paged(store: &dyn Sto
     ] {
         let learner = bank_learner(store, tag).await;
         let new = application_for(learner, programme, rule, applied_at);
-        let id = store
-            .create_application(&new, &application_audit())
-            .await
-            .unwrap();
+        let id = apply(store, &new).await;
         created.push((id, new));
     }
     // The oldest is decided, so it is no longer open.
-    store
-        .decide_application(&rejection(created[3].0, staff), &decision_audit(staff))
-        .await
-        .unwrap();
+    decide(store, &rejection(created[3].0, staff)).await;
     let expected = |index: usize| as_stored(created[index].0, &created[index].1);
 
     let first = store
@@ -2958,16 +2982,9 @@ pub async fn incentives_are_created_once_per_code_and_listed(store: &dyn Store) 
     let mut expected = vec![record(priority_id, &priority), record(ticket_id, &ticket)];
     expected.sort_by_key(|incentive| incentive.id);
     assert_eq!(store.list_incentives().await.unwrap(), expected);
-    let entries = audit_entries(store, "incentive.create").await;
-    assert_eq!(entries.total, 2, "refused creations are not audited");
-    assert_eq!(
-        entries
-            .items
-            .iter()
-            .map(|e| e.subject_id.clone())
-            .collect::<Vec<_>>(),
-        [ticket_id.to_string(), priority_id.to_string()]
-    );
+    let (total, subjects) = audited_subjects(store, "incentive.create").await;
+    assert_eq!(total, 2, "refused creations are not audited");
+    assert_eq!(subjects, [ticket_id.to_string(), priority_id.to_string()]);
 }
 
 // ---- erasure ------------------------------------------------------------------------------------
@@ -2996,6 +3013,14 @@ fn erasure_audit() -> AuditEvent {
         "pending",
     )
     .with_detail(serde_json::json!({"kept": "learning records"}))
+}
+
+/// Erases `learner` by [`erasure`]`(201)`, which must be accepted.
+async fn erase(store: &dyn Store, learner: LearnerId) {
+    store
+        .erase_learner(learner, &erasure(201), &erasure_audit())
+        .await
+        .unwrap();
 }
 
 /// The credit bank's side of the erasure checks: a specification, and a programme with a rule.
@@ -3027,6 +3052,20 @@ struct Enrolled {
     session: Vec<u8>,
 }
 
+/// A session of `user` opened at [`T0`] for 60 days.
+async fn open_session(store: &dyn Store, user: UserId, token_hash: &[u8], csrf_token: &str) {
+    store
+        .create_session(&SessionRecord {
+            token_hash: token_hash.to_vec(),
+            user_id: user,
+            csrf_token: csrf_token.into(),
+            created_at: T0,
+            expires_at: T0 + time::Duration::days(60),
+        })
+        .await
+        .unwrap();
+}
+
 async fn enrol(store: &dyn Store, bank: &ErasureBank, tag: u8, username: &str) -> Enrolled {
     let learner = NewLearner {
         subdistrict: Some(subdistrict("310101002")),
@@ -3038,40 +3077,20 @@ async fn enrol(store: &dyn Store, bank: &ErasureBank, tag: u8, username: &str) -
         interests: vec![Topic::Health, Topic::CultureAndArts],
         ..new_learner(tag, "310101", Some(1))
     };
-    let consent = Consent {
-        purpose: "learning_archive".into(),
-        notice_version: "2026-01".into(),
-        granted: true,
-        at: T0,
-    };
     let (learner, user) = store
         .register_citizen(
             &learner,
             &citizen_user(username, None),
-            &consent,
+            &archive_consent(),
             &AuditEvent::new(Actor::Anonymous, "citizen.register", "learner", "new"),
         )
         .await
         .unwrap();
     let session = vec![tag; 16];
-    store
-        .create_session(&SessionRecord {
-            token_hash: session.clone(),
-            user_id: user,
-            csrf_token: format!("csrf-{tag}"),
-            created_at: T0,
-            expires_at: T0 + time::Duration::days(60),
-        })
-        .await
-        .unwrap();
+    open_session(store, user, &session, &format!("csrf-{tag}")).await;
     let mut outcome = new_outcome(learner, 1, &format!("HP-ERASE-{tag}"), T0);
     outcome.automatic = Some(automatic(bank.specification));
-    stored(
-        store
-            .submit_outcome(&outcome, &bank_audit("outcome.submit", "outcome"))
-            .await
-            .unwrap(),
-    );
+    submit_new_outcome(store, &outcome).await;
     store
         .append_points(
             &ledger_entry(learner, T0, 10, "HP-2026-01"),
@@ -3079,13 +3098,11 @@ async fn enrol(store: &dyn Store, bank: &ErasureBank, tag: u8, username: &str) -
         )
         .await
         .unwrap();
-    store
-        .create_application(
-            &application_for(learner, bank.programme, bank.rule, T0),
-            &application_audit(),
-        )
-        .await
-        .unwrap();
+    apply(
+        store,
+        &application_for(learner, bank.programme, bank.rule, T0),
+    )
+    .await;
     Enrolled {
         learner,
         user,
@@ -3136,10 +3153,7 @@ pub async fn erasing_a_learner_scrubs_their_identity_and_keeps_their_records(sto
     assert_eq!(before.decisions.len(), 1);
     assert_eq!(before.applications.len(), 1);
 
-    store
-        .erase_learner(erased.learner, &erasure(201), &erasure_audit())
-        .await
-        .unwrap();
+    erase(store, erased.learner).await;
     let after = held(store, &erased).await;
     assert_eq!(
         after.learner,
@@ -3198,23 +3212,11 @@ pub async fn erasing_a_learner_disables_their_account_and_ends_its_sessions(stor
     let erased = enrol(store, &bank, 1, "wang.li").await;
     assert_ne!(erased.user.get(), erased.learner.get());
     let second_session = vec![7; 16];
-    store
-        .create_session(&SessionRecord {
-            token_hash: second_session.clone(),
-            user_id: erased.user,
-            csrf_token: "csrf-second".into(),
-            created_at: T0,
-            expires_at: T0 + time::Duration::days(60),
-        })
-        .await
-        .unwrap();
+    open_session(store, erased.user, &second_session, "csrf-second").await;
     let before = store.get_user(erased.user).await.unwrap();
     assert!(before.password_hash.is_some() && !before.disabled);
 
-    store
-        .erase_learner(erased.learner, &erasure(201), &erasure_audit())
-        .await
-        .unwrap();
+    erase(store, erased.learner).await;
     let renamed = Username::parse(&format!("erased-{}", erased.user)).unwrap();
     let account = store.get_user(erased.user).await.unwrap();
     assert_eq!(
@@ -3256,10 +3258,7 @@ pub async fn an_erasure_is_recorded_and_audited_once(store: &dyn Store) {
     assert_eq!(store.learner_erasure(erased.learner).await.unwrap(), None);
     assert_eq!(audit_count(store, "learner.erase").await, 0);
 
-    store
-        .erase_learner(erased.learner, &erasure(201), &erasure_audit())
-        .await
-        .unwrap();
+    erase(store, erased.learner).await;
     assert_eq!(
         store.learner_erasure(erased.learner).await.unwrap(),
         Some(ErasureRecord {
@@ -3285,10 +3284,7 @@ pub async fn an_erasure_is_recorded_and_audited_once(store: &dyn Store) {
 pub async fn erasing_twice_is_a_conflict_and_changes_nothing(store: &dyn Store) {
     let bank = erasure_bank(store).await;
     let erased = enrol(store, &bank, 1, "wang.li").await;
-    store
-        .erase_learner(erased.learner, &erasure(201), &erasure_audit())
-        .await
-        .unwrap();
+    erase(store, erased.learner).await;
     let first = held(store, &erased).await;
 
     let again = Erasure {
@@ -3343,10 +3339,7 @@ pub async fn erasing_a_learner_leaves_others_untouched(store: &dyn Store) {
     let other_before = held(store, &other).await;
     let staff_before = store.get_user(staff).await.unwrap();
 
-    store
-        .erase_learner(erased.learner, &erasure(201), &erasure_audit())
-        .await
-        .unwrap();
+    erase(store, erased.learner).await;
     assert_eq!(held(store, &other).await, other_before);
     assert!(other_before.session.is_some());
     assert_eq!(other_before.erasure, None);

@@ -285,3 +285,83 @@ async fn a_batch_holds_the_write_connection_but_reads_go_on() {
         .unwrap();
     assert_eq!(store.get_batch(batch.id).await.unwrap(), batch);
 }
+
+/// The SQLite writer refuses a total smaller than the rows it stored (`Invalid { field:
+/// "rows_total" }`), and the refused batch keeps nothing.
+#[tokio::test]
+async fn a_batch_total_below_the_rows_stored_is_invalid_and_keeps_nothing() {
+    use xc_domain::credit::{Evidence, EvidenceKind, OutcomeKind, OutcomeTitle, SubmittedOutcome};
+
+    let store = fresh_store().await;
+    xc_store::suite::load_fixture_city(&*store).await;
+    let audit = |action: &str, subject_kind: &str| {
+        AuditEvent::new(Actor::System("test".into()), action, subject_kind, "new")
+    };
+    let learner = store
+        .create_learner(
+            &xc_store::suite::new_learner(1, "310101", Some(1)),
+            &audit("learner.create", "learner"),
+        )
+        .await
+        .unwrap();
+    let outcome = |external_id: &str| NewOutcome {
+        learner,
+        external_id: external_id.into(),
+        submitted: SubmittedOutcome {
+            provider: xc_domain::InstitutionId::new(1),
+            kind: OutcomeKind::CommunityCourse,
+            title: OutcomeTitle::parse("书法入门").unwrap(),
+            hours: None,
+            grade: None,
+            field: None,
+            achieved_on: time::macros::date!(2025 - 12 - 20),
+            score: None,
+            evidence: vec![Evidence::parse(EvidenceKind::CertificateNumber, "HP-1").unwrap()],
+        },
+        submitted_at: time::OffsetDateTime::UNIX_EPOCH,
+        submitted_by: None,
+        automatic: None,
+    };
+    let mut writer = store
+        .begin_batch(&NewBatch {
+            provider: xc_domain::InstitutionId::new(1),
+            submitted_by: None,
+            submitted_at: time::OffsetDateTime::UNIX_EPOCH,
+            file_name: "a.csv".into(),
+            all_or_nothing: false,
+        })
+        .await
+        .unwrap();
+    let batch = writer.id();
+    let written = writer
+        .write(&[outcome("T-1"), outcome("T-2")])
+        .await
+        .unwrap();
+    assert_eq!(written.len(), 2);
+
+    let error = writer
+        .commit(1, &audit("outcome.batch_submit", "outcome_batch"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::Invalid {
+                field: "rows_total",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(matches!(
+        store.get_batch(batch).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        store
+            .list_learner_outcomes(learner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
