@@ -159,7 +159,7 @@ pub fn incentive_of(record: &IncentiveRecord) -> Result<Incentive, BankError> {
 
 /// Redeems the incentive `code` for `learner` on `today`: refused when it is not offered that
 /// day or the balance does not cover it (checked again by the store as it writes). Returns the
-/// new balance.
+/// incentive redeemed and the new balance.
 pub async fn redeem_incentive(
     store: &dyn Store,
     learner: LearnerId,
@@ -167,7 +167,7 @@ pub async fn redeem_incentive(
     today: Date,
     now: OffsetDateTime,
     actor: Actor,
-) -> Result<i64, BankError> {
+) -> Result<(IncentiveRecord, i64), BankError> {
     let record = store
         .list_incentives()
         .await?
@@ -204,5 +204,6 @@ pub async fn redeem_incentive(
         }
         other => other?,
     };
-    Ok(store.points_balance(learner).await?)
+    let balance = store.points_balance(learner).await?;
+    Ok((record, balance))
 }

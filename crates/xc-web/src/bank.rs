@@ -87,11 +87,22 @@ pub async fn submitting_provider(
             ));
         }
     };
-    match state.store.get_institution(provider).await {
-        Ok(_) => Ok(provider),
+    institution_exists(state, "provider_id", provider).await?;
+    Ok(provider)
+}
+
+/// Checks that the institution an input names (`field`) exists: a 422 naming the field
+/// otherwise.
+async fn institution_exists(
+    state: &AppState,
+    field: &'static str,
+    id: InstitutionId,
+) -> AppResult<()> {
+    match state.store.get_institution(id).await {
+        Ok(_) => Ok(()),
         Err(StoreError::NotFound { .. }) => Err(AppError::invalid(
-            "provider_id",
-            format!("there is no institution {provider}"),
+            field,
+            format!("there is no institution {id}"),
         )),
         Err(other) => Err(other.into()),
     }
@@ -143,12 +154,12 @@ pub struct Explanation {
     pub reason: Option<String>,
 }
 
-/// Explains an outcome as stored: by its latest decision, or (in review) by what recognition
+/// Explains an outcome as stored: by its latest decision, or (in review) by what `recognition`
 /// says of it with today's `standards`.
 pub fn explain(
     outcome: &OutcomeRecord,
     decisions: &[DecisionRecord],
-    recognition: Option<&Recognition>,
+    recognition: &Recognition,
     standards: &xc_bank::Standards,
 ) -> Explanation {
     let decision = decisions.last();
@@ -169,14 +180,6 @@ pub fn explain(
             reason: Some(decision.reason.clone()).filter(|reason| !reason.is_empty()),
         };
     }
-    let fresh;
-    let recognition = match recognition {
-        Some(recognition) => recognition,
-        None => {
-            fresh = standards.recognise(&outcome.submitted);
-            &fresh
-        }
-    };
     let xc_bank::Candidates {
         closest,
         general_rule_credits,
@@ -326,6 +329,49 @@ fn clean_file_name(name: Option<&str>) -> String {
     }
 }
 
+/// Streams the file field to a new spool file under the upload directory, refusing it past
+/// [`UPLOAD_LIMIT_BYTES`] or empty; on any refusal the partial file is removed.
+async fn spool(
+    state: &AppState,
+    field: &mut axum::extract::multipart::Field<'_>,
+) -> AppResult<tempfile::TempPath> {
+    let dir = state.upload_dir();
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let spool = tempfile::Builder::new()
+        .prefix("outcomes-")
+        .suffix(".upload")
+        .tempfile_in(&dir)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let (file, path) = spool.into_parts();
+    let mut out = tokio::fs::File::from_std(file);
+    let mut written: u64 = 0;
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        written += chunk.len() as u64;
+        if written > UPLOAD_LIMIT_BYTES {
+            // `path` drops here and takes the partial file with it.
+            return Err(AppError::FileTooLarge {
+                limit: UPLOAD_LIMIT_BYTES,
+            });
+        }
+        out.write_all(&chunk)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+    }
+    out.flush()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    drop(out);
+    if written == 0 {
+        return Err(AppError::invalid(
+            "file",
+            "the file is empty: choose a CSV or XLSX file of outcomes",
+        ));
+    }
+    Ok(path)
+}
+
 /// Reads a `multipart/form-data` upload: the file (field `file`) streamed to a spool file and
 /// refused past [`UPLOAD_LIMIT_BYTES`], `all_or_nothing`, and `provider_id` for city admins.
 /// From a page (`form`), the `csrf` field must come before the file and match the visitor's
@@ -364,41 +410,7 @@ pub async fn receive_upload(
                     return Err(AppError::invalid("file", "send one file at a time"));
                 }
                 let file_name = clean_file_name(field.file_name());
-                let dir = state.upload_dir();
-                tokio::fs::create_dir_all(&dir)
-                    .await
-                    .map_err(|e| AppError::Internal(e.into()))?;
-                let spool = tempfile::Builder::new()
-                    .prefix("outcomes-")
-                    .suffix(".upload")
-                    .tempfile_in(&dir)
-                    .map_err(|e| AppError::Internal(e.into()))?;
-                let (file, path) = spool.into_parts();
-                let mut out = tokio::fs::File::from_std(file);
-                let mut written: u64 = 0;
-                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                    written += chunk.len() as u64;
-                    if written > UPLOAD_LIMIT_BYTES {
-                        // `path` drops here and takes the partial file with it.
-                        return Err(AppError::FileTooLarge {
-                            limit: UPLOAD_LIMIT_BYTES,
-                        });
-                    }
-                    out.write_all(&chunk)
-                        .await
-                        .map_err(|e| AppError::Internal(e.into()))?;
-                }
-                out.flush()
-                    .await
-                    .map_err(|e| AppError::Internal(e.into()))?;
-                drop(out);
-                if written == 0 {
-                    return Err(AppError::invalid(
-                        "file",
-                        "the file is empty: choose a CSV or XLSX file of outcomes",
-                    ));
-                }
-                spooled = Some((path, file_name));
+                spooled = Some((spool(state, &mut field).await?, file_name));
             }
             other => {
                 return Err(AppError::invalid(
@@ -599,6 +611,40 @@ fn parse_validity_months(text: Option<&str>) -> AppResult<ValidityTerm> {
     }
 }
 
+/// The specification an accepting reviewer followed: both its id and version, or neither.
+fn followed_specification(
+    id: Option<&str>,
+    version: Option<&str>,
+) -> AppResult<Option<(SpecificationId, Version)>> {
+    match (non_empty(id), non_empty(version)) {
+        (None, None) => Ok(None),
+        (Some(id), Some(version)) => {
+            let version = version
+                .parse::<u32>()
+                .map_err(|_| {
+                    AppError::invalid(
+                        "specification_version",
+                        "a version is a whole number from 1",
+                    )
+                })
+                .and_then(|n| {
+                    Version::new(n).map_err(|invalid| {
+                        AppError::invalid("specification_version", invalid.reason)
+                    })
+                })?;
+            Ok(Some((SpecificationId::parse(id)?, version)))
+        }
+        (Some(_), None) => Err(AppError::invalid(
+            "specification_version",
+            "give the version of the specification followed",
+        )),
+        (None, Some(_)) => Err(AppError::invalid(
+            "specification_id",
+            "give the id of the specification followed",
+        )),
+    }
+}
+
 impl DecisionText {
     pub fn parse(&self) -> AppResult<ReviewDecision> {
         let reason = self.reason.clone().unwrap_or_default();
@@ -616,39 +662,10 @@ impl DecisionText {
                     .map(OutcomeCategory::parse_written)
                     .transpose()?;
                 let validity = parse_validity_months(self.validity_months.as_deref())?;
-                let id = non_empty(self.specification_id.as_deref());
-                let version = non_empty(self.specification_version.as_deref());
-                let specification = match (id, version) {
-                    (None, None) => None,
-                    (Some(id), Some(version)) => {
-                        let version = version
-                            .parse::<u32>()
-                            .map_err(|_| {
-                                AppError::invalid(
-                                    "specification_version",
-                                    "a version is a whole number from 1",
-                                )
-                            })
-                            .and_then(|n| {
-                                Version::new(n).map_err(|invalid| {
-                                    AppError::invalid("specification_version", invalid.reason)
-                                })
-                            })?;
-                        Some((SpecificationId::parse(id)?, version))
-                    }
-                    (Some(_), None) => {
-                        return Err(AppError::invalid(
-                            "specification_version",
-                            "give the version of the specification followed",
-                        ));
-                    }
-                    (None, Some(_)) => {
-                        return Err(AppError::invalid(
-                            "specification_id",
-                            "give the id of the specification followed",
-                        ));
-                    }
-                };
+                let specification = followed_specification(
+                    self.specification_id.as_deref(),
+                    self.specification_version.as_deref(),
+                )?;
                 Ok(ReviewDecision::Accept {
                     level,
                     credits,
@@ -773,16 +790,7 @@ pub async fn publish(
     )?;
     let input = input.parse()?;
     if let SpecificationTarget::New { provider, .. } = &target {
-        match state.store.get_institution(*provider).await {
-            Ok(_) => {}
-            Err(StoreError::NotFound { .. }) => {
-                return Err(AppError::invalid(
-                    "provider_id",
-                    format!("there is no institution {provider}"),
-                ));
-            }
-            Err(other) => return Err(other.into()),
-        }
+        institution_exists(state, "provider_id", *provider).await?;
     }
     let (subject, detail) = match &target {
         SpecificationTarget::New { provider, code } => (
@@ -873,6 +881,16 @@ pub fn parse_page_number(text: Option<&str>) -> AppResult<u64> {
             )),
         },
     }
+}
+
+/// The items of a list held whole in memory (an archive's outcomes) on `page`: empty past the
+/// end.
+pub fn items_on_page<T>(items: &[T], page: PageRequest) -> &[T] {
+    let start = usize::try_from(page.offset)
+        .unwrap_or(usize::MAX)
+        .min(items.len());
+    let end = start.saturating_add(page.limit as usize).min(items.len());
+    &items[start..end]
 }
 
 /// A learner's archive (学习档案) with the learner's record: the citizen's own, or a learner in
@@ -983,6 +1001,38 @@ mod tests {
                 reason: "证明材料无法核实".into()
             }
         );
+    }
+
+    #[test]
+    fn a_followed_specification_needs_both_its_id_and_a_version_from_1() {
+        assert_eq!(followed_specification(None, Some(" ")).unwrap(), None);
+        let (id, version) = followed_specification(Some("3"), Some("2"))
+            .unwrap()
+            .unwrap();
+        assert_eq!((id.get(), version.get()), (3, 2));
+        let field = |id, version| {
+            followed_specification(id, version)
+                .unwrap_err()
+                .field()
+                .unwrap()
+        };
+        assert_eq!(field(None, Some("2")), "specification_id");
+        assert_eq!(field(Some("3"), None), "specification_version");
+        assert_eq!(field(Some("3"), Some("0")), "specification_version");
+        assert_eq!(field(Some("3"), Some("two")), "specification_version");
+        assert_eq!(field(Some("x"), Some("2")), "specification_id");
+    }
+
+    #[test]
+    fn a_page_of_a_list_in_memory_is_empty_past_the_end() {
+        let items: Vec<u32> = (0..35).collect();
+        assert_eq!(
+            items_on_page(&items, PageRequest::new(30, 30)),
+            &items[30..]
+        );
+        assert_eq!(items_on_page(&items, PageRequest::new(0, 10)), &items[..10]);
+        assert!(items_on_page(&items, PageRequest::new(35, 30)).is_empty());
+        assert!(items_on_page(&items, PageRequest::new(u64::MAX, 500)).is_empty());
     }
 
     #[test]

@@ -104,10 +104,11 @@ async fn an_incentive_is_redeemed_only_when_offered_and_covered() {
     .await
     .unwrap_err();
     assert!(late.to_string().contains("not offered"), "{late}");
-    let balance = redeem_incentive(bank.store(), learner, &code, TODAY, NOW, actor())
+    let (incentive, balance) = redeem_incentive(bank.store(), learner, &code, TODAY, NOW, actor())
         .await
         .unwrap();
     assert_eq!(balance, 2);
+    assert_eq!(incentive.code, code);
     let unknown = IncentiveCode::parse("free_lunch").unwrap();
     let error = redeem_incentive(bank.store(), learner, &unknown, TODAY, NOW, actor())
         .await

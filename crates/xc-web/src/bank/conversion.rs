@@ -15,11 +15,11 @@ use xc_domain::credit::{
 };
 use xc_domain::{Action, InstitutionId, LearnerId};
 use xc_store::{
-    ApplicationRecord, AuditEvent, NewProgramme, OutcomeRecord, PageRequest, Paged, RuleTarget,
-    StoreError,
+    ApplicationLine, ApplicationRecord, AuditEvent, NewProgramme, OutcomeRecord, PageRequest,
+    Paged, RuleTarget,
 };
 
-use super::{audit_read, non_empty, today};
+use super::{audit_read, institution_exists, non_empty, today};
 use crate::AppState;
 use crate::auth::Identity;
 use crate::error::{AppError, AppResult};
@@ -82,16 +82,7 @@ pub async fn create_programme(
         "only credit-bank staff manage programmes and conversion rules",
     )?;
     let programme = text.parse()?;
-    match state.store.get_institution(programme.institution).await {
-        Ok(_) => {}
-        Err(StoreError::NotFound { .. }) => {
-            return Err(AppError::invalid(
-                "institution_id",
-                format!("there is no institution {}", programme.institution),
-            ));
-        }
-        Err(other) => return Err(other.into()),
-    }
+    institution_exists(state, "institution_id", programme.institution).await?;
     let audit = AuditEvent::new(identity.actor(), "programme.create", "programme", "new")
         .with_detail(json!({
             "institution": programme.institution.get(),
@@ -423,6 +414,18 @@ pub async fn open_applications(
         .await?;
     }
     Ok(open)
+}
+
+/// What a line of `application` grants, read back from its stored body (a body that no longer
+/// reads is a server error).
+pub fn line_grant(application: &ApplicationRecord, line: &ApplicationLine) -> AppResult<Grant> {
+    engine::grant_from_body(&line.grant).map_err(|reason| {
+        AppError::Internal(anyhow::anyhow!(
+            "application {} line {}: {reason}",
+            application.id,
+            line.line_no
+        ))
+    })
 }
 
 /// Staff's decision as given: approve keeping `lines` (all when `None`), or reject.

@@ -16,24 +16,25 @@ use crate::AppState;
 use crate::auth::Identity;
 use crate::error::{AppError, AppResult};
 
-/// A learner's points: the balance (the sum of the ledger) and the ledger, oldest first.
+/// A learner's points: the ledger, oldest first, and its sum, the balance.
 #[derive(Debug, Clone)]
 pub struct PointsAccount {
     pub learner: LearnerId,
-    pub balance: i64,
     pub ledger: Vec<PointsRecord>,
+}
+
+impl PointsAccount {
+    /// The balance: the sum of the ledger, as the store defines it (`points_balance`).
+    pub fn balance(&self) -> i64 {
+        self.ledger.iter().map(|record| record.entry.points).sum()
+    }
 }
 
 /// The signed-in learner's points.
 pub async fn my_points(state: &AppState, identity: &Identity) -> AppResult<PointsAccount> {
     let learner = own_learner(identity)?;
     let ledger = state.store.list_points(learner).await?;
-    let balance = state.store.points_balance(learner).await?;
-    Ok(PointsAccount {
-        learner,
-        balance,
-        ledger,
-    })
+    Ok(PointsAccount { learner, ledger })
 }
 
 /// Every incentive the city defines, by id (anyone signed in).
@@ -149,7 +150,7 @@ pub async fn redeem(
         "this account has no learner record with points",
     ))?;
     let code = IncentiveCode::parse(code)?;
-    let balance = xc_bank::points::redeem_incentive(
+    let (incentive, balance) = xc_bank::points::redeem_incentive(
         &*state.store,
         learner,
         &code,
@@ -158,13 +159,6 @@ pub async fn redeem(
         identity.actor(),
     )
     .await?;
-    let incentive = state
-        .store
-        .list_incentives()
-        .await?
-        .into_iter()
-        .find(|incentive| incentive.code == code)
-        .ok_or(AppError::NotFound { what: "incentive" })?;
     Ok((incentive, balance))
 }
 

@@ -26,12 +26,12 @@ use xc_domain::credit::{
 };
 use xc_domain::{Action, InstitutionId, LearnerId, Scope, Topic};
 use xc_store::{
-    DecisionBasis, Grant, OutcomeRecord, OutcomeStatus, PageRequest, ReviewFilter,
-    SpecificationContent, SpecificationTarget, SpecificationVersion,
+    DecisionBasis, Grant, OutcomeRecord, OutcomeStatus, ReviewFilter, SpecificationContent,
+    SpecificationTarget, SpecificationVersion,
 };
 
 use super::templates::*;
-use super::{Chrome, CsrfFormResult, page, render};
+use super::{Chrome, CsrfFormResult, ListPage, page, render};
 use crate::AppState;
 use crate::auth::Identity;
 use crate::bank::{self, Basis, DecisionText, Explanation, SpecificationText};
@@ -134,22 +134,29 @@ fn close_views(
         .collect()
 }
 
+/// A specification version as an outcome shows it was recognised by: the provider's code (the
+/// id when it has none) and the version number.
+fn code_and_version(
+    standards: &Standards,
+    id: SpecificationId,
+    version: xc_domain::credit::Version,
+) -> (String, u32) {
+    (
+        standards
+            .code_of(id)
+            .map_or_else(|| id.to_string(), str::to_owned),
+        version.get(),
+    )
+}
+
 fn explanation_view(
     explanation: &Explanation,
     standards: &Standards,
     lang: Lang,
 ) -> ExplanationView {
-    let code_and_version = |id: SpecificationId, version: xc_domain::credit::Version| {
-        (
-            standards
-                .code_of(id)
-                .map_or_else(|| id.to_string(), str::to_owned),
-            version.get(),
-        )
-    };
     ExplanationView {
         by_specification: match explanation.basis {
-            Basis::Specification(id, version) => Some(code_and_version(id, version)),
+            Basis::Specification(id, version) => Some(code_and_version(standards, id, version)),
             _ => None,
         },
         by_reviewer: matches!(explanation.basis, Basis::Reviewer(_)),
@@ -289,7 +296,7 @@ struct ArchiveQuery {
 }
 
 /// Outcomes on one page of an archive: light enough for a phone, whatever the archive's size.
-const ARCHIVE_ITEMS_PER_PAGE: u64 = 30;
+const ARCHIVE_ITEMS_PER_PAGE: u32 = 30;
 
 /// The archive at `path` on `page`, with the filters of `query` kept.
 fn archive_link(path: &str, query: &ArchiveQuery, page: u64) -> String {
@@ -327,18 +334,15 @@ async fn archive_page(
         query.year.as_deref(),
         query.field.as_deref(),
     )?;
-    let page_number = bank::parse_page_number(query.page.as_deref())?;
+    let list_page = ListPage::numbered(
+        bank::parse_page_number(query.page.as_deref())?,
+        ARCHIVE_ITEMS_PER_PAGE,
+    );
+    let page_number = list_page.number;
     let (record, archive) = bank::read_archive(state, identity, learner, &filter).await?;
     // Totals are over every outcome the filters keep; the list shows one page of them.
-    let total_items = archive.items.len() as u64;
-    let pages = total_items.div_ceil(ARCHIVE_ITEMS_PER_PAGE).max(1);
-    let skip = (page_number - 1).saturating_mul(ARCHIVE_ITEMS_PER_PAGE);
-    let shown: Vec<&xc_bank::ArchiveItem> = archive
-        .items
-        .iter()
-        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-        .take(ARCHIVE_ITEMS_PER_PAGE as usize)
-        .collect();
+    let pages = list_page.pages(archive.items.len() as u64);
+    let shown = bank::items_on_page(&archive.items, list_page.request());
     let provider_ids = shown
         .iter()
         .map(|item| item.outcome.submitted.provider)
@@ -438,12 +442,7 @@ async fn archive_page(
                         Some(DecisionBasis::Specification {
                             specification,
                             version,
-                        }) => Some((
-                            standards
-                                .code_of(*specification)
-                                .map_or_else(|| specification.to_string(), str::to_owned),
-                            version.get(),
-                        )),
+                        }) => Some(code_and_version(&standards, *specification, *version)),
                         _ => None,
                     },
                     rejected: outcome.status == OutcomeStatus::Rejected,
@@ -640,7 +639,7 @@ async fn submit_outcome(
                 let explanation = bank::explain(
                     &submitted.outcome,
                     &submitted.decisions,
-                    Some(&submitted.recognition),
+                    &submitted.recognition,
                     &standards,
                 );
                 let view = SubmittedView {
@@ -816,12 +815,8 @@ async fn review_queue(
                 .then(|| OutcomeKind::parse_written(&kind_text))
                 .transpose()?,
         };
-        let page_number = query.page.unwrap_or(1).max(1);
-        let request = PageRequest::new(
-            (page_number - 1) * u64::from(QUEUE_PER_PAGE),
-            QUEUE_PER_PAGE,
-        );
-        let queue = bank::review_queue(&state, &identity, &filter, request).await?;
+        let list_page = ListPage::from_query(query.page, QUEUE_PER_PAGE);
+        let queue = bank::review_queue(&state, &identity, &filter, list_page.request()).await?;
         let provider_ids = queue.items.iter().map(|o| o.submitted.provider).collect();
         let providers = provider_names(&state, provider_ids).await?;
         let chrome = Chrome::new(&identity, uri.path());
@@ -852,8 +847,8 @@ async fn review_queue(
                 })
                 .collect(),
             total: queue.total,
-            page: page_number,
-            pages: queue.total.div_ceil(u64::from(QUEUE_PER_PAGE)).max(1),
+            page: list_page.number,
+            pages: list_page.pages(queue.total),
             query: if link.is_empty() {
                 String::new()
             } else {
@@ -1272,6 +1267,8 @@ impl SpecForm {
     }
 }
 
+/// A refusal the form can show next to its fields (a value, or a code already in use), rather
+/// than as an error page.
 fn is_form_problem(error: &AppError) -> bool {
     matches!(
         error,

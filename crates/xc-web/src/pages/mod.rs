@@ -129,6 +129,42 @@ fn page(identity: &Identity, uri: &Uri, result: AppResult<Response>) -> Response
     result.unwrap_or_else(|error| error_page(identity, uri.path(), error))
 }
 
+/// One numbered page of a list shown `per_page` items at a time: the page number people see
+/// (from 1), the store's request for it, and how many pages a total fills.
+#[derive(Debug, Clone, Copy)]
+struct ListPage {
+    number: u64,
+    per_page: u32,
+}
+
+impl ListPage {
+    /// A page number already checked to be from 1 (see `bank::parse_page_number`).
+    fn numbered(number: u64, per_page: u32) -> Self {
+        ListPage {
+            number: number.max(1),
+            per_page,
+        }
+    }
+
+    /// The `page` of a staff list's query string: left out or 0 is the first page.
+    fn from_query(page: Option<u64>, per_page: u32) -> Self {
+        Self::numbered(page.unwrap_or(1), per_page)
+    }
+
+    /// The items to ask the store for; a page past the largest offset asks past the end.
+    fn request(self) -> PageRequest {
+        PageRequest::new(
+            (self.number - 1).saturating_mul(u64::from(self.per_page)),
+            self.per_page,
+        )
+    }
+
+    /// How many pages `total` items fill (at least one, empty).
+    fn pages(self, total: u64) -> u64 {
+        total.div_ceil(u64::from(self.per_page)).max(1)
+    }
+}
+
 /// 404 for any path no route matches: JSON under `/api`, a page elsewhere.
 pub async fn not_found(request: axum::extract::Request) -> Response {
     let error = AppError::NotFound { what: "page" };
@@ -590,6 +626,7 @@ struct ListQuery {
 }
 
 const LEARNERS_PER_PAGE: u32 = 50;
+const AUDIT_ENTRIES_PER_PAGE: u32 = 100;
 
 async fn staff_learners(
     State(state): State<AppState>,
@@ -599,14 +636,14 @@ async fn staff_learners(
 ) -> Response {
     let result = async {
         let ApiQuery(query) = query?;
-        let page_number = query.page.unwrap_or(1).max(1);
-        let request = PageRequest::new(
-            (page_number - 1) * u64::from(LEARNERS_PER_PAGE),
-            LEARNERS_PER_PAGE,
-        );
-        let learners =
-            accounts::list_learners(&state, &identity, &LearnerFilter::default(), request).await?;
-        let pages = learners.total.div_ceil(u64::from(LEARNERS_PER_PAGE)).max(1);
+        let list_page = ListPage::from_query(query.page, LEARNERS_PER_PAGE);
+        let learners = accounts::list_learners(
+            &state,
+            &identity,
+            &LearnerFilter::default(),
+            list_page.request(),
+        )
+        .await?;
         let chrome = Chrome::new(&identity, uri.path());
         render(&LearnersPage {
             total: thousands(learners.total as i64),
@@ -621,8 +658,8 @@ async fn staff_learners(
                     birth_year: l.birth_year,
                 })
                 .collect(),
-            page: page_number,
-            pages,
+            page: list_page.number,
+            pages: list_page.pages(learners.total),
             chrome,
         })
     }
@@ -664,13 +701,10 @@ async fn audit_log(
             Action::ReadAuditLog,
             "only auditors and city admins read the audit log",
         )?;
-        let page_number = query.page.unwrap_or(1).max(1);
+        let list_page = ListPage::from_query(query.page, AUDIT_ENTRIES_PER_PAGE);
         let entries = state
             .store
-            .list_audit(
-                &AuditFilter::default(),
-                PageRequest::new((page_number - 1) * 100, 100),
-            )
+            .list_audit(&AuditFilter::default(), list_page.request())
             .await?;
         let chrome = Chrome::new(&identity, uri.path());
         render(&AuditPage {
@@ -684,8 +718,8 @@ async fn audit_log(
                     subject: format!("{} {}", e.subject_kind, e.subject_id),
                 })
                 .collect(),
-            page: page_number,
-            pages: entries.total.div_ceil(100).max(1),
+            page: list_page.number,
+            pages: list_page.pages(entries.total),
             chrome,
         })
     }

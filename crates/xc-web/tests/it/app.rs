@@ -76,6 +76,15 @@ pub struct Session {
 }
 
 /// A valid ID number for a birth year, distinct per `sequence`.
+/// The CSRF token of the first form on a page.
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with a CSRF token")
+        .to_owned()
+}
+
 pub fn national_id(region: &str, year: i32, sequence: u16) -> String {
     let birth = time::Date::from_calendar_date(year, time::Month::March, 14).unwrap();
     NationalId::from_parts(region, birth, sequence)
@@ -236,6 +245,20 @@ impl TestApp {
         if let Some(session) = session {
             request = request.header(header::COOKIE, &session.cookie);
         }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// A page as the signed-in user sees it, with extra cookies (language, elder mode).
+    pub async fn get_with_cookies(
+        &self,
+        uri: &str,
+        session: &Session,
+        cookies: &str,
+    ) -> TestResponse {
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(uri)
+            .header(header::COOKIE, format!("{}; {cookies}", session.cookie));
         self.send(request.body(Body::empty()).unwrap()).await
     }
 

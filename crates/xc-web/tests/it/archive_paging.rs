@@ -104,13 +104,7 @@ async fn the_archive_page_shows_thirty_outcomes_at_a_time_newest_first() {
         "{filtered}"
     );
     let english = app
-        .send(
-            axum::http::Request::builder()
-                .uri("/me/archive?page=2")
-                .header("cookie", format!("{}; xc_lang=en", citizen.cookie))
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
+        .get_with_cookies("/me/archive?page=2", &citizen, "xc_lang=en")
         .await
         .text();
     assert!(english.contains("Newer records") && english.contains("Page 2 of 2"));

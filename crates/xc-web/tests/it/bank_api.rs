@@ -501,6 +501,23 @@ async fn an_unreadable_upload_is_refused_whole_with_its_columns_named() {
     let long = send(vec![("provider_id", None, vec![b'1'; 5000])]).await;
     assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(long.error_field(), "provider_id");
+    let not_text = send(vec![("all_or_nothing", None, vec![0xff, 0xfe])]).await;
+    assert_eq!(not_text.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(not_text.error_field(), "all_or_nothing");
+    // Two files in one upload: refused whole, neither stored.
+    let two_files = send(vec![
+        ("file", Some("a.csv"), good_csv(&app).into_bytes()),
+        ("file", Some("b.csv"), good_csv(&app).into_bytes()),
+    ])
+    .await;
+    assert_eq!(
+        two_files.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        two_files.text()
+    );
+    assert_eq!(two_files.error_field(), "file");
+    assert_eq!(outcomes_of(&app, app.huangpu_learner).await, 0);
     let garbage = send(vec![(
         "file",
         Some("x.csv"),

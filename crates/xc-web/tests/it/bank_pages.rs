@@ -5,27 +5,8 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::app::{Session, TestApp, TestResponse};
+use crate::app::{TestApp, csrf_of};
 use crate::bank_fixture::*;
-
-/// The CSRF token of the first form on a page.
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a form with a CSRF token")
-        .to_owned()
-}
-
-/// A page as the signed-in user sees it, with extra cookies (language, elder mode).
-async fn page_with(app: &TestApp, uri: &str, session: &Session, cookies: &str) -> TestResponse {
-    let request = axum::http::Request::builder()
-        .uri(uri)
-        .header("cookie", format!("{}; {cookies}", session.cookie))
-        .body(axum::body::Body::empty())
-        .unwrap();
-    app.send(request).await
-}
 
 /// A bank with the calligraphy specification, one recognised, one rejected and one waiting
 /// outcome of the Huangpu citizen; the id of the waiting one.
@@ -92,7 +73,9 @@ async fn a_citizen_reads_their_archive_with_totals_filters_and_reasons() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().contains("出了点问题"));
 
-    let english = page_with(&app, "/me/archive", &citizen, "xc_lang=en; xc_elder=1").await;
+    let english = app
+        .get_with_cookies("/me/archive", &citizen, "xc_lang=en; xc_elder=1")
+        .await;
     let html = english.text();
     assert!(
         html.contains("<html lang=\"en\" class=\"elder\">"),
@@ -239,16 +222,11 @@ async fn provider_staff_submit_one_outcome_through_the_form() {
         "{html}"
     );
     assert!(html.contains("value=\"FORM-2\""));
-    assert_eq!(
-        app.store
-            .list_learner_outcomes(app.huangpu_learner)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(outcomes_of(&app, app.huangpu_learner).await, 1);
 
-    let english = page_with(&app, "/provider/outcomes", &provider, "xc_lang=en").await;
+    let english = app
+        .get_with_cookies("/provider/outcomes", &provider, "xc_lang=en")
+        .await;
     assert!(english.text().contains("Submit learning outcomes"));
     let no_token: Vec<_> = fields
         .iter()
@@ -339,14 +317,7 @@ async fn the_upload_form_shows_the_row_by_row_report() {
         "{html}"
     );
     assert!(html.contains("<td>学时</td><td>abc</td>"));
-    assert_eq!(
-        app.store
-            .list_learner_outcomes(app.huangpu_learner)
-            .await
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(outcomes_of(&app, app.huangpu_learner).await, 0);
 
     // Unticked (absent): the good row is stored; the report is in the page's language.
     let request_cookie = format!("{}; xc_lang=en", provider.cookie);
@@ -356,14 +327,7 @@ async fn the_upload_form_shows_the_row_by_row_report() {
     assert!(html.contains("<dd id=\"stored\">1</dd>"), "{html}");
     assert!(html.contains("Stored as batch"));
     assert!(html.contains("is not one of"), "reasons in English: {html}");
-    assert_eq!(
-        app.store
-            .list_learner_outcomes(app.huangpu_learner)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(outcomes_of(&app, app.huangpu_learner).await, 1);
 
     // A file that cannot be read: the columns named, nothing stored.
     let missing = format!("成果编号,身份证号\nU-9,{}\n", app.huangpu_national_id);
@@ -388,14 +352,7 @@ async fn the_upload_form_shows_the_row_by_row_report() {
     )
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.store
-            .list_learner_outcomes(app.huangpu_learner)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(outcomes_of(&app, app.huangpu_learner).await, 1);
     assert_eq!(app.spooled_files(), 0);
 }
 

@@ -7,27 +7,9 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::app::{Session, TestApp, TestResponse};
+use crate::app::{Session, TestApp, TestResponse, csrf_of};
 use crate::bank_fixture::publish_calligraphy;
 use crate::conversion_fixture::*;
-
-/// The CSRF token of the first form on a page.
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a form with a CSRF token")
-        .to_owned()
-}
-
-async fn page_with(app: &TestApp, uri: &str, session: &Session, cookies: &str) -> TestResponse {
-    let request = axum::http::Request::builder()
-        .uri(uri)
-        .header("cookie", format!("{}; {cookies}", session.cookie))
-        .body(axum::body::Body::empty())
-        .unwrap();
-    app.send(request).await
-}
 
 /// Posts a form with owned values, as the signed-in `session`.
 async fn post(
@@ -392,14 +374,14 @@ async fn programme_rules_application_and_decision_work_end_to_end_through_the_fo
             && html.contains("class=\"badge rejected\">未批准</span>"),
         "status in words: {html}"
     );
-    let english = page_with(
-        &app,
-        &format!("/me/conversion/{application}"),
-        &citizen,
-        "xc_lang=en; xc_elder=1",
-    )
-    .await
-    .text();
+    let english = app
+        .get_with_cookies(
+            &format!("/me/conversion/{application}"),
+            &citizen,
+            "xc_lang=en; xc_elder=1",
+        )
+        .await
+        .text();
     assert!(
         english.contains("<html lang=\"en\" class=\"elder\">"),
         "{english}"
@@ -410,14 +392,14 @@ async fn programme_rules_application_and_decision_work_end_to_end_through_the_fo
     );
     assert!(english.contains(">Approved</dd>"), "{english}");
     assert!(english.contains("Not approved"), "{english}");
-    let english_preview = page_with(
-        &app,
-        &format!("/me/conversion?programme={programme}"),
-        &citizen,
-        "xc_lang=en",
-    )
-    .await
-    .text();
+    let english_preview = app
+        .get_with_cookies(
+            &format!("/me/conversion?programme={programme}"),
+            &citizen,
+            "xc_lang=en",
+        )
+        .await
+        .text();
     assert!(
         english_preview.contains("Rules that did not apply"),
         "{english_preview}"
@@ -691,7 +673,8 @@ async fn the_points_page_redeems_and_the_archive_links_points_conversion_and_the
         )
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    let english = page_with(&app, "/me/points", &citizen, "xc_lang=en; xc_elder=1")
+    let english = app
+        .get_with_cookies("/me/points", &citizen, "xc_lang=en; xc_elder=1")
         .await
         .text();
     assert!(english.contains("<html lang=\"en\" class=\"elder\">"));

@@ -323,3 +323,43 @@ async fn staff_pages_follow_scope_and_role() {
     );
     let _ = PASSWORD;
 }
+
+/// Every numbered list page (the staff lists and the credit bank's queues) reads `page` the same
+/// way: left out or 0 is the first page, a page past the end (even the largest number) is an
+/// empty page that still renders, and text that is not a whole number is refused naming `page`.
+#[tokio::test]
+async fn numbered_list_pages_take_any_page_number_and_refuse_what_is_not_one() {
+    let app = TestApp::new().await;
+    let huge = u64::MAX.to_string();
+    for (list, username) in [
+        ("/staff/learners", "admin-huangpu"),
+        ("/audit", "auditor"),
+        ("/bank/review", "bank"),
+        ("/bank/conversions", "bank"),
+    ] {
+        let session = app.sign_in(username).await;
+        let first = app.get(list, Some(&session)).await;
+        assert_eq!(first.status, StatusCode::OK, "{list}: {}", first.text());
+        let zero = app.get(&format!("{list}?page=0"), Some(&session)).await;
+        assert_eq!(zero.status, StatusCode::OK, "{list}?page=0");
+        assert!(zero.text().contains("<span>1 / "), "{list}?page=0");
+        for page in ["7", huge.as_str()] {
+            let past_end = app
+                .get(&format!("{list}?page={page}"), Some(&session))
+                .await;
+            assert_eq!(
+                past_end.status,
+                StatusCode::OK,
+                "{list}?page={page}: {}",
+                past_end.text()
+            );
+            assert!(
+                past_end.text().contains(&format!("<span>{page} / ")),
+                "{list}?page={page}"
+            );
+        }
+        let bad = app.get(&format!("{list}?page=two"), Some(&session)).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{list}");
+        assert!(bad.text().contains("page"), "{list}");
+    }
+}

@@ -21,7 +21,9 @@ use xc_domain::credit::{
 use xc_store::{DecisionBasis, DecisionRecord, Grant, OutcomeRecord, SpecificationVersion};
 
 use super::{LearnerResponse, rfc3339};
-use crate::bank::{Basis, DecisionText, Explanation, SpecificationText, SubmitResult, explain};
+use crate::bank::{
+    Basis, DecisionText, Explanation, SpecificationText, SubmitResult, explain, items_on_page,
+};
 use crate::error::Problem;
 use crate::i18n::Lang;
 use crate::views;
@@ -301,7 +303,7 @@ impl SubmissionResponse {
                 &explain(
                     &result.outcome,
                     &result.decisions,
-                    Some(&result.recognition),
+                    &result.recognition,
                     standards,
                 ),
                 standards,
@@ -826,11 +828,8 @@ impl ArchiveResponse {
             total_items: archive.items.len() as u64,
             offset: page.offset,
             limit: page.limit,
-            items: archive
-                .items
+            items: items_on_page(&archive.items, page)
                 .iter()
-                .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
-                .take(page.limit as usize)
                 .map(ArchiveItemResponse::from)
                 .collect(),
         }

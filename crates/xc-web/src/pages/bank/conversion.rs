@@ -17,12 +17,13 @@ use xc_domain::credit::{
     ApplicationId, ConversionRuleId, Field, MissReason, OutcomeCategory, OutcomeKind, ProgrammeId,
     VocationalGrade,
 };
-use xc_store::{ApplicationRecord, ApplicationStatus, OutcomeRecord, PageRequest, RuleTarget};
+use xc_store::{ApplicationRecord, ApplicationStatus, OutcomeRecord, RuleTarget};
 
 use super::super::templates::*;
-use super::super::{Chrome, CsrfFormResult, page, render};
+use super::super::{Chrome, CsrfFormResult, ListPage, page, render};
 use super::{
-    category_choices, grade_choices, kind_choices, name_of, provider_names, topic_choices,
+    category_choices, grade_choices, is_form_problem, kind_choices, name_of, provider_names,
+    topic_choices,
 };
 use crate::AppState;
 use crate::auth::Identity;
@@ -134,13 +135,7 @@ fn application_lines(
         .lines
         .iter()
         .map(|line| {
-            let grant = xc_bank::conversion::grant_from_body(&line.grant).map_err(|reason| {
-                AppError::Internal(anyhow::anyhow!(
-                    "application {} line {}: {reason}",
-                    application.id,
-                    line.line_no
-                ))
-            })?;
+            let grant = ops::line_grant(application, line)?;
             Ok(LineView {
                 no: line.line_no,
                 rule_code: words.rule_code(line.rule),
@@ -476,7 +471,7 @@ async fn create_programme(
         };
         match ops::create_programme(&state, &identity, &text).await {
             Ok(id) => Ok(Redirect::to(&format!("/bank/programmes/{id}?created=1")).into_response()),
-            Err(error @ (AppError::Invalid { .. } | AppError::Conflict { field: "code" })) => {
+            Err(error) if is_form_problem(&error) => {
                 let values = ProgrammeValues {
                     institution_id: form.institution_id,
                     code: form.code,
@@ -709,13 +704,6 @@ async fn programme(
     page(&identity, &uri, result)
 }
 
-fn is_form_problem(error: &AppError) -> bool {
-    matches!(
-        error,
-        AppError::Invalid { .. } | AppError::Conflict { field: "code" }
-    )
-}
-
 async fn publish_rule(
     State(state): State<AppState>,
     identity: Identity,
@@ -814,12 +802,8 @@ async fn conversions(
 ) -> Response {
     let result = async {
         let ApiQuery(query) = query?;
-        let page_number = query.page.unwrap_or(1).max(1);
-        let request = PageRequest::new(
-            (page_number - 1) * u64::from(CONVERSIONS_PER_PAGE),
-            CONVERSIONS_PER_PAGE,
-        );
-        let open = ops::open_applications(&state, &identity, request).await?;
+        let list_page = ListPage::from_query(query.page, CONVERSIONS_PER_PAGE);
+        let open = ops::open_applications(&state, &identity, list_page.request()).await?;
         let rules = state.conversion_rules();
         let chrome = Chrome::new(&identity, uri.path());
         let t = chrome.t;
@@ -831,8 +815,8 @@ async fn conversions(
                 .map(|application| application_row(application, &rules, t))
                 .collect(),
             total: open.total,
-            page: page_number,
-            pages: open.total.div_ceil(u64::from(CONVERSIONS_PER_PAGE)).max(1),
+            page: list_page.number,
+            pages: list_page.pages(open.total),
             chrome,
         })
     }

@@ -72,14 +72,16 @@ struct RedeemedQuery {
     redeemed: Option<String>,
 }
 
+/// The points page; after a redemption (`redeemed`) it says so with the new balance.
 async fn points_page(
     state: &AppState,
     identity: &Identity,
     path: &str,
-    notice: Option<String>,
+    redeemed: bool,
     error: Option<AppError>,
 ) -> AppResult<Response> {
     let account = ops::my_points(state, identity).await?;
+    let balance = account.balance();
     let incentives = ops::incentives(state, identity).await?;
     let outcomes: HashMap<OutcomeId, String> = state
         .store
@@ -101,7 +103,7 @@ async fn points_page(
     };
     let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
     let response = render(&PointsPage {
-        balance: account.balance,
+        balance,
         earn: policy_lines(lang),
         ledger: account
             .ledger
@@ -148,7 +150,7 @@ async fn points_page(
             .iter()
             .map(|incentive| {
                 let offered = ops::offered_on(incentive, today);
-                let covered = account.balance >= incentive.cost.get() as i64;
+                let covered = balance >= incentive.cost.get() as i64;
                 let badge = if !offered {
                     Badge {
                         label: t.incentive_not_offered,
@@ -183,7 +185,7 @@ async fn points_page(
                 }
             })
             .collect(),
-        notice,
+        notice: redeemed.then(|| format!("{}{balance}", t.redeemed_notice)),
         error: error.map(|e| e.to_string()),
         chrome,
     })?;
@@ -201,17 +203,14 @@ async fn my_points(
     }
     let result = async {
         let ApiQuery(query) = query?;
-        let notice = match query.redeemed {
-            Some(_) => {
-                let balance = ops::my_points(&state, &identity).await?.balance;
-                Some(format!(
-                    "{}{balance}",
-                    identity.prefs.lang.text().redeemed_notice
-                ))
-            }
-            None => None,
-        };
-        points_page(&state, &identity, uri.path(), notice, None).await
+        points_page(
+            &state,
+            &identity,
+            uri.path(),
+            query.redeemed.is_some(),
+            None,
+        )
+        .await
     }
     .await;
     page(&identity, &uri, result)
@@ -238,7 +237,7 @@ async fn redeem(
             ))
             .into_response()),
             Err(error @ AppError::Invalid { .. }) => {
-                points_page(&state, &identity, "/me/points", None, Some(error)).await
+                points_page(&state, &identity, "/me/points", false, Some(error)).await
             }
             Err(other) => Err(other),
         }

@@ -10,7 +10,9 @@ use xc_store::{ApplicationRecord, ConversionRuleVersion, OutcomeRecord, Programm
 
 use super::super::rfc3339;
 use super::{TextOrNumber, text};
-use crate::bank::conversion::{ApplicationDecisionText, GrantText, ProgrammeText, RuleText};
+use crate::bank::conversion::{
+    ApplicationDecisionText, GrantText, ProgrammeText, RuleText, line_grant,
+};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::views::conversion::{
@@ -551,14 +553,7 @@ impl ApplicationResponse {
                 .lines
                 .iter()
                 .map(|line| {
-                    let grant =
-                        xc_bank::conversion::grant_from_body(&line.grant).map_err(|reason| {
-                            AppError::Internal(anyhow::anyhow!(
-                                "application {} line {}: {reason}",
-                                application.id,
-                                line.line_no
-                            ))
-                        })?;
+                    let grant = line_grant(application, line)?;
                     Ok(ApplicationLineResponse {
                         line: line.line_no,
                         rule_id: line.rule.get(),

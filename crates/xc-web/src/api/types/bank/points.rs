@@ -52,7 +52,7 @@ impl From<&PointsAccount> for PointsResponse {
     fn from(account: &PointsAccount) -> Self {
         PointsResponse {
             learner_id: account.learner.get(),
-            balance: account.balance,
+            balance: account.balance(),
             entries: account
                 .ledger
                 .iter()
