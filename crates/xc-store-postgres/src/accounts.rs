@@ -11,7 +11,7 @@ use xc_store::{
 };
 
 use crate::PgStore;
-use crate::audit::insert_audit;
+use crate::audit::commit_audited;
 use crate::codec::{
     api_token_from_row, get, not_found, session_from_row, user_columns, user_from_row,
 };
@@ -74,10 +74,7 @@ impl AccountStore for PgStore {
         .execute(&mut *transaction)
         .await
         .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(learner_id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
+        commit_audited(transaction, &audit.about(learner_id)).await?;
         Ok((learner_id, user_id))
     }
 
@@ -86,10 +83,7 @@ impl AccountStore for PgStore {
         let id = insert_user(&mut transaction, user, user.learner, audit.at)
             .await
             .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
+        commit_audited(transaction, &audit.about(id)).await?;
         Ok(id)
     }
 
@@ -142,10 +136,7 @@ impl AccountStore for PgStore {
         if updated.rows_affected() == 0 {
             return Err(not_found("user"));
         }
-        insert_audit(&mut transaction, audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
+        commit_audited(transaction, audit).await
     }
 
     async fn list_consents(&self, learner: LearnerId) -> StoreResult<Vec<Consent>> {
@@ -241,10 +232,7 @@ impl AccountStore for PgStore {
         .fetch_one(&mut *transaction)
         .await
         .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
+        commit_audited(transaction, &audit.about(id)).await?;
         Ok(id)
     }
 

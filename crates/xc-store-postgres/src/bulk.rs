@@ -8,15 +8,14 @@ use std::fmt::Write as _;
 use async_trait::async_trait;
 use time::{Date, OffsetDateTime, UtcOffset};
 use xc_store::{
-    BulkStore, DecisionBasis, DecisionRecord, District, Grant, Institution, LearnerRecord,
-    Neighbourhood, OutcomeRecord, OutcomeStatus, Site, StoreError, StoreResult, Subdistrict,
-    Teacher,
+    BulkStore, DecisionRecord, District, Grant, Institution, LearnerRecord, Neighbourhood,
+    OutcomeRecord, OutcomeStatus, Site, StoreError, StoreResult, Subdistrict, Teacher,
 };
 
 use crate::PgStore;
-use crate::codec::topics_to_text;
+use crate::codec::{credits_column, topics_to_text, version_column};
 use crate::error::store_error;
-use crate::outcome_codec::{credits_column, evidence_json, hours_column, version_column};
+use crate::outcome_codec::{basis_columns, evidence_json, hours_column};
 
 /// How much COPY data is gathered before it is sent: large enough that message overhead does
 /// not matter, small enough that a million rows never sit in memory at once.
@@ -348,16 +347,7 @@ impl CopyRow for OutcomeRecord {
 
 impl CopyRow for DecisionRecord {
     fn write_copy(&self, out: &mut CopyBuffer) -> StoreResult<()> {
-        let (reviewer, specification) = match &self.basis {
-            DecisionBasis::Specification {
-                specification,
-                version,
-            } => (None, Some((*specification, *version))),
-            DecisionBasis::Reviewer {
-                reviewer,
-                specification,
-            } => (Some(*reviewer), *specification),
-        };
+        let (reviewer, specification) = basis_columns(&self.basis);
         out.integer(self.id.get());
         out.integer(self.outcome.get());
         out.timestamp(self.decided_at)?;

@@ -2,9 +2,20 @@
 //! ids and codes re-parsed through their domain constructors (a stored value that no longer
 //! parses is reported as corrupt, never passed on), and the column lists shared by the queries
 //! that read whole records.
+//!
+//! Two readers: [`get`] and the `*_from_row` functions here read the first tables (geography,
+//! sites, learners, accounts); [`Stored`] reads the credit bank's rows (`outcome_codec.rs`,
+//! `conversion_codec.rs`, `points.rs`) and names table, column and row when a value no longer
+//! parses. The numbers the credit bank writes ([`bigint`], [`credits_column`] ...) are refused
+//! as the caller's mistake when they do not fit their column.
 
+use std::fmt;
+
+use serde_json::Value;
 use sqlx::postgres::PgRow;
+use sqlx::types::Json;
 use sqlx::{Decode, Postgres, Row, Type};
+use xc_domain::credit::{Credits, Version};
 use xc_domain::{Topic, Username};
 use xc_store::{
     ApiTokenRecord, District, Institution, LearnerRecord, Neighbourhood, RoleAssignment, Sealed,
@@ -231,17 +242,193 @@ pub(crate) fn api_token_from_row(row: &PgRow) -> StoreResult<ApiTokenRecord> {
     })
 }
 
-/// Offset and limit as PostgreSQL's BIGINT, the limit bounded as `PageRequest` promises even
-/// when a caller built the request by hand.
-pub(crate) fn page_bounds(page: xc_store::PageRequest) -> (i64, i64) {
-    let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
-    let limit = i64::from(page.limit.min(xc_store::PageRequest::MAX_LIMIT));
-    (offset, limit)
+/// A stored value that no longer parses: where it is and what is wrong with it.
+#[derive(Debug)]
+pub(crate) struct CorruptValue {
+    table: &'static str,
+    column: &'static str,
+    row: String,
+    reason: String,
 }
 
-/// A `count(*)` read back as the `u64` that `Paged::total` holds.
-pub(crate) fn total(count: i64) -> u64 {
-    u64::try_from(count).unwrap_or(0)
+impl fmt::Display for CorruptValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "stored value {}.{} of row {} is invalid: {}",
+            self.table, self.column, self.row, self.reason
+        )
+    }
+}
+
+impl std::error::Error for CorruptValue {}
+
+/// One row being read back, named (table and key) for the errors its values may raise: a value
+/// that no longer parses is a `StoreError::Backend` naming table, column and row (the database
+/// was changed behind the platform's back: nothing a caller could fix).
+pub(crate) struct Stored<'r> {
+    row: &'r PgRow,
+    table: &'static str,
+    key: String,
+}
+
+/// A version number as a column holds it, or what is wrong with it.
+fn version_from_column(number: i32) -> Result<Version, String> {
+    u32::try_from(number)
+        .map_err(|_| format!("there is no version {number}"))
+        .and_then(|number| Version::new(number).map_err(|error| error.to_string()))
+}
+
+impl<'r> Stored<'r> {
+    /// A row whose key is given, e.g. `(application 4, line 2)`.
+    pub(crate) fn keyed(row: &'r PgRow, table: &'static str, key: String) -> Self {
+        Stored { row, table, key }
+    }
+
+    /// A row whose key is its `id` column.
+    pub(crate) fn by_id(row: &'r PgRow, table: &'static str) -> StoreResult<(Self, i64)> {
+        let id: i64 = row.try_get("id").map_err(|error| {
+            StoreError::backend(CorruptValue {
+                table,
+                column: "id",
+                row: "?".to_owned(),
+                reason: error.to_string(),
+            })
+        })?;
+        Ok((Stored::keyed(row, table, id.to_string()), id))
+    }
+
+    /// A version of a versioned thing, keyed `(<owner> <id>, version <number>)` by its owner's
+    /// `id` and its `version` column: the row, the owner's id and the version.
+    pub(crate) fn by_version(
+        row: &'r PgRow,
+        table: &'static str,
+        owner: &str,
+    ) -> StoreResult<(Self, i64, Version)> {
+        let (stored, id) = Stored::by_id(row, table)?;
+        let number: i32 = stored.get("version")?;
+        let stored = Stored::keyed(row, table, format!("({owner} {id}, version {number})"));
+        let version = stored.number("version", version_from_column)?;
+        Ok((stored, id, version))
+    }
+
+    pub(crate) fn corrupt(&self, column: &'static str, reason: impl fmt::Display) -> StoreError {
+        StoreError::backend(CorruptValue {
+            table: self.table,
+            column,
+            row: self.key.clone(),
+            reason: reason.to_string(),
+        })
+    }
+
+    pub(crate) fn get<T>(&self, column: &'static str) -> StoreResult<T>
+    where
+        T: Decode<'r, Postgres> + Type<Postgres>,
+    {
+        self.row
+            .try_get(column)
+            .map_err(|error| self.corrupt(column, error))
+    }
+
+    pub(crate) fn parse<T, E: fmt::Display>(
+        &self,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> StoreResult<T> {
+        let text: String = self.get(column)?;
+        parse(&text).map_err(|error| self.corrupt(column, error))
+    }
+
+    pub(crate) fn parse_optional<T, E: fmt::Display>(
+        &self,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> StoreResult<Option<T>> {
+        let text: Option<String> = self.get(column)?;
+        text.map(|text| parse(&text).map_err(|error| self.corrupt(column, error)))
+            .transpose()
+    }
+
+    /// A number column turned into its domain value by `convert`, which says what is wrong
+    /// with a number that is no such value.
+    pub(crate) fn number<N, T>(
+        &self,
+        column: &'static str,
+        convert: impl FnOnce(N) -> Result<T, String>,
+    ) -> StoreResult<T>
+    where
+        N: Decode<'r, Postgres> + Type<Postgres>,
+    {
+        convert(self.get(column)?).map_err(|reason| self.corrupt(column, reason))
+    }
+
+    /// [`number`](Self::number) of a nullable column.
+    pub(crate) fn optional_number<N, T>(
+        &self,
+        column: &'static str,
+        convert: impl FnOnce(N) -> Result<T, String>,
+    ) -> StoreResult<Option<T>>
+    where
+        N: Decode<'r, Postgres> + Type<Postgres>,
+    {
+        self.get::<Option<N>>(column)?
+            .map(|number| convert(number).map_err(|reason| self.corrupt(column, reason)))
+            .transpose()
+    }
+
+    pub(crate) fn required<T>(&self, column: &'static str, value: Option<T>) -> StoreResult<T> {
+        value.ok_or_else(|| self.corrupt(column, "is NULL"))
+    }
+
+    pub(crate) fn credits(&self, column: &'static str) -> StoreResult<Option<Credits>> {
+        self.optional_number(column, |hundredths: i64| {
+            u64::try_from(hundredths)
+                .ok()
+                .and_then(Credits::from_hundredths)
+                .ok_or_else(|| format!("{hundredths} hundredths is not an amount"))
+        })
+    }
+
+    pub(crate) fn version(&self, column: &'static str) -> StoreResult<Option<Version>> {
+        self.optional_number(column, version_from_column)
+    }
+
+    pub(crate) fn count(&self, column: &'static str) -> StoreResult<u64> {
+        self.number(column, |count: i64| {
+            u64::try_from(count).map_err(|_| format!("{count} is negative"))
+        })
+    }
+
+    /// A JSONB column that must hold an array: its items.
+    pub(crate) fn json_array(&self, column: &'static str) -> StoreResult<Vec<Value>> {
+        match self.get::<Json<Value>>(column)?.0 {
+            Value::Array(items) => Ok(items),
+            _ => Err(self.corrupt(column, "not a JSON array")),
+        }
+    }
+}
+
+/// Values on their way into a column, refused (as the caller's mistake) when they do not fit.
+pub(crate) fn bigint(value: u64, field: &'static str) -> StoreResult<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Invalid {
+        field,
+        reason: format!("{value} is too large to store"),
+    })
+}
+
+pub(crate) fn integer(value: u32, field: &'static str) -> StoreResult<i32> {
+    i32::try_from(value).map_err(|_| StoreError::Invalid {
+        field,
+        reason: format!("{value} is too large to store"),
+    })
+}
+
+pub(crate) fn credits_column(credits: Credits) -> StoreResult<i64> {
+    bigint(credits.hundredths(), "credits")
+}
+
+pub(crate) fn version_column(version: Version) -> StoreResult<i32> {
+    integer(version.get(), "version")
 }
 
 #[cfg(test)]
@@ -267,11 +454,17 @@ mod tests {
     }
 
     #[test]
-    fn hand_built_pages_stay_bounded() {
-        let page = xc_store::PageRequest {
-            offset: u64::MAX,
-            limit: 10_000,
-        };
-        assert_eq!(page_bounds(page), (i64::MAX, 500));
+    fn corrupt_values_name_table_column_and_row() {
+        let error = StoreError::backend(CorruptValue {
+            table: "outcomes",
+            column: "kind",
+            row: "42".into(),
+            reason: "'lecture' is not one of: ...".into(),
+        });
+        let shown = error.to_string();
+        assert!(
+            shown.contains("outcomes.kind") && shown.contains("row 42"),
+            "{shown}"
+        );
     }
 }

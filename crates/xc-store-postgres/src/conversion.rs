@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Transaction};
 use time::OffsetDateTime;
 use xc_domain::credit::{ApplicationId, ConversionRuleId, Credits, ProgrammeId, Version};
 use xc_domain::{LearnerId, UserId};
@@ -25,25 +25,27 @@ use xc_store::{
 };
 
 use crate::PgStore;
-use crate::audit::insert_audit;
-use crate::codec::{get, not_found, page_bounds, total};
+use crate::audit::commit_audited;
+use crate::codec::{credits_column, get, integer, not_found, version_column};
 use crate::conversion_codec::{
     application_columns, application_from_row, line_columns, line_from_row, outcome_ids_json,
     programme_columns, programme_from_row, rule_version_columns, rule_version_from_row,
 };
 use crate::error::store_error;
-use crate::outcome_codec::{credits_column, integer, version_column};
+use crate::queries::{fetch_page_rows, lock_row};
+use crate::versions::{Target, Versioned};
 
-fn rule_version_number(rule: i64, number: i32) -> StoreResult<Version> {
-    u32::try_from(number)
-        .ok()
-        .and_then(|number| Version::new(number).ok())
-        .ok_or_else(|| {
-            StoreError::backend(std::io::Error::other(format!(
-                "conversion_rule_versions.version of rule {rule}: {number} is not a version"
-            )))
-        })
-}
+/// Conversion rules, their versions in `conversion_rule_versions`. A new rule is only created
+/// under a programme that exists, so an unknown programme is `NotFound`, as an unknown rule is,
+/// rather than the foreign key's `Invalid`.
+const RULES: Versioned = Versioned {
+    what: "rule",
+    owner: "programme",
+    create: "INSERT INTO conversion_rules (programme_id, code, created_at) \
+             SELECT $1, $2, $3 FROM programmes WHERE id = $1 RETURNING id",
+    lock: "SELECT id FROM conversion_rules WHERE id = $1 FOR UPDATE",
+    next: "SELECT COALESCE(MAX(version), 0) + 1 FROM conversion_rule_versions WHERE rule_id = $1",
+};
 
 impl PgStore {
     /// A read-only transaction whose statements all see one snapshot: an application and its
@@ -56,6 +58,24 @@ impl PgStore {
             .await
             .map_err(store_error)?;
         Ok(transaction)
+    }
+
+    /// The applications `statement` selects (their `application_columns!()`, `$1` bound to
+    /// `value`), each with its lines, read in one snapshot.
+    async fn applications(
+        &self,
+        statement: &'static str,
+        value: i64,
+    ) -> StoreResult<Vec<ApplicationRecord>> {
+        let mut snapshot = self.snapshot().await?;
+        let rows = sqlx::query(statement)
+            .bind(value)
+            .fetch_all(&mut *snapshot)
+            .await
+            .map_err(store_error)?;
+        let applications = applications_with_lines(&mut snapshot, &rows).await?;
+        snapshot.commit().await.map_err(store_error)?;
+        Ok(applications)
     }
 }
 
@@ -97,6 +117,45 @@ async fn applications_with_lines(
         .collect()
 }
 
+/// An approval's kept lines as the numbers to mark, and the sum of their credits (hundredths),
+/// from the application's `lines` as (number, credits): `Invalid { field: "lines" }` when a
+/// kept line is not one of them or the sum is more than credits can be.
+fn approved_lines(
+    application: ApplicationId,
+    lines: Vec<(i32, i64)>,
+    kept_lines: &[u32],
+) -> StoreResult<(Vec<i32>, i64)> {
+    let credits_of: HashMap<u32, i64> = lines
+        .into_iter()
+        .filter_map(|(line_no, credits)| Some((u32::try_from(line_no).ok()?, credits)))
+        .collect();
+    let kept: BTreeSet<u32> = kept_lines.iter().copied().collect();
+    if let Some(unknown) = kept.iter().find(|line| !credits_of.contains_key(line)) {
+        return Err(StoreError::Invalid {
+            field: "lines",
+            reason: format!("application {application} has no line {unknown}"),
+        });
+    }
+    let sum = kept
+        .iter()
+        .try_fold(0i64, |sum, line| sum.checked_add(credits_of[line]))
+        .filter(|sum| {
+            u64::try_from(*sum)
+                .ok()
+                .and_then(Credits::from_hundredths)
+                .is_some()
+        })
+        .ok_or_else(|| StoreError::Invalid {
+            field: "lines",
+            reason: "the kept lines' credits add up to more than can be stored".to_owned(),
+        })?;
+    let kept = kept
+        .into_iter()
+        .map(|line| integer(line, "lines"))
+        .collect::<StoreResult<Vec<i32>>>()?;
+    Ok((kept, sum))
+}
+
 #[async_trait]
 impl ConversionStore for PgStore {
     async fn create_programme(
@@ -116,10 +175,7 @@ impl ConversionStore for PgStore {
         .fetch_one(&mut *transaction)
         .await
         .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
+        commit_audited(transaction, &audit.about(id)).await?;
         Ok(ProgrammeId::new(id))
     }
 
@@ -157,72 +213,31 @@ impl ConversionStore for PgStore {
         published_by: Option<UserId>,
         audit: &AuditEvent,
     ) -> StoreResult<(ConversionRuleId, Version)> {
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        let (id, version): (i64, i32) = match target {
-            RuleTarget::New { programme, code } => {
-                // Asked first so that an unknown programme is `NotFound`, as for an unknown rule,
-                // rather than the foreign key's `Invalid`.
-                let known: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM programmes WHERE id = $1")
-                        .bind(programme.get())
-                        .fetch_optional(&mut *transaction)
-                        .await
-                        .map_err(store_error)?;
-                if known.is_none() {
-                    return Err(not_found("programme"));
-                }
-                let id = sqlx::query_scalar(
-                    "INSERT INTO conversion_rules (programme_id, code, created_at) \
-                     VALUES ($1, $2, $3) RETURNING id",
-                )
-                .bind(programme.get())
-                .bind(code)
-                .bind(published_at)
-                .fetch_one(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-                (id, 1)
-            }
-            RuleTarget::Existing(id) => {
-                // The lock makes concurrent publications of one rule take turns, so each sees
-                // the other's version and takes the next number.
-                let locked: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM conversion_rules WHERE id = $1 FOR UPDATE")
-                        .bind(id.get())
-                        .fetch_optional(&mut *transaction)
-                        .await
-                        .map_err(store_error)?;
-                if locked.is_none() {
-                    return Err(not_found("rule"));
-                }
-                let next: i32 = sqlx::query_scalar(
-                    "SELECT COALESCE(MAX(version), 0) + 1 FROM conversion_rule_versions \
-                     WHERE rule_id = $1",
-                )
-                .bind(id.get())
-                .fetch_one(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-                (id.get(), next)
-            }
+        let target = match target {
+            RuleTarget::New { programme, code } => Target::New {
+                owner: programme.get(),
+                code,
+            },
+            RuleTarget::Existing(id) => Target::Existing(id.get()),
         };
+        let mut transaction = self.pool.begin().await.map_err(store_error)?;
+        let (id, version) = RULES
+            .next_version(&mut transaction, target, published_at)
+            .await?;
         sqlx::query(
             "INSERT INTO conversion_rule_versions (rule_id, version, body, published_at, \
              published_by) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id)
-        .bind(version)
+        .bind(version_column(version)?)
         .bind(Json(body))
         .bind(published_at)
         .bind(published_by.map(|user| user.get()))
         .execute(&mut *transaction)
         .await
         .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok((ConversionRuleId::new(id), rule_version_number(id, version)?))
+        commit_audited(transaction, &audit.about(id)).await?;
+        Ok((ConversionRuleId::new(id), version))
     }
 
     async fn list_conversion_rule_versions(&self) -> StoreResult<Vec<ConversionRuleVersion>> {
@@ -304,47 +319,37 @@ impl ConversionStore for PgStore {
             .await
             .map_err(store_error)?;
         }
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
+        commit_audited(transaction, &audit.about(id)).await?;
         Ok(ApplicationId::new(id))
     }
 
     async fn get_application(&self, id: ApplicationId) -> StoreResult<ApplicationRecord> {
-        let mut snapshot = self.snapshot().await?;
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            application_columns!(),
-            " FROM conversion_applications WHERE id = $1"
-        ))
-        .bind(id.get())
-        .fetch_optional(&mut *snapshot)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| not_found("application"))?;
-        let mut applications = applications_with_lines(&mut snapshot, &[row]).await?;
-        snapshot.commit().await.map_err(store_error)?;
-        applications.pop().ok_or_else(|| not_found("application"))
+        self.applications(
+            concat!(
+                "SELECT ",
+                application_columns!(),
+                " FROM conversion_applications WHERE id = $1"
+            ),
+            id.get(),
+        )
+        .await?
+        .pop()
+        .ok_or_else(|| not_found("application"))
     }
 
     async fn list_learner_applications(
         &self,
         learner: LearnerId,
     ) -> StoreResult<Vec<ApplicationRecord>> {
-        let mut snapshot = self.snapshot().await?;
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            application_columns!(),
-            " FROM conversion_applications WHERE learner_id = $1 ORDER BY applied_at, id"
-        ))
-        .bind(learner.get())
-        .fetch_all(&mut *snapshot)
+        self.applications(
+            concat!(
+                "SELECT ",
+                application_columns!(),
+                " FROM conversion_applications WHERE learner_id = $1 ORDER BY applied_at, id"
+            ),
+            learner.get(),
+        )
         .await
-        .map_err(store_error)?;
-        let applications = applications_with_lines(&mut snapshot, &rows).await?;
-        snapshot.commit().await.map_err(store_error)?;
-        Ok(applications)
     }
 
     async fn list_open_applications(
@@ -352,30 +357,22 @@ impl ConversionStore for PgStore {
         page: PageRequest,
     ) -> StoreResult<Paged<ApplicationRecord>> {
         let mut snapshot = self.snapshot().await?;
-        let count: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM conversion_applications WHERE status = 'proposed'",
-        )
-        .fetch_one(&mut *snapshot)
-        .await
-        .map_err(store_error)?;
-        let (offset, limit) = page_bounds(page);
-        let rows = sqlx::query(concat!(
-            "SELECT ",
+        let Paged { items: rows, total } = fetch_page_rows(
+            &mut snapshot,
+            // A literal status, so the planner can use the partial index of open applications.
+            |select| {
+                QueryBuilder::new(format!(
+                    "SELECT {select} FROM conversion_applications WHERE status = 'proposed'"
+                ))
+            },
             application_columns!(),
-            " FROM conversion_applications WHERE status = 'proposed' \
-              ORDER BY applied_at, id LIMIT $1 OFFSET $2"
-        ))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *snapshot)
-        .await
-        .map_err(store_error)?;
+            "applied_at, id",
+            page,
+        )
+        .await?;
         let items = applications_with_lines(&mut snapshot, &rows).await?;
         snapshot.commit().await.map_err(store_error)?;
-        Ok(Paged {
-            items,
-            total: total(count),
-        })
+        Ok(Paged { items, total })
     }
 
     async fn decide_application(
@@ -387,19 +384,15 @@ impl ConversionStore for PgStore {
         let mut transaction = self.pool.begin().await.map_err(store_error)?;
         // The lock holds off a second decision until this one is committed; that one then sees
         // the new status and gets the conflict.
-        let current: Option<String> = sqlx::query_scalar(
+        let current: String = lock_row(
+            &mut transaction,
             "SELECT status FROM conversion_applications WHERE id = $1 FOR UPDATE",
+            application.get(),
+            "application",
         )
-        .bind(application.get())
-        .fetch_optional(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        match current {
-            None => return Err(not_found("application")),
-            Some(status) if status != ApplicationStatus::Proposed.as_str() => {
-                return Err(StoreError::Conflict { field: "status" });
-            }
-            Some(_) => {}
+        .await?;
+        if current != ApplicationStatus::Proposed.as_str() {
+            return Err(StoreError::Conflict { field: "status" });
         }
 
         let (status, kept, approved_credits) = if decision.approve {
@@ -410,34 +403,7 @@ impl ConversionStore for PgStore {
             .fetch_all(&mut *transaction)
             .await
             .map_err(store_error)?;
-            let credits_of: HashMap<u32, i64> = lines
-                .into_iter()
-                .filter_map(|(line_no, credits)| Some((u32::try_from(line_no).ok()?, credits)))
-                .collect();
-            let kept: BTreeSet<u32> = decision.kept_lines.iter().copied().collect();
-            if let Some(unknown) = kept.iter().find(|line| !credits_of.contains_key(line)) {
-                return Err(StoreError::Invalid {
-                    field: "lines",
-                    reason: format!("application {application} has no line {unknown}"),
-                });
-            }
-            let sum = kept
-                .iter()
-                .try_fold(0i64, |sum, line| sum.checked_add(credits_of[line]))
-                .filter(|sum| {
-                    u64::try_from(*sum)
-                        .ok()
-                        .and_then(Credits::from_hundredths)
-                        .is_some()
-                })
-                .ok_or_else(|| StoreError::Invalid {
-                    field: "lines",
-                    reason: "the kept lines' credits add up to more than can be stored".to_owned(),
-                })?;
-            let kept = kept
-                .into_iter()
-                .map(|line| integer(line, "lines"))
-                .collect::<StoreResult<Vec<i32>>>()?;
+            let (kept, sum) = approved_lines(application, lines, &decision.kept_lines)?;
             (ApplicationStatus::Approved, kept, Some(sum))
         } else {
             (ApplicationStatus::Rejected, Vec::new(), None)
@@ -465,10 +431,36 @@ impl ConversionStore for PgStore {
         .execute(&mut *transaction)
         .await
         .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(application))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(())
+        commit_audited(transaction, &audit.about(application)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approval_marks_each_kept_line_once_and_sums_its_credits() {
+        let application = ApplicationId::new(4);
+        let lines = || vec![(1, 400), (2, 250), (3, 100)];
+        assert_eq!(
+            approved_lines(application, lines(), &[3, 1, 3]).unwrap(),
+            (vec![1, 3], 500)
+        );
+        assert_eq!(
+            approved_lines(application, lines(), &[]).unwrap(),
+            (vec![], 0)
+        );
+        for (lines, kept) in [
+            (lines(), vec![1, 4]),
+            (vec![(1, i64::MAX), (2, 1)], vec![1, 2]),
+            (vec![(1, -1)], vec![1]),
+        ] {
+            let error = approved_lines(application, lines, &kept).unwrap_err();
+            assert!(
+                matches!(error, StoreError::Invalid { field: "lines", .. }),
+                "{kept:?}: {error:?}"
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! How programmes, conversion rule versions and conversion applications sit in PostgreSQL
-//! columns and come back. Like `outcome_codec.rs`, every value is re-parsed into its domain type
-//! and a stored value that no longer parses is a `StoreError::Backend` naming the table, the
-//! column and the row. A programme's `max_credits` is nullable in migration 0002 but every
+//! columns and come back. Rows are read through [`Stored`] (`codec.rs`), so every value is
+//! re-parsed into its domain type and a stored value that no longer parses is a
+//! `StoreError::Backend` naming the table, the column and the row. A programme's `max_credits` is nullable in migration 0002 but every
 //! programme the platform writes has one, so NULL reads back as such an error. A line's outcomes
 //! are a JSONB array of outcome ids; its grant and the application's proposal are JSONB kept
 //! whole for the credit bank's use cases. The column lists here are the ones every query that
@@ -17,7 +17,7 @@ use xc_store::{
     StoreResult,
 };
 
-use crate::outcome_codec::Stored;
+use crate::codec::Stored;
 
 macro_rules! programme_columns {
     () => {
@@ -68,19 +68,12 @@ pub(crate) fn programme_from_row(row: &PgRow) -> StoreResult<ProgrammeRecord> {
 }
 
 pub(crate) fn rule_version_from_row(row: &PgRow) -> StoreResult<ConversionRuleVersion> {
-    let (stored, id) = Stored::by_id(row, "conversion_rule_versions")?;
-    let number: i32 = stored.get("version")?;
-    let stored = Stored::keyed(
-        row,
-        "conversion_rule_versions",
-        format!("(rule {id}, version {number})"),
-    );
-    let version = stored.version("version")?;
+    let (stored, id, version) = Stored::by_version(row, "conversion_rule_versions", "rule")?;
     Ok(ConversionRuleVersion {
         id: ConversionRuleId::new(id),
         programme: ProgrammeId::new(stored.get("programme_id")?),
         code: stored.get("code")?,
-        version: stored.required("version", version)?,
+        version,
         body: stored.get::<Json<Value>>("body")?.0,
         published_at: stored.get("published_at")?,
         published_by: stored.get::<Option<i64>>("published_by")?.map(UserId::new),
@@ -108,11 +101,8 @@ pub(crate) fn line_from_row(row: &PgRow) -> StoreResult<(ApplicationId, Applicat
         .ok_or_else(|| stored.corrupt("line_no", format!("{number} is not a line number")))?;
     let rule_version = stored.version("rule_version")?;
     let credits = stored.credits("credits")?;
-    let Json(outcome_ids): Json<Value> = stored.get("outcome_ids")?;
-    let Value::Array(items) = outcome_ids else {
-        return Err(stored.corrupt("outcome_ids", "not a JSON array"));
-    };
-    let outcomes = items
+    let outcomes = stored
+        .json_array("outcome_ids")?
         .iter()
         .map(|item| {
             item.as_i64()

@@ -2,22 +2,24 @@
 //! and reading back whether and when it happened (`learner_erasures`, migration 0005).
 //!
 //! An erasure locks the learner's row (`FOR UPDATE`: the scrub rewrites the unique look-up hash,
-//! a key column, so the UPDATE would take that lock anyway) and only then, in a statement of its
-//! own, looks for an earlier erasure: under READ COMMITTED that statement sees an erasure
-//! committed while this one waited for the lock, so of two erasures at once one wins and the
-//! other is `Conflict { field: "learner" }`. The learner row stays under its id, scrubbed, since
-//! outcomes, decisions, applications and the points ledger refer to it; the accounts are renamed
-//! `erased-<user id>` (unique because user ids are) and disabled, their password hashes and
-//! sessions dropped. All of it, with the erasure row and the audit entry, is one transaction.
+//! a key column, so the UPDATE would take that lock anyway) and only then records itself with
+//! `INSERT ... ON CONFLICT DO NOTHING` on the table's primary key: an erasure committed while
+//! this one waited for the lock is a conflicting row, so of two erasures at once one wins and
+//! the other, having recorded nothing, is `Conflict { field: "learner" }`. The learner row stays
+//! under its id, scrubbed, since outcomes, decisions, applications and the points ledger refer
+//! to it; the accounts are renamed `erased-<user id>` (unique because user ids are) and
+//! disabled, their password hashes and sessions dropped. All of it, with the erasure row and
+//! the audit entry, is one transaction.
 
 use async_trait::async_trait;
 use xc_domain::LearnerId;
 use xc_store::{AuditEvent, Erasure, ErasureRecord, ErasureStore, StoreError, StoreResult};
 
 use crate::PgStore;
-use crate::audit::insert_audit;
-use crate::codec::{not_found, topics_to_text};
+use crate::audit::commit_audited;
+use crate::codec::topics_to_text;
 use crate::error::store_error;
+use crate::queries::lock_row;
 
 /// The masked form left in place of the ID number's.
 const ERASED_MASK: &str = "已删除";
@@ -32,23 +34,23 @@ impl ErasureStore for PgStore {
     ) -> StoreResult<()> {
         let learner = id.get();
         let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        let locked: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM learners WHERE id = $1 FOR UPDATE")
-                .bind(learner)
-                .fetch_optional(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-        if locked.is_none() {
-            return Err(not_found("learner"));
-        }
-        let erased: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM learner_erasures WHERE learner_id = $1)",
+        lock_row::<i64>(
+            &mut transaction,
+            "SELECT id FROM learners WHERE id = $1 FOR UPDATE",
+            learner,
+            "learner",
+        )
+        .await?;
+        let recorded = sqlx::query(
+            "INSERT INTO learner_erasures (learner_id, erased_at) VALUES ($1, $2) \
+             ON CONFLICT (learner_id) DO NOTHING",
         )
         .bind(learner)
-        .fetch_one(&mut *transaction)
+        .bind(erasure.at)
+        .execute(&mut *transaction)
         .await
         .map_err(store_error)?;
-        if erased {
+        if recorded.rows_affected() == 0 {
             return Err(StoreError::Conflict { field: "learner" });
         }
         sqlx::query(
@@ -82,16 +84,7 @@ impl ErasureStore for PgStore {
         .execute(&mut *transaction)
         .await
         .map_err(store_error)?;
-        sqlx::query("INSERT INTO learner_erasures (learner_id, erased_at) VALUES ($1, $2)")
-            .bind(learner)
-            .bind(erasure.at)
-            .execute(&mut *transaction)
-            .await
-            .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
+        commit_audited(transaction, &audit.about(id)).await
     }
 
     async fn learner_erasure(&self, id: LearnerId) -> StoreResult<Option<ErasureRecord>> {

@@ -12,19 +12,19 @@ use xc_store::{
 };
 
 use crate::PgStore;
-use crate::audit::insert_audit;
-use crate::codec::{
-    get, learner_columns, learner_from_row, not_found, page_bounds, topics_to_text, total,
-};
+use crate::audit::commit_audited;
+use crate::codec::{learner_columns, learner_from_row, not_found, topics_to_text};
 use crate::error::store_error;
+use crate::queries::fetch_page;
 
-/// `SELECT <select> FROM learners WHERE <scope> AND <filter>`, or `None` when the scope admits
-/// nobody (no query is needed to know the answer).
-pub(crate) fn scoped_learners(
+/// `SELECT <select> FROM learners WHERE <scope> AND <filter>`. A scope that admits nobody needs
+/// no query to know the answer: callers answer [`LearnerScope::Nobody`] without one (here it is
+/// `FALSE`, so the SQL is right whatever the caller does).
+fn scoped_learners(
     select: &str,
     scope: &LearnerScope,
     filter: &LearnerFilter,
-) -> Option<QueryBuilder<Postgres>> {
+) -> QueryBuilder<Postgres> {
     let mut query = QueryBuilder::new(format!("SELECT {select} FROM learners WHERE "));
     match scope {
         LearnerScope::All => query.push("TRUE"),
@@ -35,7 +35,7 @@ pub(crate) fn scoped_learners(
             query.push("registered_by = ").push_bind(institution.get())
         }
         LearnerScope::Only(id) => query.push("id = ").push_bind(id.get()),
-        LearnerScope::Nobody => return None,
+        LearnerScope::Nobody => query.push("FALSE"),
     };
     if let Some(district) = &filter.district {
         query
@@ -47,7 +47,7 @@ pub(crate) fn scoped_learners(
             .push(" AND subdistrict_code = ")
             .push_bind(subdistrict.as_str().to_owned());
     }
-    Some(query)
+    query
 }
 
 /// Inserts a learner on `connection` and returns the id the database assigned.
@@ -94,48 +94,28 @@ impl LearnerStore for PgStore {
         filter: &LearnerFilter,
         page: PageRequest,
     ) -> StoreResult<Paged<LearnerRecord>> {
-        let Some(mut count) = scoped_learners("count(*) AS n", scope, filter) else {
+        if matches!(scope, LearnerScope::Nobody) {
             return Ok(Paged {
                 items: Vec::new(),
                 total: 0,
             });
-        };
-        let count = count
-            .build()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(store_error)?;
-        let (offset, limit) = page_bounds(page);
-        let Some(mut query) = scoped_learners(learner_columns!(), scope, filter) else {
-            return Ok(Paged {
-                items: Vec::new(),
-                total: 0,
-            });
-        };
-        query
-            .push(" ORDER BY id LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
-        let rows = query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(Paged {
-            items: rows
-                .iter()
-                .map(learner_from_row)
-                .collect::<StoreResult<_>>()?,
-            total: total(get(&count, "n")?),
-        })
+        }
+        fetch_page(
+            &self.pool,
+            |select| scoped_learners(select, scope, filter),
+            learner_columns!(),
+            "id",
+            page,
+            learner_from_row,
+        )
+        .await
     }
 
     async fn get_learner(&self, scope: &LearnerScope, id: LearnerId) -> StoreResult<LearnerRecord> {
-        let Some(mut query) = scoped_learners(learner_columns!(), scope, &LearnerFilter::default())
-        else {
+        if matches!(scope, LearnerScope::Nobody) {
             return Err(not_found("learner"));
-        };
+        }
+        let mut query = scoped_learners(learner_columns!(), scope, &LearnerFilter::default());
         query.push(" AND id = ").push_bind(id.get());
         let row = query
             .build()
@@ -200,10 +180,7 @@ impl LearnerStore for PgStore {
         let id = insert_learner(&mut transaction, learner)
             .await
             .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
+        commit_audited(transaction, &audit.about(id)).await?;
         Ok(id)
     }
 
@@ -237,9 +214,6 @@ impl LearnerStore for PgStore {
         if updated.rows_affected() == 0 {
             return Err(not_found("learner"));
         }
-        insert_audit(&mut transaction, audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
+        commit_audited(transaction, audit).await
     }
 }

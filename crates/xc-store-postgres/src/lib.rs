@@ -64,7 +64,9 @@ mod outcome_codec;
 mod outcome_writes;
 mod outcomes;
 mod points;
+mod queries;
 mod sites;
+mod versions;
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,28 +1,25 @@
 //! How the credit bank's outcome rows sit in PostgreSQL columns and come back: specification
-//! versions, upload batches, outcomes and recognition decisions. Every value is re-parsed
-//! through its domain constructor, and a stored value that no longer parses is a
-//! `StoreError::Backend` naming the table, the column and the row (the database was changed
-//! behind the platform's back: nothing a caller could fix). Evidence is a JSONB array of
-//! `{"kind": ..., "reference": ...}` objects. The column lists here are the ones every query that
-//! reads a whole record selects.
-
-use std::fmt;
+//! versions, upload batches, outcomes and recognition decisions. Rows are read through
+//! [`Stored`] (`codec.rs`), so every value is re-parsed through its domain constructor and a
+//! stored value that no longer parses is a `StoreError::Backend` naming the table, the column and
+//! the row. Evidence is a JSONB array of `{"kind": ..., "reference": ...}` objects. The column
+//! lists here are the ones every query that reads a whole record selects.
 
 use serde_json::{Map, Value};
 use sqlx::postgres::PgRow;
-use sqlx::types::Json;
-use sqlx::{Decode, Postgres, Row, Type};
 use time::Date;
 use xc_domain::credit::{
-    BatchId, ContactHours, Credits, DecisionId, Evidence, EvidenceKind, Field, FrameworkLevel,
+    BatchId, ContactHours, DecisionId, Evidence, EvidenceKind, Field, FrameworkLevel,
     OutcomeCategory, OutcomeId, OutcomeKind, OutcomeTitle, Score, SpecificationId,
     SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
 };
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_store::{
     BatchRecord, DecisionBasis, DecisionRecord, Grant, OutcomeRecord, OutcomeStatus,
-    SpecificationContent, SpecificationVersion, StoreError, StoreResult,
+    SpecificationContent, SpecificationVersion, StoreResult,
 };
+
+use crate::codec::{Stored, integer};
 
 /// The columns of `outcomes`, in the order [`outcome_from_row`] reads them by name (qualified,
 /// so the list also serves joins).
@@ -69,167 +66,33 @@ macro_rules! batch_columns {
 }
 pub(crate) use batch_columns;
 
-/// A stored value that no longer parses: where it is and what is wrong with it.
-#[derive(Debug)]
-pub(crate) struct CorruptValue {
-    table: &'static str,
-    column: &'static str,
-    row: String,
-    reason: String,
-}
-
-impl fmt::Display for CorruptValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "stored value {}.{} of row {} is invalid: {}",
-            self.table, self.column, self.row, self.reason
-        )
-    }
-}
-
-impl std::error::Error for CorruptValue {}
-
-/// One row being read back, named (table and key) for the errors its values may raise. Shared
-/// with `conversion_codec.rs`.
-pub(crate) struct Stored<'r> {
-    row: &'r PgRow,
-    table: &'static str,
-    key: String,
-}
-
-impl<'r> Stored<'r> {
-    /// A row whose key is given, e.g. `(application 4, line 2)`.
-    pub(crate) fn keyed(row: &'r PgRow, table: &'static str, key: String) -> Self {
-        Stored { row, table, key }
-    }
-
-    /// A row whose key is its `id` column.
-    pub(crate) fn by_id(row: &'r PgRow, table: &'static str) -> StoreResult<(Self, i64)> {
-        let id: i64 = row.try_get("id").map_err(|error| {
-            StoreError::backend(CorruptValue {
-                table,
-                column: "id",
-                row: "?".to_owned(),
-                reason: error.to_string(),
-            })
-        })?;
-        Ok((
-            Stored {
-                row,
-                table,
-                key: id.to_string(),
-            },
-            id,
-        ))
-    }
-
-    pub(crate) fn corrupt(&self, column: &'static str, reason: impl fmt::Display) -> StoreError {
-        StoreError::backend(CorruptValue {
-            table: self.table,
-            column,
-            row: self.key.clone(),
-            reason: reason.to_string(),
+/// How the outcome tables' numbers and JSON read back.
+impl Stored<'_> {
+    fn level(&self, column: &'static str) -> StoreResult<Option<FrameworkLevel>> {
+        self.optional_number(column, |level: i16| {
+            u8::try_from(level)
+                .map_err(|_| format!("there is no level {level}"))
+                .and_then(|level| FrameworkLevel::new(level).map_err(|error| error.to_string()))
         })
     }
 
-    pub(crate) fn get<T>(&self, column: &'static str) -> StoreResult<T>
-    where
-        T: Decode<'r, Postgres> + Type<Postgres>,
-    {
-        self.row
-            .try_get(column)
-            .map_err(|error| self.corrupt(column, error))
-    }
-
-    pub(crate) fn parse<T, E: fmt::Display>(
-        &self,
-        column: &'static str,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> StoreResult<T> {
-        let text: String = self.get(column)?;
-        parse(&text).map_err(|error| self.corrupt(column, error))
-    }
-
-    pub(crate) fn parse_optional<T, E: fmt::Display>(
-        &self,
-        column: &'static str,
-        parse: impl FnOnce(&str) -> Result<T, E>,
-    ) -> StoreResult<Option<T>> {
-        let text: Option<String> = self.get(column)?;
-        text.map(|text| parse(&text).map_err(|error| self.corrupt(column, error)))
-            .transpose()
-    }
-
-    pub(crate) fn required<T>(&self, column: &'static str, value: Option<T>) -> StoreResult<T> {
-        value.ok_or_else(|| self.corrupt(column, "is NULL"))
-    }
-
-    pub(crate) fn credits(&self, column: &'static str) -> StoreResult<Option<Credits>> {
-        self.get::<Option<i64>>(column)?
-            .map(|hundredths| {
-                u64::try_from(hundredths)
-                    .ok()
-                    .and_then(Credits::from_hundredths)
-                    .ok_or_else(|| {
-                        self.corrupt(column, format!("{hundredths} hundredths is not an amount"))
-                    })
-            })
-            .transpose()
-    }
-
-    fn level(&self, column: &'static str) -> StoreResult<Option<FrameworkLevel>> {
-        self.get::<Option<i16>>(column)?
-            .map(|level| {
-                u8::try_from(level)
-                    .map_err(|_| self.corrupt(column, format!("there is no level {level}")))
-                    .and_then(|level| {
-                        FrameworkLevel::new(level).map_err(|error| self.corrupt(column, error))
-                    })
-            })
-            .transpose()
-    }
-
     fn hours(&self, column: &'static str) -> StoreResult<Option<ContactHours>> {
-        self.get::<Option<i32>>(column)?
-            .map(|tenths| {
-                u32::try_from(tenths)
-                    .ok()
-                    .and_then(ContactHours::from_tenths)
-                    .ok_or_else(|| {
-                        self.corrupt(column, format!("{tenths} tenths is not a number of hours"))
-                    })
-            })
-            .transpose()
-    }
-
-    pub(crate) fn version(&self, column: &'static str) -> StoreResult<Option<Version>> {
-        self.get::<Option<i32>>(column)?
-            .map(|number| {
-                u32::try_from(number)
-                    .map_err(|_| self.corrupt(column, format!("there is no version {number}")))
-                    .and_then(|number| {
-                        Version::new(number).map_err(|error| self.corrupt(column, error))
-                    })
-            })
-            .transpose()
+        self.optional_number(column, |tenths: i32| {
+            u32::try_from(tenths)
+                .ok()
+                .and_then(ContactHours::from_tenths)
+                .ok_or_else(|| format!("{tenths} tenths is not a number of hours"))
+        })
     }
 
     /// NULL is an indefinite validity.
     fn validity(&self, column: &'static str) -> StoreResult<ValidityTerm> {
-        match self.get::<Option<i32>>(column)? {
-            None => Ok(ValidityTerm::INDEFINITE),
-            Some(months) => u16::try_from(months)
-                .map_err(|_| self.corrupt(column, format!("{months} months is not a validity")))
-                .and_then(|months| {
-                    ValidityTerm::months(months).map_err(|error| self.corrupt(column, error))
-                }),
-        }
-    }
-
-    fn count(&self, column: &'static str) -> StoreResult<u64> {
-        let count: i64 = self.get(column)?;
-        u64::try_from(count).map_err(|_| self.corrupt(column, format!("{count} is negative")))
+        let months = self.optional_number(column, |months: i32| {
+            u16::try_from(months)
+                .map_err(|_| format!("{months} months is not a validity"))
+                .and_then(|months| ValidityTerm::months(months).map_err(|error| error.to_string()))
+        })?;
+        Ok(months.unwrap_or(ValidityTerm::INDEFINITE))
     }
 
     /// The grant columns (`category`, `level`, `credits`, `valid_until`): all present exactly
@@ -253,11 +116,7 @@ impl<'r> Stored<'r> {
     }
 
     fn evidence(&self, column: &'static str) -> StoreResult<Vec<Evidence>> {
-        let Json(value): Json<Value> = self.get(column)?;
-        let Value::Array(items) = value else {
-            return Err(self.corrupt(column, "not a JSON array"));
-        };
-        items
+        self.json_array(column)?
             .iter()
             .map(|item| {
                 let field = |name: &str| {
@@ -364,29 +223,21 @@ pub(crate) fn decision_from_row(row: &PgRow) -> StoreResult<DecisionRecord> {
 }
 
 pub(crate) fn specification_version_from_row(row: &PgRow) -> StoreResult<SpecificationVersion> {
-    let (mut stored, id) = Stored::by_id(row, "outcome_specification_versions")?;
-    let number: i32 = stored.get("version")?;
-    stored.key = format!("(specification {id}, version {number})");
-    let version = stored.version("version")?;
+    let (stored, id, version) =
+        Stored::by_version(row, "outcome_specification_versions", "specification")?;
     Ok(SpecificationVersion {
         id: SpecificationId::new(id),
         provider: InstitutionId::new(stored.get("provider_id")?),
         code: stored.get("code")?,
-        version: stored.required("version", version)?,
+        version,
         content: SpecificationContent {
             kind: stored.parse("kind", OutcomeKind::parse)?,
             category: stored.parse("category", OutcomeCategory::parse)?,
             title: stored.parse("title", OutcomeTitle::parse)?,
             hours: stored.hours("hours_tenths")?,
             grade: stored.parse_optional("grade", VocationalGrade::parse)?,
-            level: {
-                let level = stored.level("level")?;
-                stored.required("level", level)?
-            },
-            credits: {
-                let credits = stored.credits("credits")?;
-                stored.required("credits", credits)?
-            },
+            level: stored.required("level", stored.level("level")?)?,
+            credits: stored.required("credits", stored.credits("credits")?)?,
             field: stored.parse_optional("field", Field::parse)?,
             validity: stored.validity("validity_months")?,
         },
@@ -409,23 +260,20 @@ pub(crate) fn batch_from_row(row: &PgRow) -> StoreResult<BatchRecord> {
     })
 }
 
-/// Values on their way into a column, refused (as the caller's mistake) when they do not fit.
-pub(crate) fn bigint(value: u64, field: &'static str) -> StoreResult<i64> {
-    i64::try_from(value).map_err(|_| StoreError::Invalid {
-        field,
-        reason: format!("{value} is too large to store"),
-    })
-}
-
-pub(crate) fn integer(value: u32, field: &'static str) -> StoreResult<i32> {
-    i32::try_from(value).map_err(|_| StoreError::Invalid {
-        field,
-        reason: format!("{value} is too large to store"),
-    })
-}
-
-pub(crate) fn credits_column(credits: Credits) -> StoreResult<i64> {
-    bigint(credits.hundredths(), "credits")
+/// A decision's basis as its columns: the reviewer, and the specification version it names.
+pub(crate) fn basis_columns(
+    basis: &DecisionBasis,
+) -> (Option<UserId>, Option<(SpecificationId, Version)>) {
+    match basis {
+        DecisionBasis::Specification {
+            specification,
+            version,
+        } => (None, Some((*specification, *version))),
+        DecisionBasis::Reviewer {
+            reviewer,
+            specification,
+        } => (Some(*reviewer), *specification),
+    }
 }
 
 pub(crate) fn hours_column(hours: Option<ContactHours>) -> StoreResult<Option<i32>> {
@@ -436,10 +284,6 @@ pub(crate) fn hours_column(hours: Option<ContactHours>) -> StoreResult<Option<i3
 
 pub(crate) fn level_column(level: FrameworkLevel) -> i16 {
     i16::from(level.get())
-}
-
-pub(crate) fn version_column(version: Version) -> StoreResult<i32> {
-    integer(version.get(), "version")
 }
 
 pub(crate) fn validity_column(validity: ValidityTerm) -> Option<i32> {
@@ -466,20 +310,5 @@ mod tests {
             ])
         );
         assert_eq!(evidence_json(&[]), "[]");
-    }
-
-    #[test]
-    fn corrupt_values_name_table_column_and_row() {
-        let error = StoreError::backend(CorruptValue {
-            table: "outcomes",
-            column: "kind",
-            row: "42".into(),
-            reason: "'lecture' is not one of: ...".into(),
-        });
-        let shown = error.to_string();
-        assert!(
-            shown.contains("outcomes.kind") && shown.contains("row 42"),
-            "{shown}"
-        );
     }
 }

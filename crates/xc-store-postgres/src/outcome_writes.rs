@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use async_trait::async_trait;
-use sqlx::{Acquire, PgConnection, Postgres, Transaction};
+use sqlx::{Acquire, PgConnection, PgExecutor, Postgres, Transaction};
 use time::{Date, OffsetDateTime};
 use xc_domain::InstitutionId;
 use xc_domain::credit::{BatchId, OutcomeId};
@@ -21,11 +21,11 @@ use xc_store::{
     StoreResult, Written,
 };
 
-use crate::audit::insert_audit;
+use crate::audit::commit_audited;
+use crate::codec::{bigint, credits_column, version_column};
 use crate::error::store_error;
 use crate::outcome_codec::{
-    batch_columns, batch_from_row, bigint, credits_column, evidence_json, hours_column,
-    level_column, version_column,
+    batch_columns, batch_from_row, evidence_json, hours_column, level_column,
 };
 
 /// The outcomes of one call as column arrays for UNNEST, checked before anything is written.
@@ -148,6 +148,30 @@ struct DecisionArrays<'a> {
     reason: Vec<&'a str>,
 }
 
+/// The outcomes `provider` holds among `external_ids`, as (external id, outcome id).
+pub(crate) async fn held_outcomes<'e>(
+    executor: impl PgExecutor<'e>,
+    provider: InstitutionId,
+    external_ids: &[&str],
+) -> StoreResult<Vec<(String, OutcomeId)>> {
+    if external_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let held: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT external_id, id FROM outcomes \
+         WHERE provider_id = $1 AND external_id = ANY($2::text[])",
+    )
+    .bind(provider.get())
+    .bind(external_ids)
+    .fetch_all(executor)
+    .await
+    .map_err(store_error)?;
+    Ok(held
+        .into_iter()
+        .map(|(external_id, id)| (external_id, OutcomeId::new(id)))
+        .collect())
+}
+
 /// Stores `rows` (all of `provider`, external ids distinct) on `connection`, inside the caller's
 /// transaction, each with its automatic decision; answers one [`Written`] per row, in order.
 /// The rows are checked before anything is written, and the caller's transaction is left
@@ -206,25 +230,16 @@ pub(crate) async fn insert_outcomes(
         .map(|(id, external_id)| (external_id, id))
         .collect();
 
-    let already_held = if stored.len() < rows.len() {
-        let skipped: Vec<&str> = rows
-            .iter()
-            .map(|row| row.external_id.as_str())
-            .filter(|external_id| !stored.contains_key(*external_id))
+    let skipped: Vec<&str> = rows
+        .iter()
+        .map(|row| row.external_id.as_str())
+        .filter(|external_id| !stored.contains_key(*external_id))
+        .collect();
+    let already_held: HashMap<String, OutcomeId> =
+        held_outcomes(&mut *connection, provider, &skipped)
+            .await?
+            .into_iter()
             .collect();
-        let held: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT external_id, id FROM outcomes \
-             WHERE provider_id = $1 AND external_id = ANY($2::text[])",
-        )
-        .bind(provider.get())
-        .bind(&skipped)
-        .fetch_all(&mut *connection)
-        .await
-        .map_err(store_error)?;
-        held.into_iter().collect()
-    } else {
-        HashMap::new()
-    };
 
     let mut written = Vec::with_capacity(rows.len());
     let mut decisions = DecisionArrays::default();
@@ -249,7 +264,7 @@ pub(crate) async fn insert_outcomes(
                 decisions.reason.push(&automatic.reason);
             }
         } else if let Some(&id) = already_held.get(&row.external_id) {
-            written.push(Written::AlreadyStored(OutcomeId::new(id)));
+            written.push(Written::AlreadyStored(id));
         } else {
             // Neither stored nor held: only possible if the row was removed between the two
             // statements, which nothing in the platform does.
@@ -384,10 +399,7 @@ impl OutcomeBatchWriter for PgOutcomeBatchWriter {
         .await
         .map_err(store_error)?;
         let record = batch_from_row(&row)?;
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
+        commit_audited(transaction, &audit.about(id)).await?;
         Ok(record)
     }
 }

@@ -12,22 +12,36 @@ use time::OffsetDateTime;
 use xc_domain::credit::{BatchId, DecisionId, OutcomeId, SpecificationId, Version};
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_store::{
-    AuditEvent, BatchRecord, DecisionBasis, DecisionRecord, NewBatch, NewDecision, NewOutcome,
-    OutcomeBatchWriter, OutcomeRecord, OutcomeStatus, OutcomeStore, PageRequest, Paged,
-    ReviewFilter, SpecificationContent, SpecificationTarget, SpecificationVersion, StoreError,
-    StoreResult, Written,
+    AuditEvent, BatchRecord, DecisionRecord, NewBatch, NewDecision, NewOutcome, OutcomeBatchWriter,
+    OutcomeRecord, OutcomeStatus, OutcomeStore, PageRequest, Paged, ReviewFilter,
+    SpecificationContent, SpecificationTarget, SpecificationVersion, StoreError, StoreResult,
+    Written,
 };
 
 use crate::PgStore;
-use crate::audit::insert_audit;
-use crate::codec::{get, not_found, page_bounds, total};
+use crate::audit::commit_audited;
+use crate::codec::{credits_column, not_found, version_column};
 use crate::error::store_error;
 use crate::outcome_codec::{
-    batch_columns, batch_from_row, credits_column, decision_columns, decision_from_row,
+    basis_columns, batch_columns, batch_from_row, decision_columns, decision_from_row,
     hours_column, level_column, outcome_columns, outcome_from_row, specification_version_columns,
-    specification_version_from_row, validity_column, version_column,
+    specification_version_from_row, validity_column,
 };
-use crate::outcome_writes::{PgOutcomeBatchWriter, insert_outcomes};
+use crate::outcome_writes::{PgOutcomeBatchWriter, held_outcomes, insert_outcomes};
+use crate::queries::{fetch_page, lock_row};
+use crate::versions::{Target, Versioned};
+
+/// Outcome specifications, their versions in `outcome_specification_versions`. An unknown
+/// provider is left to the foreign key (`Invalid { field: "provider" }`).
+const SPECIFICATIONS: Versioned = Versioned {
+    what: "specification",
+    owner: "provider",
+    create: "INSERT INTO outcome_specifications (provider_id, code, created_at) \
+             VALUES ($1, $2, $3) RETURNING id",
+    lock: "SELECT id FROM outcome_specifications WHERE id = $1 FOR UPDATE",
+    next: "SELECT COALESCE(MAX(version), 0) + 1 FROM outcome_specification_versions \
+           WHERE specification_id = $1",
+};
 
 /// `SELECT <select> FROM outcomes WHERE <in review> AND <filter>`.
 fn review_queue_query(select: &str, filter: &ReviewFilter) -> QueryBuilder<Postgres> {
@@ -41,17 +55,6 @@ fn review_queue_query(select: &str, filter: &ReviewFilter) -> QueryBuilder<Postg
         query.push(" AND kind = ").push_bind(kind.as_str());
     }
     query
-}
-
-fn version_number(number: i32) -> StoreResult<Version> {
-    u32::try_from(number)
-        .ok()
-        .and_then(|number| Version::new(number).ok())
-        .ok_or_else(|| {
-            StoreError::backend(std::io::Error::other(format!(
-                "outcome_specification_versions.version: {number} is not a version"
-            )))
-        })
 }
 
 impl PgStore {
@@ -85,45 +88,17 @@ impl OutcomeStore for PgStore {
         published_by: Option<UserId>,
         audit: &AuditEvent,
     ) -> StoreResult<(SpecificationId, Version)> {
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        let (id, version): (i64, i32) = match target {
-            SpecificationTarget::New { provider, code } => {
-                let id = sqlx::query_scalar(
-                    "INSERT INTO outcome_specifications (provider_id, code, created_at) \
-                     VALUES ($1, $2, $3) RETURNING id",
-                )
-                .bind(provider.get())
-                .bind(code)
-                .bind(published_at)
-                .fetch_one(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-                (id, 1)
-            }
-            SpecificationTarget::Existing(id) => {
-                // The lock makes concurrent publications of one specification take turns, so
-                // each sees the other's version and takes the next number.
-                let locked: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM outcome_specifications WHERE id = $1 FOR UPDATE",
-                )
-                .bind(id.get())
-                .fetch_optional(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-                if locked.is_none() {
-                    return Err(not_found("specification"));
-                }
-                let next: i32 = sqlx::query_scalar(
-                    "SELECT COALESCE(MAX(version), 0) + 1 FROM outcome_specification_versions \
-                     WHERE specification_id = $1",
-                )
-                .bind(id.get())
-                .fetch_one(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-                (id.get(), next)
-            }
+        let target = match target {
+            SpecificationTarget::New { provider, code } => Target::New {
+                owner: provider.get(),
+                code,
+            },
+            SpecificationTarget::Existing(id) => Target::Existing(id.get()),
         };
+        let mut transaction = self.pool.begin().await.map_err(store_error)?;
+        let (id, version) = SPECIFICATIONS
+            .next_version(&mut transaction, target, published_at)
+            .await?;
         sqlx::query(
             "INSERT INTO outcome_specification_versions (specification_id, version, kind, \
              category, title, hours_tenths, grade, level, credits, field, validity_months, \
@@ -131,7 +106,7 @@ impl OutcomeStore for PgStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(id)
-        .bind(version)
+        .bind(version_column(version)?)
         .bind(content.kind.as_str())
         .bind(content.category.as_str())
         .bind(content.title.as_str())
@@ -146,11 +121,8 @@ impl OutcomeStore for PgStore {
         .execute(&mut *transaction)
         .await
         .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok((SpecificationId::new(id), version_number(version)?))
+        commit_audited(transaction, &audit.about(id)).await?;
+        Ok((SpecificationId::new(id), version))
     }
 
     async fn list_specification_versions(&self) -> StoreResult<Vec<SpecificationVersion>> {
@@ -188,10 +160,7 @@ impl OutcomeStore for PgStore {
         };
         // A re-submission writes nothing, so there is nothing to audit or commit.
         if let Written::Stored(id) = written {
-            insert_audit(&mut transaction, &audit.about(id))
-                .await
-                .map_err(store_error)?;
-            transaction.commit().await.map_err(store_error)?;
+            commit_audited(transaction, &audit.about(id)).await?;
         }
         Ok(written)
     }
@@ -221,22 +190,8 @@ impl OutcomeStore for PgStore {
         provider: InstitutionId,
         external_ids: &[String],
     ) -> StoreResult<Vec<(String, OutcomeId)>> {
-        if external_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let found: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT external_id, id FROM outcomes \
-             WHERE provider_id = $1 AND external_id = ANY($2::text[])",
-        )
-        .bind(provider.get())
-        .bind(external_ids)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(found
-            .into_iter()
-            .map(|(external_id, id)| (external_id, OutcomeId::new(id)))
-            .collect())
+        let external_ids: Vec<&str> = external_ids.iter().map(String::as_str).collect();
+        held_outcomes(&self.pool, provider, &external_ids).await
     }
 
     async fn get_outcome(&self, id: OutcomeId) -> StoreResult<OutcomeRecord> {
@@ -271,30 +226,15 @@ impl OutcomeStore for PgStore {
         filter: &ReviewFilter,
         page: PageRequest,
     ) -> StoreResult<Paged<OutcomeRecord>> {
-        let count = review_queue_query("count(*) AS n", filter)
-            .build()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(store_error)?;
-        let (offset, limit) = page_bounds(page);
-        let mut query = review_queue_query(outcome_columns!(), filter);
-        query
-            .push(" ORDER BY submitted_at, id LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
-        let rows = query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(Paged {
-            items: rows
-                .iter()
-                .map(outcome_from_row)
-                .collect::<StoreResult<_>>()?,
-            total: total(get(&count, "n")?),
-        })
+        fetch_page(
+            &self.pool,
+            |select| review_queue_query(select, filter),
+            outcome_columns!(),
+            "submitted_at, id",
+            page,
+            outcome_from_row,
+        )
+        .await
     }
 
     async fn record_decision(
@@ -302,16 +242,7 @@ impl OutcomeStore for PgStore {
         decision: &NewDecision,
         audit: &AuditEvent,
     ) -> StoreResult<DecisionId> {
-        let (reviewer, specification) = match &decision.basis {
-            DecisionBasis::Specification {
-                specification,
-                version,
-            } => (None, Some((*specification, *version))),
-            DecisionBasis::Reviewer {
-                reviewer,
-                specification,
-            } => (Some(*reviewer), *specification),
-        };
+        let (reviewer, specification) = basis_columns(&decision.basis);
         let grant = decision.grant;
         let credits = grant
             .map(|grant| credits_column(grant.credits))
@@ -327,18 +258,15 @@ impl OutcomeStore for PgStore {
         let mut transaction = self.pool.begin().await.map_err(store_error)?;
         // The lock holds off a second reviewer until this decision is committed; that reviewer
         // then sees the new status and gets the conflict.
-        let current: Option<String> =
-            sqlx::query_scalar("SELECT status FROM outcomes WHERE id = $1 FOR UPDATE")
-                .bind(decision.outcome.get())
-                .fetch_optional(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-        match current {
-            None => return Err(not_found("outcome")),
-            Some(status) if status != OutcomeStatus::InReview.as_str() => {
-                return Err(StoreError::Conflict { field: "status" });
-            }
-            Some(_) => {}
+        let current: String = lock_row(
+            &mut transaction,
+            "SELECT status FROM outcomes WHERE id = $1 FOR UPDATE",
+            decision.outcome.get(),
+            "outcome",
+        )
+        .await?;
+        if current != OutcomeStatus::InReview.as_str() {
+            return Err(StoreError::Conflict { field: "status" });
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO recognition_decisions (outcome_id, decided_at, reviewer_id, accepted, \
@@ -373,10 +301,7 @@ impl OutcomeStore for PgStore {
         .execute(&mut *transaction)
         .await
         .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(decision.outcome))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
+        commit_audited(transaction, &audit.about(decision.outcome)).await?;
         Ok(DecisionId::new(id))
     }
 

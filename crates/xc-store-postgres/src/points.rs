@@ -7,6 +7,7 @@
 //! are never held up by a spend.
 
 use async_trait::async_trait;
+use sqlx::PgExecutor;
 use sqlx::postgres::PgRow;
 use xc_domain::LearnerId;
 use xc_domain::credit::{IncentiveCode, IncentiveId, Points};
@@ -16,10 +17,10 @@ use xc_store::{
 };
 
 use crate::PgStore;
-use crate::audit::insert_audit;
-use crate::codec::not_found;
+use crate::audit::{commit_audited, insert_audit};
+use crate::codec::{Stored, bigint};
 use crate::error::store_error;
-use crate::outcome_codec::{Stored, bigint};
+use crate::queries::lock_row;
 
 fn points_record_from_row(row: &PgRow) -> StoreResult<PointsRecord> {
     let (stored, id) = Stored::by_id(row, "points_ledger")?;
@@ -75,10 +76,19 @@ async fn insert_points(
     .fetch_one(&mut *connection)
     .await
     .map_err(store_error)?;
-    insert_audit(connection, &audit.about(id))
-        .await
-        .map_err(store_error)?;
+    insert_audit(connection, &audit.about(id)).await?;
     Ok(id)
+}
+
+/// The learner's balance: the sum of their ledger.
+async fn balance<'e>(executor: impl PgExecutor<'e>, learner: LearnerId) -> StoreResult<i64> {
+    sqlx::query_scalar(
+        "SELECT COALESCE(SUM(points), 0)::BIGINT FROM points_ledger WHERE learner_id = $1",
+    )
+    .bind(learner.get())
+    .fetch_one(executor)
+    .await
+    .map_err(store_error)
 }
 
 #[async_trait]
@@ -91,13 +101,7 @@ impl PointsStore for PgStore {
     }
 
     async fn points_balance(&self, learner: LearnerId) -> StoreResult<i64> {
-        sqlx::query_scalar(
-            "SELECT COALESCE(SUM(points), 0)::BIGINT FROM points_ledger WHERE learner_id = $1",
-        )
-        .bind(learner.get())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(store_error)
+        balance(&self.pool, learner).await
     }
 
     async fn spend_points(&self, entry: &PointsEntry, audit: &AuditEvent) -> StoreResult<i64> {
@@ -111,24 +115,16 @@ impl PointsStore for PgStore {
             });
         }
         let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        let locked: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM learners WHERE id = $1 FOR NO KEY UPDATE")
-                .bind(entry.learner.get())
-                .fetch_optional(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-        if locked.is_none() {
-            return Err(not_found("learner"));
-        }
+        lock_row::<i64>(
+            &mut transaction,
+            "SELECT id FROM learners WHERE id = $1 FOR NO KEY UPDATE",
+            entry.learner.get(),
+            "learner",
+        )
+        .await?;
         // A statement of its own after the lock: under READ COMMITTED it sees every spend
         // committed while this transaction waited for the lock.
-        let balance: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(points), 0)::BIGINT FROM points_ledger WHERE learner_id = $1",
-        )
-        .bind(entry.learner.get())
-        .fetch_one(&mut *transaction)
-        .await
-        .map_err(store_error)?;
+        let balance = balance(&mut *transaction, entry.learner).await?;
         if balance
             .checked_add(entry.points)
             .is_none_or(|left| left < 0)
@@ -170,10 +166,7 @@ impl PointsStore for PgStore {
         .fetch_one(&mut *transaction)
         .await
         .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit.about(id))
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
+        commit_audited(transaction, &audit.about(id)).await?;
         Ok(IncentiveId::new(id))
     }
 

@@ -7,10 +7,9 @@ use xc_domain::{InstitutionId, SiteId};
 use xc_store::{Institution, PageRequest, Paged, Site, SiteFilter, SiteStore, StoreResult};
 
 use crate::PgStore;
-use crate::codec::{
-    get, institution_from_row, not_found, page_bounds, site_columns, site_from_row, total,
-};
+use crate::codec::{institution_from_row, not_found, site_columns, site_from_row};
 use crate::error::store_error;
+use crate::queries::fetch_page;
 
 /// `SELECT <select> FROM sites WHERE ...` with the filter's conditions bound.
 fn filtered_sites(select: &str, filter: &SiteFilter) -> QueryBuilder<Postgres> {
@@ -34,27 +33,15 @@ fn filtered_sites(select: &str, filter: &SiteFilter) -> QueryBuilder<Postgres> {
 #[async_trait]
 impl SiteStore for PgStore {
     async fn list_sites(&self, filter: &SiteFilter, page: PageRequest) -> StoreResult<Paged<Site>> {
-        let count = filtered_sites("count(*) AS n", filter)
-            .build()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(store_error)?;
-        let (offset, limit) = page_bounds(page);
-        let mut query = filtered_sites(site_columns!(), filter);
-        query
-            .push(" ORDER BY id LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
-        let rows = query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(Paged {
-            items: rows.iter().map(site_from_row).collect::<StoreResult<_>>()?,
-            total: total(get(&count, "n")?),
-        })
+        fetch_page(
+            &self.pool,
+            |select| filtered_sites(select, filter),
+            site_columns!(),
+            "id",
+            page,
+            site_from_row,
+        )
+        .await
     }
 
     async fn get_site(&self, id: SiteId) -> StoreResult<Site> {

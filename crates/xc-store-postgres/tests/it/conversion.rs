@@ -1,8 +1,9 @@
 //! What only PostgreSQL's points and conversion storage has, beyond the shared suite: spends and
 //! decisions racing on separate connections (the row locks must make them take turns), two open
-//! applications created at once, the constraint names the migrations fix mapped to fields, stored
-//! values edited behind the platform's back reported as backend errors naming table, column and
-//! row, and identity sequences moved past rows loaded with their ids.
+//! applications created at once, the constraint names the migrations fix mapped to fields (also
+//! for ledger rows and applications naming rows that do not exist), stored values edited behind
+//! the platform's back reported as backend errors naming table, column and row, and identity
+//! sequences moved past rows loaded with their ids.
 
 use std::sync::Arc;
 
@@ -423,6 +424,81 @@ async fn constraint_names_map_to_the_fields_a_caller_gave() {
             .is_empty(),
         "nothing of a refused application is kept"
     );
+}
+
+#[tokio::test]
+async fn ledger_rows_and_applications_naming_what_does_not_exist_are_invalid() {
+    let store = fresh_store_or_skip!().await;
+    let fixture = fixture(&store).await;
+    let expect_invalid = |error: StoreError, expected: &str| {
+        assert!(
+            matches!(error, StoreError::Invalid { field, .. } if field == expected),
+            "{error:?}"
+        );
+    };
+    let award = |learner, points| PointsEntry {
+        award: "completion".into(),
+        ..spending(learner, points, "earned")
+    };
+    let error = store
+        .append_points(&award(fixture.learner, 0), &audit("points.award", "points"))
+        .await
+        .unwrap_err();
+    expect_invalid(error, "points");
+    let error = store
+        .append_points(
+            &award(LearnerId::new(999_999), 5),
+            &audit("points.award", "points"),
+        )
+        .await
+        .unwrap_err();
+    expect_invalid(error, "learner");
+    assert!(store.list_points(fixture.learner).await.unwrap().is_empty());
+
+    let stranger = NewApplication {
+        learner: LearnerId::new(999_999),
+        ..application(&fixture, &[3])
+    };
+    let error = store
+        .create_application(&stranger, &audit("application.create", "application"))
+        .await
+        .unwrap_err();
+    expect_invalid(error, "learner");
+    let id = store
+        .create_application(
+            &application(&fixture, &[3]),
+            &audit("application.create", "application"),
+        )
+        .await
+        .unwrap();
+    let by_nobody = ApplicationDecision {
+        application: id,
+        decided_at: T0,
+        decided_by: UserId::new(999_999),
+        approve: false,
+        kept_lines: Vec::new(),
+        reason: "材料不足".into(),
+    };
+    let error = store
+        .decide_application(&by_nobody, &audit("application.decide", "application"))
+        .await
+        .unwrap_err();
+    expect_invalid(error, "decided_by");
+    let stored = store.get_application(id).await.unwrap();
+    assert_eq!(stored.status, ApplicationStatus::Proposed);
+    assert_eq!(stored.lines[0].kept, None);
+
+    for action in ["points.award", "application.decide"] {
+        let filter = AuditFilter {
+            action: Some(action.into()),
+            ..Default::default()
+        };
+        let audited = store
+            .list_audit(&filter, PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(audited.total, 0, "no audit entry for a refused {action}");
+    }
 }
 
 #[tokio::test]

@@ -1,13 +1,17 @@
 //! What only PostgreSQL's outcome storage has, beyond the shared suite: a stored value edited
 //! behind the platform's back is reported as a backend error naming table, column and row; a
 //! failed call inside an upload leaves the upload usable (each call runs in a savepoint); a
-//! check constraint names the field it guards; and a benchmark of the UNNEST write path.
+//! check constraint or foreign key names the field it guards; input refused before anything is
+//! written (an external id twice in one call, a loaded outcome whose grant disagrees with its
+//! status); and a benchmark of the UNNEST write path.
 
 use std::time::Instant;
 
 use time::macros::{date, datetime};
 use xc_domain::credit::{
-    ContactHours, Evidence, EvidenceKind, Field, OutcomeKind, OutcomeTitle, Score, SubmittedOutcome,
+    ContactHours, Credits, Evidence, EvidenceKind, Field, FrameworkLevel, OutcomeCategory,
+    OutcomeId, OutcomeKind, OutcomeTitle, Score, SpecificationId, SubmittedOutcome, ValidityTerm,
+    Version,
 };
 use xc_domain::*;
 use xc_store::*;
@@ -130,6 +134,161 @@ async fn a_failed_call_leaves_the_upload_usable() {
         .unwrap();
     assert_eq!((batch.rows_total, batch.rows_stored), (3, 1));
     assert_eq!(store.list_learner_outcomes(learner).await.unwrap().len(), 1);
+}
+
+fn expect_invalid(error: StoreError, expected: &str) {
+    assert!(
+        matches!(error, StoreError::Invalid { field, .. } if field == expected),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_external_id_twice_in_one_call_is_refused_whole() {
+    let store = fresh_store_or_skip!().await;
+    let learner = learner(&*store).await;
+    let mut writer = store.begin_batch(&upload()).await.unwrap();
+    let error = writer
+        .write(&[
+            outcome(learner, "D-1"),
+            outcome(learner, "D-2"),
+            outcome(learner, "D-1"),
+        ])
+        .await
+        .unwrap_err();
+    expect_invalid(error, "external_id");
+    let written = writer.write(&[outcome(learner, "D-2")]).await.unwrap();
+    assert!(matches!(written[..], [Written::Stored(_)]), "{written:?}");
+    let batch = writer
+        .commit(3, &audit("outcome.batch_submit"))
+        .await
+        .unwrap();
+    assert_eq!(batch.rows_stored, 1, "nothing of the refused call is kept");
+    let external_ids: Vec<String> = store
+        .list_learner_outcomes(learner)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|outcome| outcome.external_id)
+        .collect();
+    assert_eq!(external_ids, ["D-2"]);
+}
+
+#[tokio::test]
+async fn a_loaded_outcome_has_a_grant_exactly_when_recognised() {
+    let store = fresh_store_or_skip!().await;
+    let learner = learner(&*store).await;
+    let id = store
+        .submit_outcome(&outcome(learner, "L-1"), &audit("outcome.submit"))
+        .await
+        .unwrap()
+        .id();
+    let template = store.get_outcome(id).await.unwrap();
+    let grant = Grant {
+        category: OutcomeCategory::CultureAndLeisure,
+        level: FrameworkLevel::new(2).unwrap(),
+        credits: Credits::whole(2).unwrap(),
+        valid_until: None,
+    };
+    for (n, (status, grant)) in [
+        (OutcomeStatus::Recognised, None),
+        (OutcomeStatus::InReview, Some(grant)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let loaded = OutcomeRecord {
+            id: OutcomeId::new(1_000 + n as i64),
+            external_id: format!("L-{}", n + 2),
+            status,
+            grant,
+            ..template.clone()
+        };
+        let error = store.load_outcomes(&[loaded]).await.unwrap_err();
+        expect_invalid(error, "grant");
+    }
+    assert_eq!(
+        store.list_learner_outcomes(learner).await.unwrap(),
+        [template],
+        "a refused load keeps nothing"
+    );
+}
+
+#[tokio::test]
+async fn outcome_writes_naming_rows_that_do_not_exist_name_the_field() {
+    let store = fresh_store_or_skip!().await;
+    let learner = learner(&*store).await;
+    let elsewhere = NewBatch {
+        provider: InstitutionId::new(99),
+        ..upload()
+    };
+    expect_invalid(store.begin_batch(&elsewhere).await.unwrap_err(), "provider");
+    let content = SpecificationContent {
+        kind: OutcomeKind::CommunityCourse,
+        category: OutcomeCategory::CultureAndLeisure,
+        title: OutcomeTitle::parse("书法入门").unwrap(),
+        hours: ContactHours::whole(32),
+        grade: None,
+        level: FrameworkLevel::new(2).unwrap(),
+        credits: Credits::whole(2).unwrap(),
+        field: None,
+        validity: ValidityTerm::INDEFINITE,
+    };
+    let error = store
+        .publish_specification(
+            &SpecificationTarget::New {
+                provider: InstitutionId::new(99),
+                code: "NOWHERE".into(),
+            },
+            &content,
+            datetime!(2026-01-05 09:00 UTC),
+            None,
+            &audit("specification.publish"),
+        )
+        .await
+        .unwrap_err();
+    expect_invalid(error, "provider");
+
+    // A decision naming a specification version that was never published changes nothing.
+    let id = store
+        .submit_outcome(&outcome(learner, "F-1"), &audit("outcome.submit"))
+        .await
+        .unwrap()
+        .id();
+    let decision = NewDecision {
+        outcome: id,
+        decided_at: datetime!(2026-01-06 09:00 UTC),
+        basis: DecisionBasis::Specification {
+            specification: SpecificationId::new(77),
+            version: Version::FIRST,
+        },
+        grant: Some(Grant {
+            category: content.category,
+            level: content.level,
+            credits: content.credits,
+            valid_until: None,
+        }),
+        reason: "matches specification 77".into(),
+    };
+    let error = store
+        .record_decision(&decision, &audit("outcome.decide"))
+        .await
+        .unwrap_err();
+    expect_invalid(error, "specification");
+    assert_eq!(
+        store.get_outcome(id).await.unwrap().status,
+        OutcomeStatus::InReview
+    );
+    assert!(store.list_decisions(id).await.unwrap().is_empty());
+    let filter = AuditFilter {
+        action: Some("outcome.decide".into()),
+        ..Default::default()
+    };
+    let audited = store
+        .list_audit(&filter, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(audited.total, 0, "no audit entry for a refused decision");
 }
 
 #[tokio::test]
