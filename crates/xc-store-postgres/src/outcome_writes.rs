@@ -387,6 +387,14 @@ impl OutcomeBatchWriter for PgOutcomeBatchWriter {
             rows_stored,
             ..
         } = *self;
+        if rows_total < rows_stored {
+            return Err(StoreError::Invalid {
+                field: "rows_total",
+                reason: format!(
+                    "the batch stored {rows_stored} rows, so it held at least as many, not {rows_total}"
+                ),
+            });
+        }
         let row = sqlx::query(concat!(
             "UPDATE outcome_batches SET rows_total = $2, rows_stored = $3 WHERE id = $1 \
              RETURNING ",

@@ -579,6 +579,16 @@ impl OutcomeBatchWriter for SqliteBatchWriter {
                 ),
             });
         }
+        let mut seen = std::collections::HashSet::with_capacity(rows.len());
+        if let Some(row) = rows
+            .iter()
+            .find(|row| !seen.insert(row.external_id.as_str()))
+        {
+            return Err(StoreError::Invalid {
+                field: "external_id",
+                reason: format!("outcome {} is given twice", row.external_id),
+            });
+        }
         // A savepoint: a call that fails part-way leaves the batch as it was before the call.
         let mut savepoint = self.tx.begin().await.map_err(db_error)?;
         let written = store_outcomes(&mut savepoint, self.provider, Some(self.id), rows).await?;

@@ -321,9 +321,12 @@ pub trait OutcomeBatchWriter: Send + std::fmt::Debug {
     fn id(&self) -> BatchId;
     /// Stores the outcomes whose external id the provider has not submitted yet, each with its
     /// automatic decision; answers one [`Written`] per row, in order. Every row must be of the
-    /// batch's provider (`Invalid` otherwise) and the external ids of one call distinct.
+    /// batch's provider (`Invalid` otherwise) and the external ids of one call distinct
+    /// (`Invalid { field: "external_id" }` otherwise, nothing written).
     async fn write(&mut self, rows: &[NewOutcome]) -> StoreResult<Vec<Written>>;
     /// Records the batch's totals and its audit entry (subject: the batch id) and commits.
+    /// `Invalid { field: "rows_total" }`, rolling everything back, when `rows_total` is below
+    /// the rows stored.
     async fn commit(
         self: Box<Self>,
         rows_total: u64,

@@ -49,6 +49,8 @@ macro_rules! store_suite {
             a_large_batch_answers_every_row_in_order,
             a_batch_row_of_another_provider_is_invalid_and_writes_nothing,
             a_refused_batch_commit_stores_nothing,
+            a_batch_total_below_the_rows_stored_is_invalid_and_keeps_nothing,
+            an_external_id_twice_in_one_call_is_refused_whole,
             learners_are_matched_by_lookups_and_ids,
             bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow,
             programmes_are_created_once_per_code_and_listed,
@@ -1998,6 +2000,90 @@ pub async fn a_refused_batch_commit_stores_nothing(store: &dyn Store) {
     assert_eq!(audit_count(store, "outcome.batch_submit").await, 0);
     let id = submit_new_outcome(store, &new_outcome(learner, 1, "C-1", T0)).await;
     assert_eq!(store.get_outcome(id).await.unwrap().batch, None);
+}
+
+/// A batch's total counts every row it held, so it is never below the rows stored: such a
+/// total is `Invalid { field: "rows_total" }` and the refused batch keeps nothing.
+pub async fn a_batch_total_below_the_rows_stored_is_invalid_and_keeps_nothing(store: &dyn Store) {
+    let (_, learner) = outcome_setup(store).await;
+    let mut writer = store.begin_batch(&upload(1, None)).await.unwrap();
+    let batch = writer.id();
+    let written = writer
+        .write(&[
+            new_outcome(learner, 1, "T-1", T0),
+            new_outcome(learner, 1, "T-2", T0),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(written.len(), 2);
+    let error = writer
+        .commit(1, &bank_audit("outcome.batch_submit", "outcome_batch"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::Invalid {
+                field: "rows_total",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(matches!(
+        store.get_batch(batch).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        store
+            .list_learner_outcomes(learner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// The external ids of one write must differ: a call naming one twice is
+/// `Invalid { field: "external_id" }`, keeps nothing, and leaves the upload usable.
+pub async fn an_external_id_twice_in_one_call_is_refused_whole(store: &dyn Store) {
+    let (_, learner) = outcome_setup(store).await;
+    let mut writer = store.begin_batch(&upload(1, None)).await.unwrap();
+    let error = writer
+        .write(&[
+            new_outcome(learner, 1, "D-1", T0),
+            new_outcome(learner, 1, "D-2", T0),
+            new_outcome(learner, 1, "D-1", T0),
+        ])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::Invalid {
+                field: "external_id",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let written = writer
+        .write(&[new_outcome(learner, 1, "D-2", T0)])
+        .await
+        .unwrap();
+    assert!(matches!(written[..], [Written::Stored(_)]), "{written:?}");
+    let batch = writer
+        .commit(3, &bank_audit("outcome.batch_submit", "outcome_batch"))
+        .await
+        .unwrap();
+    assert_eq!(batch.rows_stored, 1, "nothing of the refused call is kept");
+    let external_ids: Vec<String> = store
+        .list_learner_outcomes(learner)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|outcome| outcome.external_id)
+        .collect();
+    assert_eq!(external_ids, ["D-2"]);
 }
 
 /// Upload matching: learners found by the keyed hashes of their ID numbers and by their ids,

@@ -144,37 +144,6 @@ fn expect_invalid(error: StoreError, expected: &str) {
 }
 
 #[tokio::test]
-async fn an_external_id_twice_in_one_call_is_refused_whole() {
-    let store = fresh_store_or_skip!().await;
-    let learner = learner(&*store).await;
-    let mut writer = store.begin_batch(&upload()).await.unwrap();
-    let error = writer
-        .write(&[
-            outcome(learner, "D-1"),
-            outcome(learner, "D-2"),
-            outcome(learner, "D-1"),
-        ])
-        .await
-        .unwrap_err();
-    expect_invalid(error, "external_id");
-    let written = writer.write(&[outcome(learner, "D-2")]).await.unwrap();
-    assert!(matches!(written[..], [Written::Stored(_)]), "{written:?}");
-    let batch = writer
-        .commit(3, &audit("outcome.batch_submit"))
-        .await
-        .unwrap();
-    assert_eq!(batch.rows_stored, 1, "nothing of the refused call is kept");
-    let external_ids: Vec<String> = store
-        .list_learner_outcomes(learner)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|outcome| outcome.external_id)
-        .collect();
-    assert_eq!(external_ids, ["D-2"]);
-}
-
-#[tokio::test]
 async fn a_loaded_outcome_has_a_grant_exactly_when_recognised() {
     let store = fresh_store_or_skip!().await;
     let learner = learner(&*store).await;
