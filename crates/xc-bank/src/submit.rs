@@ -1,15 +1,16 @@
 //! Submission of outcomes by provider staff: one at a time ([`submit_one`]), as an API list
 //! ([`import_items`]) or as a CSV/XLSX file ([`import_file`]).
 //!
-//! A file is read twice and never held in memory. Pass 1 checks every row (fields, duplicated
-//! outcome ids within the file, learners matched by the keyed hash of their ID number or by
-//! learner id, a chunk at a time) and builds the bounded report. If the file cannot be read, or
-//! the submitter chose all-or-nothing and any row has a problem, nothing is stored. Otherwise
-//! pass 2 reads the file again, leaves out the rows pass 1 refused (kept as one bit a row),
-//! checks the others again (a learner may have changed meanwhile) and stores them through
-//! one batch transaction, recognising each automatically where one specification matches it
-//! exactly and queueing it for review otherwise. An outcome id the provider already submitted is
-//! not stored again (and is counted as such), so re-submitting a file is harmless.
+//! A file is read once and never held in memory: each chunk of rows is checked (fields,
+//! outcome ids repeated within the chunk, learners matched by the keyed hash of their ID number
+//! or by learner id, a chunk at a time) while the store writes the previous chunk inside the
+//! upload's one batch transaction, recognising each outcome automatically where one
+//! specification matches it exactly and queueing it for review otherwise. An outcome id repeated
+//! from an earlier chunk is found by the store (`Written::RepeatedInBatch`), so memory does not
+//! grow with the file. If the file cannot be read, or the submitter chose all-or-nothing and any
+//! row has a problem, the batch is rolled back at the end and nothing is stored; the report
+//! lists every problem either way. An outcome id the provider already submitted is not stored
+//! again (and is counted as such), so re-submitting a file is harmless.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -96,28 +97,6 @@ pub struct Submission {
     pub recognition: Recognition,
 }
 
-/// Spreadsheet row numbers, one bit each: the rows pass 1 refused (125 KB for a million rows).
-#[derive(Debug, Default)]
-struct RowSet {
-    words: Vec<u64>,
-}
-
-impl RowSet {
-    fn insert(&mut self, row: u64) {
-        let word = (row / 64) as usize;
-        if self.words.len() <= word {
-            self.words.resize(word + 1, 0);
-        }
-        self.words[word] |= 1 << (row % 64);
-    }
-
-    fn contains(&self, row: u64) -> bool {
-        self.words
-            .get((row / 64) as usize)
-            .is_some_and(|word| word & (1 << (row % 64)) != 0)
-    }
-}
-
 /// A row that passed every check, with its learner matched.
 #[derive(Debug)]
 struct Checked {
@@ -125,16 +104,15 @@ struct Checked {
     learner: LearnerId,
 }
 
-/// Checks a chunk of rows: fields, duplicates of earlier rows (when given the finder), learners.
-/// Problems go to `report`
-/// in row order.
+/// Checks a chunk of rows: fields, duplicates of earlier rows known to `duplicates`, learners.
+/// Problems go to `problems` in row order.
 async fn check_chunk<F: OutcomeFields>(
     store: &dyn Store,
     vault: &PiiVault,
     options: &BatchOptions,
     items: &[F],
-    mut duplicates: Option<&mut DuplicateRows>,
-    report: &mut Report,
+    duplicates: &mut DuplicateRows,
+    problems: &mut Vec<RowProblem>,
 ) -> Result<Vec<Checked>, StoreError> {
     let mut parsed: Vec<Result<OutcomeRow, Vec<RowProblem>>> = items
         .iter()
@@ -142,7 +120,6 @@ async fn check_chunk<F: OutcomeFields>(
         .collect();
     for (item, result) in items.iter().zip(parsed.iter_mut()) {
         if let Ok(row) = result
-            && let Some(duplicates) = duplicates.as_deref_mut()
             && let Some(first) = duplicates.check_key(row.row, &[row.external_id.as_str()])
         {
             *result = Err(vec![item.problem(
@@ -158,8 +135,8 @@ async fn check_chunk<F: OutcomeFields>(
     let mut checked = Vec::with_capacity(items.len());
     for ((item, result), learner) in items.iter().zip(parsed).zip(matched) {
         match (result, learner) {
-            (Err(problems), _) => problems.into_iter().for_each(|p| report.push(p)),
-            (Ok(_), Err((key, invalid))) => report.push(item.problem(key, invalid)),
+            (Err(found), _) => problems.extend(found),
+            (Ok(_), Err((key, invalid))) => problems.push(item.problem(key, invalid)),
             (Ok(row), Ok(learner)) => checked.push(Checked { row, learner }),
         }
     }
@@ -271,16 +248,19 @@ struct Tally {
     recognised: u64,
 }
 
+/// Writes `rows` and counts what became of them; answers the positions (in `rows`) of the rows
+/// whose outcome id an earlier call of the batch stored.
 async fn write_chunk(
     writer: &mut dyn OutcomeBatchWriter,
-    rows: Vec<NewOutcome>,
+    rows: &[NewOutcome],
     tally: &mut Tally,
-) -> Result<(), StoreError> {
+) -> Result<Vec<usize>, StoreError> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let written = writer.write(&rows).await?;
-    for (row, written) in rows.iter().zip(written) {
+    let written = writer.write(rows).await?;
+    let mut repeated = Vec::new();
+    for (index, (row, written)) in rows.iter().zip(written).enumerate() {
         match written {
             Written::Stored(_) => {
                 tally.stored += 1;
@@ -289,9 +269,10 @@ async fn write_chunk(
                 }
             }
             Written::AlreadyStored(_) => tally.already_stored += 1,
+            Written::RepeatedInBatch(_) => repeated.push(index),
         }
     }
-    Ok(())
+    Ok(repeated)
 }
 
 fn batch_audit(options: &BatchOptions, rows: u64, tally: &Tally) -> AuditEvent {
@@ -360,6 +341,30 @@ async fn open(path: &Path, limits: Limits) -> Result<TableReader, BankError> {
         .map_err(BankError::from)
 }
 
+/// One checked chunk of a file on its way to the store: the outcomes to write with their row
+/// numbers, and the chunk's problems so far.
+#[derive(Debug)]
+struct CheckedChunk {
+    outcomes: Vec<NewOutcome>,
+    rows: Vec<u64>,
+    problems: Vec<RowProblem>,
+    /// The file's header of the outcome id column, for problems found by the store.
+    external_id_column: String,
+}
+
+/// The problem of a row whose outcome id an earlier row of the same file has.
+fn repeated_outcome_id(row: u64, column: &str, external_id: &str) -> RowProblem {
+    RowProblem::new(
+        row,
+        column,
+        external_id,
+        CellInvalid::new(
+            "与本文件前面一行的成果编号重复",
+            "the same outcome id as an earlier row of this file",
+        ),
+    )
+}
+
 /// Imports a CSV or XLSX file of outcomes (see the module doc). A file that cannot be read at
 /// all (encoding, size, header) is a [`BankError::File`]; problems with rows are in the result's
 /// report.
@@ -370,101 +375,101 @@ pub async fn import_file(
     path: &Path,
     options: &BatchOptions,
 ) -> Result<BatchResult, BankError> {
-    // Pass 1: check everything.
     let mut report = Report::default();
-    let mut reader = open(path, options.limits).await?;
+    let reader = open(path, options.limits).await?;
     for warning in reader.warnings() {
         report.push_file_problem(warning.to_file_problem());
     }
-    let mut duplicates = DuplicateRows::new(&["external_id"]);
-    let mut refused = RowSet::default();
-    let mut rows = 0u64;
-    let mut valid_rows = 0u64;
-    loop {
-        let (next, chunk) = next_chunk(reader).await?;
-        reader = next;
-        if chunk.is_empty() {
-            break;
-        }
-        rows += chunk.len() as u64;
-        let checked = check_chunk(
-            store,
-            vault,
-            options,
-            &chunk,
-            Some(&mut duplicates),
-            &mut report,
-        )
-        .await?;
-        valid_rows += checked.len() as u64;
-        let valid: Vec<u64> = checked.iter().map(|c| c.row.row).collect();
-        for row in &chunk {
-            if valid.binary_search(&row.number()).is_err() {
-                refused.insert(row.number());
-            }
-        }
-    }
-    // The finder holds 24 bytes a distinct outcome id; pass 2 needs only the refused rows.
-    drop(duplicates);
-    if valid_rows == 0 || (options.all_or_nothing && valid_rows < rows) {
-        return Ok(BatchResult::unstored(report, rows, valid_rows));
-    }
-
-    // Pass 2: the same checks, storing what passes. Reading and checking the next chunk
-    // overlaps with storing the previous one (the store works on its own connection thread).
-    let mut recheck = Report::default();
-    let reader = open(path, options.limits).await?;
     let mut writer = store.begin_batch(&new_batch(options)).await?;
-    let (chunks, ready) = tokio::sync::mpsc::channel::<Vec<NewOutcome>>(2);
+    // Reading and checking the next chunk overlaps with storing the previous one (the store
+    // works on its own connection thread).
+    let (chunks, ready) = tokio::sync::mpsc::channel::<CheckedChunk>(2);
     let produce = async {
         // Owned here, so the channel closes when reading ends and the writer loop finishes.
         let chunks = chunks;
         let mut reader = reader;
+        let mut rows = 0u64;
+        let mut valid_rows = 0u64;
         loop {
             let (next, chunk) = next_chunk(reader).await?;
             reader = next;
-            if chunk.is_empty() {
-                return Ok::<bool, BankError>(true);
-            }
-            // Rows refused in pass 1 are left out, duplicates included, so what remains has no
-            // duplicated outcome id and needs no finder of its own.
-            let chunk: Vec<Row> = chunk
-                .into_iter()
-                .filter(|row| !refused.contains(row.number()))
-                .collect();
-            let checked = check_chunk(store, vault, options, &chunk, None, &mut recheck).await?;
-            if options.all_or_nothing && !recheck.is_clean() {
-                // Something changed between the passes (e.g. a learner was removed).
-                return Ok(false);
-            }
-            let rows = checked
+            let Some(first) = chunk.first() else {
+                return Ok::<(u64, u64), BankError>((rows, valid_rows));
+            };
+            rows += chunk.len() as u64;
+            let external_id_column = first.cell("external_id").column().to_owned();
+            // Repeats within the chunk are found here, with the row they repeat; repeats of
+            // earlier chunks by the store.
+            let mut duplicates = DuplicateRows::new(&["external_id"]);
+            let mut problems = Vec::new();
+            let checked = check_chunk(
+                store,
+                vault,
+                options,
+                &chunk,
+                &mut duplicates,
+                &mut problems,
+            )
+            .await?;
+            valid_rows += checked.len() as u64;
+            let mut numbers = Vec::with_capacity(checked.len());
+            let outcomes = checked
                 .into_iter()
                 .map(|checked| {
+                    numbers.push(checked.row.row);
                     let automatic = standards.automatic(&checked.row.submitted);
                     new_outcome(options, checked, automatic)
                 })
                 .collect();
-            if chunks.send(rows).await.is_err() {
+            let checked = CheckedChunk {
+                outcomes,
+                rows: numbers,
+                problems,
+                external_id_column,
+            };
+            if chunks.send(checked).await.is_err() {
                 // The writer stopped on an error, which it reports.
-                return Ok(true);
+                return Ok((rows, valid_rows));
             }
         }
     };
     let mut tally = Tally::default();
+    let mut repeated_rows = 0u64;
     let consume = async {
         // Owned here, so a failed write closes the channel and reading stops too.
         let mut ready = ready;
-        while let Some(rows) = ready.recv().await {
-            write_chunk(writer.as_mut(), rows, &mut tally).await?;
+        while let Some(chunk) = ready.recv().await {
+            let CheckedChunk {
+                outcomes,
+                rows,
+                mut problems,
+                external_id_column,
+            } = chunk;
+            let repeated = write_chunk(writer.as_mut(), &outcomes, &mut tally).await?;
+            repeated_rows += repeated.len() as u64;
+            problems.extend(repeated.into_iter().map(|index| {
+                repeated_outcome_id(
+                    rows[index],
+                    &external_id_column,
+                    &outcomes[index].external_id,
+                )
+            }));
+            // Stable: a row's own problems keep their order.
+            problems.sort_by_key(|problem| problem.row);
+            for problem in problems {
+                report.push(problem);
+            }
         }
         Ok::<(), StoreError>(())
     };
-    let (complete, written) = tokio::join!(produce, consume);
+    let (read, written) = tokio::join!(produce, consume);
     written?;
-    if !complete? {
+    let (rows, valid_rows) = read?;
+    let valid_rows = valid_rows - repeated_rows;
+    if valid_rows == 0 || (options.all_or_nothing && valid_rows < rows) {
         // Store nothing: dropping the writer rolls the batch back.
         drop(writer);
-        return Ok(BatchResult::unstored(recheck, rows, 0));
+        return Ok(BatchResult::unstored(report, rows, valid_rows));
     }
     let audit = batch_audit(options, rows, &tally);
     let batch = writer.commit(rows, &audit).await?;
@@ -485,17 +490,12 @@ pub async fn import_items(
     let mut duplicates = DuplicateRows::new(&["external_id"]);
     let mut valid = Vec::new();
     for chunk in items.chunks(CHUNK_ROWS) {
-        valid.push(
-            check_chunk(
-                store,
-                vault,
-                options,
-                chunk,
-                Some(&mut duplicates),
-                &mut report,
-            )
-            .await?,
-        );
+        let mut problems = Vec::new();
+        valid
+            .push(check_chunk(store, vault, options, chunk, &mut duplicates, &mut problems).await?);
+        problems
+            .into_iter()
+            .for_each(|problem| report.push(problem));
     }
     let rows = items.len() as u64;
     let valid_rows: u64 = valid.iter().map(|chunk| chunk.len() as u64).sum();
@@ -505,14 +505,16 @@ pub async fn import_items(
     let mut writer = store.begin_batch(&new_batch(options)).await?;
     let mut tally = Tally::default();
     for checked in valid {
-        let rows = checked
+        let rows: Vec<NewOutcome> = checked
             .into_iter()
             .map(|checked| {
                 let automatic = standards.automatic(&checked.row.submitted);
                 new_outcome(options, checked, automatic)
             })
             .collect();
-        write_chunk(writer.as_mut(), rows, &mut tally).await?;
+        // The list's repeats were refused above, so the store finds none.
+        let repeated = write_chunk(writer.as_mut(), &rows, &mut tally).await?;
+        debug_assert!(repeated.is_empty());
     }
     let audit = batch_audit(options, rows, &tally);
     let batch = writer.commit(rows, &audit).await?;
@@ -528,19 +530,19 @@ pub async fn submit_one(
     input: &OutcomeInput,
     options: &BatchOptions,
 ) -> Result<Submission, BankError> {
-    let mut report = Report::default();
+    let mut problems = Vec::new();
     let mut duplicates = DuplicateRows::new(&["external_id"]);
     let mut checked = check_chunk(
         store,
         vault,
         options,
         std::slice::from_ref(&input.normalised()),
-        Some(&mut duplicates),
-        &mut report,
+        &mut duplicates,
+        &mut problems,
     )
     .await?;
     let Some(checked) = checked.pop() else {
-        return Err(BankError::Rejected(report.problems().to_vec()));
+        return Err(BankError::Rejected(problems));
     };
     // Recognised once: the full answer (with the closest specifications) is returned, and the
     // automatic part of it is what is stored.
@@ -571,23 +573,4 @@ pub async fn submit_one(
         learner,
         recognition,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::RowSet;
-
-    #[test]
-    fn a_row_set_holds_exactly_the_rows_put_in() {
-        let mut set = RowSet::default();
-        for row in [2, 63, 64, 1_000_001] {
-            set.insert(row);
-        }
-        for row in [2, 63, 64, 1_000_001] {
-            assert!(set.contains(row), "{row}");
-        }
-        for row in [0, 1, 3, 65, 1_000_000, 5_000_000] {
-            assert!(!set.contains(row), "{row}");
-        }
-    }
 }

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use async_trait::async_trait;
-use sqlx::{Acquire, PgConnection, PgExecutor, Postgres, Transaction};
+use sqlx::{PgConnection, PgExecutor, Postgres, Transaction};
 use time::{Date, OffsetDateTime};
 use xc_domain::InstitutionId;
 use xc_domain::credit::{BatchId, OutcomeId};
@@ -148,17 +148,18 @@ struct DecisionArrays<'a> {
     reason: Vec<&'a str>,
 }
 
-/// The outcomes `provider` holds among `external_ids`, as (external id, outcome id).
+/// The outcomes `provider` holds among `external_ids`, as (external id, outcome id, the batch
+/// that stored it).
 pub(crate) async fn held_outcomes<'e>(
     executor: impl PgExecutor<'e>,
     provider: InstitutionId,
     external_ids: &[&str],
-) -> StoreResult<Vec<(String, OutcomeId)>> {
+) -> StoreResult<Vec<(String, OutcomeId, Option<BatchId>)>> {
     if external_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let held: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT external_id, id FROM outcomes \
+    let held: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT external_id, id, batch_id FROM outcomes \
          WHERE provider_id = $1 AND external_id = ANY($2::text[])",
     )
     .bind(provider.get())
@@ -168,7 +169,7 @@ pub(crate) async fn held_outcomes<'e>(
     .map_err(store_error)?;
     Ok(held
         .into_iter()
-        .map(|(external_id, id)| (external_id, OutcomeId::new(id)))
+        .map(|(external_id, id, batch)| (external_id, OutcomeId::new(id), batch.map(BatchId::new)))
         .collect())
 }
 
@@ -186,6 +187,17 @@ pub(crate) async fn insert_outcomes(
         return Ok(Vec::new());
     }
     let arrays = OutcomeArrays::new(provider, rows)?;
+    insert_checked_outcomes(connection, provider, batch, rows, arrays).await
+}
+
+/// [`insert_outcomes`] once `rows` were checked into `arrays` (nothing written yet).
+async fn insert_checked_outcomes(
+    connection: &mut PgConnection,
+    provider: InstitutionId,
+    batch: Option<BatchId>,
+    rows: &[NewOutcome],
+    arrays: OutcomeArrays<'_>,
+) -> StoreResult<Vec<Written>> {
     let inserted: Vec<(i64, String)> = sqlx::query_as(
         "INSERT INTO outcomes (learner_id, provider_id, external_id, kind, title, hours_tenths, \
          grade, field, achieved_on, score, evidence, status, category, level, credits, \
@@ -235,10 +247,11 @@ pub(crate) async fn insert_outcomes(
         .map(|row| row.external_id.as_str())
         .filter(|external_id| !stored.contains_key(*external_id))
         .collect();
-    let already_held: HashMap<String, OutcomeId> =
+    let already_held: HashMap<String, (OutcomeId, Option<BatchId>)> =
         held_outcomes(&mut *connection, provider, &skipped)
             .await?
             .into_iter()
+            .map(|(external_id, id, by)| (external_id, (id, by)))
             .collect();
 
     let mut written = Vec::with_capacity(rows.len());
@@ -263,8 +276,12 @@ pub(crate) async fn insert_outcomes(
                 decisions.valid_until.push(automatic.grant.valid_until);
                 decisions.reason.push(&automatic.reason);
             }
-        } else if let Some(&id) = already_held.get(&row.external_id) {
-            written.push(Written::AlreadyStored(id));
+        } else if let Some(&(id, by)) = already_held.get(&row.external_id) {
+            written.push(if batch.is_some() && by == batch {
+                Written::RepeatedInBatch(id)
+            } else {
+                Written::AlreadyStored(id)
+            });
         } else {
             // Neither stored nor held: only possible if the row was removed between the two
             // statements, which nothing in the platform does.
@@ -311,9 +328,19 @@ pub(crate) struct PgOutcomeBatchWriter {
     id: BatchId,
     provider: InstitutionId,
     rows_stored: u64,
+    /// A call failed in the database: the transaction is aborted and the batch can only be
+    /// dropped.
+    failed: bool,
 }
 
 impl PgOutcomeBatchWriter {
+    fn refuse_if_failed(&self) -> StoreResult<()> {
+        if self.failed {
+            return Err(StoreError::Conflict { field: "batch" });
+        }
+        Ok(())
+    }
+
     /// Inserts the batch row (totals zero until commit) in a transaction of its own and keeps
     /// the transaction open.
     pub(crate) async fn begin(
@@ -338,6 +365,7 @@ impl PgOutcomeBatchWriter {
             id: BatchId::new(id),
             provider: batch.provider,
             rows_stored: 0,
+            failed: false,
         })
     }
 }
@@ -359,16 +387,24 @@ impl OutcomeBatchWriter for PgOutcomeBatchWriter {
     }
 
     async fn write(&mut self, rows: &[NewOutcome]) -> StoreResult<Vec<Written>> {
+        self.refuse_if_failed()?;
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        // A savepoint per call: a call that fails leaves nothing behind and the batch usable,
-        // where a failed statement would otherwise abort the whole upload's transaction.
-        let mut savepoint = Acquire::begin(&mut self.transaction)
-            .await
-            .map_err(store_error)?;
-        let written = insert_outcomes(&mut savepoint, self.provider, Some(self.id), rows).await?;
-        savepoint.commit().await.map_err(store_error)?;
+        // Refused rows are refused before anything is written, leaving the batch usable.
+        let arrays = OutcomeArrays::new(self.provider, rows)?;
+        // No savepoint (see the trait): a failed statement aborts the upload's transaction, so
+        // the batch is marked unusable until the call succeeds.
+        self.failed = true;
+        let written = insert_checked_outcomes(
+            &mut self.transaction,
+            self.provider,
+            Some(self.id),
+            rows,
+            arrays,
+        )
+        .await?;
+        self.failed = false;
         self.rows_stored += written
             .iter()
             .filter(|written| matches!(written, Written::Stored(_)))
@@ -381,6 +417,7 @@ impl OutcomeBatchWriter for PgOutcomeBatchWriter {
         rows_total: u64,
         audit: &AuditEvent,
     ) -> StoreResult<BatchRecord> {
+        self.refuse_if_failed()?;
         let PgOutcomeBatchWriter {
             mut transaction,
             id,

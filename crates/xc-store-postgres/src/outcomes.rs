@@ -191,7 +191,13 @@ impl OutcomeStore for PgStore {
         external_ids: &[String],
     ) -> StoreResult<Vec<(String, OutcomeId)>> {
         let external_ids: Vec<&str> = external_ids.iter().map(String::as_str).collect();
-        held_outcomes(&self.pool, provider, &external_ids).await
+        held_outcomes(&self.pool, provider, &external_ids)
+            .await
+            .map(|held| {
+                held.into_iter()
+                    .map(|(external_id, id, _)| (external_id, id))
+                    .collect()
+            })
     }
 
     async fn get_outcome(&self, id: OutcomeId) -> StoreResult<OutcomeRecord> {

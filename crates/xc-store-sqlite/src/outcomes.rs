@@ -4,12 +4,12 @@
 //! It owns the SQL of the tables of migration 0003 and the conversions between their rows and
 //! the credit records of `xc-store`.
 //!
-//! - Re-submission is made idempotent by the database: `INSERT … ON CONFLICT (provider_id,
-//!   external_id) DO NOTHING RETURNING id, external_id` stores what is new, and one more query
-//!   finds the ids of the outcomes that were already held.
-//! - An upload writes multi-row INSERTs as large as SQLite's bound-value limit allows, inside the
-//!   batch's one transaction; each `write` is a savepoint, so a refused call leaves the batch as
-//!   it was.
+//! - Re-submission is idempotent: one query finds which of a call's external ids the provider
+//!   already holds (and whether this batch stored them), the rest are inserted with ids chosen
+//!   by the one writer connection; `UNIQUE (provider_id, external_id)` stays the backstop.
+//! - An upload writes multi-row INSERTs of a fixed size, prepared once, inside the batch's one
+//!   transaction, without a savepoint per call (a call that fails in the database makes the
+//!   batch unusable; see `OutcomeBatchWriter::write`).
 //! - A stored row that no longer parses into domain types is a `StoreError::Backend` naming the
 //!   table, the column and the row: the database was changed behind the platform's back.
 
@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 use time::OffsetDateTime;
 use xc_domain::credit::{
     BatchId, ContactHours, DecisionId, Evidence, EvidenceKind, Field, FrameworkLevel,
@@ -211,16 +211,17 @@ fn push_decision_fields(
     values.push_bind(reason.to_owned());
 }
 
-/// The outcomes `provider` holds among `external_ids`, as (external id, outcome id).
+/// The outcomes `provider` holds among `external_ids`, as (external id, outcome id, the batch
+/// that stored it).
 async fn held_outcomes(
     conn: &mut SqliteConnection,
     provider: InstitutionId,
     external_ids: &[&str],
-) -> StoreResult<Vec<(String, OutcomeId)>> {
+) -> StoreResult<Vec<(String, OutcomeId, Option<BatchId>)>> {
     let mut held = Vec::new();
     for chunk in external_ids.chunks(BULK_VALUES - 1) {
         let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT external_id, id FROM outcomes WHERE provider_id = ",
+            "SELECT external_id, id, batch_id FROM outcomes WHERE provider_id = ",
         );
         query
             .push_bind(provider.get())
@@ -230,87 +231,81 @@ async fn held_outcomes(
             list.push_bind(*external_id);
         }
         query.push(")");
-        let rows: Vec<(String, i64)> = query
+        let rows: Vec<(String, i64, Option<i64>)> = query
             .build_query_as()
             .persistent(false)
             .fetch_all(&mut *conn)
             .await
             .map_err(db_error)?;
-        held.extend(
-            rows.into_iter()
-                .map(|(external_id, id)| (external_id, OutcomeId::new(id))),
-        );
+        held.extend(rows.into_iter().map(|(external_id, id, batch)| {
+            (external_id, OutcomeId::new(id), batch.map(BatchId::new))
+        }));
     }
     Ok(held)
 }
 
-/// Multi-row statements here are built for each call with as many rows as the call has, so
-/// they are not kept in the driver's statement cache (`persistent(false)`): every distinct row
-/// count would otherwise stay prepared, each a large program, and an upload's memory would grow
-/// with the variety of its chunks.
-///
+/// Rows per multi-row INSERT of an upload. Statements of exactly this many rows stay prepared in
+/// the driver's statement cache (one for outcomes, one for decisions), so SQLite parses each
+/// once per connection instead of once per call; a call's last, shorter statement is built for
+/// that call only (`persistent(false)`), so the cache never holds one program per row count.
+const ROWS_PER_INSERT: usize = 128;
+const _: () = assert!(ROWS_PER_INSERT * (OUTCOME_FIELDS_WIDTH + 1) <= BULK_VALUES);
+const _: () = assert!(ROWS_PER_INSERT * DECISION_FIELDS_WIDTH <= BULK_VALUES);
+
 /// Stores the rows `provider` has not submitted yet, each with its automatic decision, and
-/// answers one [`Written`] per row, in order. All rows are `provider`'s (the caller checks).
+/// answers one [`Written`] per row, in order. All rows are `provider`'s, their external ids
+/// distinct (the callers check).
+///
+/// Runs inside a transaction of the writer connection, the only connection that writes: what
+/// is held cannot change between finding it and inserting the rest, so the new rows get their
+/// ids here (one past the highest) and are inserted without `RETURNING`, whose rows the driver
+/// would hand across threads one at a time.
 async fn store_outcomes(
     conn: &mut SqliteConnection,
     provider: InstitutionId,
     batch: Option<BatchId>,
     rows: &[NewOutcome],
 ) -> StoreResult<Vec<Written>> {
-    // RETURNING hands rows back in no particular order: match them by external id.
-    let mut inserted: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-    for chunk in rows.chunks(BULK_VALUES / OUTCOME_FIELDS_WIDTH) {
-        let mut query =
-            QueryBuilder::<Sqlite>::new(concat!("INSERT INTO outcomes (", outcome_fields!(), ") "));
-        query.push_values(chunk, |mut values, row| {
-            push_new_outcome(&mut values, row, batch);
-        });
-        query.push(" ON CONFLICT (provider_id, external_id) DO NOTHING RETURNING id, external_id");
-        let returned: Vec<(i64, String)> = query
-            .build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db_error)?;
-        inserted.extend(
-            returned
-                .into_iter()
-                .map(|(id, external_id)| (external_id, id)),
-        );
-    }
-    // The first row with an external id claims what was inserted for it; any other (the provider
-    // submitted it before, or twice in this call) is already held.
-    let claimed: Vec<Option<i64>> = rows
-        .iter()
-        .map(|row| inserted.remove(row.external_id.as_str()))
-        .collect();
-    let unclaimed: Vec<&str> = rows
-        .iter()
-        .zip(&claimed)
-        .filter(|(_, claimed)| claimed.is_none())
-        .map(|(row, _)| row.external_id.as_str())
-        .collect();
-    // With nothing unclaimed this asks nothing: there is no chunk to ask about.
-    let held: HashMap<String, OutcomeId> = held_outcomes(conn, provider, &unclaimed)
-        .await?
-        .into_iter()
-        .collect();
+    let external_ids: Vec<&str> = rows.iter().map(|row| row.external_id.as_str()).collect();
+    let held: HashMap<String, (OutcomeId, Option<BatchId>)> =
+        held_outcomes(conn, provider, &external_ids)
+            .await?
+            .into_iter()
+            .map(|(external_id, id, by)| (external_id, (id, by)))
+            .collect();
+    let mut next_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM outcomes")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_error)?;
     let mut written = Vec::with_capacity(rows.len());
-    for (row, claimed) in rows.iter().zip(claimed) {
-        written.push(match (claimed, held.get(row.external_id.as_str())) {
-            (Some(id), _) => Written::Stored(OutcomeId::new(id)),
-            (None, Some(id)) => Written::AlreadyStored(*id),
-            (None, None) => {
-                return Err(StoreError::Backend(
-                    format!(
-                        "outcomes: external id {:?} of provider {} was neither stored nor found",
-                        row.external_id,
-                        provider.get()
-                    )
-                    .into(),
-                ));
+    let mut new_rows: Vec<(i64, &NewOutcome)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        written.push(match held.get(row.external_id.as_str()) {
+            Some((id, by)) if batch.is_some() && *by == batch => Written::RepeatedInBatch(*id),
+            Some((id, _)) => Written::AlreadyStored(*id),
+            None => {
+                new_rows.push((next_id, row));
+                next_id += 1;
+                Written::Stored(OutcomeId::new(next_id - 1))
             }
         });
+    }
+    for chunk in new_rows.chunks(ROWS_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new(concat!(
+            "INSERT INTO outcomes (id, ",
+            outcome_fields!(),
+            ") "
+        ));
+        query.push_values(chunk, |mut values, (id, row)| {
+            values.push_bind(*id);
+            push_new_outcome(&mut values, row, batch);
+        });
+        query
+            .build()
+            .persistent(chunk.len() == ROWS_PER_INSERT)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
     }
 
     let automatic: Vec<(OutcomeId, &NewOutcome, &AutomaticRecognition)> = rows
@@ -321,7 +316,7 @@ async fn store_outcomes(
             _ => None,
         })
         .collect();
-    for chunk in automatic.chunks(BULK_VALUES / DECISION_FIELDS_WIDTH) {
+    for chunk in automatic.chunks(ROWS_PER_INSERT) {
         let mut query = QueryBuilder::<Sqlite>::new(concat!(
             "INSERT INTO recognition_decisions (",
             decision_fields!(),
@@ -342,7 +337,7 @@ async fn store_outcomes(
         });
         query
             .build()
-            .persistent(false)
+            .persistent(chunk.len() == ROWS_PER_INSERT)
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -554,7 +549,18 @@ struct SqliteBatchWriter {
     id: BatchId,
     provider: InstitutionId,
     stored: u64,
+    /// A call failed in the database part-way: the batch can only be dropped.
+    failed: bool,
     tx: Transaction<'static, Sqlite>,
+}
+
+impl SqliteBatchWriter {
+    fn refuse_if_failed(&self) -> StoreResult<()> {
+        if self.failed {
+            return Err(StoreError::Conflict { field: "batch" });
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -564,6 +570,7 @@ impl OutcomeBatchWriter for SqliteBatchWriter {
     }
 
     async fn write(&mut self, rows: &[NewOutcome]) -> StoreResult<Vec<Written>> {
+        self.refuse_if_failed()?;
         if let Some((index, row)) = rows
             .iter()
             .enumerate()
@@ -589,10 +596,10 @@ impl OutcomeBatchWriter for SqliteBatchWriter {
                 reason: format!("outcome {} is given twice", row.external_id),
             });
         }
-        // A savepoint: a call that fails part-way leaves the batch as it was before the call.
-        let mut savepoint = self.tx.begin().await.map_err(db_error)?;
-        let written = store_outcomes(&mut savepoint, self.provider, Some(self.id), rows).await?;
-        savepoint.commit().await.map_err(db_error)?;
+        // No savepoint (see the trait): a failure here makes the batch unusable instead.
+        self.failed = true;
+        let written = store_outcomes(&mut self.tx, self.provider, Some(self.id), rows).await?;
+        self.failed = false;
         self.stored += written
             .iter()
             .filter(|written| matches!(written, Written::Stored(_)))
@@ -605,6 +612,7 @@ impl OutcomeBatchWriter for SqliteBatchWriter {
         rows_total: u64,
         audit: &AuditEvent,
     ) -> StoreResult<BatchRecord> {
+        self.refuse_if_failed()?;
         let mut writer = *self;
         let total = i64::try_from(rows_total)
             .ok()
@@ -736,8 +744,9 @@ impl OutcomeStore for SqliteStore {
                 write_audit(&mut tx, &audit.about(id)).await?;
                 tx.commit().await.map_err(db_error)?;
             }
-            // Nothing was written: dropping the transaction ends it.
-            Written::AlreadyStored(_) => {}
+            // Nothing was written: dropping the transaction ends it. (Outside a batch nothing
+            // is repeated in one.)
+            Written::AlreadyStored(_) | Written::RepeatedInBatch(_) => {}
         }
         Ok(written)
     }
@@ -760,6 +769,7 @@ impl OutcomeStore for SqliteStore {
             id: BatchId::new(id),
             provider: batch.provider,
             stored: 0,
+            failed: false,
             tx,
         }))
     }
@@ -784,7 +794,13 @@ impl OutcomeStore for SqliteStore {
     ) -> StoreResult<Vec<(String, OutcomeId)>> {
         let external_ids: Vec<&str> = external_ids.iter().map(String::as_str).collect();
         let mut conn = self.read.acquire().await.map_err(db_error)?;
-        held_outcomes(&mut conn, provider, &external_ids).await
+        held_outcomes(&mut conn, provider, &external_ids)
+            .await
+            .map(|held| {
+                held.into_iter()
+                    .map(|(external_id, id, _)| (external_id, id))
+                    .collect()
+            })
     }
 
     async fn get_outcome(&self, id: OutcomeId) -> StoreResult<OutcomeRecord> {

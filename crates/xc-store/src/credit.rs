@@ -189,12 +189,15 @@ pub enum Written {
     /// The provider had already submitted this external id: nothing was written; this is the
     /// outcome already held.
     AlreadyStored(OutcomeId),
+    /// An earlier call of the same batch stored this external id: the upload repeats it.
+    /// Nothing was written; this is the outcome the earlier row stored.
+    RepeatedInBatch(OutcomeId),
 }
 
 impl Written {
     pub fn id(self) -> OutcomeId {
         match self {
-            Written::Stored(id) | Written::AlreadyStored(id) => id,
+            Written::Stored(id) | Written::AlreadyStored(id) | Written::RepeatedInBatch(id) => id,
         }
     }
 }

@@ -322,7 +322,14 @@ pub trait OutcomeBatchWriter: Send + std::fmt::Debug {
     /// Stores the outcomes whose external id the provider has not submitted yet, each with its
     /// automatic decision; answers one [`Written`] per row, in order. Every row must be of the
     /// batch's provider (`Invalid` otherwise) and the external ids of one call distinct
-    /// (`Invalid { field: "external_id" }` otherwise, nothing written).
+    /// (`Invalid { field: "external_id" }` otherwise, nothing written). An external id an
+    /// earlier call of this batch stored is [`Written::RepeatedInBatch`], so an upload finds the
+    /// rows it repeats without keeping every id it has seen.
+    ///
+    /// A call refused as `Invalid` writes nothing and leaves the batch usable. A call that fails
+    /// in the database may have written part of its rows (a savepoint per call would cost every
+    /// upload a copy of each page it touches), so the batch is then unusable: later calls and
+    /// `commit` are refused with `Conflict`, and dropping the writer rolls everything back.
     async fn write(&mut self, rows: &[NewOutcome]) -> StoreResult<Vec<Written>>;
     /// Records the batch's totals and its audit entry (subject: the batch id) and commits.
     /// `Invalid { field: "rows_total" }`, rolling everything back, when `rows_total` is below

@@ -51,6 +51,7 @@ macro_rules! store_suite {
             a_refused_batch_commit_stores_nothing,
             a_batch_total_below_the_rows_stored_is_invalid_and_keeps_nothing,
             an_external_id_twice_in_one_call_is_refused_whole,
+            a_batch_that_failed_in_the_database_refuses_more_and_keeps_nothing,
             learners_are_matched_by_lookups_and_ids,
             bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow,
             programmes_are_created_once_per_code_and_listed,
@@ -1783,7 +1784,11 @@ pub async fn a_committed_batch_reports_totals_and_earlier_submissions(store: &dy
         .await
         .unwrap();
     let b4 = stored(second[0]);
-    assert_eq!(second[1], Written::AlreadyStored(b2));
+    assert_eq!(
+        second[1],
+        Written::RepeatedInBatch(b2),
+        "a row an earlier call of the same batch stored is a repeat, not an earlier submission"
+    );
     let batch = writer
         .commit(6, &bank_audit("outcome.batch_submit", "outcome_batch"))
         .await
@@ -1841,7 +1846,7 @@ pub async fn a_large_batch_answers_every_row_in_order(store: &dyn Store) {
     let first = writer.write(&first_rows).await.unwrap();
     assert_eq!(first.len(), 3_000);
     assert!(first.iter().all(|w| matches!(w, Written::Stored(_))));
-    // Half of the second call was written by the first.
+    // Half of the second call was written by the first: repeats within the batch.
     let second_rows: Vec<NewOutcome> = (1_500..4_500).map(row).collect();
     let second = writer.write(&second_rows).await.unwrap();
     assert_eq!(second.len(), 3_000);
@@ -1849,7 +1854,7 @@ pub async fn a_large_batch_answers_every_row_in_order(store: &dyn Store) {
         second[..1_500],
         first[1_500..]
             .iter()
-            .map(|w| Written::AlreadyStored(w.id()))
+            .map(|w| Written::RepeatedInBatch(w.id()))
             .collect::<Vec<_>>()[..]
     );
     assert!(
@@ -2084,6 +2089,56 @@ pub async fn an_external_id_twice_in_one_call_is_refused_whole(store: &dyn Store
         .map(|outcome| outcome.external_id)
         .collect();
     assert_eq!(external_ids, ["D-2"]);
+}
+
+/// A write that fails in the database (here: a learner that does not exist) may have written
+/// part of its rows, so the batch refuses further writes and its commit with `Conflict`, and
+/// nothing of it is kept; the store takes writes again afterwards.
+pub async fn a_batch_that_failed_in_the_database_refuses_more_and_keeps_nothing(store: &dyn Store) {
+    let (_, learner) = outcome_setup(store).await;
+    let mut writer = store.begin_batch(&upload(1, None)).await.unwrap();
+    let batch = writer.id();
+    writer
+        .write(&[new_outcome(learner, 1, "F-1", T0)])
+        .await
+        .unwrap();
+    let missing = LearnerId::new(learner.get() + 1_000_000);
+    writer
+        .write(&[
+            new_outcome(learner, 1, "F-2", T0),
+            new_outcome(missing, 1, "F-3", T0),
+        ])
+        .await
+        .unwrap_err();
+    let again = writer
+        .write(&[new_outcome(learner, 1, "F-4", T0)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again, StoreError::Conflict { field: "batch" }),
+        "{again:?}"
+    );
+    let commit = writer
+        .commit(4, &bank_audit("outcome.batch_submit", "outcome_batch"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(commit, StoreError::Conflict { field: "batch" }),
+        "{commit:?}"
+    );
+    assert!(matches!(
+        store.get_batch(batch).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        store
+            .list_learner_outcomes(learner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let id = submit_new_outcome(store, &new_outcome(learner, 1, "F-1", T0)).await;
+    assert_eq!(store.get_outcome(id).await.unwrap().batch, None);
 }
 
 /// Upload matching: learners found by the keyed hashes of their ID numbers and by their ids,

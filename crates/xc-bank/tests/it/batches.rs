@@ -203,6 +203,76 @@ async fn a_file_with_problems_gets_a_row_by_row_report_and_all_or_nothing_stores
     assert_eq!(stored[0].external_id, "A-1");
 }
 
+/// A file longer than one chunk that repeats an outcome id far from its first row: the store
+/// finds the repeat (no id is kept in memory for it), the report names the row, all-or-nothing
+/// stores nothing, and otherwise everything but the repeat is stored.
+#[tokio::test]
+async fn an_outcome_id_repeated_chunks_later_is_reported_and_not_stored_twice() {
+    let bank = bank().await;
+    let mut csv = HEADER.to_owned();
+    for n in 0..4_500u32 {
+        // Data row n + 2 (the header is row 1); row 4,002 repeats row 12's outcome id.
+        let id = if n == 4_000 { 10 } else { n };
+        csv.push_str(&format!(
+            "R-{id},{},,社区教育/老年教育课程,兴趣课程{n},2026-06-30,8,,,\n",
+            bank.ids[(n % 3) as usize].expose()
+        ));
+    }
+    let path = bank.file("long.csv", csv.as_bytes());
+    let result = import_file(
+        bank.store(),
+        &bank.vault,
+        &bank.standards,
+        &path,
+        &bank.options(true),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        rendered(&result.report),
+        ["4002 成果编号 \"R-10\": the same outcome id as an earlier row of this file"]
+    );
+    assert_eq!(
+        (result.rows, result.valid_rows, result.stored),
+        (4_500, 4_499, 0)
+    );
+    assert!(result.batch.is_none());
+    for learner in &bank.learners {
+        assert!(
+            bank.store()
+                .list_learner_outcomes(*learner)
+                .await
+                .unwrap()
+                .is_empty(),
+            "all-or-nothing kept nothing"
+        );
+    }
+
+    let result = import_file(
+        bank.store(),
+        &bank.vault,
+        &bank.standards,
+        &path,
+        &bank.options(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(result.report.rows_with_problems(), 1);
+    assert_eq!((result.valid_rows, result.stored), (4_499, 4_499));
+    let batch = result.batch.expect("a stored batch");
+    assert_eq!((batch.rows_total, batch.rows_stored), (4_500, 4_499));
+    let mut stored = 0;
+    for learner in &bank.learners {
+        stored += bank
+            .store()
+            .list_learner_outcomes(*learner)
+            .await
+            .unwrap()
+            .len();
+    }
+    assert_eq!(stored, 4_499);
+}
+
 #[tokio::test]
 async fn an_unknown_learner_is_reported_not_invented() {
     let bank = bank().await;

@@ -99,12 +99,11 @@ async fn stored_outcomes_that_no_longer_parse_are_backend_errors_naming_the_row(
 }
 
 #[tokio::test]
-async fn a_failed_call_leaves_the_upload_usable() {
+async fn a_call_failed_in_the_database_makes_the_upload_unusable_and_keeps_nothing() {
     let store = fresh_store_or_skip!().await;
     let learner = learner(&*store).await;
     let mut writer = store.begin_batch(&upload()).await.unwrap();
-    // A learner that does not exist fails inside the database, which would abort the whole
-    // transaction without the savepoint each call runs in.
+    // A learner that does not exist fails inside the database, which aborts the transaction.
     let error = writer
         .write(&[outcome(learner, "U-1"), outcome(LearnerId::new(999), "U-2")])
         .await
@@ -119,21 +118,26 @@ async fn a_failed_call_leaves_the_upload_usable() {
         ),
         "{error:?}"
     );
-    let mut zero_hours = outcome(learner, "U-3");
-    zero_hours.submitted.hours = Some(ContactHours::from_tenths(0).unwrap());
-    let error = writer.write(&[zero_hours]).await.unwrap_err();
+    let error = writer.write(&[outcome(learner, "U-3")]).await.unwrap_err();
     assert!(
-        matches!(error, StoreError::Invalid { field: "hours", .. }),
+        matches!(error, StoreError::Conflict { field: "batch" }),
         "{error:?}"
     );
-    let written = writer.write(&[outcome(learner, "U-1")]).await.unwrap();
-    assert!(matches!(written[..], [Written::Stored(_)]), "{written:?}");
-    let batch = writer
+    let error = writer
         .commit(3, &audit("outcome.batch_submit"))
         .await
-        .unwrap();
-    assert_eq!((batch.rows_total, batch.rows_stored), (3, 1));
-    assert_eq!(store.list_learner_outcomes(learner).await.unwrap().len(), 1);
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::Conflict { field: "batch" }),
+        "{error:?}"
+    );
+    assert!(
+        store
+            .list_learner_outcomes(learner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 fn expect_invalid(error: StoreError, expected: &str) {
