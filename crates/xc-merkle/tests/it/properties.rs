@@ -1,0 +1,196 @@
+//! Property tests: for random trees, the storage-driven proofs equal the naive recursive ones,
+//! verify against the root of their size, and stop verifying when any bit of them, of the leaf
+//! or of a root is flipped; the append plan agrees with a tree grown leaf by leaf.
+
+use proptest::prelude::*;
+use xc_merkle::{
+    AppendPlan, Hash, MemoryTree, ProofVerificationError, hash_leaf, read_consistency_proof,
+    read_inclusion_proof, verify_consistency_proof, verify_inclusion_proof,
+};
+
+use crate::reference;
+
+fn leaf_hashes(seed: u64, size: u64) -> Vec<Hash> {
+    (0..size)
+        .map(|index| {
+            let mut entry = seed.to_be_bytes().to_vec();
+            entry.extend(index.to_be_bytes());
+            hash_leaf(&entry)
+        })
+        .collect()
+}
+
+fn tree_of(leaves: &[Hash]) -> MemoryTree {
+    let mut tree = MemoryTree::with_capacity(leaves.len());
+    tree.append_leaf_hashes(leaves);
+    tree
+}
+
+fn flip_bit(hash: &Hash, bit: usize) -> Hash {
+    let mut flipped = *hash;
+    flipped.0[bit / 8 % 32] ^= 1 << (bit % 8);
+    flipped
+}
+
+/// A tree size and an index below it; sizes favour the small and irregular but reach past 2^11.
+fn size_and_index() -> impl Strategy<Value = (u64, u64)> {
+    prop_oneof![1u64..70, 1u64..3000].prop_flat_map(|size| (Just(size), 0..size))
+}
+
+fn old_and_new_size() -> impl Strategy<Value = (u64, u64)> {
+    prop_oneof![1u64..70, 1u64..3000].prop_flat_map(|new_size| (1..=new_size, Just(new_size)))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn roots_at_every_size_equal_the_reference(seed in any::<u64>(), size in 0u64..300) {
+        let leaves = leaf_hashes(seed, size);
+        let tree = tree_of(&leaves);
+        for past_size in 0..=size {
+            prop_assert_eq!(tree.root(past_size).unwrap(), reference::tree_hash(&leaves[..past_size as usize]));
+        }
+    }
+
+    #[test]
+    fn inclusion_proofs_match_the_reference_and_resist_tampering(
+        seed in any::<u64>(),
+        (size, index) in size_and_index(),
+        tamper_position in any::<prop::sample::Index>(),
+        bit in 0usize..256,
+    ) {
+        let leaves = leaf_hashes(seed, size);
+        let tree = tree_of(&leaves);
+        let root = tree.current_root();
+        let leaf = leaves[index as usize];
+        let proof = tree.inclusion_proof(index, size).unwrap();
+
+        prop_assert_eq!(&proof.path, &reference::inclusion_path(index as usize, &leaves));
+        prop_assert_eq!(&proof, &read_inclusion_proof(&tree, index, size).unwrap());
+        prop_assert_eq!(proof.verify(&leaf, &root), Ok(()));
+
+        if !proof.path.is_empty() {
+            let mut tampered = proof.path.clone();
+            let position = tamper_position.index(tampered.len());
+            tampered[position] = flip_bit(&tampered[position], bit);
+            prop_assert!(verify_inclusion_proof(index, size, &leaf, &tampered, &root).is_err());
+        }
+        prop_assert!(verify_inclusion_proof(index, size, &flip_bit(&leaf, bit), &proof.path, &root).is_err());
+        prop_assert!(verify_inclusion_proof(index, size, &leaf, &proof.path, &flip_bit(&root, bit)).is_err());
+        if size > 1 {
+            let other_index = (index + 1) % size;
+            prop_assert!(verify_inclusion_proof(other_index, size, &leaf, &proof.path, &root).is_err());
+        }
+        // No check with another tree size: a path can be valid for two sizes (index 0 of 3 and
+        // of 4 leaves have equally long paths), and only the signed root binds the size.
+        let mut longer = proof.path.clone();
+        longer.push(root);
+        let outcome = verify_inclusion_proof(index, size, &leaf, &longer, &root);
+        prop_assert!(
+            matches!(outcome, Err(ProofVerificationError::WrongProofLength { .. })),
+            "a proof with a hash too many gave {:?}",
+            outcome
+        );
+    }
+
+    #[test]
+    fn consistency_proofs_match_the_reference_and_resist_tampering(
+        seed in any::<u64>(),
+        (old_size, new_size) in old_and_new_size(),
+        tamper_position in any::<prop::sample::Index>(),
+        bit in 0usize..256,
+    ) {
+        let leaves = leaf_hashes(seed, new_size);
+        let tree = tree_of(&leaves);
+        let old_root = tree.root(old_size).unwrap();
+        let new_root = tree.current_root();
+        let proof = tree.consistency_proof(old_size, new_size).unwrap();
+
+        prop_assert_eq!(&proof.path, &reference::consistency_path(old_size as usize, &leaves));
+        prop_assert_eq!(&proof, &read_consistency_proof(&tree, old_size, new_size).unwrap());
+        prop_assert_eq!(proof.verify(&old_root, &new_root), Ok(()));
+
+        if !proof.path.is_empty() {
+            let mut tampered = proof.path.clone();
+            let position = tamper_position.index(tampered.len());
+            tampered[position] = flip_bit(&tampered[position], bit);
+            prop_assert!(verify_consistency_proof(old_size, new_size, &old_root, &new_root, &tampered).is_err());
+        }
+        prop_assert!(verify_consistency_proof(old_size, new_size, &flip_bit(&old_root, bit), &new_root, &proof.path).is_err());
+        prop_assert!(verify_consistency_proof(old_size, new_size, &old_root, &flip_bit(&new_root, bit), &proof.path).is_err());
+        // A tree whose old part was rewritten (one earlier leaf changed) is not an extension.
+        let mut rewritten = leaves.clone();
+        rewritten[(seed % old_size) as usize] = flip_bit(&rewritten[(seed % old_size) as usize], bit);
+        let rewritten_tree = tree_of(&rewritten);
+        let rewritten_proof = rewritten_tree.consistency_proof(old_size, new_size).unwrap();
+        prop_assert!(rewritten_proof.verify(&old_root, &rewritten_tree.current_root()).is_err());
+    }
+
+    #[test]
+    fn append_plans_grow_the_same_tree_in_any_batches(
+        seed in any::<u64>(),
+        batch_sizes in prop::collection::vec(0u64..40, 1..12),
+    ) {
+        let total: u64 = batch_sizes.iter().sum();
+        let leaves = leaf_hashes(seed, total);
+        let whole = tree_of(&leaves);
+        let mut stored = MemoryTree::new();
+        for batch in batch_sizes {
+            let start = stored.size();
+            let plan = AppendPlan::new(start, batch).unwrap();
+            let frontier: Vec<Hash> = plan.frontier_nodes().iter().map(|node| stored.node(*node).unwrap()).collect();
+            let new_leaves = &leaves[start as usize..(start + batch) as usize];
+            let outcome = plan.compute(&frontier, new_leaves).unwrap();
+            stored.append_leaf_hashes(new_leaves);
+            for (node, hash) in &outcome.nodes {
+                prop_assert_eq!(whole.node(*node), Some(*hash));
+            }
+            prop_assert_eq!(outcome.new_root, whole.root(start + batch).unwrap());
+        }
+    }
+}
+
+/// Exhaustive where proptest samples: in every small tree, every single-bit change anywhere in
+/// every proof is caught.
+#[test]
+fn every_flipped_bit_of_every_small_proof_is_caught() {
+    for size in 1..=17u64 {
+        let leaves = leaf_hashes(size, size);
+        let tree = tree_of(&leaves);
+        let root = tree.current_root();
+        for index in 0..size {
+            let proof = tree.inclusion_proof(index, size).unwrap();
+            for position in 0..proof.path.len() {
+                for bit in 0..256 {
+                    let mut tampered = proof.path.clone();
+                    tampered[position] = flip_bit(&tampered[position], bit);
+                    assert!(
+                        verify_inclusion_proof(
+                            index,
+                            size,
+                            &leaves[index as usize],
+                            &tampered,
+                            &root
+                        )
+                        .is_err()
+                    );
+                }
+            }
+        }
+        for old_size in 1..size {
+            let old_root = tree.root(old_size).unwrap();
+            let proof = tree.consistency_proof(old_size, size).unwrap();
+            for position in 0..proof.path.len() {
+                for bit in 0..256 {
+                    let mut tampered = proof.path.clone();
+                    tampered[position] = flip_bit(&tampered[position], bit);
+                    assert!(
+                        verify_consistency_proof(old_size, size, &old_root, &root, &tampered)
+                            .is_err()
+                    );
+                }
+            }
+        }
+    }
+}
