@@ -18,7 +18,7 @@ pub const HASH_LENGTH: usize = 32;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hash(pub [u8; HASH_LENGTH]);
 
-/// Why bytes or text could not be read as a [`Hash`].
+/// Why bytes or text could not be read as a [`struct@Hash`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HashParseError {
     #[error("a hash is {expected} bytes long, not {actual}", expected = HASH_LENGTH)]

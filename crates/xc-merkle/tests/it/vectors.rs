@@ -20,11 +20,14 @@ const VECTOR_SET: &str = "transparency-dev-merkle";
 fn vectors_directory() -> PathBuf {
     let mut tried = Vec::new();
     if let Some(from_environment) = std::env::var_os("XUECHENG_VECTORS_DIR") {
+        // Set on purpose, so a wrong value is an error rather than a reason to look elsewhere.
         let candidate = PathBuf::from(from_environment);
-        if candidate.join(VECTOR_SET).is_dir() {
-            return candidate;
-        }
-        tried.push(candidate);
+        assert!(
+            candidate.join(VECTOR_SET).is_dir(),
+            "XUECHENG_VECTORS_DIR is {}, which has no {VECTOR_SET} directory",
+            candidate.display()
+        );
+        return candidate;
     }
     for ancestor in Path::new(env!("CARGO_MANIFEST_DIR")).ancestors() {
         let candidate = ancestor.join("shared").join("vectors");
