@@ -4,7 +4,7 @@
 //! included, in the same transaction as the entries themselves.
 
 use crate::hash::{Hash, hash_children};
-use crate::node::{MAX_TREE_SIZE, NodeId, root_from_perfect_subtrees};
+use crate::node::{MAX_TREE_SIZE, NodeId, root_from_perfect_subtrees, stored_node_count};
 use crate::plan::nodes_for_root;
 
 /// Why an append cannot be planned or computed.
@@ -75,9 +75,7 @@ impl AppendPlan {
     }
 
     fn completed_node_count(&self) -> usize {
-        // Nodes complete at size s: s + s/2 + s/4 + ... = 2s - popcount(s).
-        let complete_at = |size: u64| 2 * size - u64::from(size.count_ones());
-        (complete_at(self.new_size) - complete_at(self.old_size)) as usize
+        (stored_node_count(self.new_size) - stored_node_count(self.old_size)) as usize
     }
 
     /// The completed nodes' hashes, from the old frontier's hashes (in [`Self::frontier_nodes`]

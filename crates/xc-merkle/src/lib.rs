@@ -27,9 +27,9 @@
 //! ```
 //!
 //! (`index` is a reserved word in SQL, hence `node_index`.) A log of `n` leaves holds
-//! `2n - popcount(n)` rows: 64 bytes of hash per leaf. Rows are only inserted, never updated or
-//! deleted, which a trigger can enforce. Sizes are capped at [`MAX_TREE_SIZE`] = 2^63 - 1 so that
-//! every index fits a signed 64-bit column.
+//! `2n - popcount(n)` rows ([`stored_node_count`]): 64 bytes of hash per leaf. Rows are only
+//! inserted, never updated or deleted, which a trigger can enforce. Sizes are capped at
+//! [`MAX_TREE_SIZE`] = 2^63 - 1 so that every index fits a signed 64-bit column.
 //!
 //! Every other hash is folded on demand from O(log n) of these rows: the root of *any* past size
 //! (the perfect parts of a size are its binary digits: 13 = 8 + 4 + 1 reads `(3,0)`, `(2,2)`,
@@ -91,7 +91,7 @@ pub use hash::{
     hash_children, hash_leaf,
 };
 pub use memory::MemoryTree;
-pub use node::{MAX_TREE_SIZE, NodeId};
+pub use node::{MAX_TREE_SIZE, NodeId, stored_node_count};
 pub use plan::{
     ConsistencyProofPlan, InclusionProofPlan, PlanAssemblyError, ProofRequestError, RootPlan,
     nodes_for_consistency_proof, nodes_for_inclusion_proof, nodes_for_root,

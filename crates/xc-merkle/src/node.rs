@@ -57,6 +57,12 @@ impl fmt::Display for NodeId {
     }
 }
 
+/// How many perfect subtrees (stored rows) a log of `tree_size` leaves has: `2n - popcount(n)`,
+/// for an audit that checks nothing was added or removed behind the log's back.
+pub fn stored_node_count(tree_size: u64) -> u64 {
+    2 * tree_size - u64::from(tree_size.count_ones())
+}
+
 /// The `k` of RFC 9162 §2.1.1: the largest power of two strictly smaller than `size` (`size >= 2`).
 pub(crate) fn largest_power_of_two_below(size: u64) -> u64 {
     debug_assert!(size >= 2);
@@ -135,6 +141,14 @@ mod tests {
             perfect_subtrees_of_range(8..13),
             vec![NodeId::new(2, 2), NodeId::new(0, 12)]
         );
+    }
+
+    #[test]
+    fn stored_node_count_counts_every_complete_node() {
+        let cases = [(0, 0), (1, 1), (2, 3), (3, 4), (4, 7), (7, 11), (8, 15)];
+        for (tree_size, expected) in cases {
+            assert_eq!(stored_node_count(tree_size), expected, "size {tree_size}");
+        }
     }
 
     #[test]
