@@ -10,7 +10,9 @@ use crate::plan::nodes_for_root;
 /// Why an append cannot be planned or computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AppendError {
-    #[error("appending {appended} leaves to a tree of {old_size} would pass the largest supported size {maximum}", maximum = MAX_TREE_SIZE)]
+    #[error(
+        "appending {appended} leaves to a tree of {old_size} passes the largest supported size"
+    )]
     TreeSizeTooLarge { old_size: u64, appended: u64 },
     #[error("{actual} frontier hashes were given; the tree of {old_size} leaves has {expected}")]
     WrongFrontierLength {

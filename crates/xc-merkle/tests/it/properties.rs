@@ -53,7 +53,8 @@ proptest! {
         let leaves = leaf_hashes(seed, size);
         let tree = tree_of(&leaves);
         prop_assert_eq!(tree.current_root(), reference::tree_hash(&leaves));
-        prop_assert_eq!(tree.root(past_size).unwrap(), reference::tree_hash(&leaves[..past_size as usize]));
+        let past_leaves = &leaves[..past_size as usize];
+        prop_assert_eq!(tree.root(past_size).unwrap(), reference::tree_hash(past_leaves));
     }
 
     #[test]
@@ -79,11 +80,13 @@ proptest! {
             tampered[position] = flip_bit(&tampered[position], bit);
             prop_assert!(verify_inclusion_proof(index, size, &leaf, &tampered, &root).is_err());
         }
-        prop_assert!(verify_inclusion_proof(index, size, &flip_bit(&leaf, bit), &proof.path, &root).is_err());
-        prop_assert!(verify_inclusion_proof(index, size, &leaf, &proof.path, &flip_bit(&root, bit)).is_err());
+        let (wrong_leaf, wrong_root) = (flip_bit(&leaf, bit), flip_bit(&root, bit));
+        prop_assert!(verify_inclusion_proof(index, size, &wrong_leaf, &proof.path, &root).is_err());
+        prop_assert!(verify_inclusion_proof(index, size, &leaf, &proof.path, &wrong_root).is_err());
         if size > 1 {
             let other_index = (index + 1) % size;
-            prop_assert!(verify_inclusion_proof(other_index, size, &leaf, &proof.path, &root).is_err());
+            let outcome = verify_inclusion_proof(other_index, size, &leaf, &proof.path, &root);
+            prop_assert!(outcome.is_err());
         }
         // No check with another tree size: a path can be valid for two sizes (index 0 of 3 and
         // of 4 leaves have equally long paths), and only the signed root binds the size.
@@ -118,13 +121,16 @@ proptest! {
             let mut tampered = proof.path.clone();
             let position = tamper_position.index(tampered.len());
             tampered[position] = flip_bit(&tampered[position], bit);
-            prop_assert!(verify_consistency_proof(old_size, new_size, &old_root, &new_root, &tampered).is_err());
+            let outcome = verify_consistency_proof(old_size, new_size, &old_root, &new_root, &tampered);
+            prop_assert!(outcome.is_err());
         }
-        prop_assert!(verify_consistency_proof(old_size, new_size, &flip_bit(&old_root, bit), &new_root, &proof.path).is_err());
-        prop_assert!(verify_consistency_proof(old_size, new_size, &old_root, &flip_bit(&new_root, bit), &proof.path).is_err());
+        let (wrong_old_root, wrong_new_root) = (flip_bit(&old_root, bit), flip_bit(&new_root, bit));
+        prop_assert!(proof.verify(&wrong_old_root, &new_root).is_err());
+        prop_assert!(proof.verify(&old_root, &wrong_new_root).is_err());
         // A tree whose old part was rewritten (one earlier leaf changed) is not an extension.
         let mut rewritten = leaves.clone();
-        rewritten[(seed % old_size) as usize] = flip_bit(&rewritten[(seed % old_size) as usize], bit);
+        let rewritten_index = (seed % old_size) as usize;
+        rewritten[rewritten_index] = flip_bit(&rewritten[rewritten_index], bit);
         let rewritten_tree = tree_of(&rewritten);
         let rewritten_proof = rewritten_tree.consistency_proof(old_size, new_size).unwrap();
         prop_assert!(rewritten_proof.verify(&old_root, &rewritten_tree.current_root()).is_err());
@@ -159,7 +165,8 @@ proptest! {
         for batch in batch_sizes {
             let start = stored.size();
             let plan = AppendPlan::new(start, batch).unwrap();
-            let frontier: Vec<Hash> = plan.frontier_nodes().iter().map(|node| stored.node(*node).unwrap()).collect();
+            let frontier: Vec<Hash> =
+                plan.frontier_nodes().iter().map(|node| stored.node(*node).unwrap()).collect();
             let new_leaves = &leaves[start as usize..(start + batch) as usize];
             let outcome = plan.compute(&frontier, new_leaves).unwrap();
             stored.append_leaf_hashes(new_leaves);
