@@ -187,7 +187,7 @@ impl VerificationKey {
 
 enum SecretKeyMaterial {
     // ed25519-dalek zeroizes its secret on drop.
-    Ed25519(ed25519_dalek::SigningKey),
+    Ed25519(Box<ed25519_dalek::SigningKey>),
     // sm2 0.14 keeps its scalar in a type that does not zeroize on drop; we keep the only copy
     // here and never expose or print it.
     Sm2(Box<sm2::dsa::SigningKey>),
@@ -232,7 +232,7 @@ impl SigningKey {
         let verification_key = VerificationKey::Ed25519(key.verifying_key());
         Ok(Self {
             key_id: key_id.to_owned(),
-            secret: SecretKeyMaterial::Ed25519(key),
+            secret: SecretKeyMaterial::Ed25519(Box::new(key)),
             verification_key,
         })
     }
