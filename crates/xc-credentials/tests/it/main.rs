@@ -6,5 +6,6 @@ mod gm_sm2_sm3;
 mod onedtech_samples;
 mod rfc8032;
 mod sign_and_verify;
+mod sm2_jcs_2025_vector;
 mod support;
 mod w3c_vc_di_eddsa;
