@@ -115,9 +115,12 @@ pub enum VerifyError {
     /// A cryptosuite we do not implement.
     #[error("proof {index} uses unsupported cryptosuite {cryptosuite:?}")]
     UnsupportedCryptosuite { index: usize, cryptosuite: String },
-    /// Proof chains (`previousProof`) are not verified yet.
-    #[error("proof {index} is part of a proof chain (previousProof), which is not supported")]
-    ProofChainNotSupported { index: usize },
+    /// A `previousProof` names a proof id that is not in the credential.
+    #[error("proof {index} chains to proof {previous_proof:?}, which the credential does not hold")]
+    PreviousProofNotFound {
+        index: usize,
+        previous_proof: String,
+    },
     /// The proof was made for another purpose than the one asked for.
     #[error("proof {index} has proof purpose {found:?}, expected {expected:?}")]
     WrongProofPurpose {
@@ -343,7 +346,7 @@ pub fn verify_credential(
         Some(Value::Array(items)) => items.iter().collect(),
         Some(single) => vec![single],
     };
-    let mut verified = Vec::with_capacity(proofs.len());
+    let mut all_proofs = Vec::with_capacity(proofs.len());
     for (index, proof) in proofs.into_iter().enumerate() {
         let Value::Object(proof) = proof else {
             return Err(VerifyError::MalformedProof {
@@ -351,10 +354,15 @@ pub fn verify_credential(
                 reason: "a proof must be a JSON object".into(),
             });
         };
+        all_proofs.push(proof);
+    }
+    let mut verified = Vec::with_capacity(all_proofs.len());
+    for (index, proof) in all_proofs.iter().enumerate() {
         verified.push(verify_proof(
             document,
             proof,
             index,
+            &all_proofs,
             resolver,
             options,
             canonicaliser,
@@ -403,11 +411,52 @@ fn required_string<'proof>(
         })
 }
 
-/// Verifies one proof of `document` per the suite's "Verify Proof" algorithm.
+/// The previous proofs a chained proof names, in its order, as the `proof` member it signed.
+fn previous_proofs(
+    proof: &Map<String, Value>,
+    index: usize,
+    all_proofs: &[&Map<String, Value>],
+) -> Result<Option<Value>, VerifyError> {
+    let ids: Vec<&str> = match proof.get("previousProof") {
+        None => return Ok(None),
+        Some(Value::String(id)) => vec![id.as_str()],
+        Some(Value::Array(ids)) => ids
+            .iter()
+            .map(|id| {
+                id.as_str().ok_or_else(|| VerifyError::MalformedProof {
+                    index,
+                    reason: "previousProof must hold proof ids (strings)".into(),
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(VerifyError::MalformedProof {
+                index,
+                reason: "previousProof must be a proof id or a list of them".into(),
+            });
+        }
+    };
+    let mut matching = Vec::with_capacity(ids.len());
+    for id in ids {
+        let found = all_proofs
+            .iter()
+            .find(|candidate| candidate.get("id").and_then(Value::as_str) == Some(id))
+            .ok_or_else(|| VerifyError::PreviousProofNotFound {
+                index,
+                previous_proof: id.to_owned(),
+            })?;
+        matching.push(Value::Object((*found).clone()));
+    }
+    Ok(Some(Value::Array(matching)))
+}
+
+/// Verifies one proof of `document` per the suite's "Verify Proof" algorithm; `all_proofs` are
+/// the document's proofs, where a chained proof's `previousProof` ids are looked up.
 pub fn verify_proof(
     document: &Value,
     proof: &Map<String, Value>,
     index: usize,
+    all_proofs: &[&Map<String, Value>],
     resolver: &dyn KeyResolver,
     options: &VerifyOptions,
     canonicaliser: &Canonicaliser,
@@ -425,9 +474,7 @@ pub fn verify_proof(
             index,
             cryptosuite: suite_name.to_owned(),
         })?;
-    if proof.contains_key("previousProof") {
-        return Err(VerifyError::ProofChainNotSupported { index });
-    }
+    let previous = previous_proofs(proof, index, all_proofs)?;
     let purpose = required_string(proof, "proofPurpose", index)?;
     if purpose != options.expected_proof_purpose {
         return Err(VerifyError::WrongProofPurpose {
@@ -520,9 +567,17 @@ pub fn verify_proof(
         });
     }
     let proof_config = proof_configuration(proof, unsecured);
-    let hash_inputs = canonicaliser
-        .hash_inputs(suite, unsecured, &proof_config)
-        .map_err(|source| VerifyError::Canonicalisation { index, source })?;
+    let hash_inputs = match previous {
+        None => canonicaliser.hash_inputs(suite, unsecured, &proof_config),
+        Some(previous) => {
+            let mut chained = unsecured.clone();
+            if let Value::Object(map) = &mut chained {
+                map.insert("proof".into(), previous);
+            }
+            canonicaliser.hash_inputs_with_previous_proofs(suite, &chained, &proof_config)
+        }
+    }
+    .map_err(|source| VerifyError::Canonicalisation { index, source })?;
     if !key.verify_signature(&hash_inputs.hash_data(), &signature) {
         return Err(VerifyError::SignatureMismatch {
             index,

@@ -184,15 +184,40 @@ impl Canonicaliser {
         }
     }
 
-    /// The hashing step: canonicalise both, hash both with the suite's hash.
+    /// The hashing step: canonicalise both (the document without its `proof`), hash both with
+    /// the suite's hash.
     pub fn hash_inputs(
         &self,
         suite: Cryptosuite,
         document: &Value,
         proof_config: &Map<String, Value>,
     ) -> Result<HashInputs, CanonicalisationError> {
-        let canonical_proof_config = self.canonical_proof_config(suite, proof_config)?;
         let canonical_document = self.canonical_document(suite, document)?;
+        self.hash_inputs_of_canonical_document(suite, canonical_document, proof_config)
+    }
+
+    /// The hashing step for a proof in a chain: `document` is hashed as given, its `proof`
+    /// member holding the previous proofs the new proof signs over (VC Data Integrity 4.5).
+    pub fn hash_inputs_with_previous_proofs(
+        &self,
+        suite: Cryptosuite,
+        document: &Value,
+        proof_config: &Map<String, Value>,
+    ) -> Result<HashInputs, CanonicalisationError> {
+        let canonical_document = match suite.canonicalisation() {
+            Canonicalisation::Jcs => jcs::canonicalize(document),
+            Canonicalisation::Rdfc => self.rdfc(document)?,
+        };
+        self.hash_inputs_of_canonical_document(suite, canonical_document, proof_config)
+    }
+
+    fn hash_inputs_of_canonical_document(
+        &self,
+        suite: Cryptosuite,
+        canonical_document: String,
+        proof_config: &Map<String, Value>,
+    ) -> Result<HashInputs, CanonicalisationError> {
+        let canonical_proof_config = self.canonical_proof_config(suite, proof_config)?;
         Ok(HashInputs {
             proof_config_hash: suite.hash(canonical_proof_config.as_bytes()),
             document_hash: suite.hash(canonical_document.as_bytes()),

@@ -145,3 +145,33 @@ fn proof_set_vectors_verify() {
         assert!(!verified.proofs.is_empty());
     }
 }
+
+/// The proof-chain vectors: a third proof signs over the first two (`previousProof` a list), a
+/// fourth over the third (a single id). A chain pointing at a proof that is not there fails.
+#[test]
+fn proof_chain_vectors_verify() {
+    let canonicaliser = canonicaliser_with_examples();
+    let options = VerifyOptions::assertion_at(at("2025-01-01T00:00:00Z"));
+    for name in ["signedProofChain1.json", "signedProofChain2.json"] {
+        let document = read_json(&format!("{VECTORS}/proof-set-chain/{name}"));
+        let verified = verify_credential(&document, &DidKeyResolver, &options, &canonicaliser)
+            .unwrap_or_else(|error| panic!("{name}: {error}"));
+        assert!(verified.proofs.len() >= 3, "{name}");
+    }
+    let mut broken = read_json(&format!("{VECTORS}/proof-set-chain/signedProofChain1.json"));
+    broken["proof"][2]["previousProof"][1] = "urn:uuid:00000000-0000-0000-0000-000000000000".into();
+    assert_eq!(
+        verify_credential(&broken, &DidKeyResolver, &options, &canonicaliser),
+        Err(VerifyError::PreviousProofNotFound {
+            index: 2,
+            previous_proof: "urn:uuid:00000000-0000-0000-0000-000000000000".into()
+        })
+    );
+    // Dropping a proof the chain signed over is detected too.
+    let mut removed = read_json(&format!("{VECTORS}/proof-set-chain/signedProofChain1.json"));
+    removed["proof"].as_array_mut().unwrap().remove(1);
+    assert!(matches!(
+        verify_credential(&removed, &DidKeyResolver, &options, &canonicaliser),
+        Err(VerifyError::PreviousProofNotFound { index: 1, .. })
+    ));
+}
