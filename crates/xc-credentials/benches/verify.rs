@@ -21,27 +21,54 @@ const CREDENTIAL: &str = include_str!("../tests/it/fixtures/ob3-credential.json"
 const ED25519_KEY_ID: &str = "did:web:credit-bank.xuecheng.example#key-1";
 const SM2_KEY_ID: &str = "did:web:credit-bank.xuecheng.example#sm2-key-1";
 
-/// Median nanoseconds per call of `operation`.
-fn median_nanoseconds(mut operation: impl FnMut()) -> f64 {
-    // Size a batch to take about 20 ms.
-    let started = Instant::now();
-    let mut calibration = 0u32;
-    while started.elapsed() < Duration::from_millis(20) {
-        operation();
-        calibration += 1;
-    }
-    let batch = calibration.max(1);
-    let mut samples = Vec::new();
-    let run_started = Instant::now();
-    while run_started.elapsed() < Duration::from_millis(1200) || samples.len() < 15 {
-        let batch_started = Instant::now();
-        for _ in 0..batch {
-            operation();
+/// Rounds of batches; in each round every case runs one batch, so a change of load on the
+/// shared machine affects all cases alike and the ratios stay fair.
+const ROUNDS: usize = 150;
+/// Wall time one batch should take.
+const BATCH_TARGET: Duration = Duration::from_millis(10);
+
+struct Case<'a> {
+    name: &'static str,
+    operation: Box<dyn FnMut() + 'a>,
+    batch: u32,
+    samples: Vec<f64>,
+}
+
+impl<'a> Case<'a> {
+    fn new(name: &'static str, operation: impl FnMut() + 'a) -> Self {
+        Self {
+            name,
+            operation: Box::new(operation),
+            batch: 1,
+            samples: Vec::new(),
         }
-        samples.push(batch_started.elapsed().as_nanos() as f64 / f64::from(batch));
     }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+
+    fn calibrate(&mut self) {
+        let started = Instant::now();
+        let mut calls = 0u32;
+        while started.elapsed() < BATCH_TARGET {
+            (self.operation)();
+            calls += 1;
+        }
+        self.batch = calls.max(1);
+    }
+
+    fn run_batch(&mut self) {
+        let started = Instant::now();
+        for _ in 0..self.batch {
+            (self.operation)();
+        }
+        self.samples
+            .push(started.elapsed().as_nanos() as f64 / f64::from(self.batch));
+    }
+
+    /// Median nanoseconds per call.
+    fn median(&self) -> f64 {
+        let mut sorted = self.samples.clone();
+        sorted.sort_by(f64::total_cmp);
+        sorted[sorted.len() / 2]
+    }
 }
 
 fn report(name: &str, nanoseconds: f64, reference: Option<(&str, f64)>) {
@@ -109,54 +136,55 @@ fn main() {
     let sm2_public = sm2_key.verification_key().clone();
 
     println!(
-        "xc-credentials verify benchmark: OB 3.0 credential of {} bytes (JSON), median per operation",
+        "xc-credentials verify benchmark: OB 3.0 credential of {} bytes (JSON), median per operation over {ROUNDS} interleaved rounds",
         serde_json::to_string(&unsigned).unwrap().len()
     );
-    let raw_ed25519 = median_nanoseconds(|| {
-        assert!(ed25519_public.verify_signature(black_box(&message), &ed25519_signature));
-    });
-    report(
-        "raw Ed25519 verify (ed25519-dalek 3, verify_strict)",
-        raw_ed25519,
+    let mut cases = [
+        Case::new(
+            "raw Ed25519 verify (ed25519-dalek 3, verify_strict)",
+            || {
+                assert!(ed25519_public.verify_signature(black_box(&message), &ed25519_signature));
+            },
+        ),
+        Case::new("raw SM2 verify (sm2 0.14, Z_A precomputed)", || {
+            assert!(sm2_public.verify_signature(black_box(&message), &sm2_signature));
+        }),
+        Case::new("JCS canonicalisation of the credential", || {
+            black_box(jcs::canonicalize_without_member(
+                black_box(&jcs_only),
+                "proof",
+            ));
+        }),
+        Case::new("verify credential, eddsa-jcs-2022 proof", || {
+            verify(&jcs_only)
+        }),
+        Case::new("verify credential, sm2-jcs-2025 proof", || {
+            verify(&sm2_only)
+        }),
+        Case::new(
+            "verify credential, both proofs (eddsa-jcs-2022 + sm2-jcs-2025)",
+            || verify(&both),
+        ),
+        Case::new("verify credential, eddsa-rdfc-2022 proof", || {
+            verify(&rdfc_only)
+        }),
+    ];
+    cases.iter_mut().for_each(Case::calibrate);
+    for _ in 0..ROUNDS {
+        cases.iter_mut().for_each(Case::run_batch);
+    }
+    let medians: Vec<f64> = cases.iter().map(Case::median).collect();
+    let (raw_ed25519, raw_sm2) = (medians[0], medians[1]);
+    let references = [
         None,
-    );
-    let raw_sm2 = median_nanoseconds(|| {
-        assert!(sm2_public.verify_signature(black_box(&message), &sm2_signature));
-    });
-    report("raw SM2 verify (sm2 0.14, Z_A precomputed)", raw_sm2, None);
-    let raw_both = raw_ed25519 + raw_sm2;
-    report("raw Ed25519 + raw SM2 verify", raw_both, None);
-
-    let canonical = median_nanoseconds(|| {
-        black_box(jcs::canonicalize_without_member(
-            black_box(&jcs_only),
-            "proof",
-        ));
-    });
-    report("JCS canonicalisation of the credential", canonical, None);
-
-    let jcs = median_nanoseconds(|| verify(&jcs_only));
-    report(
-        "verify credential, eddsa-jcs-2022 proof",
-        jcs,
+        None,
+        None,
         Some(("raw Ed25519", raw_ed25519)),
-    );
-    let sm2 = median_nanoseconds(|| verify(&sm2_only));
-    report(
-        "verify credential, sm2-jcs-2025 proof",
-        sm2,
         Some(("raw SM2", raw_sm2)),
-    );
-    let proof_set = median_nanoseconds(|| verify(&both));
-    report(
-        "verify credential, both proofs (eddsa-jcs-2022 + sm2-jcs-2025)",
-        proof_set,
-        Some(("raw Ed25519 + raw SM2", raw_both)),
-    );
-    let rdfc = median_nanoseconds(|| verify(&rdfc_only));
-    report(
-        "verify credential, eddsa-rdfc-2022 proof",
-        rdfc,
+        Some(("raw Ed25519 + raw SM2", raw_ed25519 + raw_sm2)),
         Some(("raw Ed25519", raw_ed25519)),
-    );
+    ];
+    for ((case, median), reference) in cases.iter().zip(&medians).zip(references) {
+        report(case.name, *median, reference);
+    }
 }

@@ -133,30 +133,51 @@ impl ContextLoader {
         if document.get("@context").is_none() {
             return Err(ContextError::MissingContext);
         }
-        self.check_value_contexts(document, "$")
+        // The path of an inline context is only spelled out when there is one, so the common
+        // case allocates nothing.
+        let mut path = Vec::new();
+        self.check_value_contexts(document, &mut path)
+            .map_err(|error| match error {
+                ContextError::InlineContextNotAllowed { .. } => {
+                    ContextError::InlineContextNotAllowed {
+                        path: format!("${}", path.concat()),
+                    }
+                }
+                other => other,
+            })
     }
 
-    fn check_value_contexts(&self, value: &Value, path: &str) -> Result<(), ContextError> {
+    fn check_value_contexts(
+        &self,
+        value: &Value,
+        path: &mut Vec<String>,
+    ) -> Result<(), ContextError> {
         match value {
             Value::Object(map) => {
                 for (key, member) in map {
-                    let member_path = format!("{path}.{key}");
                     if key == "@context" {
-                        self.check_context_value(member, &member_path)?;
-                    } else {
-                        self.check_value_contexts(member, &member_path)?;
+                        self.check_context_value(member, path)?;
+                    } else if member.is_object() || member.is_array() {
+                        self.check_value_contexts(member, path).inspect_err(|_| {
+                            path.insert(0, format!(".{key}"));
+                        })?;
                     }
                 }
                 Ok(())
             }
             Value::Array(items) => items.iter().enumerate().try_for_each(|(index, item)| {
-                self.check_value_contexts(item, &format!("{path}[{index}]"))
+                self.check_value_contexts(item, path)
+                    .inspect_err(|_| path.insert(0, format!("[{index}]")))
             }),
             _ => Ok(()),
         }
     }
 
-    fn check_context_value(&self, context: &Value, path: &str) -> Result<(), ContextError> {
+    fn check_context_value(
+        &self,
+        context: &Value,
+        path: &mut Vec<String>,
+    ) -> Result<(), ContextError> {
         match context {
             Value::String(url) => self.context_text(url).map(|_| ()),
             Value::Array(entries) => {
@@ -165,14 +186,20 @@ impl ContextLoader {
                     .enumerate()
                     .try_for_each(|(index, entry)| match entry {
                         Value::String(url) => self.context_text(url).map(|_| ()),
-                        _ => Err(ContextError::InlineContextNotAllowed {
-                            path: format!("{path}[{index}]"),
-                        }),
+                        _ => {
+                            path.push(format!(".@context[{index}]"));
+                            Err(ContextError::InlineContextNotAllowed {
+                                path: String::new(),
+                            })
+                        }
                     })
             }
-            _ => Err(ContextError::InlineContextNotAllowed {
-                path: path.to_owned(),
-            }),
+            _ => {
+                path.push(".@context".to_owned());
+                Err(ContextError::InlineContextNotAllowed {
+                    path: String::new(),
+                })
+            }
         }
     }
 }
@@ -207,6 +234,13 @@ mod tests {
             loader.check_document_contexts(&inline),
             Err(ContextError::InlineContextNotAllowed {
                 path: "$.@context[1]".into()
+            })
+        );
+        let deep_inline = json!({"@context": CREDENTIALS_V2_URL, "credentialSubject": {"verifiableCredential": [{"id": "a"}, {"@context": {"x": "y"}}]}});
+        assert_eq!(
+            loader.check_document_contexts(&deep_inline),
+            Err(ContextError::InlineContextNotAllowed {
+                path: "$.credentialSubject.verifiableCredential[1].@context".into()
             })
         );
         let nested = json!({"@context": CREDENTIALS_V2_URL, "credentialSubject": {"verifiableCredential": [{"@context": "https://other.example/"}]}});

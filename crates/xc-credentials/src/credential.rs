@@ -198,11 +198,10 @@ pub struct VerifiedProof {
     pub created: Option<OffsetDateTime>,
 }
 
-/// A credential whose every proof verified, within its validity period.
-#[derive(Debug, Clone, PartialEq)]
+/// What was verified about a credential whose every proof verified, within its validity
+/// period. (The caller holds the document; it is not copied here.)
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedCredential {
-    /// The credential as given.
-    pub document: Value,
     /// The proofs, in document order.
     pub proofs: Vec<VerifiedProof>,
     /// `validFrom`, if stated.
@@ -369,7 +368,6 @@ pub fn verify_credential(
         )?);
     }
     Ok(VerifiedCredential {
-        document: document.clone(),
         proofs: verified,
         valid_from,
         valid_until,

@@ -483,12 +483,17 @@ mod tests {
 
     #[test]
     fn multikeys_round_trip_for_both_algorithms() {
-        for algorithm in [KeyAlgorithm::Ed25519, KeyAlgorithm::Sm2] {
+        for algorithm in [KeyAlgorithm::Ed25519, KeyAlgorithm::Sm2].repeat(8) {
             let key = SigningKey::generate("did:web:example.org#key-1", algorithm).unwrap();
             let multikey = key.verification_key().to_multikey();
             let read = VerificationKey::from_multikey(&multikey).unwrap();
             assert_eq!(&read, key.verification_key());
             assert_eq!(read.algorithm(), algorithm);
+            let prefix = match algorithm {
+                KeyAlgorithm::Ed25519 => "z6Mk",
+                KeyAlgorithm::Sm2 => "zEP",
+            };
+            assert!(multikey.starts_with(prefix), "{multikey}");
         }
     }
 
