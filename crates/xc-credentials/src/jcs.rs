@@ -102,21 +102,30 @@ fn write_number(output: &mut String, number: &Number) {
 
 fn write_string(output: &mut String, text: &str) {
     output.push('"');
-    for character in text.chars() {
-        match character {
-            '"' => output.push_str("\\\""),
-            '\\' => output.push_str("\\\\"),
-            '\u{8}' => output.push_str("\\b"),
-            '\u{c}' => output.push_str("\\f"),
-            '\n' => output.push_str("\\n"),
-            '\r' => output.push_str("\\r"),
-            '\t' => output.push_str("\\t"),
-            control if (control as u32) < 0x20 => {
-                let _ = write!(output, "\\u{:04x}", control as u32);
-            }
-            other => output.push(other),
+    // Copy runs of characters that need no escape in one go; only the quote, the backslash and
+    // controls (all ASCII, so never inside a multi-byte UTF-8 sequence) are escaped.
+    let mut run_start = 0;
+    for (position, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        output.push_str(&text[run_start..position]);
+        if escape.is_empty() {
+            let _ = write!(output, "\\u{byte:04x}");
+        } else {
+            output.push_str(escape);
         }
+        run_start = position + 1;
     }
+    output.push_str(&text[run_start..]);
     output.push('"');
 }
 
@@ -164,5 +173,34 @@ mod tests {
             canonicalize_without_member(&with, "proof"),
             r#"{"a":[2],"b":1}"#
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_round_trips_through_its_canonical_form(text in "\\PC*|[\\x00-\\x7f]*") {
+            let canonical = canonicalize(&Value::String(text.clone()));
+            let read: Value = serde_json::from_str(&canonical).unwrap();
+            proptest::prop_assert_eq!(read, Value::String(text));
+        }
+
+        #[test]
+        fn member_order_never_changes_the_canonical_form(
+            members in proptest::collection::btree_map("\\PC{0,6}", -1000i64..1000, 0..12)
+        ) {
+            let forwards: String = members
+                .iter()
+                .map(|(name, number)| format!("{}:{number}", serde_json::to_string(name).unwrap()))
+                .collect::<Vec<_>>()
+                .join(",");
+            let backwards: String = members
+                .iter()
+                .rev()
+                .map(|(name, number)| format!("{} : {number}", serde_json::to_string(name).unwrap()))
+                .collect::<Vec<_>>()
+                .join(" ,\n ");
+            let one: Value = serde_json::from_str(&format!("{{{forwards}}}")).unwrap();
+            let other: Value = serde_json::from_str(&format!("{{ {backwards} }}")).unwrap();
+            proptest::prop_assert_eq!(canonicalize(&one), canonicalize(&other));
+        }
     }
 }

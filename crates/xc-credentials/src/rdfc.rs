@@ -92,8 +92,14 @@ fn document_to_quads(
     let (parsed, _) = json_ld::syntax::Value::parse_str(&text).map_err(json_ld_error)?;
     let remote: RemoteDocument = RemoteDocument::new(None, None, parsed);
     let mut generator = rdf_types::generator::Blank::new();
-    let mut rdf = futures::executor::block_on(remote.to_rdf(&mut generator, &loader.documents))
-        .map_err(json_ld_error)?;
+    // Unordered: expansion need not sort members, because RDFC-1.0 orders the result anyway.
+    let options = json_ld::Options::default().unordered();
+    let mut rdf = futures::executor::block_on(remote.to_rdf_using(
+        &mut generator,
+        &loader.documents,
+        options,
+    ))
+    .map_err(json_ld_error)?;
     let mut seen = std::collections::HashSet::new();
     let mut quads: Vec<oxrdf::Quad> = Vec::new();
     for rdf_types::Quad(subject, predicate, object, graph) in rdf.cloned_quads() {
