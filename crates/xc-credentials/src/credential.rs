@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::contexts::ContextError;
-use crate::keys::{KeyAlgorithm, KeyError, KeyResolver, SigningKey};
+use crate::keys::{KeyAlgorithm, KeyError, KeyResolver, Keyring, SigningKey};
 use crate::multibase::{MultibaseError, decode_base58btc, encode_base58btc};
 use crate::suites::{
     Canonicalisation, CanonicalisationError, Canonicaliser, Cryptosuite, DATA_INTEGRITY_PROOF,
@@ -70,6 +70,12 @@ pub enum SignError {
     /// Canonicalisation failed.
     #[error(transparent)]
     Canonicalisation(#[from] CanonicalisationError),
+    /// The keyring holds no key of the algorithm this suite signs with.
+    #[error("no {key_algorithm:?} key in the keyring to sign with {cryptosuite}")]
+    NoKeyForSuite {
+        cryptosuite: Cryptosuite,
+        key_algorithm: KeyAlgorithm,
+    },
     /// An existing `proof` is neither an object nor an array of objects.
     #[error("the existing proof member is malformed")]
     MalformedExistingProof,
@@ -229,6 +235,46 @@ pub fn parse_date_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339)
         .ok()
         .or_else(|| OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339).ok())
+}
+
+impl Keyring {
+    /// One proof request per suite, each with the active key of the suite's algorithm.
+    pub fn proof_requests(
+        &self,
+        suites: &[Cryptosuite],
+    ) -> Result<Vec<ProofRequest<'_>>, SignError> {
+        suites
+            .iter()
+            .map(|suite| {
+                let key =
+                    self.active_key(suite.key_algorithm())
+                        .ok_or(SignError::NoKeyForSuite {
+                            cryptosuite: *suite,
+                            key_algorithm: suite.key_algorithm(),
+                        })?;
+                Ok(ProofRequest {
+                    key,
+                    cryptosuite: *suite,
+                })
+            })
+            .collect()
+    }
+
+    /// Signs `document` with one proof per suite, each by the active key of its algorithm.
+    pub fn sign_credential(
+        &self,
+        document: &Value,
+        suites: &[Cryptosuite],
+        options: &SignOptions,
+        canonicaliser: &Canonicaliser,
+    ) -> Result<Value, SignError> {
+        sign_credential(
+            document,
+            &self.proof_requests(suites)?,
+            options,
+            canonicaliser,
+        )
+    }
 }
 
 /// Adds one proof per request to `document` and returns the secured document. Proofs already

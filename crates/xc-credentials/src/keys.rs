@@ -438,6 +438,15 @@ impl Keyring {
     pub fn keys(&self) -> impl Iterator<Item = &SigningKey> {
         self.keys.iter()
     }
+
+    /// The key new proofs of `algorithm` are made with: the one added last. Rotation adds the
+    /// new key and keeps the old ones, so credentials they signed still verify.
+    pub fn active_key(&self, algorithm: KeyAlgorithm) -> Option<&SigningKey> {
+        self.keys
+            .iter()
+            .rev()
+            .find(|key| key.algorithm() == algorithm)
+    }
 }
 
 impl KeyResolver for Keyring {

@@ -24,28 +24,16 @@ pub(crate) fn keyring() -> Keyring {
     keyring
 }
 
-/// The credential signed with the given suites (created 2025-03-01).
+/// The credential signed with the given suites (created 2025-03-01) by the keyring's keys.
 pub(crate) fn signed_with(suites: &[Cryptosuite]) -> Value {
-    let keyring = keyring();
-    let requests: Vec<ProofRequest<'_>> = suites
-        .iter()
-        .map(|suite| ProofRequest {
-            key: keyring
-                .key(match suite.key_algorithm() {
-                    KeyAlgorithm::Ed25519 => ED25519_KEY_ID,
-                    KeyAlgorithm::Sm2 => SM2_KEY_ID,
-                })
-                .unwrap(),
-            cryptosuite: *suite,
-        })
-        .collect();
-    sign_credential(
-        &unsigned_credential(),
-        &requests,
-        &SignOptions::assertion_at(at("2025-03-01T08:00:00Z")),
-        &bundled_canonicaliser(),
-    )
-    .unwrap()
+    keyring()
+        .sign_credential(
+            &unsigned_credential(),
+            suites,
+            &SignOptions::assertion_at(at("2025-03-01T08:00:00Z")),
+            &bundled_canonicaliser(),
+        )
+        .unwrap()
 }
 
 pub(crate) fn now() -> VerifyOptions {
@@ -191,4 +179,43 @@ fn signing_refuses_an_inline_context() {
     )
     .unwrap_err();
     assert!(matches!(error, SignError::Context(_)), "{error}");
+}
+
+#[test]
+fn a_rotated_key_signs_new_credentials_and_old_ones_still_verify() {
+    let mut keyring = keyring();
+    let old = signed_with(&[Cryptosuite::EddsaJcs2022, Cryptosuite::Sm2Jcs2025]);
+    keyring.insert(
+        SigningKey::ed25519_from_secret_bytes(
+            "did:web:credit-bank.xuecheng.example#key-2",
+            &[33; 32],
+        )
+        .unwrap(),
+    );
+    let new = keyring
+        .sign_credential(
+            &unsigned_credential(),
+            &[Cryptosuite::EddsaJcs2022],
+            &SignOptions::assertion_at(at("2025-04-01T08:00:00Z")),
+            &bundled_canonicaliser(),
+        )
+        .unwrap();
+    assert_eq!(
+        new["proof"]["verificationMethod"],
+        "did:web:credit-bank.xuecheng.example#key-2"
+    );
+    for document in [&old, &new] {
+        verify_credential(document, &keyring, &now(), &bundled_canonicaliser()).unwrap();
+    }
+    let only_ed25519 = {
+        let mut ring = Keyring::new();
+        ring.insert(
+            SigningKey::generate("did:web:example.org#key-1", KeyAlgorithm::Ed25519).unwrap(),
+        );
+        ring
+    };
+    assert!(matches!(
+        only_ed25519.proof_requests(&[Cryptosuite::Sm2Jcs2025]),
+        Err(SignError::NoKeyForSuite { .. })
+    ));
 }
