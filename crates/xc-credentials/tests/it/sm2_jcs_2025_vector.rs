@@ -11,12 +11,12 @@ use xc_credentials::{
     sign_credential, verify_credential,
 };
 
-use crate::support::{at, canonicaliser_with_examples, read_fixture, read_json};
+use crate::support::{at, canonicaliser_for_w3c_vectors, read_fixture, read_json};
 
 const KEY_ID: &str = "did:web:credit-bank.xuecheng.example#sm2-key-1";
 
 fn computed() -> Value {
-    let canonicaliser = canonicaliser_with_examples();
+    let canonicaliser = canonicaliser_for_w3c_vectors();
     let unsigned = read_json("w3c-vc-di-eddsa/TestVectors/unsigned.json");
     let gm = read_json("gm/sm2-sm3.json");
     let secret: [u8; 32] = hex::decode(gm["sm2_signature"]["private_key_hex"].as_str().unwrap())
@@ -85,7 +85,7 @@ fn sm2_jcs_2025_known_answer_vector() {
         &pinned["signed_document"],
         &resolver,
         &VerifyOptions::assertion_at(at("2025-06-01T00:00:00Z")),
-        &canonicaliser_with_examples(),
+        &canonicaliser_for_w3c_vectors(),
     )
     .unwrap();
 }

@@ -60,12 +60,21 @@ pub(crate) fn read_fixture(name: &str) -> String {
         .unwrap_or_else(|error| panic!("cannot read fixture {}: {error}", path.display()))
 }
 
-/// Bundled contexts plus the W3C examples context.
-pub(crate) fn canonicaliser_with_examples() -> Canonicaliser {
+/// The citizenship vocabulary context of the vc-di-eddsa "employ" vectors
+/// (fixtures/SOURCE-citizenship-v4rc1.txt says where the copy comes from).
+pub(crate) const CITIZENSHIP_CONTEXT_URL: &str = "https://w3id.org/citizenship/v4rc1";
+
+/// Bundled contexts plus the two the W3C vc-di-eddsa vectors use (examples, citizenship).
+pub(crate) fn canonicaliser_for_w3c_vectors() -> Canonicaliser {
     let contexts = ContextLoader::bundled()
         .with_context(
             EXAMPLES_CONTEXT_URL,
             &read_fixture("credentials-examples-v2.jsonld"),
+        )
+        .unwrap()
+        .with_context(
+            CITIZENSHIP_CONTEXT_URL,
+            &read_fixture("citizenship-v4rc1.jsonld"),
         )
         .unwrap();
     Canonicaliser::new(contexts)

@@ -9,7 +9,7 @@ use xc_credentials::{
     sign_credential, verify_credential,
 };
 
-use crate::support::{at, canonicaliser_with_examples, read_json, read_text};
+use crate::support::{at, canonicaliser_for_w3c_vectors, read_json, read_text};
 
 const VECTORS: &str = "w3c-vc-di-eddsa/TestVectors";
 
@@ -41,7 +41,7 @@ fn check(set: VectorSet) {
             set.directory, set.suffix
         )
     };
-    let canonicaliser = canonicaliser_with_examples();
+    let canonicaliser = canonicaliser_for_w3c_vectors();
     let unsigned = read_json(&format!("{VECTORS}/{}", set.unsigned));
     let Value::Object(proof_options) = read_json(&file("proofConfig", "json")) else {
         panic!("proof configuration is not an object");
@@ -103,10 +103,7 @@ fn check(set: VectorSet) {
     assert_eq!(verified.proofs[0].cryptosuite, set.suite);
 
     let mut changed = published.clone();
-    changed["credentialSubject"]["alumniOf"] = "The School of Forgeries".into();
-    if changed == published {
-        changed["name"] = "Changed".into();
-    }
+    changed["name"] = "A name the issuer never gave".into();
     assert!(matches!(
         verify_credential(&changed, &DidKeyResolver, &options, &canonicaliser),
         Err(VerifyError::SignatureMismatch { .. })
@@ -124,6 +121,16 @@ fn eddsa_jcs_2022_vectors() {
 }
 
 #[test]
+fn eddsa_rdfc_2022_employment_authorization_vectors() {
+    check(VectorSet {
+        suite: Cryptosuite::EddsaRdfc2022,
+        directory: "eddsa-rdfc-2022/employ",
+        suffix: "DataInt",
+        unsigned: "employmentAuth.json",
+    });
+}
+
+#[test]
 fn eddsa_rdfc_2022_vectors() {
     check(VectorSet {
         suite: Cryptosuite::EddsaRdfc2022,
@@ -136,7 +143,7 @@ fn eddsa_rdfc_2022_vectors() {
 /// The proof-set vectors: two eddsa-rdfc-2022 proofs by two keys on one credential.
 #[test]
 fn proof_set_vectors_verify() {
-    let canonicaliser = canonicaliser_with_examples();
+    let canonicaliser = canonicaliser_for_w3c_vectors();
     let options = VerifyOptions::assertion_at(at("2025-01-01T00:00:00Z"));
     for name in ["signedProofSet1.json", "signedProofSet2.json"] {
         let document = read_json(&format!("{VECTORS}/proof-set-chain/{name}"));
@@ -150,7 +157,7 @@ fn proof_set_vectors_verify() {
 /// fourth over the third (a single id). A chain pointing at a proof that is not there fails.
 #[test]
 fn proof_chain_vectors_verify() {
-    let canonicaliser = canonicaliser_with_examples();
+    let canonicaliser = canonicaliser_for_w3c_vectors();
     let options = VerifyOptions::assertion_at(at("2025-01-01T00:00:00Z"));
     for name in ["signedProofChain1.json", "signedProofChain2.json"] {
         let document = read_json(&format!("{VECTORS}/proof-set-chain/{name}"));
