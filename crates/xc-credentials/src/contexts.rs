@@ -73,10 +73,20 @@ pub enum ContextError {
     MalformedContextDocument { url: String, reason: String },
 }
 
-/// Contexts by URL, all held in memory. Cheap to clone; build once and share.
-#[derive(Debug, Clone)]
+/// Contexts by URL, all held in memory. Build once and share.
+#[derive(Clone)]
 pub struct ContextLoader {
     documents: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for ContextLoader {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URLs say what the loader can serve; the texts would fill a log.
+        formatter
+            .debug_struct("ContextLoader")
+            .field("urls", &self.documents.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Default for ContextLoader {

@@ -310,6 +310,8 @@ impl SigningKey {
         match &self.secret {
             SecretKeyMaterial::Ed25519(key) => key.sign(message).to_bytes().to_vec(),
             SecretKeyMaterial::Sm2(key) => {
+                // Signing fails only if r = 0 or r + k = n, which RFC 6979's k (always in
+                // [1, n−1]) makes a 2^-256 event; `sign` would panic then.
                 let signature: sm2::dsa::Signature =
                     sm2::dsa::signature::Signer::sign(key.as_ref(), message);
                 signature.to_bytes().to_vec()

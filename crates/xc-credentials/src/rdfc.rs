@@ -157,12 +157,10 @@ fn term_of(
     object: Term<rdf_types::Id<IriBuf, json_ld::BlankIdBuf>, rdf_types::Literal>,
 ) -> Result<oxrdf::Term, RdfCanonicalisationError> {
     Ok(match object {
-        Term::Id(id) => match subject_of(id)? {
-            oxrdf::Subject::NamedNode(node) => oxrdf::Term::NamedNode(node),
-            oxrdf::Subject::BlankNode(node) => oxrdf::Term::BlankNode(node),
-            #[allow(unreachable_patterns)]
-            _ => return Err(json_ld_error("unexpected subject kind")),
-        },
+        Term::Id(rdf_types::Id::Iri(iri)) => oxrdf::Term::NamedNode(named_node_from_iri(iri)?),
+        Term::Id(rdf_types::Id::Blank(blank)) => {
+            oxrdf::Term::BlankNode(blank_node(blank.as_str())?)
+        }
         Term::Literal(literal) => oxrdf::Term::Literal(match literal.type_ {
             LiteralType::Any(datatype) => {
                 oxrdf::Literal::new_typed_literal(literal.value, named_node_from_iri(datatype)?)
