@@ -88,14 +88,21 @@ pub struct VerifyOptions {
     pub now: OffsetDateTime,
     /// The proof purpose every proof must state.
     pub expected_proof_purpose: String,
+    /// How far a proof's `created` may lie ahead of `now` (the issuer's clock may run ahead of
+    /// the verifier's). The credential's own `validFrom`/`validUntil` get no such allowance.
+    pub allowed_clock_skew: time::Duration,
 }
 
+/// The default allowance for a proof created "in the future" by a clock that runs ahead.
+pub const DEFAULT_CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
 impl VerifyOptions {
-    /// Verification of an issuer's assertion at `now`.
+    /// Verification of an issuer's assertion at `now`, allowing [`DEFAULT_CLOCK_SKEW`].
     pub fn assertion_at(now: OffsetDateTime) -> Self {
         Self {
             now,
             expected_proof_purpose: ASSERTION_METHOD.to_owned(),
+            allowed_clock_skew: DEFAULT_CLOCK_SKEW,
         }
     }
 }
@@ -545,7 +552,7 @@ pub fn verify_proof(
     }
     let created = optional_date(proof, "created")?;
     if let Some(created) = created
-        && created > options.now
+        && created > options.now + options.allowed_clock_skew
     {
         return Err(VerifyError::ProofCreatedInFuture {
             index,

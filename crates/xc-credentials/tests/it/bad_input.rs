@@ -177,6 +177,14 @@ fn a_proof_created_in_the_future_or_expired_is_refused() {
         ),
         Err(VerifyError::ProofCreatedInFuture { index: 0, .. })
     ));
+    // A proof created within the allowed clock skew ahead of now is fine; beyond it, it is not.
+    let just_signed = VerifyOptions::assertion_at(at("2025-03-01T07:58:00Z"));
+    let mut valid_early = signed.clone();
+    valid_early["validFrom"] = "2025-03-01T07:00:00Z".into();
+    assert!(matches!(
+        verify_at(&valid_early, &just_signed),
+        Err(VerifyError::SignatureMismatch { .. })
+    ));
     let mut expiring = signed;
     expiring["proof"]["expires"] = "2025-06-01T00:00:00Z".into();
     assert!(matches!(
