@@ -3,12 +3,13 @@
 //! outcome, an upload with its row-by-row report, the CSV template), and credit-bank staff's
 //! review queue, review cases and specifications. Everything goes through `crate::bank`, as
 //! the API does; these handlers only turn forms into text and results into templates.
-//! Conversion's pages are in [`conversion`], the points page in [`points`], erasure on request
-//! in [`erase`].
+//! Conversion's pages are in [`conversion`], the points pages (learners', and staff's incentives)
+//! in [`points`], erasure on request in [`erase`], the printable transcript in [`transcript`].
 
 mod conversion;
 mod erase;
 mod points;
+mod transcript;
 
 use std::collections::HashMap;
 
@@ -69,6 +70,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(conversion::routes())
         .merge(points::routes())
         .merge(erase::routes())
+        .merge(transcript::routes())
 }
 
 // --- Shared views ---
@@ -340,6 +342,10 @@ async fn archive_page(
     );
     let page_number = list_page.number;
     let (record, archive) = bank::read_archive(state, identity, learner, &filter).await?;
+    let filtered = filter != ArchiveFilter::default();
+    let (t, lang) = (identity.prefs.lang.text(), identity.prefs.lang);
+    let conversions =
+        conversion::archive_conversions(state, learner, &archive, filtered, lang, t).await?;
     // Totals are over every outcome the filters keep; the list shows one page of them.
     let pages = list_page.pages(archive.items.len() as u64);
     let shown = bank::items_on_page(&archive.items, list_page.request());
@@ -380,7 +386,7 @@ async fn archive_page(
             })
             .collect(),
         fields: topic_choices(filter.field.as_ref(), lang),
-        filtered: filter != ArchiveFilter::default(),
+        filtered,
         valid_credits: totals.valid.credits.to_string(),
         recognised: totals.recognised,
         in_review: totals.in_review,
@@ -423,6 +429,12 @@ async fn archive_page(
                 .principal
                 .as_ref()
                 .is_some_and(|p| p.may(Action::EraseOwnData)),
+        transcript_link: if own {
+            "/me/transcript".to_owned()
+        } else {
+            format!("/learners/{learner}/transcript")
+        },
+        conversions,
         items: shown
             .iter()
             .map(|item| {

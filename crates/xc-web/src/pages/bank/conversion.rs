@@ -84,7 +84,7 @@ impl FormFields {
     }
 }
 
-fn application_badge(status: ApplicationStatus, t: &'static Text) -> Badge {
+pub(super) fn application_badge(status: ApplicationStatus, t: &'static Text) -> Badge {
     match status {
         ApplicationStatus::Proposed => Badge {
             label: t.app_status_proposed,
@@ -118,7 +118,7 @@ fn line_badge(kept: Option<bool>, t: &'static Text) -> Badge {
     }
 }
 
-fn programme_name(rules: &ConversionRules, id: ProgrammeId) -> String {
+pub(super) fn programme_name(rules: &ConversionRules, id: ProgrammeId) -> String {
     rules
         .programme(id)
         .map_or_else(|| format!("#{id}"), |p| format!("{} {}", p.code, p.name))
@@ -156,7 +156,7 @@ fn application_lines(
         .collect()
 }
 
-fn application_row(
+pub(super) fn application_row(
     application: &ApplicationRecord,
     rules: &ConversionRules,
     t: &'static Text,
@@ -171,6 +171,73 @@ fn application_row(
         approved: application.approved_credits.map(|c| c.to_string()),
         lines: application.lines.len(),
     }
+}
+
+/// Programmes previewed on an archive page: one engine run each, so the page stays quick
+/// whatever the number of programmes; the rest are counted and left to the conversion page.
+const ARCHIVE_PREVIEWS: usize = 3;
+
+/// The archive's conversion sections: the learner's applications (newest first) and what the
+/// engine would propose now for the programmes whose rules concern their recognised outcomes
+/// (`xc_bank::conversion::outlook`). `archive` is reused for the outcomes when it is unfiltered.
+pub(super) async fn archive_conversions(
+    state: &AppState,
+    learner: xc_domain::LearnerId,
+    archive: &xc_bank::Archive,
+    filtered: bool,
+    lang: Lang,
+    t: &'static Text,
+) -> AppResult<ConversionsView> {
+    let rules = state.conversion_rules();
+    let today = crate::bank::today();
+    let outlook = if filtered {
+        let outcomes = state.store.list_learner_outcomes(learner).await?;
+        xc_bank::conversion::outlook(
+            &*state.store,
+            &rules,
+            learner,
+            &outcomes,
+            today,
+            ARCHIVE_PREVIEWS,
+        )
+        .await?
+    } else {
+        let outcomes = archive.items.iter().map(|item| &item.outcome);
+        xc_bank::conversion::outlook(
+            &*state.store,
+            &rules,
+            learner,
+            outcomes,
+            today,
+            ARCHIVE_PREVIEWS,
+        )
+        .await?
+    };
+    Ok(ConversionsView {
+        applications: outlook
+            .applications
+            .iter()
+            .rev()
+            .map(|application| application_row(application, &rules, t))
+            .collect(),
+        outlook: outlook
+            .proposals
+            .iter()
+            .map(|proposal| OutlookRow {
+                programme_id: proposal.programme.get(),
+                programme: programme_name(&rules, proposal.programme),
+                total: proposal.total_credits.to_string(),
+                cap: proposal.cap.to_string(),
+                already_converted: proposal.already_converted.to_string(),
+                grants: proposal
+                    .lines
+                    .iter()
+                    .map(|line| grant_text(&line.grant, lang))
+                    .collect(),
+            })
+            .collect(),
+        more: outlook.more,
+    })
 }
 
 // --- Learners ---
