@@ -484,6 +484,7 @@ pub struct Text {
     pub new_version_intro: &'static str,
     pub new_version_link: &'static str,
     pub back_to_programme: &'static str,
+    pub retired_mark: &'static str,
     pub outlook_proposes: &'static str,
 }
 
@@ -929,6 +930,7 @@ pub static ZH: Text = Text {
     new_version_intro: "表单中是当前版本的内容；修改后发布。已按旧版本作出的决定不变。",
     new_version_link: "新版本",
     back_to_programme: "返回专业",
+    retired_mark: "已停用",
     outlook_proposes: "现在可转换",
 };
 
@@ -1374,5 +1376,6 @@ pub static EN: Text = Text {
     new_version_intro: "The form holds the current version; change it and publish. What was decided under earlier versions stays as it was.",
     new_version_link: "New version",
     back_to_programme: "Back to the programme",
+    retired_mark: "retired",
     outlook_proposes: "Converts now",
 };

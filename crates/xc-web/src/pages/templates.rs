@@ -942,3 +942,45 @@ pub(crate) struct ConversionsView {
     /// Programmes that may apply but were not previewed.
     pub(crate) more: usize,
 }
+
+/// An incentive on the staff page.
+#[derive(Debug)]
+pub(crate) struct IncentiveAdminRow {
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) cost: u64,
+    pub(crate) available: String,
+    pub(crate) badge: Badge,
+    /// What the last-day box shows: what was typed after a refusal, else today.
+    pub(crate) last_day: String,
+    /// Why ending this one was refused.
+    pub(crate) error: Option<String>,
+}
+
+/// The new-incentive form as typed.
+#[derive(Debug, Default)]
+pub(crate) struct IncentiveValues {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) cost: String,
+    pub(crate) available_from: String,
+    pub(crate) available_until: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "incentives.html")]
+pub(crate) struct IncentivesPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) rows: Vec<IncentiveAdminRow>,
+    pub(crate) form: IncentiveValues,
+    pub(crate) error_field: Option<String>,
+    pub(crate) error: Option<String>,
+}
+
+impl IncentivesPage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}

@@ -15,5 +15,6 @@ mod conversion_api;
 mod conversion_fixture;
 mod conversion_pages;
 mod erase;
+mod incentives;
 mod pages;
 mod transcript;
