@@ -984,3 +984,29 @@ impl IncentivesPage {
         self.error_field.as_deref() == Some(field)
     }
 }
+
+#[derive(Template, Debug)]
+#[template(path = "rule.html")]
+pub(crate) struct RulePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) version: u32,
+    pub(crate) retired: bool,
+    pub(crate) programme_id: i64,
+    pub(crate) programme_name: String,
+    /// The current version in words.
+    pub(crate) conditions: String,
+    pub(crate) grant: String,
+    pub(crate) choices: RuleChoices,
+    /// Prefilled with the current version, or what was typed after a refusal.
+    pub(crate) form: RuleValues,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl RulePage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}

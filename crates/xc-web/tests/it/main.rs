@@ -17,4 +17,5 @@ mod conversion_pages;
 mod erase;
 mod incentives;
 mod pages;
+mod rule_versions;
 mod transcript;
