@@ -43,6 +43,17 @@ pub async fn incentives(state: &AppState, identity: &Identity) -> AppResult<Vec<
     Ok(state.store.list_incentives().await?)
 }
 
+/// One incentive by id; 404 when there is none.
+pub async fn incentive(state: &AppState, id: IncentiveId) -> AppResult<IncentiveRecord> {
+    state
+        .store
+        .list_incentives()
+        .await?
+        .into_iter()
+        .find(|incentive| incentive.id == id)
+        .ok_or(AppError::NotFound { what: "incentive" })
+}
+
 /// Whether an incentive can be redeemed on `day`.
 pub fn offered_on(incentive: &IncentiveRecord, day: Date) -> bool {
     incentive.available_from <= day && incentive.available_until.is_none_or(|until| day <= until)
@@ -165,13 +176,7 @@ pub async fn end_incentive(
             ),
         ));
     }
-    let incentive = state
-        .store
-        .list_incentives()
-        .await?
-        .into_iter()
-        .find(|incentive| incentive.id == id)
-        .ok_or(AppError::NotFound { what: "incentive" })?;
+    let incentive = incentive(state, id).await?;
     if let Some(until) = incentive.available_until.filter(|until| last_day > *until) {
         return Err(AppError::invalid(
             "available_until",

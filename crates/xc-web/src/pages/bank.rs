@@ -490,6 +490,14 @@ async fn my_archive(
     page(&identity, &uri, result)
 }
 
+/// The learner named in a staff path (`/learners/{id}/…`; 404 when it is not an id) and whether
+/// it is the signed-in person's own record.
+fn learner_in_path(identity: &Identity, id: &str) -> AppResult<(LearnerId, bool)> {
+    let principal = identity.require()?;
+    let id = LearnerId::parse(id).map_err(|_| AppError::NotFound { what: "learner" })?;
+    Ok((id, principal.learner_id == Some(id)))
+}
+
 async fn learner_archive(
     State(state): State<AppState>,
     identity: Identity,
@@ -499,12 +507,7 @@ async fn learner_archive(
 ) -> Response {
     let result = async {
         let ApiQuery(query) = query?;
-        identity.require()?;
-        let id = LearnerId::parse(&id).map_err(|_| AppError::NotFound { what: "learner" })?;
-        let own = identity
-            .principal
-            .as_ref()
-            .is_some_and(|p| p.learner_id == Some(id));
+        let (id, own) = learner_in_path(&identity, &id)?;
         archive_page(&state, &identity, uri.path(), id, query, own).await
     }
     .await;

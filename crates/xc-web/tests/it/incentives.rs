@@ -1,8 +1,10 @@
 //! Staff's incentives page (激励): credit-bank staff and city admins list incentives, define one
 //! and end one's offer on a last day; every refusal is a page with the field marked and what was
-//! typed kept, and stores and audits nothing; learners see the result on their points page.
+//! typed kept, and stores and audits nothing; learners see the result on their points page. The
+//! API ends an incentive with the same checks.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
+use serde_json::json;
 use time::Duration;
 
 use crate::app::{Session, TestApp, TestResponse, csrf_of};
@@ -299,4 +301,71 @@ async fn staff_define_and_end_incentives_and_bad_input_is_shown_by_field_with_no
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{who}");
     }
     assert_eq!(app.store.list_incentives().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_api_ends_an_incentive_with_the_same_checks_and_documents_it() {
+    let app = TestApp::new().await;
+    let bank = app.sign_in("bank").await;
+    let created = app
+        .json(
+            Method::POST,
+            "/api/v1/incentives",
+            json!({"code": "museum_ticket", "name": "博物馆门票", "cost": 5,
+                   "available_from": "2020-01-01"}),
+            Some(&bank),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let uri = format!("/api/v1/incentives/{}/end", created.json()["id"]);
+    for (body, field) in [
+        (json!({"available_until": "2020-06-01"}), "available_until"),
+        (json!({"available_until": "soon"}), "available_until"),
+        (json!({}), "available_until"),
+        (json!({"until": "2099-01-01"}), "until"),
+    ] {
+        let refused = app
+            .json(Method::POST, &uri, body.clone(), Some(&bank))
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(refused.error_field(), field, "{body}");
+    }
+    assert_eq!(app.audit_count("incentive.end").await, 0);
+    let citizen = app.sign_in("citizen-huangpu").await;
+    let yesterday = (today() - Duration::days(1)).to_string();
+    let forbidden = app
+        .json(
+            Method::POST,
+            &uri,
+            json!({"available_until": yesterday}),
+            Some(&citizen),
+        )
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    let missing = app
+        .json(
+            Method::POST,
+            "/api/v1/incentives/999/end",
+            json!({"available_until": yesterday}),
+            Some(&bank),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let ended = app
+        .json(
+            Method::POST,
+            &uri,
+            json!({"available_until": yesterday}),
+            Some(&bank),
+        )
+        .await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.text());
+    assert_eq!(ended.json()["available_until"], yesterday);
+    assert_eq!(ended.json()["offered_today"], false);
+    assert_eq!(app.audit_count("incentive.end").await, 1);
+    let document = app.get("/api/openapi.json", None).await.json();
+    assert!(
+        document["paths"]["/api/v1/incentives/{id}/end"]["post"].is_object(),
+        "documented"
+    );
 }

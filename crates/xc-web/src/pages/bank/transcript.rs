@@ -14,11 +14,11 @@ use xc_store::DecisionBasis;
 use super::super::templates::*;
 use super::super::{Chrome, page, render};
 use super::conversion::programme_name;
-use super::{code_and_version, level_label, name_of, provider_names};
+use super::{code_and_version, learner_in_path, level_label, name_of, provider_names};
 use crate::AppState;
 use crate::auth::Identity;
 use crate::bank;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::views::{category_label, date, outcome_kind_label};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -156,12 +156,7 @@ async fn learner_transcript(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        identity.require()?;
-        let id = LearnerId::parse(&id).map_err(|_| AppError::NotFound { what: "learner" })?;
-        let own = identity
-            .principal
-            .as_ref()
-            .is_some_and(|p| p.learner_id == Some(id));
+        let (id, own) = learner_in_path(&identity, &id)?;
         transcript_page(&state, &identity, uri.path(), id, own).await
     }
     .await;
