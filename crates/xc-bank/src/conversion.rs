@@ -9,7 +9,7 @@
 //! a version marked `retired`, so its earlier versions, and the applications that used them,
 //! stay as they were.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -576,6 +576,45 @@ pub struct Outlook {
     pub more: usize,
 }
 
+/// One recognised outcome for each kind, and for each title one for each kind: a rule selects by
+/// kind and title only (`Conditions::selects`), so it selects one of the learner's outcomes
+/// exactly when it selects one of these. Checking every rule in force against these few instead
+/// of every outcome keeps the archive's outlook cheap with thousands of rules and outcomes.
+struct Selectable<'a> {
+    by_kind: BTreeMap<OutcomeKind, &'a RecognisedOutcome>,
+    by_title: HashMap<&'a OutcomeTitle, BTreeMap<OutcomeKind, &'a RecognisedOutcome>>,
+}
+
+impl<'a> Selectable<'a> {
+    fn of(outcomes: &'a [RecognisedOutcome]) -> Self {
+        let mut by_kind = BTreeMap::new();
+        let mut by_title: HashMap<_, BTreeMap<_, _>> = HashMap::new();
+        for outcome in outcomes {
+            by_kind.entry(outcome.kind).or_insert(outcome);
+            by_title
+                .entry(&outcome.title)
+                .or_default()
+                .entry(outcome.kind)
+                .or_insert(outcome);
+        }
+        Selectable { by_kind, by_title }
+    }
+
+    /// Whether `rule` selects at least one of the outcomes.
+    fn by(&self, rule: &ConversionRule) -> bool {
+        let conditions = rule.conditions();
+        let candidates = match conditions.title() {
+            Some(title) => self.by_title.get(title),
+            None => Some(&self.by_kind),
+        };
+        candidates.is_some_and(|candidates| {
+            candidates
+                .values()
+                .any(|outcome| conditions.selects(outcome))
+        })
+    }
+}
+
 /// What `outcomes` (all of the learner's, as the archive read them) would convert into today:
 /// one preview per programme whose rules select at least one recognised outcome of the
 /// learner's kinds and titles, the first `limit` of them, with the learner's applications.
@@ -590,15 +629,15 @@ pub async fn outlook<'a>(
 ) -> Result<Outlook, BankError> {
     let recognised = recognised_outcomes(outcomes);
     let applications = store.list_learner_applications(learner).await?;
+    let selectable = Selectable::of(&recognised);
     let mut proposals = Vec::new();
     let mut more = 0;
     for programme in rules.programmes() {
-        let relevant = rules.set.rules(programme.id).any(|rule| {
-            recognised
-                .iter()
-                .any(|outcome| rule.conditions().selects(outcome))
-        });
-        if !relevant {
+        if !rules
+            .set
+            .rules(programme.id)
+            .any(|rule| selectable.by(rule))
+        {
             continue;
         }
         if proposals.len() == limit {
