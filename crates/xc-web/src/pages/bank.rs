@@ -343,9 +343,6 @@ async fn archive_page(
     let page_number = list_page.number;
     let (record, archive) = bank::read_archive(state, identity, learner, &filter).await?;
     let filtered = filter != ArchiveFilter::default();
-    let (t, lang) = (identity.prefs.lang.text(), identity.prefs.lang);
-    let conversions =
-        conversion::archive_conversions(state, learner, &archive, filtered, lang, t).await?;
     // Totals are over every outcome the filters keep; the list shows one page of them.
     let pages = list_page.pages(archive.items.len() as u64);
     let shown = bank::items_on_page(&archive.items, list_page.request());
@@ -357,6 +354,8 @@ async fn archive_page(
     let standards = state.standards();
     let chrome = Chrome::new(identity, path);
     let (t, lang) = (chrome.t, chrome.lang);
+    let conversions =
+        conversion::archive_conversions(state, learner, &archive, filtered, lang, t).await?;
     let totals = &archive.totals;
     let tally = |label: String, tally: &xc_bank::archive::Tally| TallyRow {
         label,

@@ -85,7 +85,7 @@ async fn the_transcript_lists_recognised_outcomes_conversions_and_a_reference() 
         "按标准自动认定",
         "学分银行审核认定",
         "已批准的学分转换",
-        "ELEC-101 (4)",
+        "ELEC-101（4 学分）",
         "电气自动化技术（双元制）",
         "小计",
         "id=\"transcript-valid-credits\">",

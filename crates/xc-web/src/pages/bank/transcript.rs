@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::auth::Identity;
 use crate::bank;
 use crate::error::AppResult;
+use crate::views::conversion::course_text;
 use crate::views::{category_label, date, outcome_kind_label};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -128,7 +129,7 @@ async fn transcript_page(
                 courses: conversion
                     .courses
                     .iter()
-                    .map(|course| format!("{} ({})", course.course, course.credits))
+                    .map(|course| course_text(course, lang))
                     .collect(),
                 approved_on: conversion.decided_at.map(date),
             })
