@@ -163,7 +163,9 @@ impl RuleInput {
     }
 }
 
-fn score_text(requirement: ScoreRequirement) -> String {
+/// A score requirement as a rule's body and staff's form write it: `pass`, or the minimum marks
+/// (what `ScoreRequirement::parse` reads back; its `Display` is for people).
+pub fn score_text(requirement: ScoreRequirement) -> String {
     match requirement {
         ScoreRequirement::Passed => "pass".to_owned(),
         ScoreRequirement::AtLeast(marks) => marks.to_string(),

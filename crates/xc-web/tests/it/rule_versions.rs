@@ -129,7 +129,14 @@ async fn a_new_version_of_a_rule_starts_from_the_current_one_and_bad_input_store
     );
 
     // A real change: version 2, shown on the programme page.
-    let published = post_version(&app, &uri, &token, &[("elective_credits", "3")], &bank).await;
+    let published = post_version(
+        &app,
+        &uri,
+        &token,
+        &[("elective_credits", "3"), ("min_score", "60")],
+        &bank,
+    )
+    .await;
     assert_eq!(
         published.status,
         StatusCode::SEE_OTHER,
@@ -159,6 +166,10 @@ async fn a_new_version_of_a_rule_starts_from_the_current_one_and_bad_input_store
     assert!(
         html.contains("name=\"elective_credits\" inputmode=\"decimal\" value=\"3\""),
         "the form starts from version 2: {html}"
+    );
+    assert!(
+        html.contains("name=\"min_score\" value=\"60\""),
+        "a minimum score comes back as typed, so publishing it again reads it: {html}"
     );
 
     // An exemption rule is prefilled with its courses, one a line.

@@ -16,7 +16,7 @@ use xc_bank::ConversionRules;
 use xc_domain::Action;
 use xc_domain::credit::{
     ApplicationId, ConversionRuleDraft, ConversionRuleId, Field, Grant, MissReason,
-    OutcomeCategory, OutcomeKind, ProgrammeId, ScoreRequirement, VocationalGrade,
+    OutcomeCategory, OutcomeKind, ProgrammeId, VocationalGrade,
 };
 use xc_store::{ApplicationRecord, ApplicationStatus, OutcomeRecord, RuleTarget};
 
@@ -841,10 +841,7 @@ fn rule_values_of(draft: &ConversionRuleDraft, code: &str) -> RuleValues {
         field: optional(draft.field.as_ref().map(ToString::to_string)),
         min_grade: optional(draft.min_grade.map(|g| g.as_str().to_owned())),
         min_level: optional(draft.min_level.map(|l| l.to_string())),
-        min_score: optional(draft.min_score.map(|score| match score {
-            ScoreRequirement::Passed => "pass".to_owned(),
-            ScoreRequirement::AtLeast(marks) => marks.to_string(),
-        })),
+        min_score: optional(draft.min_score.map(xc_bank::conversion::score_text)),
         max_age_years: optional(draft.max_age_years.map(|y| y.to_string())),
         count: draft.count.to_string(),
         repeat: draft.repeat.to_string(),
