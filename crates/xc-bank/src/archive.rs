@@ -57,7 +57,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, credits: Credits) {
+    pub(crate) fn add(&mut self, credits: Credits) {
         self.outcomes += 1;
         self.credits = self.credits.checked_add(credits).unwrap_or(self.credits);
     }

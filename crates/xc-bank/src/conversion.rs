@@ -9,7 +9,7 @@
 //! a version marked `retired`, so its earlier versions, and the applications that used them,
 //! stay as they were.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -163,7 +163,9 @@ impl RuleInput {
     }
 }
 
-fn score_text(requirement: ScoreRequirement) -> String {
+/// A score requirement as a rule's body and staff's form write it: `pass`, or the minimum marks
+/// (what `ScoreRequirement::parse` reads back; its `Display` is for people).
+pub fn score_text(requirement: ScoreRequirement) -> String {
     match requirement {
         ScoreRequirement::Passed => "pass".to_owned(),
         ScoreRequirement::AtLeast(marks) => marks.to_string(),
@@ -463,9 +465,11 @@ pub async fn retire_rule(
 }
 
 /// The learner's recognised outcomes as conversion reads them.
-pub fn recognised_outcomes(records: &[OutcomeRecord]) -> Vec<RecognisedOutcome> {
+pub fn recognised_outcomes<'a>(
+    records: impl IntoIterator<Item = &'a OutcomeRecord>,
+) -> Vec<RecognisedOutcome> {
     records
-        .iter()
+        .into_iter()
         .filter(|record| record.status == OutcomeStatus::Recognised)
         .filter_map(|record| {
             let grant = record.grant?;
@@ -535,16 +539,126 @@ pub async fn preview(
     if rules.programme(programme).is_none() {
         return Err(StoreError::NotFound { what: "programme" }.into());
     }
-    let outcomes = store.list_learner_outcomes(learner).await?;
+    let outcomes = recognised_outcomes(&store.list_learner_outcomes(learner).await?);
     let applications = store.list_learner_applications(learner).await?;
-    let (prior, used) = prior_of(&applications, programme)?;
-    let available: Vec<RecognisedOutcome> = recognised_outcomes(&outcomes)
-        .into_iter()
+    propose_for(&outcomes, &applications, rules, programme, today)
+}
+
+/// The one way a proposal is made from what was read: the outcomes earlier approved
+/// conversions into `programme` used are left out, and those conversions count against its cap.
+fn propose_for(
+    outcomes: &[RecognisedOutcome],
+    applications: &[ApplicationRecord],
+    rules: &ConversionRules,
+    programme: ProgrammeId,
+    today: Date,
+) -> Result<Proposal, BankError> {
+    let (prior, used) = prior_of(applications, programme)?;
+    let available: Vec<RecognisedOutcome> = outcomes
+        .iter()
         .filter(|outcome| !used.contains(&outcome.id))
+        .cloned()
         .collect();
     Ok(propose_after(
         &available, &rules.set, programme, today, &prior,
     )?)
+}
+
+/// A learner's conversions at a glance, for the archive: every application, and what the
+/// engine would propose now for the programmes worth looking at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outlook {
+    /// Every application of the learner, oldest first.
+    pub applications: Vec<ApplicationRecord>,
+    /// The engine's proposal today for each programme (in programme order) with a rule in
+    /// force that selects one of the learner's recognised outcomes; at most `limit` of them.
+    pub proposals: Vec<Proposal>,
+    /// Programmes like those that were left out to keep the archive cheap; the conversion page
+    /// previews any of them.
+    pub more: usize,
+}
+
+/// One recognised outcome for each kind, and for each title one for each kind: a rule selects by
+/// kind and title only (`Conditions::selects`), so it selects one of the learner's outcomes
+/// exactly when it selects one of these. Checking every rule in force against these few instead
+/// of every outcome keeps the archive's outlook cheap with thousands of rules and outcomes.
+struct Selectable<'a> {
+    by_kind: BTreeMap<OutcomeKind, &'a RecognisedOutcome>,
+    by_title: HashMap<&'a OutcomeTitle, BTreeMap<OutcomeKind, &'a RecognisedOutcome>>,
+}
+
+impl<'a> Selectable<'a> {
+    fn of(outcomes: &'a [RecognisedOutcome]) -> Self {
+        let mut by_kind = BTreeMap::new();
+        let mut by_title: HashMap<_, BTreeMap<_, _>> = HashMap::new();
+        for outcome in outcomes {
+            by_kind.entry(outcome.kind).or_insert(outcome);
+            by_title
+                .entry(&outcome.title)
+                .or_default()
+                .entry(outcome.kind)
+                .or_insert(outcome);
+        }
+        Selectable { by_kind, by_title }
+    }
+
+    /// Whether `rule` selects at least one of the outcomes.
+    fn by(&self, rule: &ConversionRule) -> bool {
+        let conditions = rule.conditions();
+        let candidates = match conditions.title() {
+            Some(title) => self.by_title.get(title),
+            None => Some(&self.by_kind),
+        };
+        candidates.is_some_and(|candidates| {
+            candidates
+                .values()
+                .any(|outcome| conditions.selects(outcome))
+        })
+    }
+}
+
+/// What `outcomes` (all of the learner's, as the archive read them) would convert into today:
+/// one preview per programme whose rules select at least one recognised outcome of the
+/// learner's kinds and titles, the first `limit` of them, with the learner's applications.
+/// Programmes whose rules select none of them are not previewed: nothing would convert.
+pub async fn outlook<'a>(
+    store: &dyn Store,
+    rules: &ConversionRules,
+    learner: LearnerId,
+    outcomes: impl IntoIterator<Item = &'a OutcomeRecord>,
+    today: Date,
+    limit: usize,
+) -> Result<Outlook, BankError> {
+    let recognised = recognised_outcomes(outcomes);
+    let applications = store.list_learner_applications(learner).await?;
+    let selectable = Selectable::of(&recognised);
+    let mut proposals = Vec::new();
+    let mut more = 0;
+    for programme in rules.programmes() {
+        if !rules
+            .set
+            .rules(programme.id)
+            .any(|rule| selectable.by(rule))
+        {
+            continue;
+        }
+        if proposals.len() == limit {
+            more += 1;
+            continue;
+        }
+        proposals.push(propose_for(
+            &recognised,
+            &applications,
+            rules,
+            programme.id,
+            today,
+        )?);
+    }
+    Ok(Outlook {
+        applications,
+        proposals,
+        more,
+    })
 }
 
 /// The explanation of a proposal as JSON: what is stored with an application and shown to the

@@ -17,6 +17,8 @@
 //! - [`erase`]: erasing a learner's identity on request, keeping the learning records.
 //! - [`export`]: a learner's copy of all their data, as JSON and XLSX.
 //! - [`archive`]: a learner's archive: outcomes with their decisions, filtered, with totals.
+//! - [`transcript`]: a learner's printable transcript: recognised outcomes grouped by category
+//!   and level, totals, approved conversions, under a reference for the content and date.
 //!
 //! Invariants: nothing here writes without an audit event; a batch is stored in one transaction
 //! or not at all; recognition uses only the standards passed in (callers reload them after
@@ -32,6 +34,7 @@ pub mod points;
 pub mod review;
 pub mod standards;
 pub mod submit;
+pub mod transcript;
 
 /// A required short text staff type (a code, a name): not blank, at most `max` characters, no
 /// control characters. `what` names it in the refusal ("a programme code").
@@ -57,3 +60,4 @@ pub use fields::{LearnerRef, OutcomeInput, OutcomeRow};
 pub use review::{ReviewCase, ReviewDecision, decide, review_case};
 pub use standards::{Candidates, SpecificationInput, Standards, publish_specification};
 pub use submit::{BatchOptions, BatchResult, Submission, import_file, import_items, submit_one};
+pub use transcript::{Transcript, TranscriptConversion, TranscriptGroup, transcript};

@@ -9,6 +9,7 @@
 use async_trait::async_trait;
 use sqlx::PgExecutor;
 use sqlx::postgres::PgRow;
+use time::Date;
 use xc_domain::LearnerId;
 use xc_domain::credit::{IncentiveCode, IncentiveId, Points};
 use xc_store::{
@@ -179,5 +180,38 @@ impl PointsStore for PgStore {
         .await
         .map_err(store_error)?;
         rows.iter().map(incentive_from_row).collect()
+    }
+
+    async fn end_incentive(
+        &self,
+        id: IncentiveId,
+        last_day: Date,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut transaction = self.pool.begin().await.map_err(store_error)?;
+        let updated = sqlx::query(
+            "UPDATE incentives SET available_until = $1 WHERE id = $2 AND available_from <= $1",
+        )
+        .bind(last_day)
+        .bind(id.get())
+        .execute(&mut *transaction)
+        .await
+        .map_err(store_error)?
+        .rows_affected();
+        if updated == 0 {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM incentives WHERE id = $1")
+                .bind(id.get())
+                .fetch_optional(&mut *transaction)
+                .await
+                .map_err(store_error)?;
+            return Err(match exists {
+                None => StoreError::NotFound { what: "incentive" },
+                Some(_) => StoreError::Invalid {
+                    field: "available_until",
+                    reason: "the last day comes before the incentive's first day".into(),
+                },
+            });
+        }
+        commit_audited(transaction, &audit.about(id)).await
     }
 }

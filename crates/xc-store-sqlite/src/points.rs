@@ -9,6 +9,7 @@
 use async_trait::async_trait;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
+use time::Date;
 use xc_domain::LearnerId;
 use xc_domain::credit::{IncentiveCode, IncentiveId, Points};
 use xc_store::{
@@ -179,5 +180,46 @@ impl PointsStore for SqliteStore {
              FROM incentives ORDER BY id",
         );
         fetch_decoded(&self.read, query, incentive).await
+    }
+
+    async fn end_incentive(
+        &self,
+        id: IncentiveId,
+        last_day: Date,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_error)?;
+        // Days are stored as YYYY-MM-DD, which compare as text in date order.
+        let updated = sqlx::query(
+            "UPDATE incentives SET available_until = ? WHERE id = ? AND available_from <= ?",
+        )
+        .bind(last_day.to_string())
+        .bind(id.get())
+        .bind(last_day.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        if updated == 0 {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM incentives WHERE id = ?")
+                .bind(id.get())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            return Err(match exists {
+                None => StoreError::NotFound { what: "incentive" },
+                Some(_) => ended_before_first_day(),
+            });
+        }
+        write_audit(&mut tx, &audit.about(id)).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(())
+    }
+}
+
+fn ended_before_first_day() -> StoreError {
+    StoreError::Invalid {
+        field: "available_until",
+        reason: "the last day comes before the incentive's first day".into(),
     }
 }

@@ -22,7 +22,7 @@ mod records;
 pub mod suite;
 
 use async_trait::async_trait;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use xc_domain::credit::{
     ApplicationId, BatchId, ConversionRuleId, DecisionId, IncentiveId, OutcomeId, ProgrammeId,
     SpecificationId, Version,
@@ -178,6 +178,16 @@ pub trait PointsStore {
     ) -> StoreResult<IncentiveId>;
     /// Every incentive, by id.
     async fn list_incentives(&self) -> StoreResult<Vec<IncentiveRecord>>;
+    /// Ends an incentive's offer on `last_day` (its new `available_until`), with its audit entry
+    /// (subject: the incentive id) in the same transaction. Redemptions already in the ledger
+    /// stay. `NotFound` for an unknown incentive; `Invalid { field: "available_until" }` when
+    /// `last_day` comes before the incentive's first day, and nothing is written.
+    async fn end_incentive(
+        &self,
+        id: IncentiveId,
+        last_day: Date,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
 }
 
 /// Target programmes, their conversion rules (versioned) and learners' conversion applications.

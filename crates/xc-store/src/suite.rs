@@ -6,9 +6,9 @@ use time::OffsetDateTime;
 use time::macros::{date, datetime};
 use xc_domain::credit::{
     ApplicationId, BatchId, ContactHours, ConversionRuleId, Credits, DecisionId, Evidence,
-    EvidenceKind, Field, FrameworkLevel, IncentiveCode, OutcomeCategory, OutcomeId, OutcomeKind,
-    OutcomeTitle, Points, ProgrammeId, Score, SpecificationId, SubmittedOutcome, ValidityTerm,
-    Version, VocationalGrade,
+    EvidenceKind, Field, FrameworkLevel, IncentiveCode, IncentiveId, OutcomeCategory, OutcomeId,
+    OutcomeKind, OutcomeTitle, Points, ProgrammeId, Score, SpecificationId, SubmittedOutcome,
+    ValidityTerm, Version, VocationalGrade,
 };
 use xc_domain::*;
 
@@ -65,6 +65,7 @@ macro_rules! store_suite {
             spending_points_never_overdraws,
             the_points_ledger_lists_oldest_first,
             incentives_are_created_once_per_code_and_listed,
+            an_incentive_ends_on_a_last_day_not_before_its_first,
             erasing_a_learner_scrubs_their_identity_and_keeps_their_records,
             erasing_a_learner_disables_their_account_and_ends_its_sessions,
             an_erasure_is_recorded_and_audited_once,
@@ -3126,6 +3127,69 @@ pub async fn incentives_are_created_once_per_code_and_listed(store: &dyn Store) 
     let (total, subjects) = audited_subjects(store, "incentive.create").await;
     assert_eq!(total, 2, "refused creations are not audited");
     assert_eq!(subjects, [ticket_id.to_string(), priority_id.to_string()]);
+}
+
+/// Ending an incentive sets its last day, audited with its id; a last day before its first day
+/// or an unknown incentive is refused, writes nothing and audits nothing.
+pub async fn an_incentive_ends_on_a_last_day_not_before_its_first(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let create = bank_audit("incentive.create", "incentive");
+    let end = bank_audit("incentive.end", "incentive");
+    let ticket = NewIncentive {
+        code: IncentiveCode::parse("museum_ticket").unwrap(),
+        name: "博物馆门票".into(),
+        cost: Points::new(50).unwrap(),
+        available_from: date!(2025 - 09 - 01),
+        available_until: None,
+    };
+    let id = store.create_incentive(&ticket, &create).await.unwrap();
+    let before = store
+        .end_incentive(id, date!(2025 - 08 - 31), &end)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            before,
+            StoreError::Invalid {
+                field: "available_until",
+                ..
+            }
+        ),
+        "{before:?}"
+    );
+    let unknown = store
+        .end_incentive(
+            IncentiveId::new(id.get() + 1000),
+            date!(2026 - 01 - 01),
+            &end,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, StoreError::NotFound { what: "incentive" }),
+        "{unknown:?}"
+    );
+    assert_eq!(
+        store.list_incentives().await.unwrap()[0].available_until,
+        None
+    );
+    assert_eq!(audited_subjects(store, "incentive.end").await.0, 0);
+
+    // The first day itself is a valid last day: offered for one day.
+    store
+        .end_incentive(id, date!(2025 - 09 - 01), &end)
+        .await
+        .unwrap();
+    store
+        .end_incentive(id, date!(2026 - 03 - 31), &end)
+        .await
+        .unwrap();
+    let stored = &store.list_incentives().await.unwrap()[0];
+    assert_eq!(stored.available_until, Some(date!(2026 - 03 - 31)));
+    assert_eq!(stored.name, ticket.name, "only the last day changes");
+    let (total, subjects) = audited_subjects(store, "incentive.end").await;
+    assert_eq!(total, 2);
+    assert_eq!(subjects[0], id.to_string());
 }
 
 // ---- erasure ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ use time::{Date, OffsetDateTime};
 use tokio::io::AsyncWriteExt;
 use xc_bank::{
     Archive, ArchiveFilter, BatchOptions, BatchResult, OutcomeInput, ReviewCase, ReviewDecision,
-    SpecificationInput,
+    SpecificationInput, Transcript,
 };
 use xc_domain::credit::{
     CloseSpecification, ContactHours, Credits, DecisionId, Field, FrameworkLevel, OutcomeCategory,
@@ -893,15 +893,15 @@ pub fn items_on_page<T>(items: &[T], page: PageRequest) -> &[T] {
     &items[start..end]
 }
 
-/// A learner's archive (学习档案) with the learner's record: the citizen's own, or a learner in
-/// the staff member's scope (404 otherwise). Every read of someone else's archive is audited
-/// (`archive.read`).
-pub async fn read_archive(
+/// The record of a learner whose archive the principal may read: their own, or a learner in the
+/// staff member's scope (404 otherwise). A read of someone else's archive is audited
+/// (`archive.read`, with `detail` saying what was read), before anything is shown.
+async fn archive_reader(
     state: &AppState,
     identity: &Identity,
     learner: LearnerId,
-    filter: &ArchiveFilter,
-) -> AppResult<(LearnerRecord, Archive)> {
+    detail: serde_json::Value,
+) -> AppResult<LearnerRecord> {
     let principal = identity.require_to(
         Action::ReadArchive,
         "this account has no learning archive to read",
@@ -911,22 +911,41 @@ pub async fn read_archive(
         .get_learner(&principal.learner_scope(), learner)
         .await?;
     if principal.reads_other_person(learner) {
-        audit_read(
-            state,
-            identity,
-            "archive.read",
-            "learner",
-            learner,
-            json!({
-                "kind": filter.kind.map(OutcomeKind::as_str),
-                "year": filter.year,
-                "field": filter.field.as_ref().map(ToString::to_string),
-            }),
-        )
-        .await?;
+        audit_read(state, identity, "archive.read", "learner", learner, detail).await?;
     }
+    Ok(record)
+}
+
+/// A learner's archive (学习档案) with the learner's record: the citizen's own, or a learner in
+/// the staff member's scope (404 otherwise). Every read of someone else's archive is audited
+/// (`archive.read`).
+pub async fn read_archive(
+    state: &AppState,
+    identity: &Identity,
+    learner: LearnerId,
+    filter: &ArchiveFilter,
+) -> AppResult<(LearnerRecord, Archive)> {
+    let detail = json!({
+        "kind": filter.kind.map(OutcomeKind::as_str),
+        "year": filter.year,
+        "field": filter.field.as_ref().map(ToString::to_string),
+    });
+    let record = archive_reader(state, identity, learner, detail).await?;
     let archive = xc_bank::archive(&*state.store, learner, filter, today()).await?;
     Ok((record, archive))
+}
+
+/// A learner's transcript (成绩单) as of today with the learner's record: who may read it is who
+/// may read the archive, and a staff read is audited as an archive read (`archive.read`, detail
+/// `{"view": "transcript"}`).
+pub async fn read_transcript(
+    state: &AppState,
+    identity: &Identity,
+    learner: LearnerId,
+) -> AppResult<(LearnerRecord, Transcript)> {
+    let record = archive_reader(state, identity, learner, json!({ "view": "transcript" })).await?;
+    let transcript = xc_bank::transcript(&*state.store, learner, today()).await?;
+    Ok((record, transcript))
 }
 
 /// The signed-in citizen's learner id, for "my archive".

@@ -1,7 +1,8 @@
 //! End-to-end browser test: the real `xuecheng` binary generates the tiny demo city and serves
 //! it; Debian's Chromium, driven through chromedriver (WebDriver, plain HTTP on loopback), walks
 //! through the pages as a citizen would: the home page, the one-tap elder mode, registration and
-//! signing in. Screenshots land in `target/screenshots/` for a person to look at.
+//! signing in, then the demo citizen's archive and printable transcript. Screenshots (and the
+//! transcript printed as a PDF) land in `target/screenshots/` for a person to look at.
 //!
 //! Without Chromium and chromedriver the test prints "skipped: …" and passes, unless
 //! `XUECHENG_BROWSER_TESTS=1` (CI sets it), when it fails and names `scripts/install-browser.sh`.
@@ -19,6 +20,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
+use fantoccini::wd::{PrintConfiguration, PrintSize};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -349,6 +351,43 @@ async fn walk_through(client: &Client, base: &str, shots: &Path) -> Result<()> {
     );
     save_screenshot(client, shots, "archive-elder-phone.png").await?;
     save_full_page_screenshot(client, shots, "archive-elder-phone-full.png", PHONE).await?;
+
+    // The transcript from the archive's link: still elder mode, still a phone's width (each row
+    // a card), and printed on A4 as a PDF for a person to look at.
+    client
+        .find(Locator::Id("transcript-link"))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        client,
+        "the transcript",
+        "return document.readyState === 'complete' && location.pathname === '/me/transcript'",
+    )
+    .await?;
+    ensure!(
+        has_elder_class(client).await?,
+        "elder mode was not kept on the transcript"
+    );
+    check_fits_phone(client, "the transcript in elder mode").await?;
+    let text = page_text(client).await;
+    ensure!(
+        text.contains("成绩单") && text.contains("XC-"),
+        "the transcript does not say 成绩单 with its reference: {text}"
+    );
+    save_screenshot(client, shots, "transcript-elder-phone.png").await?;
+    save_full_page_screenshot(client, shots, "transcript-elder-phone-full.png", PHONE).await?;
+    let a4 = PrintConfiguration::builder()
+        .size(PrintSize::A4)
+        .build()
+        .map_err(|error| anyhow::anyhow!("an A4 print configuration: {error:?}"))?;
+    let pdf = client.print(a4).await.context("printing the transcript")?;
+    ensure!(
+        pdf.starts_with(b"%PDF"),
+        "printing the transcript gave no PDF"
+    );
+    std::fs::write(shots.join("transcript-print.pdf"), &pdf)
+        .context("saving the printed transcript")?;
     Ok(())
 }
 

@@ -410,3 +410,182 @@ async fn an_application_is_proposed_explained_amended_and_remembered() {
     let kept = bank.store().get_application(application.id).await.unwrap();
     assert_eq!(kept.lines[1].rule_version.get(), 1);
 }
+
+#[tokio::test]
+async fn the_transcript_groups_recognised_outcomes_and_the_outlook_previews_each_programme() {
+    let bank = bank().await;
+    let (programme, rules) = programme(&bank).await;
+    // A second programme whose only rule selects nothing the learner has: not previewed.
+    let other = create_programme(
+        bank.store(),
+        &NewProgramme {
+            institution: InstitutionId::new(2),
+            code: "OU-MED".into(),
+            name: "护理（双元制）".into(),
+            max_credits: credits("10"),
+        },
+        &audit("programme.create"),
+    )
+    .await
+    .unwrap();
+    let rules_after = ConversionRules::load(bank.store()).await.unwrap();
+    for (code, input, target) in [
+        ("R-1", electrician_rule(), programme),
+        ("R-2", smart_living_rule(), programme),
+        (
+            "R-9",
+            RuleInput {
+                title: Some(OutcomeTitle::parse("护理员").unwrap()),
+                ..electrician_rule()
+            },
+            other,
+        ),
+    ] {
+        publish_rule(
+            bank.store(),
+            &rules_after,
+            &RuleTarget::New {
+                programme: target,
+                code: code.into(),
+            },
+            &input,
+            NOW,
+            None,
+            &audit("rule.publish"),
+        )
+        .await
+        .unwrap();
+    }
+    drop(rules);
+    let rules = ConversionRules::load(bank.store()).await.unwrap();
+    let certificate = recognised(
+        &bank,
+        "C-1",
+        What("vocational_certificate", "电工", Some("三级"), None),
+        OutcomeCategory::VocationalTraining,
+        4,
+    )
+    .await;
+    let calligraphy = recognised(
+        &bank,
+        "L-1",
+        What("community_course", "书法", None, Some("culture_arts")),
+        OutcomeCategory::CultureAndLeisure,
+        2,
+    )
+    .await;
+    let outcomes = bank
+        .store()
+        .list_learner_outcomes(bank.learners[0])
+        .await
+        .unwrap();
+
+    // Before any application: one programme worth previewing, the exemption proposed.
+    let outlook =
+        xc_bank::conversion::outlook(bank.store(), &rules, bank.learners[0], &outcomes, TODAY, 5)
+            .await
+            .unwrap();
+    assert!(outlook.applications.is_empty());
+    assert_eq!(outlook.proposals.len(), 1);
+    assert_eq!(outlook.proposals[0].programme, programme);
+    assert_eq!(outlook.proposals[0].total_credits, credits("4"));
+    assert_eq!(outlook.more, 0);
+    let none =
+        xc_bank::conversion::outlook(bank.store(), &rules, bank.learners[0], &outcomes, TODAY, 0)
+            .await
+            .unwrap();
+    assert!(none.proposals.is_empty());
+    assert_eq!(none.more, 1, "a programme left out is counted");
+
+    let application = apply(
+        bank.store(),
+        &rules,
+        bank.learners[0],
+        programme,
+        TODAY,
+        NOW,
+        Actor::System("test".into()),
+    )
+    .await
+    .unwrap();
+    decide_application(
+        bank.store(),
+        application.id,
+        true,
+        vec![1],
+        "",
+        bank.reviewer,
+        Actor::System("test".into()),
+        NOW,
+    )
+    .await
+    .unwrap();
+
+    let transcript = xc_bank::transcript(bank.store(), bank.learners[0], TODAY)
+        .await
+        .unwrap();
+    let groups: Vec<_> = transcript
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.category,
+                g.level.get(),
+                g.items.iter().map(|i| i.outcome.id).collect::<Vec<_>>(),
+                g.tally.credits,
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            (
+                OutcomeCategory::VocationalTraining,
+                4,
+                vec![certificate],
+                credits("1")
+            ),
+            (
+                OutcomeCategory::CultureAndLeisure,
+                2,
+                vec![calligraphy],
+                credits("1")
+            ),
+        ],
+        "by category, then level"
+    );
+    assert_eq!(transcript.totals.recognised, 2);
+    assert_eq!(transcript.conversions.len(), 1);
+    assert_eq!(transcript.conversions[0].programme, programme);
+    assert_eq!(transcript.conversions[0].credits, credits("4"));
+    assert_eq!(
+        transcript.conversions[0].courses[0].course.as_str(),
+        "ELEC-101"
+    );
+    // The same content on the same day: the same reference; another day: another.
+    let again = xc_bank::transcript(bank.store(), bank.learners[0], TODAY)
+        .await
+        .unwrap();
+    assert_eq!(again.reference, transcript.reference);
+    assert!(
+        transcript
+            .reference
+            .starts_with(&format!("XC-{}-", bank.learners[0])),
+        "{}",
+        transcript.reference
+    );
+    let later = xc_bank::transcript(bank.store(), bank.learners[0], TODAY.next_day().unwrap())
+        .await
+        .unwrap();
+    assert_ne!(later.reference, transcript.reference);
+
+    // After the approval the exemption is spent: the outlook lists the application and
+    // proposes nothing more for the programme.
+    let outlook =
+        xc_bank::conversion::outlook(bank.store(), &rules, bank.learners[0], &outcomes, TODAY, 5)
+            .await
+            .unwrap();
+    assert_eq!(outlook.applications.len(), 1);
+    assert_eq!(outlook.proposals[0].already_converted, credits("4"));
+    assert!(outlook.proposals[0].lines.is_empty());
+}

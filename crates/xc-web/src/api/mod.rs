@@ -128,6 +128,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             bank::points::list_incentives,
             bank::points::create_incentive
         ))
+        .routes(routes!(bank::points::end_incentive))
         .routes(routes!(bank::points::redeem_incentive))
         .routes(routes!(bank::points::export_my_data_json))
         .routes(routes!(bank::points::export_my_data_xlsx))

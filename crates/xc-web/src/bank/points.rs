@@ -1,6 +1,6 @@
 //! Points, incentives and the learner's copy of their data, as pages and the API share them: a
 //! learner reads their own balance and ledger and redeems incentives; city admins and
-//! credit-bank staff define incentives; whoever has a learner record downloads everything held
+//! credit-bank staff define incentives and end their offer; whoever has a learner record downloads everything held
 //! about it (only ever their own, audited as `learner.export`). The use cases are
 //! `xc_bank::points`' and `xc_bank::export`'s.
 
@@ -9,7 +9,7 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use xc_domain::credit::{IncentiveCode, IncentiveId, Points, ValidityPeriod};
 use xc_domain::{Action, LearnerId};
-use xc_store::{AuditEvent, IncentiveRecord, NewIncentive, PointsRecord};
+use xc_store::{AuditEvent, IncentiveRecord, NewIncentive, PointsRecord, StoreError};
 
 use super::{non_empty, own_learner, today};
 use crate::AppState;
@@ -41,6 +41,17 @@ pub async fn my_points(state: &AppState, identity: &Identity) -> AppResult<Point
 pub async fn incentives(state: &AppState, identity: &Identity) -> AppResult<Vec<IncentiveRecord>> {
     identity.require()?;
     Ok(state.store.list_incentives().await?)
+}
+
+/// One incentive by id; 404 when there is none.
+pub async fn incentive(state: &AppState, id: IncentiveId) -> AppResult<IncentiveRecord> {
+    state
+        .store
+        .list_incentives()
+        .await?
+        .into_iter()
+        .find(|incentive| incentive.id == id)
+        .ok_or(AppError::NotFound { what: "incentive" })
 }
 
 /// Whether an incentive can be redeemed on `day`.
@@ -132,6 +143,74 @@ pub async fn create_incentive(
             "cost": incentive.cost.get(),
         }));
     Ok(state.store.create_incentive(&incentive, &audit).await?)
+}
+
+/// Ends an incentive's offer on the last day typed (`available_until`, `YYYY-MM-DD`; city admins
+/// and credit-bank staff). The day may be yesterday (to stop at once) or later, not after a
+/// last day the incentive already has (that would extend it), and not before its first day.
+/// Redemptions already made stay. 422 naming `available_until` otherwise, 404 for an unknown
+/// incentive; nothing is written on a refusal.
+pub async fn end_incentive(
+    state: &AppState,
+    identity: &Identity,
+    id: IncentiveId,
+    last_day: Option<&str>,
+) -> AppResult<IncentiveRecord> {
+    identity.require_to(
+        Action::ManageIncentives,
+        "only city admins and credit-bank staff define incentives",
+    )?;
+    let text = non_empty(last_day).ok_or_else(|| {
+        AppError::invalid(
+            "available_until",
+            "give the last day the incentive is offered, e.g. 2026-12-31",
+        )
+    })?;
+    let last_day = parse_day(text, "available_until")?;
+    let yesterday = today().previous_day().unwrap_or(Date::MIN);
+    if last_day < yesterday {
+        return Err(AppError::invalid(
+            "available_until",
+            format!(
+                "{last_day} is in the past: choose yesterday ({yesterday}) to stop at once, or a later day"
+            ),
+        ));
+    }
+    let incentive = incentive(state, id).await?;
+    if let Some(until) = incentive.available_until.filter(|until| last_day > *until) {
+        return Err(AppError::invalid(
+            "available_until",
+            format!(
+                "the incentive already ends on {until}: a later last day would extend it; define a new incentive instead"
+            ),
+        ));
+    }
+    if last_day < incentive.available_from {
+        return Err(AppError::invalid(
+            "available_until",
+            format!(
+                "the incentive is first offered on {}: its last day cannot come before that",
+                incentive.available_from
+            ),
+        ));
+    }
+    let audit =
+        AuditEvent::new(identity.actor(), "incentive.end", "incentive", id).with_detail(json!({
+            "code": incentive.code.as_str(),
+            "available_until": last_day.to_string(),
+        }));
+    state
+        .store
+        .end_incentive(id, last_day, &audit)
+        .await
+        .map_err(|error| match error {
+            StoreError::Invalid { field, reason } => AppError::invalid(field, reason),
+            other => other.into(),
+        })?;
+    Ok(IncentiveRecord {
+        available_until: Some(last_day),
+        ..incentive
+    })
 }
 
 /// The signed-in learner redeems an incentive today: 422 (`incentive`) with the reason when it

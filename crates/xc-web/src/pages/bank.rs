@@ -3,12 +3,13 @@
 //! outcome, an upload with its row-by-row report, the CSV template), and credit-bank staff's
 //! review queue, review cases and specifications. Everything goes through `crate::bank`, as
 //! the API does; these handlers only turn forms into text and results into templates.
-//! Conversion's pages are in [`conversion`], the points page in [`points`], erasure on request
-//! in [`erase`].
+//! Conversion's pages are in [`conversion`], the points pages (learners', and staff's incentives)
+//! in [`points`], erasure on request in [`erase`], the printable transcript in [`transcript`].
 
 mod conversion;
 mod erase;
 mod points;
+mod transcript;
 
 use std::collections::HashMap;
 
@@ -69,6 +70,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(conversion::routes())
         .merge(points::routes())
         .merge(erase::routes())
+        .merge(transcript::routes())
 }
 
 // --- Shared views ---
@@ -340,6 +342,7 @@ async fn archive_page(
     );
     let page_number = list_page.number;
     let (record, archive) = bank::read_archive(state, identity, learner, &filter).await?;
+    let filtered = filter != ArchiveFilter::default();
     // Totals are over every outcome the filters keep; the list shows one page of them.
     let pages = list_page.pages(archive.items.len() as u64);
     let shown = bank::items_on_page(&archive.items, list_page.request());
@@ -351,6 +354,8 @@ async fn archive_page(
     let standards = state.standards();
     let chrome = Chrome::new(identity, path);
     let (t, lang) = (chrome.t, chrome.lang);
+    let conversions =
+        conversion::archive_conversions(state, learner, &archive, filtered, lang, t).await?;
     let totals = &archive.totals;
     let tally = |label: String, tally: &xc_bank::archive::Tally| TallyRow {
         label,
@@ -380,7 +385,7 @@ async fn archive_page(
             })
             .collect(),
         fields: topic_choices(filter.field.as_ref(), lang),
-        filtered: filter != ArchiveFilter::default(),
+        filtered,
         valid_credits: totals.valid.credits.to_string(),
         recognised: totals.recognised,
         in_review: totals.in_review,
@@ -423,6 +428,12 @@ async fn archive_page(
                 .principal
                 .as_ref()
                 .is_some_and(|p| p.may(Action::EraseOwnData)),
+        transcript_link: if own {
+            "/me/transcript".to_owned()
+        } else {
+            format!("/learners/{learner}/transcript")
+        },
+        conversions,
         items: shown
             .iter()
             .map(|item| {
@@ -478,6 +489,14 @@ async fn my_archive(
     page(&identity, &uri, result)
 }
 
+/// The learner named in a staff path (`/learners/{id}/…`; 404 when it is not an id) and whether
+/// it is the signed-in person's own record.
+fn learner_in_path(identity: &Identity, id: &str) -> AppResult<(LearnerId, bool)> {
+    let principal = identity.require()?;
+    let id = LearnerId::parse(id).map_err(|_| AppError::NotFound { what: "learner" })?;
+    Ok((id, principal.learner_id == Some(id)))
+}
+
 async fn learner_archive(
     State(state): State<AppState>,
     identity: Identity,
@@ -487,12 +506,7 @@ async fn learner_archive(
 ) -> Response {
     let result = async {
         let ApiQuery(query) = query?;
-        identity.require()?;
-        let id = LearnerId::parse(&id).map_err(|_| AppError::NotFound { what: "learner" })?;
-        let own = identity
-            .principal
-            .as_ref()
-            .is_some_and(|p| p.learner_id == Some(id));
+        let (id, own) = learner_in_path(&identity, &id)?;
         archive_page(&state, &identity, uri.path(), id, query, own).await
     }
     .await;

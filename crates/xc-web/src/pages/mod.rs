@@ -62,6 +62,7 @@ pub struct Chrome {
     pub can_convert: bool,
     pub can_manage_conversion: bool,
     pub can_decide_conversion: bool,
+    pub can_manage_incentives: bool,
 }
 
 impl Chrome {
@@ -84,6 +85,7 @@ impl Chrome {
             can_convert: principal.is_some_and(|p| p.may(Action::ApplyConversion)),
             can_manage_conversion: principal.is_some_and(|p| p.may(Action::ManageConversion)),
             can_decide_conversion: principal.is_some_and(|p| p.may(Action::DecideConversion)),
+            can_manage_incentives: principal.is_some_and(|p| p.may(Action::ManageIncentives)),
         }
     }
 

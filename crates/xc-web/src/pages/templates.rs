@@ -313,6 +313,9 @@ pub(crate) struct ArchivePage {
     /// "Page 2 of 67", when there is more than one.
     pub(crate) page_label: Option<String>,
     pub(crate) can_erase: bool,
+    /// The transcript of this archive (`/me/transcript` or `/learners/{id}/transcript`).
+    pub(crate) transcript_link: String,
+    pub(crate) conversions: ConversionsView,
 }
 
 /// What a recognition granted.
@@ -863,4 +866,147 @@ pub(crate) struct ErasePage {
 #[template(path = "erased.html")]
 pub(crate) struct ErasedPage {
     pub(crate) chrome: Chrome,
+}
+
+/// One recognised outcome on the transcript.
+#[derive(Debug)]
+pub(crate) struct TranscriptRow {
+    pub(crate) title: String,
+    pub(crate) kind: &'static str,
+    pub(crate) provider: String,
+    pub(crate) achieved_on: String,
+    /// The specification's code and version, when one was followed.
+    pub(crate) specification: Option<(String, u32)>,
+    /// Automatic, or by the credit bank's review (never the reviewer's name).
+    pub(crate) decision: &'static str,
+    pub(crate) decided_on: Option<String>,
+    pub(crate) credits: String,
+    pub(crate) expired: bool,
+    pub(crate) valid_until: Option<String>,
+}
+
+/// The recognised outcomes of one category at one level.
+#[derive(Debug)]
+pub(crate) struct TranscriptGroupView {
+    pub(crate) heading: String,
+    pub(crate) rows: Vec<TranscriptRow>,
+    pub(crate) outcomes: u64,
+    pub(crate) credits: String,
+}
+
+/// An approved conversion on the transcript.
+#[derive(Debug)]
+pub(crate) struct ConvertedRow {
+    pub(crate) programme: String,
+    pub(crate) credits: String,
+    pub(crate) courses: Vec<String>,
+    pub(crate) approved_on: Option<String>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "transcript.html")]
+pub(crate) struct TranscriptPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) own: bool,
+    pub(crate) learner_id: i64,
+    pub(crate) learner_name: String,
+    pub(crate) learner_masked_id: String,
+    pub(crate) produced_on: String,
+    pub(crate) reference: String,
+    pub(crate) archive_link: String,
+    pub(crate) groups: Vec<TranscriptGroupView>,
+    pub(crate) valid_credits: String,
+    pub(crate) recognised: u64,
+    pub(crate) by_category: Vec<TallyRow>,
+    pub(crate) conversions: Vec<ConvertedRow>,
+}
+
+/// What the engine would propose now for one programme, on the archive.
+#[derive(Debug)]
+pub(crate) struct OutlookRow {
+    pub(crate) programme_id: i64,
+    pub(crate) programme: String,
+    pub(crate) total: String,
+    pub(crate) cap: String,
+    pub(crate) already_converted: String,
+    /// What each line grants, in words.
+    pub(crate) grants: Vec<String>,
+}
+
+/// The archive's conversion sections: applications and what can still be converted.
+#[derive(Debug)]
+pub(crate) struct ConversionsView {
+    /// Newest first.
+    pub(crate) applications: Vec<ApplicationRow>,
+    pub(crate) outlook: Vec<OutlookRow>,
+    /// Programmes that may apply but were not previewed.
+    pub(crate) more: usize,
+}
+
+/// An incentive on the staff page.
+#[derive(Debug)]
+pub(crate) struct IncentiveAdminRow {
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) cost: u64,
+    pub(crate) available: String,
+    pub(crate) badge: Badge,
+    /// What the last-day box shows: what was typed after a refusal, else today.
+    pub(crate) last_day: String,
+    /// Why ending this one was refused.
+    pub(crate) error: Option<String>,
+}
+
+/// The new-incentive form as typed.
+#[derive(Debug, Default)]
+pub(crate) struct IncentiveValues {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) cost: String,
+    pub(crate) available_from: String,
+    pub(crate) available_until: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "incentives.html")]
+pub(crate) struct IncentivesPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) rows: Vec<IncentiveAdminRow>,
+    pub(crate) form: IncentiveValues,
+    pub(crate) error_field: Option<String>,
+    pub(crate) error: Option<String>,
+}
+
+impl IncentivesPage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}
+
+#[derive(Template, Debug)]
+#[template(path = "rule.html")]
+pub(crate) struct RulePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) version: u32,
+    pub(crate) retired: bool,
+    pub(crate) programme_id: i64,
+    pub(crate) programme_name: String,
+    /// The current version in words.
+    pub(crate) conditions: String,
+    pub(crate) grant: String,
+    pub(crate) choices: RuleChoices,
+    /// Prefilled with the current version, or what was typed after a refusal.
+    pub(crate) form: RuleValues,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl RulePage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
 }

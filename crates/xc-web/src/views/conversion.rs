@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use xc_bank::ConversionRules;
 use xc_domain::credit::{
-    ConversionRuleDraft, ConversionRuleId, Exclusion, FailedCondition, Grant, MissReason,
-    OutcomeId, ProposalLine, ScoreRequirement,
+    ConversionRuleDraft, ConversionRuleId, Exclusion, ExemptedCourse, FailedCondition, Grant,
+    MissReason, OutcomeId, ProposalLine, ScoreRequirement,
 };
 use xc_store::OutcomeRecord;
 
@@ -35,25 +35,28 @@ pub(crate) fn exclusion_code(reason: &Exclusion) -> &'static str {
     }
 }
 
+/// An exempted course with its credits, e.g. `ELEC-101（4 学分）` / `ELEC-101 (4 credits)`.
+pub(crate) fn course_text(course: &ExemptedCourse, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{}（{} 学分）", course.course, course.credits),
+        Lang::En => format!("{} ({} credits)", course.course, course.credits),
+    }
+}
+
 /// What a grant gives, e.g. `免修课程 ELEC-101（4 学分）` / `2 elective credits`.
 pub(crate) fn grant_text(grant: &Grant, lang: Lang) -> String {
+    let courses = |courses: &[ExemptedCourse], separator: &str| {
+        courses
+            .iter()
+            .map(|c| course_text(c, lang))
+            .collect::<Vec<_>>()
+            .join(separator)
+    };
     match (grant, lang) {
-        (Grant::CourseExemptions(courses), Lang::Zh) => format!(
-            "免修课程 {}",
-            courses
-                .iter()
-                .map(|c| format!("{}（{} 学分）", c.course, c.credits))
-                .collect::<Vec<_>>()
-                .join("、")
-        ),
-        (Grant::CourseExemptions(courses), Lang::En) => format!(
-            "exemption from {}",
-            courses
-                .iter()
-                .map(|c| format!("{} ({} credits)", c.course, c.credits))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        (Grant::CourseExemptions(list), Lang::Zh) => format!("免修课程 {}", courses(list, "、")),
+        (Grant::CourseExemptions(list), Lang::En) => {
+            format!("exemption from {}", courses(list, ", "))
+        }
         (Grant::ElectiveCredits(credits), Lang::Zh) => format!("{credits} 个选修学分"),
         (Grant::ElectiveCredits(credits), Lang::En) => format!("{credits} elective credits"),
     }

@@ -15,4 +15,7 @@ mod conversion_api;
 mod conversion_fixture;
 mod conversion_pages;
 mod erase;
+mod incentives;
 mod pages;
+mod rule_versions;
+mod transcript;

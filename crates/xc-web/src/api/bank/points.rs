@@ -6,6 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use xc_domain::credit::IncentiveId;
+
 use super::super::types::*;
 use crate::AppState;
 use crate::auth::Identity;
@@ -59,17 +61,38 @@ pub(in crate::api) async fn create_incentive(
     ApiJson(body): ApiJson<IncentiveRequest>,
 ) -> AppResult<(StatusCode, Json<IncentiveResponse>)> {
     let id = ops::create_incentive(&state, &identity, &body.into_text()).await?;
-    let incentive = state
-        .store
-        .list_incentives()
-        .await?
-        .into_iter()
-        .find(|incentive| incentive.id == id)
-        .ok_or(AppError::NotFound { what: "incentive" })?;
+    let incentive = ops::incentive(&state, id).await?;
     Ok((
         StatusCode::CREATED,
         Json(IncentiveResponse::of(&incentive, today())),
     ))
+}
+
+/// End an incentive's offer on a last day (city admins and credit-bank staff); redemptions
+/// already made stay.
+///
+/// 422 (`available_until`) for a day that is not a date, in the past (before yesterday), before
+/// the incentive's first day, or after a last day it already has (which would extend it).
+#[utoipa::path(post, path = "/api/v1/incentives/{id}/end", tag = "points",
+    request_body = EndIncentiveRequest,
+    params(("id" = i64, Path, description = "Incentive id")),
+    responses(
+        (status = 200, body = IncentiveResponse),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub(in crate::api) async fn end_incentive(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<EndIncentiveRequest>,
+) -> AppResult<Json<IncentiveResponse>> {
+    let id = IncentiveId::parse(&id).map_err(|_| AppError::NotFound { what: "incentive" })?;
+    let incentive =
+        ops::end_incentive(&state, &identity, id, body.available_until.as_deref()).await?;
+    Ok(Json(IncentiveResponse::of(&incentive, today())))
 }
 
 /// Redeem your points for an incentive today (learners).

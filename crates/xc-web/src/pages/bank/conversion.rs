@@ -1,7 +1,8 @@
 //! Conversion's pages. Learners: `/me/conversion` (choose a programme, see the proposal
 //! explained line by line in plain words, apply; their applications) and `/me/conversion/{id}`.
 //! Credit-bank staff: `/bank/programmes` (list, create), `/bank/programmes/{id}` (rules in the
-//! order the engine tries them, publish a rule, retire one), `/bank/conversions` (open
+//! order the engine tries them, publish a rule, retire one), `/bank/rules/{id}` (a new version
+//! of a rule: the form prefilled with the current version), `/bank/conversions` (open
 //! applications) and `/bank/conversions/{id}` (keep lines, approve or reject). Everything goes
 //! through `crate::bank::conversion`, as the API does.
 
@@ -14,8 +15,8 @@ use serde::Deserialize;
 use xc_bank::ConversionRules;
 use xc_domain::Action;
 use xc_domain::credit::{
-    ApplicationId, ConversionRuleId, Field, MissReason, OutcomeCategory, OutcomeKind, ProgrammeId,
-    VocationalGrade,
+    ApplicationId, ConversionRuleDraft, ConversionRuleId, Field, Grant, MissReason,
+    OutcomeCategory, OutcomeKind, ProgrammeId, VocationalGrade,
 };
 use xc_store::{ApplicationRecord, ApplicationStatus, OutcomeRecord, RuleTarget};
 
@@ -42,6 +43,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/me/conversion/{id}", get(my_application))
         .route("/bank/programmes", get(programmes).post(create_programme))
         .route("/bank/programmes/{id}", get(programme).post(publish_rule))
+        .route("/bank/rules/{id}", get(rule).post(publish_version))
         .route("/bank/rules/{id}/retire", post(retire_rule))
         .route("/bank/conversions", get(conversions))
         .route("/bank/conversions/{id}", get(conversion_case).post(decide))
@@ -84,7 +86,7 @@ impl FormFields {
     }
 }
 
-fn application_badge(status: ApplicationStatus, t: &'static Text) -> Badge {
+pub(super) fn application_badge(status: ApplicationStatus, t: &'static Text) -> Badge {
     match status {
         ApplicationStatus::Proposed => Badge {
             label: t.app_status_proposed,
@@ -118,7 +120,7 @@ fn line_badge(kept: Option<bool>, t: &'static Text) -> Badge {
     }
 }
 
-fn programme_name(rules: &ConversionRules, id: ProgrammeId) -> String {
+pub(super) fn programme_name(rules: &ConversionRules, id: ProgrammeId) -> String {
     rules
         .programme(id)
         .map_or_else(|| format!("#{id}"), |p| format!("{} {}", p.code, p.name))
@@ -156,7 +158,7 @@ fn application_lines(
         .collect()
 }
 
-fn application_row(
+pub(super) fn application_row(
     application: &ApplicationRecord,
     rules: &ConversionRules,
     t: &'static Text,
@@ -171,6 +173,73 @@ fn application_row(
         approved: application.approved_credits.map(|c| c.to_string()),
         lines: application.lines.len(),
     }
+}
+
+/// Programmes previewed on an archive page: one engine run each, so the page stays quick
+/// whatever the number of programmes; the rest are counted and left to the conversion page.
+const ARCHIVE_PREVIEWS: usize = 3;
+
+/// The archive's conversion sections: the learner's applications (newest first) and what the
+/// engine would propose now for the programmes whose rules concern their recognised outcomes
+/// (`xc_bank::conversion::outlook`). `archive` is reused for the outcomes when it is unfiltered.
+pub(super) async fn archive_conversions(
+    state: &AppState,
+    learner: xc_domain::LearnerId,
+    archive: &xc_bank::Archive,
+    filtered: bool,
+    lang: Lang,
+    t: &'static Text,
+) -> AppResult<ConversionsView> {
+    let rules = state.conversion_rules();
+    let today = crate::bank::today();
+    let outlook = if filtered {
+        let outcomes = state.store.list_learner_outcomes(learner).await?;
+        xc_bank::conversion::outlook(
+            &*state.store,
+            &rules,
+            learner,
+            &outcomes,
+            today,
+            ARCHIVE_PREVIEWS,
+        )
+        .await?
+    } else {
+        let outcomes = archive.items.iter().map(|item| &item.outcome);
+        xc_bank::conversion::outlook(
+            &*state.store,
+            &rules,
+            learner,
+            outcomes,
+            today,
+            ARCHIVE_PREVIEWS,
+        )
+        .await?
+    };
+    Ok(ConversionsView {
+        applications: outlook
+            .applications
+            .iter()
+            .rev()
+            .map(|application| application_row(application, &rules, t))
+            .collect(),
+        outlook: outlook
+            .proposals
+            .iter()
+            .map(|proposal| OutlookRow {
+                programme_id: proposal.programme.get(),
+                programme: programme_name(&rules, proposal.programme),
+                total: proposal.total_credits.to_string(),
+                cap: proposal.cap.to_string(),
+                already_converted: proposal.already_converted.to_string(),
+                grants: proposal
+                    .lines
+                    .iter()
+                    .map(|line| grant_text(&line.grant, lang))
+                    .collect(),
+            })
+            .collect(),
+        more: outlook.more,
+    })
 }
 
 // --- Learners ---
@@ -740,6 +809,140 @@ async fn publish_rule(
                     None,
                 )
                 .await
+            }
+            Err(other) => Err(other),
+        }
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+/// The form's values for a stored rule: what publishing them unchanged would store again.
+fn rule_values_of(draft: &ConversionRuleDraft, code: &str) -> RuleValues {
+    let optional = |value: Option<String>| value.unwrap_or_default();
+    let (grant_kind, elective_credits, courses) = match &draft.grant {
+        Grant::ElectiveCredits(credits) => ("elective_credits", credits.to_string(), String::new()),
+        Grant::CourseExemptions(courses) => (
+            "course_exemptions",
+            String::new(),
+            courses
+                .iter()
+                .map(|c| format!("{} {}", c.course, c.credits))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    };
+    RuleValues {
+        code: code.to_owned(),
+        priority: draft.priority.to_string(),
+        kinds: draft.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
+        category: optional(draft.category.map(|c| c.as_str().to_owned())),
+        title: optional(draft.title.as_ref().map(|t| t.as_str().to_owned())),
+        field: optional(draft.field.as_ref().map(ToString::to_string)),
+        min_grade: optional(draft.min_grade.map(|g| g.as_str().to_owned())),
+        min_level: optional(draft.min_level.map(|l| l.to_string())),
+        min_score: optional(draft.min_score.map(xc_bank::conversion::score_text)),
+        max_age_years: optional(draft.max_age_years.map(|y| y.to_string())),
+        count: draft.count.to_string(),
+        repeat: draft.repeat.to_string(),
+        grant_kind: grant_kind.to_owned(),
+        elective_credits,
+        courses,
+    }
+}
+
+fn rule_in_path(id: &str) -> AppResult<ConversionRuleId> {
+    ConversionRuleId::parse(id).map_err(|_| AppError::NotFound { what: "rule" })
+}
+
+/// A rule's page: its current version in words and the new-version form, prefilled with it or
+/// with what was typed when `typed` carries a refusal.
+async fn rule_page(
+    state: &AppState,
+    identity: &Identity,
+    path: &str,
+    id: ConversionRuleId,
+    typed: Option<(RuleValues, AppError)>,
+) -> AppResult<Response> {
+    may_manage(identity)?;
+    let rules = state.conversion_rules();
+    let (version, retired) = rules
+        .current(id)
+        .ok_or(AppError::NotFound { what: "rule" })?;
+    let (draft, _) = xc_bank::conversion::rule_from_body(&version.body, id, version.programme)
+        .map_err(|reason| AppError::Internal(anyhow::anyhow!("rule {id}: {reason}")))?;
+    let chrome = Chrome::new(identity, path);
+    let lang = chrome.lang;
+    let (form, error) = match typed {
+        Some((form, error)) => (form, Some(error)),
+        None => (rule_values_of(&draft, &version.code), None),
+    };
+    let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
+    let response = render(&RulePage {
+        id: id.get(),
+        code: version.code.clone(),
+        version: version.version.get(),
+        retired,
+        programme_id: version.programme.get(),
+        programme_name: programme_name(&rules, version.programme),
+        conditions: conditions_text(&draft, lang),
+        grant: grant_text(&draft.grant, lang),
+        choices: rule_choices(&form, lang),
+        form,
+        error_field: error.as_ref().and_then(AppError::field),
+        error: error.map(|e| e.to_string()),
+        chrome,
+    })?;
+    Ok((status, response).into_response())
+}
+
+async fn rule(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let result = async {
+        may_manage(&identity)?;
+        let id = rule_in_path(&id)?;
+        rule_page(&state, &identity, uri.path(), id, None).await
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+/// Publishes the next version of a rule from its form (every field but the code, which a rule
+/// keeps); a refusal comes back on the rule's page with the field marked and what was typed.
+async fn publish_version(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    Path(id): Path<String>,
+    CsrfFormResult(pairs): CsrfFormResult<Vec<(String, String)>>,
+) -> Response {
+    let result = async {
+        let fields = FormFields::new(pairs?, &RULE_FIELDS[1..])?;
+        may_manage(&identity)?;
+        let id = rule_in_path(&id)?;
+        let programme = state
+            .conversion_rules()
+            .current(id)
+            .map(|(version, _)| (version.programme, version.code.clone()))
+            .ok_or(AppError::NotFound { what: "rule" })?;
+        let mut values = rule_values(&fields);
+        values.code = programme.1;
+        let published = async {
+            let text = values.text()?;
+            ops::publish_rule(&state, &identity, RuleTarget::Existing(id), &text).await
+        }
+        .await;
+        match published {
+            Ok(_) => Ok(
+                Redirect::to(&format!("/bank/programmes/{}?published=1", programme.0))
+                    .into_response(),
+            ),
+            Err(error) if is_form_problem(&error) => {
+                rule_page(&state, &identity, uri.path(), id, Some((values, error))).await
             }
             Err(other) => Err(other),
         }

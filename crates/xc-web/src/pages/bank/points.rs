@@ -1,22 +1,27 @@
 //! The learner's points page, `/me/points`: the balance, how points are earned, the ledger in
-//! words and the incentives with a button to redeem each. Through `crate::bank::points`, as the
-//! API.
+//! words and the incentives with a button to redeem each. Staff's incentives page,
+//! `/bank/incentives` (city admins and credit-bank staff): every incentive, a form to define one
+//! and, on each, a last day to end its offer (`/bank/incentives/{id}/end`); a refusal comes back
+//! as a 422 page with the field marked and what was typed kept. Through `crate::bank::points`, as
+//! the API.
 
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use xc_domain::credit::{OutcomeId, PointsActivity};
+use xc_domain::Action;
+use xc_domain::credit::{IncentiveId, OutcomeId, PointsActivity};
+use xc_store::IncentiveRecord;
 
 use super::super::templates::*;
 use super::super::{Chrome, CsrfFormResult, page, render};
 use crate::AppState;
 use crate::auth::Identity;
-use crate::bank::points as ops;
+use crate::bank::points::{self as ops, IncentiveText};
 use crate::bank::today;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiQuery;
@@ -26,6 +31,18 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/me/points", get(my_points))
         .route("/me/points/redeem", post(redeem))
+        .route("/bank/incentives", get(incentives).post(create_incentive))
+        .route("/bank/incentives/{id}/end", post(end_incentive))
+}
+
+/// When an incentive can be redeemed, in words.
+fn available_text(incentive: &IncentiveRecord, lang: Lang) -> String {
+    match (incentive.available_until, lang) {
+        (Some(until), Lang::Zh) => format!("{} 至 {until}", incentive.available_from),
+        (Some(until), Lang::En) => format!("{} to {until}", incentive.available_from),
+        (None, Lang::Zh) => format!("{} 起", incentive.available_from),
+        (None, Lang::En) => format!("from {}", incentive.available_from),
+    }
 }
 
 fn activity_label(activity: PointsActivity, lang: Lang) -> &'static str {
@@ -171,16 +188,7 @@ async fn points_page(
                     code: incentive.code.to_string(),
                     name: incentive.name.clone(),
                     cost: incentive.cost.get(),
-                    available: match (incentive.available_until, lang) {
-                        (Some(until), Lang::Zh) => {
-                            format!("{} 至 {until}", incentive.available_from)
-                        }
-                        (Some(until), Lang::En) => {
-                            format!("{} to {until}", incentive.available_from)
-                        }
-                        (None, Lang::Zh) => format!("{} 起", incentive.available_from),
-                        (None, Lang::En) => format!("from {}", incentive.available_from),
-                    },
+                    available: available_text(incentive, lang),
                     badge,
                 }
             })
@@ -238,6 +246,189 @@ async fn redeem(
             .into_response()),
             Err(error @ AppError::Invalid { .. }) => {
                 points_page(&state, &identity, "/me/points", false, Some(error)).await
+            }
+            Err(other) => Err(other),
+        }
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+// --- Staff: incentives ---
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IncentivesQuery {
+    created: Option<String>,
+    ended: Option<String>,
+}
+
+/// A refusal to show on the staff page: of the new-incentive form (with what was typed), or of
+/// ending one incentive (its id and the day typed).
+enum IncentiveProblem {
+    Create(IncentiveValues, AppError),
+    End(IncentiveId, String, AppError),
+}
+
+fn may_manage_incentives(identity: &Identity) -> AppResult<()> {
+    identity.require_to(
+        Action::ManageIncentives,
+        "only city admins and credit-bank staff define incentives",
+    )?;
+    Ok(())
+}
+
+async fn incentives_page(
+    state: &AppState,
+    identity: &Identity,
+    notice: Option<&'static str>,
+    problem: Option<IncentiveProblem>,
+) -> AppResult<Response> {
+    may_manage_incentives(identity)?;
+    let incentives = ops::incentives(state, identity).await?;
+    let chrome = Chrome::new(identity, "/bank/incentives");
+    let (t, lang) = (chrome.t, chrome.lang);
+    let today = today();
+    let (form, form_error, end_problem) = match problem {
+        None => (IncentiveValues::default(), None, None),
+        Some(IncentiveProblem::Create(values, error)) => (values, Some(error), None),
+        Some(IncentiveProblem::End(id, typed, error)) => {
+            (IncentiveValues::default(), None, Some((id, typed, error)))
+        }
+    };
+    let status = form_error
+        .as_ref()
+        .or(end_problem.as_ref().map(|(_, _, error)| error))
+        .map_or(StatusCode::OK, AppError::status);
+    let response = render(&IncentivesPage {
+        notice,
+        rows: incentives
+            .iter()
+            .map(|incentive| {
+                let refused = end_problem
+                    .as_ref()
+                    .filter(|(id, _, _)| *id == incentive.id);
+                IncentiveAdminRow {
+                    id: incentive.id.get(),
+                    code: incentive.code.to_string(),
+                    name: incentive.name.clone(),
+                    cost: incentive.cost.get(),
+                    available: available_text(incentive, lang),
+                    badge: if ops::offered_on(incentive, today) {
+                        Badge {
+                            label: t.incentive_offered,
+                            class: "recognised",
+                        }
+                    } else {
+                        Badge {
+                            label: t.incentive_not_offered,
+                            class: "expired",
+                        }
+                    },
+                    last_day: refused
+                        .map_or_else(|| today.to_string(), |(_, typed, _)| typed.clone()),
+                    error: refused.map(|(_, _, error)| error.to_string()),
+                }
+            })
+            .collect(),
+        form,
+        error_field: form_error.as_ref().and_then(AppError::field),
+        error: form_error.map(|e| e.to_string()),
+        chrome,
+    })?;
+    Ok((status, response).into_response())
+}
+
+async fn incentives(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    query: Result<ApiQuery<IncentivesQuery>, AppError>,
+) -> Response {
+    let result = async {
+        let ApiQuery(query) = query?;
+        let t = identity.prefs.lang.text();
+        let notice = if query.created.is_some() {
+            Some(t.incentive_created_notice)
+        } else if query.ended.is_some() {
+            Some(t.incentive_retired_notice)
+        } else {
+            None
+        };
+        incentives_page(&state, &identity, notice, None).await
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct IncentiveForm {
+    code: String,
+    name: String,
+    cost: String,
+    available_from: String,
+    available_until: String,
+}
+
+async fn create_incentive(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    CsrfFormResult(form): CsrfFormResult<IncentiveForm>,
+) -> Response {
+    let result = async {
+        let form = form?;
+        may_manage_incentives(&identity)?;
+        let text = IncentiveText {
+            code: Some(form.code.clone()),
+            name: Some(form.name.clone()),
+            cost: Some(form.cost.clone()),
+            available_from: Some(form.available_from.clone()),
+            available_until: Some(form.available_until.clone()),
+        };
+        match ops::create_incentive(&state, &identity, &text).await {
+            Ok(_) => Ok(Redirect::to("/bank/incentives?created=1").into_response()),
+            Err(error @ (AppError::Invalid { .. } | AppError::Conflict { field: "code" })) => {
+                let values = IncentiveValues {
+                    code: form.code,
+                    name: form.name,
+                    cost: form.cost,
+                    available_from: form.available_from,
+                    available_until: form.available_until,
+                };
+                let problem = IncentiveProblem::Create(values, error);
+                incentives_page(&state, &identity, None, Some(problem)).await
+            }
+            Err(other) => Err(other),
+        }
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct EndForm {
+    available_until: String,
+}
+
+async fn end_incentive(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    Path(id): Path<String>,
+    CsrfFormResult(form): CsrfFormResult<EndForm>,
+) -> Response {
+    let result = async {
+        let form = form?;
+        may_manage_incentives(&identity)?;
+        let id = IncentiveId::parse(&id).map_err(|_| AppError::NotFound { what: "incentive" })?;
+        match ops::end_incentive(&state, &identity, id, Some(&form.available_until)).await {
+            Ok(_) => Ok(Redirect::to("/bank/incentives?ended=1").into_response()),
+            Err(error @ AppError::Invalid { .. }) => {
+                let problem = IncentiveProblem::End(id, form.available_until, error);
+                incentives_page(&state, &identity, None, Some(problem)).await
             }
             Err(other) => Err(other),
         }

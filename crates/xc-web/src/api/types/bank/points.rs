@@ -119,6 +119,15 @@ impl IncentiveRequest {
     }
 }
 
+/// The last day an incentive is offered.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndIncentiveRequest {
+    /// `2026-12-31`: yesterday (to stop at once) or later, not before its first day, and not
+    /// after a last day it already has.
+    pub available_until: Option<String>,
+}
+
 /// An incentive redeemed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RedeemResponse {
