@@ -59,6 +59,7 @@ mod erasure;
 mod error;
 mod geography;
 mod learners;
+mod log;
 mod maintenance;
 mod outcome_codec;
 mod outcome_writes;

@@ -9,6 +9,7 @@
 
 mod conversion;
 mod erasure;
+mod log;
 mod outcomes;
 mod points;
 mod rows;

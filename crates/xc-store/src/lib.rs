@@ -18,6 +18,7 @@
 
 mod credit;
 mod error;
+mod log;
 mod records;
 pub mod suite;
 
@@ -33,6 +34,7 @@ use xc_domain::{
 
 pub use credit::*;
 pub use error::{StoreError, StoreResult};
+pub use log::*;
 pub use records::*;
 
 /// Districts, subdistricts, neighbourhoods and the overview figures built from them.
@@ -351,6 +353,44 @@ pub trait OutcomeBatchWriter: Send + std::fmt::Debug {
     ) -> StoreResult<BatchRecord>;
 }
 
+/// The transparency log (SPEC C4): an append-only RFC 9162 Merkle tree of entries, stored as
+/// the entries themselves plus the hash of every *perfect* subtree keyed by (level, index) (the
+/// layout of `xc_merkle`), and the signed tree heads published over it.
+///
+/// Invariants the implementations keep (checked by the storage suite):
+/// - Entries, nodes and tree heads are only ever inserted; the database refuses updates and
+///   deletes (triggers).
+/// - An append writes its entries and every node they complete in one transaction, one append
+///   at a time, so the stored nodes always describe exactly the stored entries.
+/// - A tree head is recorded only if its size is at least the latest head's and its time not
+///   earlier (`Conflict { field: "tree_head" }` otherwise); that it *extends* the latest one
+///   (consistency) is the signer's check before signing, with the proof read from this store.
+#[async_trait]
+pub trait TransparencyLogStore {
+    /// Appends `entries` in order at the end of the log. An empty list is `Invalid`.
+    async fn append_log_entries(
+        &self,
+        entries: &[NewLogEntry],
+        at: OffsetDateTime,
+    ) -> StoreResult<LogAppend>;
+    /// The number of entries in the log.
+    async fn log_size(&self) -> StoreResult<u64>;
+    /// The stored hashes of `nodes`, in the same order; a node not stored (not yet complete, or
+    /// the row is missing) is `NotFound { what: "merkle node" }`.
+    async fn read_log_nodes(
+        &self,
+        nodes: &[xc_merkle::NodeId],
+    ) -> StoreResult<Vec<xc_merkle::Hash>>;
+    /// Entries `from..` (at most `limit`), in log order.
+    async fn log_entries(&self, from: u64, limit: u32) -> StoreResult<Vec<LogEntryRecord>>;
+    /// Records a signed tree head (see the invariants).
+    async fn record_tree_head(&self, head: &SignedTreeHead) -> StoreResult<()>;
+    /// The latest recorded tree head, if any.
+    async fn latest_tree_head(&self) -> StoreResult<Option<SignedTreeHead>>;
+    /// The tree head recorded for exactly `size` entries (`NotFound` if none was).
+    async fn tree_head_of_size(&self, size: u64) -> StoreResult<SignedTreeHead>;
+}
+
 /// Erasure of a learner's identity on request (PIPL art. 47; docs/privacy.md).
 #[async_trait]
 pub trait ErasureStore {
@@ -400,6 +440,7 @@ pub trait Store:
     + OutcomeStore
     + ConversionStore
     + ErasureStore
+    + TransparencyLogStore
     + Send
     + Sync
 {
@@ -417,6 +458,7 @@ impl<T> Store for T where
         + OutcomeStore
         + ConversionStore
         + ErasureStore
+        + TransparencyLogStore
         + Send
         + Sync
 {

@@ -52,6 +52,8 @@ macro_rules! store_suite {
             a_batch_total_below_the_rows_stored_is_invalid_and_keeps_nothing,
             an_external_id_twice_in_one_call_is_refused_whole,
             a_batch_that_failed_in_the_database_refuses_more_and_keeps_nothing,
+            the_log_stores_the_tree_the_reference_computes,
+            tree_heads_only_move_forward,
             learners_are_matched_by_lookups_and_ids,
             bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow,
             programmes_are_created_once_per_code_and_listed,
@@ -3561,4 +3563,161 @@ pub async fn erasing_a_learner_leaves_others_untouched(store: &dyn Store) {
             .map(|user| user.id),
         Some(other.user)
     );
+}
+
+// ---- the transparency log ---------------------------------------------------------------------
+
+fn log_entry(n: u64) -> NewLogEntry {
+    NewLogEntry {
+        kind: if n % 5 == 4 {
+            LogEntryKind::StatusChange
+        } else {
+            LogEntryKind::Issuance
+        },
+        subject: format!("urn:uuid:credential-{n}"),
+        entry: format!("entry {n}").into_bytes(),
+    }
+}
+
+/// Appends in batches of uneven sizes: every append answers the root the reference tree
+/// (`xc_merkle::MemoryTree`) computes, and every root, inclusion proof and consistency proof
+/// read back from the stored nodes equals the reference's; the entries read back as appended.
+pub async fn the_log_stores_the_tree_the_reference_computes(store: &dyn Store) {
+    assert_eq!(store.log_size().await.unwrap(), 0);
+    assert!(matches!(
+        store.append_log_entries(&[], T0).await,
+        Err(StoreError::Invalid {
+            field: "entries",
+            ..
+        })
+    ));
+    let mut reference = xc_merkle::MemoryTree::new();
+    let mut next = 0u64;
+    for batch in [1u64, 1, 2, 5, 13, 1, 100, 3, 64, 1_200] {
+        let entries: Vec<NewLogEntry> = (next..next + batch).map(log_entry).collect();
+        let appended = store.append_log_entries(&entries, T0).await.unwrap();
+        reference.append_batch(entries.iter().map(|entry| entry.entry.as_slice()));
+        assert_eq!(appended.first_index, next);
+        next += batch;
+        assert_eq!(appended.new_size, next);
+        assert_eq!(
+            appended.new_root,
+            reference.current_root(),
+            "root at {next}"
+        );
+    }
+    assert_eq!(store.log_size().await.unwrap(), next);
+    for size in [1, 2, 3, 7, 8, 9, 22, 123, 190, next] {
+        assert_eq!(
+            log_root(store, size).await.unwrap(),
+            reference.root(size).unwrap(),
+            "root of {size}"
+        );
+        for index in [0, size / 2, size - 1] {
+            let proof = log_inclusion_proof(store, index, size).await.unwrap();
+            assert_eq!(proof, reference.inclusion_proof(index, size).unwrap());
+            proof
+                .verify(
+                    &reference.leaf_hash(index).unwrap(),
+                    &reference.root(size).unwrap(),
+                )
+                .unwrap();
+        }
+        for old in [1, size / 3, size] {
+            if old == 0 {
+                continue;
+            }
+            let proof = log_consistency_proof(store, old, size).await.unwrap();
+            assert_eq!(proof, reference.consistency_proof(old, size).unwrap());
+        }
+    }
+    assert!(matches!(
+        log_inclusion_proof(store, next, next).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(
+        log_root(store, next + 1).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let entries = store.log_entries(2, 3).await.unwrap();
+    assert_eq!(
+        entries
+            .iter()
+            .map(|entry| (
+                entry.index,
+                entry.kind,
+                entry.subject.clone(),
+                entry.entry.clone()
+            ))
+            .collect::<Vec<_>>(),
+        (2..5)
+            .map(|n| {
+                let entry = log_entry(n);
+                (n, entry.kind, entry.subject, entry.entry)
+            })
+            .collect::<Vec<_>>()
+    );
+    assert!(entries.iter().all(|entry| entry.appended_at == T0));
+}
+
+fn signed_head(size: u64, root: xc_merkle::Hash, timestamp_ms: u64) -> SignedTreeHead {
+    SignedTreeHead {
+        head: xc_merkle::TreeHead {
+            size,
+            root_hash: root,
+            timestamp_ms,
+        },
+        signatures: vec![
+            TreeHeadSignature {
+                key_id: "did:web:bank.example#ed25519-1".into(),
+                algorithm: "Ed25519".into(),
+                signature: vec![size as u8; 64],
+            },
+            TreeHeadSignature {
+                key_id: "did:web:bank.example#sm2-1".into(),
+                algorithm: "SM2-SM3".into(),
+                signature: vec![7; 64],
+            },
+        ],
+    }
+}
+
+/// Tree heads are recorded in order of size and time: a smaller size, an earlier time or
+/// another root at the same size is `Conflict { field: "tree_head" }`; the same head again is
+/// accepted and recorded once; heads are found by size, and the latest is the largest.
+pub async fn tree_heads_only_move_forward(store: &dyn Store) {
+    assert_eq!(store.latest_tree_head().await.unwrap(), None);
+    let entries: Vec<NewLogEntry> = (0..10).map(log_entry).collect();
+    let appended = store.append_log_entries(&entries[..4], T0).await.unwrap();
+    let first = signed_head(4, appended.new_root, 1_000);
+    store.record_tree_head(&first).await.unwrap();
+    store.record_tree_head(&first).await.unwrap();
+    assert_eq!(store.latest_tree_head().await.unwrap(), Some(first.clone()));
+
+    let appended = store.append_log_entries(&entries[4..], T0).await.unwrap();
+    for refused in [
+        signed_head(3, appended.new_root, 2_000),
+        signed_head(10, appended.new_root, 999),
+        signed_head(4, appended.new_root, 1_000),
+    ] {
+        assert!(
+            matches!(
+                store.record_tree_head(&refused).await,
+                Err(StoreError::Conflict { field: "tree_head" })
+            ),
+            "{refused:?}"
+        );
+    }
+    let second = signed_head(10, appended.new_root, 2_000);
+    store.record_tree_head(&second).await.unwrap();
+    assert_eq!(
+        store.latest_tree_head().await.unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(store.tree_head_of_size(4).await.unwrap(), first);
+    assert_eq!(store.tree_head_of_size(10).await.unwrap(), second);
+    assert!(matches!(
+        store.tree_head_of_size(5).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }

@@ -1,0 +1,278 @@
+//! The transparency log on PostgreSQL ([`TransparencyLogStore`]): the tables of migration 0008
+//! (entries, perfect-subtree nodes, signed tree heads), all append-only by trigger.
+//!
+//! An append and a tree-head recording each take `LOCK TABLE … IN SHARE ROW EXCLUSIVE MODE`
+//! (which conflicts with itself) before reading the log's state, so they are serialised across
+//! every connection and instance, and the nodes an append completes always match the entries
+//! stored. Entries and nodes are written with one `UNNEST` insert each.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, PgExecutor, Row};
+use time::OffsetDateTime;
+use xc_merkle::{Hash, NodeId, TreeHead};
+use xc_store::{
+    LogAppend, LogEntryKind, LogEntryRecord, NewLogEntry, SignedTreeHead, StoreError, StoreResult,
+    TransparencyLogStore, append_frontier, nodes_completed_by, signatures_from_json,
+    signatures_to_json, stored_hash, tree_head_may_follow,
+};
+
+use crate::PgStore;
+use crate::error::store_error;
+
+fn count(value: i64, what: &'static str) -> StoreResult<u64> {
+    u64::try_from(value).map_err(|_| StoreError::corrupt(what, value.to_string()))
+}
+
+fn number(value: u64, field: &'static str) -> StoreResult<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Invalid {
+        field,
+        reason: format!("{value} is too large"),
+    })
+}
+
+async fn size_on<'e>(executor: impl PgExecutor<'e>) -> StoreResult<u64> {
+    let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM log_entries")
+        .fetch_one(executor)
+        .await
+        .map_err(store_error)?;
+    count(size, "log_entries.leaf_index")
+}
+
+async fn nodes_on<'e>(executor: impl PgExecutor<'e>, nodes: &[NodeId]) -> StoreResult<Vec<Hash>> {
+    let levels: Vec<i16> = nodes.iter().map(|node| i16::from(node.level)).collect();
+    let indexes: Vec<i64> = nodes
+        .iter()
+        .map(|node| number(node.index, "node_index"))
+        .collect::<StoreResult<_>>()?;
+    let rows: Vec<(i16, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT n.level, n.node_index, n.hash \
+         FROM UNNEST($1::smallint[], $2::bigint[]) AS wanted (level, node_index) \
+         JOIN merkle_nodes n USING (level, node_index)",
+    )
+    .bind(&levels)
+    .bind(&indexes)
+    .fetch_all(executor)
+    .await
+    .map_err(store_error)?;
+    let mut found: HashMap<(i16, i64), Hash> = HashMap::with_capacity(rows.len());
+    for (level, index, hash) in rows {
+        found.insert((level, index), stored_hash("merkle_nodes.hash", &hash)?);
+    }
+    levels
+        .iter()
+        .zip(&indexes)
+        .map(|(level, index)| {
+            found
+                .get(&(*level, *index))
+                .copied()
+                .ok_or(StoreError::NotFound {
+                    what: "merkle node",
+                })
+        })
+        .collect()
+}
+
+fn tree_head(row: &PgRow) -> StoreResult<SignedTreeHead> {
+    let size: i64 = row.try_get("tree_size").map_err(store_error)?;
+    let root: Vec<u8> = row.try_get("root_hash").map_err(store_error)?;
+    let timestamp: i64 = row.try_get("timestamp_ms").map_err(store_error)?;
+    let signatures: serde_json::Value = row.try_get("signatures").map_err(store_error)?;
+    Ok(SignedTreeHead {
+        head: TreeHead {
+            size: count(size, "log_tree_heads.tree_size")?,
+            root_hash: stored_hash("log_tree_heads.root_hash", &root)?,
+            timestamp_ms: count(timestamp, "log_tree_heads.timestamp_ms")?,
+        },
+        signatures: signatures_from_json(&signatures)?,
+    })
+}
+
+macro_rules! tree_head_columns {
+    () => {
+        "tree_size, root_hash, timestamp_ms, signatures"
+    };
+}
+const LATEST_TREE_HEAD: &str = concat!(
+    "SELECT ",
+    tree_head_columns!(),
+    " FROM log_tree_heads ORDER BY tree_size DESC LIMIT 1"
+);
+
+async fn lock(conn: &mut PgConnection, table: &'static str) -> StoreResult<()> {
+    let statement = match table {
+        "log_entries" => "LOCK TABLE log_entries IN SHARE ROW EXCLUSIVE MODE",
+        _ => "LOCK TABLE log_tree_heads IN SHARE ROW EXCLUSIVE MODE",
+    };
+    sqlx::query(statement)
+        .execute(conn)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+#[async_trait]
+impl TransparencyLogStore for PgStore {
+    async fn append_log_entries(
+        &self,
+        entries: &[NewLogEntry],
+        at: OffsetDateTime,
+    ) -> StoreResult<LogAppend> {
+        if entries.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "entries",
+                reason: "nothing to append".into(),
+            });
+        }
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        lock(&mut tx, "log_entries").await?;
+        let old_size = size_on(&mut *tx).await?;
+        let frontier = nodes_on(&mut *tx, &append_frontier(old_size)?).await?;
+        let appended = nodes_completed_by(old_size, &frontier, entries)?;
+        let first = number(old_size, "log size")?;
+        let indexes: Vec<i64> = (0..entries.len() as i64).map(|n| first + n).collect();
+        let kinds: Vec<&str> = entries.iter().map(|entry| entry.kind.as_str()).collect();
+        let subjects: Vec<&str> = entries.iter().map(|entry| entry.subject.as_str()).collect();
+        let bytes: Vec<&[u8]> = entries.iter().map(|entry| entry.entry.as_slice()).collect();
+        sqlx::query(
+            "INSERT INTO log_entries (leaf_index, kind, subject, entry, appended_at) \
+             SELECT leaf_index, kind, subject, entry, $5 \
+             FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bytea[]) \
+                  AS new_rows (leaf_index, kind, subject, entry)",
+        )
+        .bind(&indexes)
+        .bind(&kinds)
+        .bind(&subjects)
+        .bind(&bytes)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let levels: Vec<i16> = appended
+            .nodes
+            .iter()
+            .map(|(node, _)| i16::from(node.level))
+            .collect();
+        let node_indexes: Vec<i64> = appended
+            .nodes
+            .iter()
+            .map(|(node, _)| number(node.index, "node_index"))
+            .collect::<StoreResult<_>>()?;
+        let hashes: Vec<&[u8]> = appended
+            .nodes
+            .iter()
+            .map(|(_, hash)| hash.as_bytes().as_slice())
+            .collect();
+        sqlx::query(
+            "INSERT INTO merkle_nodes (level, node_index, hash) \
+             SELECT * FROM UNNEST($1::smallint[], $2::bigint[], $3::bytea[])",
+        )
+        .bind(&levels)
+        .bind(&node_indexes)
+        .bind(&hashes)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(LogAppend {
+            first_index: old_size,
+            new_size: old_size + entries.len() as u64,
+            new_root: appended.new_root,
+        })
+    }
+
+    async fn log_size(&self) -> StoreResult<u64> {
+        size_on(&self.pool).await
+    }
+
+    async fn read_log_nodes(&self, nodes: &[NodeId]) -> StoreResult<Vec<Hash>> {
+        nodes_on(&self.pool, nodes).await
+    }
+
+    async fn log_entries(&self, from: u64, limit: u32) -> StoreResult<Vec<LogEntryRecord>> {
+        let rows = sqlx::query(
+            "SELECT leaf_index, kind, subject, entry, appended_at FROM log_entries \
+             WHERE leaf_index >= $1 ORDER BY leaf_index LIMIT $2",
+        )
+        .bind(number(from, "from")?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                let index: i64 = row.try_get("leaf_index").map_err(store_error)?;
+                let kind: String = row.try_get("kind").map_err(store_error)?;
+                Ok(LogEntryRecord {
+                    index: count(index, "log_entries.leaf_index")?,
+                    kind: LogEntryKind::parse(&kind)
+                        .ok_or_else(|| StoreError::corrupt("log_entries.kind", kind.clone()))?,
+                    subject: row.try_get("subject").map_err(store_error)?,
+                    entry: row.try_get("entry").map_err(store_error)?,
+                    appended_at: row.try_get("appended_at").map_err(store_error)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_tree_head(&self, head: &SignedTreeHead) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        lock(&mut tx, "log_tree_heads").await?;
+        let latest = sqlx::query(LATEST_TREE_HEAD)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .map(|row| tree_head(&row))
+            .transpose()?;
+        tree_head_may_follow(latest.as_ref().map(|latest| &latest.head), &head.head)?;
+        if latest
+            .as_ref()
+            .is_some_and(|latest| latest.head == head.head)
+        {
+            // The same head again (no entries since): nothing new to record.
+            return Ok(());
+        }
+        sqlx::query(concat!(
+            "INSERT INTO log_tree_heads (",
+            tree_head_columns!(),
+            ") VALUES ($1, $2, $3, $4)"
+        ))
+        .bind(number(head.head.size, "tree_size")?)
+        .bind(head.head.root_hash.as_bytes().as_slice())
+        .bind(number(head.head.timestamp_ms, "timestamp_ms")?)
+        .bind(signatures_to_json(&head.signatures))
+        .execute(&mut *tx)
+        .await
+        .map_err(|error| match store_error(error) {
+            // A head of the same size at another time: the size is taken.
+            StoreError::Conflict { .. } => StoreError::Conflict { field: "tree_head" },
+            other => other,
+        })?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn latest_tree_head(&self) -> StoreResult<Option<SignedTreeHead>> {
+        sqlx::query(LATEST_TREE_HEAD)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?
+            .map(|row| tree_head(&row))
+            .transpose()
+    }
+
+    async fn tree_head_of_size(&self, size: u64) -> StoreResult<SignedTreeHead> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            tree_head_columns!(),
+            " FROM log_tree_heads WHERE tree_size = $1"
+        ))
+        .bind(number(size, "size")?)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .ok_or(StoreError::NotFound { what: "tree head" })?;
+        tree_head(&row)
+    }
+}

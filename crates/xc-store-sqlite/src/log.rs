@@ -1,0 +1,297 @@
+//! The transparency log on SQLite ([`TransparencyLogStore`]): the tables of migration 0008
+//! (entries, perfect-subtree nodes, signed tree heads), all append-only by trigger.
+//!
+//! An append runs on the one writer connection in a `BEGIN IMMEDIATE` transaction: the write
+//! lock is taken before the log's size is read, so appends (from this process or another) are
+//! serialised and the nodes they complete always match the entries stored.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use time::OffsetDateTime;
+use xc_merkle::{Hash, NodeId, TreeHead};
+use xc_store::{
+    LogAppend, LogEntryKind, LogEntryRecord, NewLogEntry, SignedTreeHead, StoreError, StoreResult,
+    TransparencyLogStore, append_frontier, nodes_completed_by, signatures_from_json,
+    signatures_to_json, stored_hash, tree_head_may_follow,
+};
+
+use crate::SqliteStore;
+use crate::rows::{db_error, from_micros, micros};
+use crate::stores::BULK_VALUES;
+
+/// Rows per multi-row INSERT of entries (5 values each) and of nodes (3 values each).
+const ENTRIES_PER_INSERT: usize = BULK_VALUES / 5;
+const NODES_PER_INSERT: usize = BULK_VALUES / 3;
+
+fn count(value: i64, what: &'static str) -> StoreResult<u64> {
+    u64::try_from(value).map_err(|_| StoreError::corrupt(what, value.to_string()))
+}
+
+fn number(value: u64, field: &'static str) -> StoreResult<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Invalid {
+        field,
+        reason: format!("{value} is too large"),
+    })
+}
+
+async fn size_on(conn: &mut SqliteConnection) -> StoreResult<u64> {
+    let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM log_entries")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    count(size, "log_entries.leaf_index")
+}
+
+async fn nodes_on(conn: &mut SqliteConnection, nodes: &[NodeId]) -> StoreResult<Vec<Hash>> {
+    let mut found: HashMap<(i64, i64), Hash> = HashMap::with_capacity(nodes.len());
+    for chunk in nodes.chunks(BULK_VALUES / 2) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT level, node_index, hash FROM merkle_nodes WHERE (level, node_index) IN (VALUES ",
+        );
+        let mut list = query.separated(", ");
+        for node in chunk {
+            list.push("(")
+                .push_bind_unseparated(i64::from(node.level))
+                .push_unseparated(", ")
+                .push_bind_unseparated(number(node.index, "node_index")?)
+                .push_unseparated(")");
+        }
+        query.push(")");
+        let rows: Vec<(i64, i64, Vec<u8>)> = query
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        for (level, index, hash) in rows {
+            found.insert((level, index), stored_hash("merkle_nodes.hash", &hash)?);
+        }
+    }
+    nodes
+        .iter()
+        .map(|node| {
+            found
+                .get(&(i64::from(node.level), node.index as i64))
+                .copied()
+                .ok_or(StoreError::NotFound {
+                    what: "merkle node",
+                })
+        })
+        .collect()
+}
+
+fn tree_head(row: &SqliteRow) -> StoreResult<SignedTreeHead> {
+    let size: i64 = row.try_get("tree_size").map_err(db_error)?;
+    let root: Vec<u8> = row.try_get("root_hash").map_err(db_error)?;
+    let timestamp: i64 = row.try_get("timestamp_ms").map_err(db_error)?;
+    let signatures: String = row.try_get("signatures").map_err(db_error)?;
+    let signatures: serde_json::Value = serde_json::from_str(&signatures)
+        .map_err(|error| StoreError::corrupt("log_tree_heads.signatures", error.to_string()))?;
+    Ok(SignedTreeHead {
+        head: TreeHead {
+            size: count(size, "log_tree_heads.tree_size")?,
+            root_hash: stored_hash("log_tree_heads.root_hash", &root)?,
+            timestamp_ms: count(timestamp, "log_tree_heads.timestamp_ms")?,
+        },
+        signatures: signatures_from_json(&signatures)?,
+    })
+}
+
+macro_rules! tree_head_columns {
+    () => {
+        "tree_size, root_hash, timestamp_ms, signatures"
+    };
+}
+const LATEST_TREE_HEAD: &str = concat!(
+    "SELECT ",
+    tree_head_columns!(),
+    " FROM log_tree_heads ORDER BY tree_size DESC LIMIT 1"
+);
+
+#[async_trait]
+impl TransparencyLogStore for SqliteStore {
+    async fn append_log_entries(
+        &self,
+        entries: &[NewLogEntry],
+        at: OffsetDateTime,
+    ) -> StoreResult<LogAppend> {
+        if entries.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "entries",
+                reason: "nothing to append".into(),
+            });
+        }
+        let mut tx = self
+            .write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let appended = append_on(&mut tx, entries, at).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(appended)
+    }
+
+    async fn log_size(&self) -> StoreResult<u64> {
+        let mut conn = self.read.acquire().await.map_err(db_error)?;
+        size_on(&mut conn).await
+    }
+
+    async fn read_log_nodes(&self, nodes: &[NodeId]) -> StoreResult<Vec<Hash>> {
+        let mut conn = self.read.acquire().await.map_err(db_error)?;
+        nodes_on(&mut conn, nodes).await
+    }
+
+    async fn log_entries(&self, from: u64, limit: u32) -> StoreResult<Vec<LogEntryRecord>> {
+        let rows = sqlx::query(
+            "SELECT leaf_index, kind, subject, entry, appended_at FROM log_entries \
+             WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?",
+        )
+        .bind(number(from, "from")?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                let index: i64 = row.try_get("leaf_index").map_err(db_error)?;
+                let kind: String = row.try_get("kind").map_err(db_error)?;
+                let appended_at: i64 = row.try_get("appended_at").map_err(db_error)?;
+                Ok(LogEntryRecord {
+                    index: count(index, "log_entries.leaf_index")?,
+                    kind: LogEntryKind::parse(&kind)
+                        .ok_or_else(|| StoreError::corrupt("log_entries.kind", kind.clone()))?,
+                    subject: row.try_get("subject").map_err(db_error)?,
+                    entry: row.try_get("entry").map_err(db_error)?,
+                    appended_at: from_micros(appended_at)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_tree_head(&self, head: &SignedTreeHead) -> StoreResult<()> {
+        let mut tx = self
+            .write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let latest = sqlx::query(LATEST_TREE_HEAD)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .map(|row| tree_head(&row))
+            .transpose()?;
+        tree_head_may_follow(latest.as_ref().map(|latest| &latest.head), &head.head)?;
+        if latest
+            .as_ref()
+            .is_some_and(|latest| latest.head == head.head)
+        {
+            // The same head again (no entries since): nothing new to record.
+            return Ok(());
+        }
+        sqlx::query(concat!(
+            "INSERT INTO log_tree_heads (",
+            tree_head_columns!(),
+            ") VALUES (?, ?, ?, ?)"
+        ))
+        .bind(number(head.head.size, "tree_size")?)
+        .bind(head.head.root_hash.as_bytes().to_vec())
+        .bind(number(head.head.timestamp_ms, "timestamp_ms")?)
+        .bind(signatures_to_json(&head.signatures).to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(|error| match db_error(error) {
+            // A head of the same size at another time: the size is taken.
+            StoreError::Conflict { .. } => StoreError::Conflict { field: "tree_head" },
+            other => other,
+        })?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn latest_tree_head(&self) -> StoreResult<Option<SignedTreeHead>> {
+        sqlx::query(LATEST_TREE_HEAD)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db_error)?
+            .map(|row| tree_head(&row))
+            .transpose()
+    }
+
+    async fn tree_head_of_size(&self, size: u64) -> StoreResult<SignedTreeHead> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            tree_head_columns!(),
+            " FROM log_tree_heads WHERE tree_size = ?"
+        ))
+        .bind(number(size, "size")?)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db_error)?
+        .ok_or(StoreError::NotFound { what: "tree head" })?;
+        tree_head(&row)
+    }
+}
+
+/// The append itself, inside the caller's `BEGIN IMMEDIATE`.
+async fn append_on(
+    conn: &mut SqliteConnection,
+    entries: &[NewLogEntry],
+    at: OffsetDateTime,
+) -> StoreResult<LogAppend> {
+    let old_size = size_on(conn).await?;
+    let frontier = nodes_on(conn, &append_frontier(old_size)?).await?;
+    let appended = nodes_completed_by(old_size, &frontier, entries)?;
+    let first = number(old_size, "log size")?;
+    let numbered: Vec<(i64, &NewLogEntry)> = entries
+        .iter()
+        .enumerate()
+        .map(|(offset, entry)| (first + offset as i64, entry))
+        .collect();
+    for chunk in numbered.chunks(ENTRIES_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO log_entries (leaf_index, kind, subject, entry, appended_at) ",
+        );
+        query.push_values(chunk, |mut values, (index, entry)| {
+            values
+                .push_bind(*index)
+                .push_bind(entry.kind.as_str())
+                .push_bind(entry.subject.clone())
+                .push_bind(entry.entry.clone())
+                .push_bind(micros(at));
+        });
+        query
+            .build()
+            .persistent(false)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    for chunk in appended.nodes.chunks(NODES_PER_INSERT) {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("INSERT INTO merkle_nodes (level, node_index, hash) ");
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (node, hash) in chunk {
+            rows.push((
+                i64::from(node.level),
+                number(node.index, "node_index")?,
+                hash.as_bytes().to_vec(),
+            ));
+        }
+        query.push_values(rows, |mut values, (level, index, hash)| {
+            values.push_bind(level).push_bind(index).push_bind(hash);
+        });
+        query
+            .build()
+            .persistent(false)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(LogAppend {
+        first_index: old_size,
+        new_size: old_size + entries.len() as u64,
+        new_root: appended.new_root,
+    })
+}
