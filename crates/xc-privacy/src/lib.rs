@@ -10,7 +10,9 @@
 //! Nothing here logs, and no type here prints a secret in `Debug`.
 
 pub mod passwords;
+mod secret_file;
 pub mod tokens;
 mod vault;
 
+pub use secret_file::open_or_create_secret_file;
 pub use vault::{KEY_LEN, PiiField, PiiVault, PrivacyError};

@@ -6,7 +6,6 @@
 //! encryption key.
 
 use std::fmt;
-use std::io::Write;
 use std::path::Path;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -41,8 +40,14 @@ impl PiiField {
 pub enum PrivacyError {
     #[error("the personal-data key must be {KEY_LEN} bytes (or {} hex digits), found {found}", KEY_LEN * 2)]
     KeyLength { found: usize },
-    #[error("the personal-data key file {path} is readable by other users: run chmod 600 on it")]
+    #[error("the key file {path} is readable by other users: run chmod 600 on it")]
     KeyPermissions { path: String },
+    #[error("the key file {path} must hold {expected} bytes as hex, found {found}")]
+    SecretFileLength {
+        path: String,
+        expected: usize,
+        found: usize,
+    },
     #[error("could not read or create the key file {path}: {source}")]
     KeyFile {
         path: String,
@@ -91,43 +96,7 @@ impl PiiVault {
     /// Reads the key file (hex), creating it with fresh random key material and mode 0600 when
     /// it does not exist. Refuses a file that other users can read.
     pub fn open_or_create_key_file(path: &Path) -> Result<Self, PrivacyError> {
-        let file_error = |source| PrivacyError::KeyFile {
-            path: path.display().to_string(),
-            source,
-        };
-        if !path.exists() {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(file_error)?;
-            }
-            let mut key = [0u8; KEY_LEN];
-            getrandom::fill(&mut key).map_err(|_| PrivacyError::Random)?;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            let mut file = options.open(path).map_err(file_error)?;
-            file.write_all(hex::encode(key).as_bytes())
-                .map_err(file_error)?;
-            file.sync_all().map_err(file_error)?;
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path)
-                .map_err(file_error)?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                return Err(PrivacyError::KeyPermissions {
-                    path: path.display().to_string(),
-                });
-            }
-        }
-        let text = std::fs::read_to_string(path).map_err(file_error)?;
-        Self::from_hex(&text)
+        Self::from_key(&crate::open_or_create_secret_file(path, KEY_LEN)?)
     }
 
     /// A fresh random vault (tests and throw-away demo data).
