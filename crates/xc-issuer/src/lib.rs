@@ -3,14 +3,21 @@
 //! - [`keys`]: the issuer's signing keys — Ed25519 and SM2 — kept in key files only the server
 //!   can read, rotated by adding a newer key (older ones stay for verification), and published
 //!   as a DID document (`did:web`);
+//! - [`credential`]: the Open Badges 3.0 credential of a recognised outcome, signed with
+//!   Ed25519 and SM2 side by side;
 //! - [`tree_heads`]: signing the transparency log's tree heads, never for a tree that does not
 //!   extend the last signed one.
 //!
 //! Pure formats and proofs live in `xc-credentials` and `xc-merkle`; this crate adds the keys
 //! and the store.
 
+pub mod credential;
 pub mod keys;
 pub mod tree_heads;
 
+pub use credential::{
+    CredentialError, IssuerProfile, OutcomeCredentialInput, outcome_credential,
+    sign_outcome_credential,
+};
 pub use keys::{IssuerError, IssuerKeys};
 pub use tree_heads::{sign_tree_head, verify_tree_head_signatures};

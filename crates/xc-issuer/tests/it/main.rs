@@ -1,5 +1,6 @@
 //! Integration tests of xc-issuer on a real store (SQLite, or PostgreSQL when
 //! `XUECHENG_TEST_DATABASE_URL` is set): issuer key files and rotation, signed tree heads.
 
+mod credential;
 mod keys;
 mod tree_heads;
