@@ -36,3 +36,20 @@ CREATE TRIGGER merkle_nodes_no_change
 CREATE TRIGGER log_tree_heads_no_change
     BEFORE UPDATE OR DELETE OR TRUNCATE ON log_tree_heads
     FOR EACH STATEMENT EXECUTE FUNCTION credit_bank_refuse_change();
+
+-- Credentials issued for recognised outcomes: the signed document (no personal data in clear:
+-- the holder is a salted hash) and the log entry that records its issuance.
+CREATE TABLE issued_credentials (
+    id TEXT PRIMARY KEY,
+    outcome_id BIGINT NOT NULL REFERENCES outcomes (id),
+    learner_id BIGINT NOT NULL REFERENCES learners (id),
+    log_index BIGINT NOT NULL REFERENCES log_entries (leaf_index),
+    issued_at TIMESTAMPTZ NOT NULL,
+    document TEXT NOT NULL,
+    CONSTRAINT issued_credentials_outcome_unique UNIQUE (outcome_id),
+    CONSTRAINT issued_credentials_log_index_unique UNIQUE (log_index)
+);
+CREATE INDEX issued_credentials_by_learner ON issued_credentials (learner_id, issued_at);
+CREATE TRIGGER issued_credentials_no_change
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON issued_credentials
+    FOR EACH STATEMENT EXECUTE FUNCTION credit_bank_refuse_change();

@@ -12,11 +12,14 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgExecutor, Row};
 use time::OffsetDateTime;
+use xc_domain::LearnerId;
+use xc_domain::credit::OutcomeId;
 use xc_merkle::{Hash, NodeId, TreeHead};
 use xc_store::{
-    LogAppend, LogEntryKind, LogEntryRecord, NewLogEntry, SignedTreeHead, StoreError, StoreResult,
-    TransparencyLogStore, append_frontier, nodes_completed_by, signatures_from_json,
-    signatures_to_json, stored_hash, tree_head_may_follow,
+    IssuedCredentialRecord, LogAppend, LogEntryKind, LogEntryRecord, NewIssuedCredential,
+    NewLogEntry, SignedTreeHead, StoreError, StoreResult, TransparencyLogStore, append_frontier,
+    nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash,
+    tree_head_may_follow,
 };
 
 use crate::PgStore;
@@ -90,6 +93,18 @@ fn tree_head(row: &PgRow) -> StoreResult<SignedTreeHead> {
     })
 }
 
+fn issued_credential(row: &PgRow) -> StoreResult<IssuedCredentialRecord> {
+    let log_index: i64 = row.try_get("log_index").map_err(store_error)?;
+    Ok(IssuedCredentialRecord {
+        id: row.try_get("id").map_err(store_error)?,
+        outcome: OutcomeId::new(row.try_get("outcome_id").map_err(store_error)?),
+        learner: LearnerId::new(row.try_get("learner_id").map_err(store_error)?),
+        log_index: count(log_index, "issued_credentials.log_index")?,
+        issued_at: row.try_get("issued_at").map_err(store_error)?,
+        document: row.try_get("document").map_err(store_error)?,
+    })
+}
+
 macro_rules! tree_head_columns {
     () => {
         "tree_size, root_hash, timestamp_ms, signatures"
@@ -127,60 +142,9 @@ impl TransparencyLogStore for PgStore {
             });
         }
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        lock(&mut tx, "log_entries").await?;
-        let old_size = size_on(&mut *tx).await?;
-        let frontier = nodes_on(&mut *tx, &append_frontier(old_size)?).await?;
-        let appended = nodes_completed_by(old_size, &frontier, entries)?;
-        let first = number(old_size, "log size")?;
-        let indexes: Vec<i64> = (0..entries.len() as i64).map(|n| first + n).collect();
-        let kinds: Vec<&str> = entries.iter().map(|entry| entry.kind.as_str()).collect();
-        let subjects: Vec<&str> = entries.iter().map(|entry| entry.subject.as_str()).collect();
-        let bytes: Vec<&[u8]> = entries.iter().map(|entry| entry.entry.as_slice()).collect();
-        sqlx::query(
-            "INSERT INTO log_entries (leaf_index, kind, subject, entry, appended_at) \
-             SELECT leaf_index, kind, subject, entry, $5 \
-             FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bytea[]) \
-                  AS new_rows (leaf_index, kind, subject, entry)",
-        )
-        .bind(&indexes)
-        .bind(&kinds)
-        .bind(&subjects)
-        .bind(&bytes)
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        let levels: Vec<i16> = appended
-            .nodes
-            .iter()
-            .map(|(node, _)| i16::from(node.level))
-            .collect();
-        let node_indexes: Vec<i64> = appended
-            .nodes
-            .iter()
-            .map(|(node, _)| number(node.index, "node_index"))
-            .collect::<StoreResult<_>>()?;
-        let hashes: Vec<&[u8]> = appended
-            .nodes
-            .iter()
-            .map(|(_, hash)| hash.as_bytes().as_slice())
-            .collect();
-        sqlx::query(
-            "INSERT INTO merkle_nodes (level, node_index, hash) \
-             SELECT * FROM UNNEST($1::smallint[], $2::bigint[], $3::bytea[])",
-        )
-        .bind(&levels)
-        .bind(&node_indexes)
-        .bind(&hashes)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
+        let appended = append_on(&mut tx, entries, at).await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(LogAppend {
-            first_index: old_size,
-            new_size: old_size + entries.len() as u64,
-            new_root: appended.new_root,
-        })
+        Ok(appended)
     }
 
     async fn log_size(&self) -> StoreResult<u64> {
@@ -253,6 +217,99 @@ impl TransparencyLogStore for PgStore {
         tx.commit().await.map_err(store_error)
     }
 
+    async fn issue_credentials(
+        &self,
+        credentials: &[NewIssuedCredential],
+        at: OffsetDateTime,
+    ) -> StoreResult<LogAppend> {
+        if credentials.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "credentials",
+                reason: "nothing to issue".into(),
+            });
+        }
+        let entries: Vec<NewLogEntry> = credentials
+            .iter()
+            .map(|credential| NewLogEntry {
+                kind: LogEntryKind::Issuance,
+                subject: credential.id.clone(),
+                entry: credential.log_entry.clone(),
+            })
+            .collect();
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let appended = append_on(&mut tx, &entries, at).await?;
+        let first = number(appended.first_index, "log size")?;
+        let ids: Vec<&str> = credentials.iter().map(|c| c.id.as_str()).collect();
+        let outcomes: Vec<i64> = credentials.iter().map(|c| c.outcome.get()).collect();
+        let learners: Vec<i64> = credentials.iter().map(|c| c.learner.get()).collect();
+        let indexes: Vec<i64> = (0..credentials.len() as i64).map(|n| first + n).collect();
+        let documents: Vec<&str> = credentials.iter().map(|c| c.document.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO issued_credentials (id, outcome_id, learner_id, log_index, issued_at, \
+             document) \
+             SELECT id, outcome_id, learner_id, log_index, $5, document \
+             FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $6::text[]) \
+                  AS new_rows (id, outcome_id, learner_id, log_index, document)",
+        )
+        .bind(&ids)
+        .bind(&outcomes)
+        .bind(&learners)
+        .bind(&indexes)
+        .bind(at)
+        .bind(&documents)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(appended)
+    }
+
+    async fn get_issued_credential(&self, id: &str) -> StoreResult<IssuedCredentialRecord> {
+        let row = sqlx::query(
+            "SELECT id, outcome_id, learner_id, log_index, issued_at, document \
+             FROM issued_credentials WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .ok_or(StoreError::NotFound { what: "credential" })?;
+        issued_credential(&row)
+    }
+
+    async fn learner_credentials(
+        &self,
+        learner: LearnerId,
+    ) -> StoreResult<Vec<IssuedCredentialRecord>> {
+        sqlx::query(
+            "SELECT id, outcome_id, learner_id, log_index, issued_at, document \
+             FROM issued_credentials WHERE learner_id = $1 ORDER BY issued_at, log_index",
+        )
+        .bind(learner.get())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(issued_credential)
+        .collect()
+    }
+
+    async fn outcome_credential(
+        &self,
+        outcome: OutcomeId,
+    ) -> StoreResult<Option<IssuedCredentialRecord>> {
+        sqlx::query(
+            "SELECT id, outcome_id, learner_id, log_index, issued_at, document \
+             FROM issued_credentials WHERE outcome_id = $1",
+        )
+        .bind(outcome.get())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .map(|row| issued_credential(&row))
+        .transpose()
+    }
+
     async fn latest_tree_head(&self) -> StoreResult<Option<SignedTreeHead>> {
         sqlx::query(LATEST_TREE_HEAD)
             .fetch_optional(&self.pool)
@@ -275,4 +332,66 @@ impl TransparencyLogStore for PgStore {
         .ok_or(StoreError::NotFound { what: "tree head" })?;
         tree_head(&row)
     }
+}
+
+/// The append itself, inside the caller's transaction: locks the log, reads its size and
+/// frontier, inserts the entries and the nodes they complete.
+async fn append_on(
+    conn: &mut PgConnection,
+    entries: &[NewLogEntry],
+    at: OffsetDateTime,
+) -> StoreResult<LogAppend> {
+    lock(&mut *conn, "log_entries").await?;
+    let old_size = size_on(&mut *conn).await?;
+    let frontier = nodes_on(&mut *conn, &append_frontier(old_size)?).await?;
+    let appended = nodes_completed_by(old_size, &frontier, entries)?;
+    let first = number(old_size, "log size")?;
+    let indexes: Vec<i64> = (0..entries.len() as i64).map(|n| first + n).collect();
+    let kinds: Vec<&str> = entries.iter().map(|entry| entry.kind.as_str()).collect();
+    let subjects: Vec<&str> = entries.iter().map(|entry| entry.subject.as_str()).collect();
+    let bytes: Vec<&[u8]> = entries.iter().map(|entry| entry.entry.as_slice()).collect();
+    sqlx::query(
+        "INSERT INTO log_entries (leaf_index, kind, subject, entry, appended_at) \
+             SELECT leaf_index, kind, subject, entry, $5 \
+             FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bytea[]) \
+                  AS new_rows (leaf_index, kind, subject, entry)",
+    )
+    .bind(&indexes)
+    .bind(&kinds)
+    .bind(&subjects)
+    .bind(&bytes)
+    .bind(at)
+    .execute(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    let levels: Vec<i16> = appended
+        .nodes
+        .iter()
+        .map(|(node, _)| i16::from(node.level))
+        .collect();
+    let node_indexes: Vec<i64> = appended
+        .nodes
+        .iter()
+        .map(|(node, _)| number(node.index, "node_index"))
+        .collect::<StoreResult<_>>()?;
+    let hashes: Vec<&[u8]> = appended
+        .nodes
+        .iter()
+        .map(|(_, hash)| hash.as_bytes().as_slice())
+        .collect();
+    sqlx::query(
+        "INSERT INTO merkle_nodes (level, node_index, hash) \
+             SELECT * FROM UNNEST($1::smallint[], $2::bigint[], $3::bytea[])",
+    )
+    .bind(&levels)
+    .bind(&node_indexes)
+    .bind(&hashes)
+    .execute(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    Ok(LogAppend {
+        first_index: old_size,
+        new_size: old_size + entries.len() as u64,
+        new_root: appended.new_root,
+    })
 }

@@ -39,3 +39,21 @@ CREATE TRIGGER log_tree_heads_no_update BEFORE UPDATE ON log_tree_heads
 BEGIN SELECT RAISE(ABORT, 'log_tree_heads is append-only'); END;
 CREATE TRIGGER log_tree_heads_no_delete BEFORE DELETE ON log_tree_heads
 BEGIN SELECT RAISE(ABORT, 'log_tree_heads is append-only'); END;
+
+-- Credentials issued for recognised outcomes: the signed document (no personal data in clear:
+-- the holder is a salted hash) and the log entry that records its issuance.
+CREATE TABLE issued_credentials (
+    id TEXT PRIMARY KEY NOT NULL,
+    outcome_id INTEGER NOT NULL REFERENCES outcomes (id),
+    learner_id INTEGER NOT NULL REFERENCES learners (id),
+    log_index INTEGER NOT NULL REFERENCES log_entries (leaf_index),
+    issued_at INTEGER NOT NULL,
+    document TEXT NOT NULL,
+    CONSTRAINT issued_credentials_outcome_unique UNIQUE (outcome_id),
+    CONSTRAINT issued_credentials_log_index_unique UNIQUE (log_index)
+) STRICT;
+CREATE INDEX issued_credentials_by_learner ON issued_credentials (learner_id, issued_at);
+CREATE TRIGGER issued_credentials_no_update BEFORE UPDATE ON issued_credentials
+BEGIN SELECT RAISE(ABORT, 'issued_credentials is append-only'); END;
+CREATE TRIGGER issued_credentials_no_delete BEFORE DELETE ON issued_credentials
+BEGIN SELECT RAISE(ABORT, 'issued_credentials is append-only'); END;

@@ -11,11 +11,14 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
+use xc_domain::LearnerId;
+use xc_domain::credit::OutcomeId;
 use xc_merkle::{Hash, NodeId, TreeHead};
 use xc_store::{
-    LogAppend, LogEntryKind, LogEntryRecord, NewLogEntry, SignedTreeHead, StoreError, StoreResult,
-    TransparencyLogStore, append_frontier, nodes_completed_by, signatures_from_json,
-    signatures_to_json, stored_hash, tree_head_may_follow,
+    IssuedCredentialRecord, LogAppend, LogEntryKind, LogEntryRecord, NewIssuedCredential,
+    NewLogEntry, SignedTreeHead, StoreError, StoreResult, TransparencyLogStore, append_frontier,
+    nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash,
+    tree_head_may_follow,
 };
 
 use crate::SqliteStore;
@@ -25,6 +28,21 @@ use crate::stores::BULK_VALUES;
 /// Rows per multi-row INSERT of entries (5 values each) and of nodes (3 values each).
 const ENTRIES_PER_INSERT: usize = BULK_VALUES / 5;
 const NODES_PER_INSERT: usize = BULK_VALUES / 3;
+/// Rows per multi-row INSERT of issued credentials (6 values each).
+const CREDENTIALS_PER_INSERT: usize = BULK_VALUES / 6;
+
+fn issued_credential(row: &SqliteRow) -> StoreResult<IssuedCredentialRecord> {
+    let log_index: i64 = row.try_get("log_index").map_err(db_error)?;
+    let issued_at: i64 = row.try_get("issued_at").map_err(db_error)?;
+    Ok(IssuedCredentialRecord {
+        id: row.try_get("id").map_err(db_error)?,
+        outcome: OutcomeId::new(row.try_get("outcome_id").map_err(db_error)?),
+        learner: LearnerId::new(row.try_get("learner_id").map_err(db_error)?),
+        log_index: count(log_index, "issued_credentials.log_index")?,
+        issued_at: from_micros(issued_at)?,
+        document: row.try_get("document").map_err(db_error)?,
+    })
+}
 
 fn count(value: i64, what: &'static str) -> StoreResult<u64> {
     u64::try_from(value).map_err(|_| StoreError::corrupt(what, value.to_string()))
@@ -208,6 +226,108 @@ impl TransparencyLogStore for SqliteStore {
             other => other,
         })?;
         tx.commit().await.map_err(db_error)
+    }
+
+    async fn issue_credentials(
+        &self,
+        credentials: &[NewIssuedCredential],
+        at: OffsetDateTime,
+    ) -> StoreResult<LogAppend> {
+        if credentials.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "credentials",
+                reason: "nothing to issue".into(),
+            });
+        }
+        let entries: Vec<NewLogEntry> = credentials
+            .iter()
+            .map(|credential| NewLogEntry {
+                kind: LogEntryKind::Issuance,
+                subject: credential.id.clone(),
+                entry: credential.log_entry.clone(),
+            })
+            .collect();
+        let mut tx = self
+            .write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let appended = append_on(&mut tx, &entries, at).await?;
+        let first = number(appended.first_index, "log size")?;
+        let numbered: Vec<(i64, &NewIssuedCredential)> = credentials
+            .iter()
+            .enumerate()
+            .map(|(offset, credential)| (first + offset as i64, credential))
+            .collect();
+        for chunk in numbered.chunks(CREDENTIALS_PER_INSERT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO issued_credentials (id, outcome_id, learner_id, log_index, \
+                 issued_at, document) ",
+            );
+            query.push_values(chunk, |mut values, (index, credential)| {
+                values
+                    .push_bind(credential.id.clone())
+                    .push_bind(credential.outcome.get())
+                    .push_bind(credential.learner.get())
+                    .push_bind(*index)
+                    .push_bind(micros(at))
+                    .push_bind(credential.document.clone());
+            });
+            query
+                .build()
+                .persistent(false)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(appended)
+    }
+
+    async fn get_issued_credential(&self, id: &str) -> StoreResult<IssuedCredentialRecord> {
+        let row = sqlx::query(
+            "SELECT id, outcome_id, learner_id, log_index, issued_at, document \
+             FROM issued_credentials WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db_error)?
+        .ok_or(StoreError::NotFound { what: "credential" })?;
+        issued_credential(&row)
+    }
+
+    async fn learner_credentials(
+        &self,
+        learner: LearnerId,
+    ) -> StoreResult<Vec<IssuedCredentialRecord>> {
+        sqlx::query(
+            "SELECT id, outcome_id, learner_id, log_index, issued_at, document \
+             FROM issued_credentials WHERE learner_id = ? ORDER BY issued_at, log_index",
+        )
+        .bind(learner.get())
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(issued_credential)
+        .collect()
+    }
+
+    async fn outcome_credential(
+        &self,
+        outcome: OutcomeId,
+    ) -> StoreResult<Option<IssuedCredentialRecord>> {
+        sqlx::query(
+            "SELECT id, outcome_id, learner_id, log_index, issued_at, document \
+             FROM issued_credentials WHERE outcome_id = ?",
+        )
+        .bind(outcome.get())
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db_error)?
+        .map(|row| issued_credential(&row))
+        .transpose()
     }
 
     async fn latest_tree_head(&self) -> StoreResult<Option<SignedTreeHead>> {

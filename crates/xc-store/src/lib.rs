@@ -389,6 +389,26 @@ pub trait TransparencyLogStore {
     async fn latest_tree_head(&self) -> StoreResult<Option<SignedTreeHead>>;
     /// The tree head recorded for exactly `size` entries (`NotFound` if none was).
     async fn tree_head_of_size(&self, size: u64) -> StoreResult<SignedTreeHead>;
+    /// Records credentials as issued and appends their issuance entries to the log (entry `i`
+    /// at `first_index + i`), all in one transaction. An outcome that already has a credential
+    /// is `Conflict`, and nothing of the call is kept.
+    async fn issue_credentials(
+        &self,
+        credentials: &[NewIssuedCredential],
+        at: OffsetDateTime,
+    ) -> StoreResult<LogAppend>;
+    /// One issued credential (`NotFound { what: "credential" }` if none has this id).
+    async fn get_issued_credential(&self, id: &str) -> StoreResult<IssuedCredentialRecord>;
+    /// A learner's credentials, oldest first.
+    async fn learner_credentials(
+        &self,
+        learner: LearnerId,
+    ) -> StoreResult<Vec<IssuedCredentialRecord>>;
+    /// The credential issued for `outcome`, if any.
+    async fn outcome_credential(
+        &self,
+        outcome: xc_domain::credit::OutcomeId,
+    ) -> StoreResult<Option<IssuedCredentialRecord>>;
 }
 
 /// Erasure of a learner's identity on request (PIPL art. 47; docs/privacy.md).

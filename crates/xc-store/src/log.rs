@@ -4,6 +4,8 @@
 //! keeps and in which transaction.
 
 use time::OffsetDateTime;
+use xc_domain::LearnerId;
+use xc_domain::credit::OutcomeId;
 use xc_merkle::{Hash, TreeHead};
 
 /// What a log entry records. The entry's bytes say the rest; the kind and subject let `audit`
@@ -77,6 +79,31 @@ pub struct TreeHeadSignature {
 pub struct SignedTreeHead {
     pub head: TreeHead,
     pub signatures: Vec<TreeHeadSignature>,
+}
+
+/// A credential to record as issued, with the log entry that records its issuance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIssuedCredential {
+    /// `urn:uuid:…`
+    pub id: String,
+    pub outcome: OutcomeId,
+    pub learner: LearnerId,
+    /// The signed credential as issued (JSON text, kept byte for byte).
+    pub document: String,
+    /// The bytes of its issuance entry in the log.
+    pub log_entry: Vec<u8>,
+}
+
+/// A credential as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedCredentialRecord {
+    pub id: String,
+    pub outcome: OutcomeId,
+    pub learner: LearnerId,
+    /// Its issuance entry's position in the log.
+    pub log_index: u64,
+    pub issued_at: OffsetDateTime,
+    pub document: String,
 }
 
 // ---- what both engines share ----------------------------------------------------------------

@@ -54,6 +54,7 @@ macro_rules! store_suite {
             a_batch_that_failed_in_the_database_refuses_more_and_keeps_nothing,
             the_log_stores_the_tree_the_reference_computes,
             tree_heads_only_move_forward,
+            issued_credentials_are_logged_once_per_outcome,
             learners_are_matched_by_lookups_and_ids,
             bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow,
             programmes_are_created_once_per_code_and_listed,
@@ -3719,5 +3720,81 @@ pub async fn tree_heads_only_move_forward(store: &dyn Store) {
     assert!(matches!(
         store.tree_head_of_size(5).await,
         Err(StoreError::NotFound { .. })
+    ));
+}
+
+/// Issuing records each credential with its issuance entry at the end of the log, in one
+/// transaction; a second credential for the same outcome is a `Conflict` that keeps nothing of
+/// its call (no entry appended either).
+pub async fn issued_credentials_are_logged_once_per_outcome(store: &dyn Store) {
+    let (_, learner) = outcome_setup(store).await;
+    let first = submit_new_outcome(store, &new_outcome(learner, 1, "V-1", T0)).await;
+    let second = submit_new_outcome(store, &new_outcome(learner, 1, "V-2", T0)).await;
+    store.append_log_entries(&[log_entry(0)], T0).await.unwrap();
+    let credential = |n: u32, outcome: OutcomeId| NewIssuedCredential {
+        id: format!("urn:uuid:00000000-0000-4000-8000-00000000000{n}"),
+        outcome,
+        learner,
+        document: format!("{{\"id\":\"{n}\"}}"),
+        log_entry: format!("issued {n}").into_bytes(),
+    };
+    let appended = store
+        .issue_credentials(&[credential(1, first), credential(2, second)], T0)
+        .await
+        .unwrap();
+    assert_eq!((appended.first_index, appended.new_size), (1, 3));
+    let stored = store
+        .get_issued_credential("urn:uuid:00000000-0000-4000-8000-000000000002")
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            stored.outcome,
+            stored.learner,
+            stored.log_index,
+            stored.issued_at
+        ),
+        (second, learner, 2, T0)
+    );
+    assert_eq!(stored.document, "{\"id\":\"2\"}");
+    let entries = store.log_entries(1, 10).await.unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        entries[0].subject,
+        "urn:uuid:00000000-0000-4000-8000-000000000001"
+    );
+    assert_eq!(entries[0].kind, LogEntryKind::Issuance);
+    assert_eq!(entries[1].entry, b"issued 2");
+    assert_eq!(
+        store
+            .learner_credentials(learner)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.log_index)
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(
+        store
+            .outcome_credential(first)
+            .await
+            .unwrap()
+            .unwrap()
+            .log_index,
+        1
+    );
+
+    let third = submit_new_outcome(store, &new_outcome(learner, 1, "V-3", T0)).await;
+    let error = store
+        .issue_credentials(&[credential(3, third), credential(4, first)], T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Conflict { .. }), "{error:?}");
+    assert_eq!(store.log_size().await.unwrap(), 3);
+    assert_eq!(store.outcome_credential(third).await.unwrap(), None);
+    assert!(matches!(
+        store.get_issued_credential("urn:uuid:nothing").await,
+        Err(StoreError::NotFound { what: "credential" })
     ));
 }
