@@ -63,7 +63,8 @@ pub enum CredentialError {
     Sign(#[from] SignError),
 }
 
-fn timestamp(moment: OffsetDateTime) -> String {
+/// A time as credentials write it: UTC, to the second.
+pub fn timestamp(moment: OffsetDateTime) -> String {
     let utc = moment
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)

@@ -30,6 +30,10 @@ pub enum IssuerError {
     Store(#[from] xc_store::StoreError),
     #[error("the log cannot be signed: {0}")]
     Log(String),
+    #[error("the credential cannot be issued: {0}")]
+    Credential(String),
+    #[error("the operating system's random source failed")]
+    Random,
 }
 
 fn algorithm_name(algorithm: KeyAlgorithm) -> &'static str {

@@ -5,6 +5,8 @@
 //!   as a DID document (`did:web`);
 //! - [`credential`]: the Open Badges 3.0 credential of a recognised outcome, signed with
 //!   Ed25519 and SM2 side by side;
+//! - [`issue`]: issuing credentials for recognised outcomes, each recorded with its issuance
+//!   entry in the transparency log;
 //! - [`tree_heads`]: signing the transparency log's tree heads, never for a tree that does not
 //!   extend the last signed one.
 //!
@@ -12,6 +14,7 @@
 //! and the store.
 
 pub mod credential;
+pub mod issue;
 pub mod keys;
 pub mod tree_heads;
 
@@ -19,5 +22,6 @@ pub use credential::{
     CredentialError, IssuerProfile, OutcomeCredentialInput, outcome_credential,
     sign_outcome_credential,
 };
+pub use issue::{ToIssue, issuance_entry, issue_outcome_credentials, new_credential_id};
 pub use keys::{IssuerError, IssuerKeys};
 pub use tree_heads::{sign_tree_head, verify_tree_head_signatures};

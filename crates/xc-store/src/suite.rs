@@ -1278,6 +1278,20 @@ async fn submit_new_outcome(store: &dyn Store, outcome: &NewOutcome) -> OutcomeI
 }
 
 /// The city, the calligraphy specification (provider 1's HP-SF-01) and a learner.
+/// For other crates' tests: the fixture city with `count` recognised outcomes of one learner
+/// (automatic recognition against the calligraphy specification of provider 1), as stored.
+pub async fn recognised_outcomes_fixture(store: &dyn Store, count: usize) -> Vec<OutcomeRecord> {
+    let (specification, learner) = outcome_setup(store).await;
+    let mut outcomes = Vec::with_capacity(count);
+    for n in 0..count {
+        let mut outcome = new_outcome(learner, 1, &format!("FX-{n}"), T0);
+        outcome.automatic = Some(automatic(specification));
+        let id = submit_new_outcome(store, &outcome).await;
+        outcomes.push(store.get_outcome(id).await.unwrap());
+    }
+    outcomes
+}
+
 async fn outcome_setup(store: &dyn Store) -> (SpecificationId, LearnerId) {
     load_fixture_city(store).await;
     let specification = publish_calligraphy(store).await;

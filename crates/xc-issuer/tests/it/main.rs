@@ -2,5 +2,6 @@
 //! `XUECHENG_TEST_DATABASE_URL` is set): issuer key files and rotation, signed tree heads.
 
 mod credential;
+mod issue;
 mod keys;
 mod tree_heads;

@@ -1,0 +1,121 @@
+//! Issuing credentials for recognised outcomes: each is built ([`crate::outcome_credential`]),
+//! signed with the three suites, and recorded with its issuance entry in the transparency log
+//! in one store transaction. The log entry holds no personal data: it is the JCS form of
+//! `{"type": "issuance", "credential": <id>, "digest": "sha256:<hex of the JCS form of the
+//! signed credential>", "issuedAt": <time>}`, so anyone holding the credential can recompute
+//! the leaf and check its inclusion proof.
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use xc_credentials::Canonicaliser;
+use xc_credentials::jcs::canonicalize;
+use xc_store::{IssuedCredentialRecord, LogAppend, NewIssuedCredential, OutcomeRecord, Store};
+
+use crate::credential::{CredentialError, timestamp};
+use crate::{IssuerError, sign_outcome_credential};
+use crate::{IssuerKeys, IssuerProfile, OutcomeCredentialInput, outcome_credential};
+
+/// One outcome to issue for, with its provider's display name.
+#[derive(Debug, Clone, Copy)]
+pub struct ToIssue<'a> {
+    pub outcome: &'a OutcomeRecord,
+    pub provider_name: &'a str,
+}
+
+/// A fresh `urn:uuid:` (version 4) from the system's random source.
+pub fn new_credential_id() -> Result<String, IssuerError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|_| IssuerError::Random)?;
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    Ok(format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    ))
+}
+
+fn new_salt() -> Result<String, IssuerError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|_| IssuerError::Random)?;
+    Ok(hex::encode(bytes))
+}
+
+/// The bytes of a credential's issuance entry in the log (see the module doc).
+pub fn issuance_entry(signed_credential: &Value, issued_at: OffsetDateTime) -> Vec<u8> {
+    let digest = Sha256::digest(canonicalize(signed_credential).as_bytes());
+    let id = signed_credential
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    canonicalize(&json!({
+        "type": "issuance",
+        "credential": id,
+        "digest": format!("sha256:{}", hex::encode(digest)),
+        "issuedAt": timestamp(issued_at),
+    }))
+    .into_bytes()
+}
+
+/// Issues one credential for each of `outcomes` (all recognised, none issued before) and records
+/// them with their log entries in one transaction. Answers the stored credentials in order.
+pub async fn issue_outcome_credentials(
+    store: &dyn Store,
+    keys: &IssuerKeys,
+    issuer: &IssuerProfile,
+    canonicaliser: &Canonicaliser,
+    outcomes: &[ToIssue<'_>],
+    at: OffsetDateTime,
+) -> Result<Vec<IssuedCredentialRecord>, IssuerError> {
+    let mut new = Vec::with_capacity(outcomes.len());
+    for item in outcomes {
+        let id = new_credential_id()?;
+        let salt = new_salt()?;
+        let credential = outcome_credential(
+            issuer,
+            keys.did(),
+            &OutcomeCredentialInput {
+                credential_id: &id,
+                outcome: item.outcome,
+                provider_name: item.provider_name,
+                identity_salt: &salt,
+                issued_at: at,
+            },
+        )?;
+        let signed = sign_outcome_credential(keys, &credential, at, canonicaliser)?;
+        new.push(NewIssuedCredential {
+            id,
+            outcome: item.outcome.id,
+            learner: item.outcome.learner,
+            log_entry: issuance_entry(&signed, at),
+            document: signed.to_string(),
+        });
+    }
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    let LogAppend { first_index, .. } = store.issue_credentials(&new, at).await?;
+    Ok(new
+        .into_iter()
+        .enumerate()
+        .map(|(offset, credential)| IssuedCredentialRecord {
+            id: credential.id,
+            outcome: credential.outcome,
+            learner: credential.learner,
+            log_index: first_index + offset as u64,
+            issued_at: at,
+            document: credential.document,
+        })
+        .collect())
+}
+
+impl From<CredentialError> for IssuerError {
+    fn from(error: CredentialError) -> Self {
+        IssuerError::Credential(error.to_string())
+    }
+}
