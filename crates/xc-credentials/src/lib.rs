@@ -16,6 +16,7 @@ pub mod jcs;
 pub mod keys;
 pub mod multibase;
 pub mod rdfc;
+pub mod status_list;
 pub mod suites;
 
 pub use contexts::{ContextError, ContextLoader};

@@ -7,5 +7,6 @@ mod onedtech_samples;
 mod rfc8032;
 mod sign_and_verify;
 mod sm2_jcs_2025_vector;
+mod status_list;
 mod support;
 mod w3c_vc_di_eddsa;
