@@ -16,6 +16,7 @@ pub mod jcs;
 pub mod keys;
 pub mod multibase;
 pub mod rdfc;
+pub mod sd_jwt;
 pub mod status_list;
 pub mod suites;
 
