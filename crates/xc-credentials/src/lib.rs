@@ -14,6 +14,7 @@ pub mod contexts;
 pub mod credential;
 pub mod jcs;
 pub mod keys;
+pub mod learner_code;
 pub mod multibase;
 pub mod rdfc;
 pub mod sd_jwt;
