@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod gm_sm2_sm3;
+mod never_panics;
 mod onedtech_samples;
 mod rfc8032;
 mod sd_jwt;
