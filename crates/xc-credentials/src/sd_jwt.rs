@@ -711,13 +711,13 @@ pub fn verify_sd_jwt(
     }
     let now = options.now.unix_timestamp();
     let skew = options.clock_skew.whole_seconds();
-    if let Some(exp) = issuer.payload.get("exp").and_then(Value::as_i64)
-        && now >= exp + skew
+    if let Some(exp) = numeric_date("issuer", &claims, "exp")?
+        && now >= exp.saturating_add(skew)
     {
         return Err(SdJwtError::Expired { exp });
     }
-    if let Some(nbf) = issuer.payload.get("nbf").and_then(Value::as_i64)
-        && now + skew < nbf
+    if let Some(nbf) = numeric_date("issuer", &claims, "nbf")?
+        && now.saturating_add(skew) < nbf
     {
         return Err(SdJwtError::NotYetValid { nbf });
     }
@@ -742,6 +742,34 @@ pub fn verify_sd_jwt(
         issuer_key_id: key_id.to_owned(),
         key_bound,
     })
+}
+
+/// A JWT NumericDate member (seconds, possibly fractional: floored), or `None` if absent. A
+/// present member of another type is malformed, never silently ignored.
+fn numeric_date(
+    which: &'static str,
+    claims: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<i64>, SdJwtError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(number)) => match number.as_i64() {
+            Some(seconds) => Ok(Some(seconds)),
+            None => match number.as_f64() {
+                Some(seconds) if seconds.is_finite() && seconds.abs() < 1e15 => {
+                    Ok(Some(seconds.floor() as i64))
+                }
+                _ => Err(SdJwtError::MalformedJwt {
+                    which,
+                    reason: format!("{name} is out of range"),
+                }),
+            },
+        },
+        Some(_) => Err(SdJwtError::MalformedJwt {
+            which,
+            reason: format!("{name} must be a number of seconds"),
+        }),
+    }
 }
 
 fn verify_key_binding(
@@ -769,17 +797,21 @@ fn verify_key_binding(
     if kb.payload.get("sd_hash").and_then(Value::as_str) != Some(expected_hash.as_str()) {
         return Err(SdJwtError::SdHashMismatch);
     }
-    let Some(iat) = kb.payload.get("iat").and_then(Value::as_i64) else {
+    let Some(iat) = numeric_date("key binding", &kb.payload, "iat")? else {
         return Err(SdJwtError::MalformedJwt {
             which: "key binding",
-            reason: "iat must be a number".into(),
+            reason: "iat is required".into(),
         });
     };
-    if iat > now + skew {
+    if iat > now.saturating_add(skew) {
         return Err(SdJwtError::KeyBindingStale { iat });
     }
     if let Some(expectation) = expectation {
-        if iat + expectation.max_age.whole_seconds() + skew < now {
+        if iat
+            .saturating_add(expectation.max_age.whole_seconds())
+            .saturating_add(skew)
+            < now
+        {
             return Err(SdJwtError::KeyBindingStale { iat });
         }
         if kb.payload.get("nonce").and_then(Value::as_str) != Some(expectation.nonce.as_str()) {

@@ -426,3 +426,33 @@ fn expiry_and_sd_jwt_vc_rules() {
         Err(SdJwtError::Key(_))
     ));
 }
+
+#[test]
+fn time_claims_of_the_wrong_type_or_extreme_values_are_handled() {
+    let plain = SdJwtVerifyOptions::at(at("2026-03-01T00:00:00Z"));
+    assert!(matches!(
+        verify_sd_jwt(
+            &hand_made(json!({ "exp": "tomorrow" }), &[]),
+            &resolver(),
+            &plain
+        ),
+        Err(SdJwtError::MalformedJwt { .. })
+    ));
+    // A fractional exp is a NumericDate too; an enormous one does not overflow.
+    assert_eq!(
+        verify_sd_jwt(
+            &hand_made(json!({ "exp": 1_700_000_000.5 }), &[]),
+            &resolver(),
+            &plain
+        ),
+        Err(SdJwtError::Expired { exp: 1_700_000_000 })
+    );
+    assert!(
+        verify_sd_jwt(
+            &hand_made(json!({ "exp": i64::MAX }), &[]),
+            &resolver(),
+            &plain
+        )
+        .is_ok()
+    );
+}
