@@ -3,9 +3,12 @@
 
 mod bad_input;
 mod gm_sm2_sm3;
+mod never_panics;
 mod onedtech_samples;
 mod rfc8032;
+mod sd_jwt;
 mod sign_and_verify;
 mod sm2_jcs_2025_vector;
+mod status_list;
 mod support;
 mod w3c_vc_di_eddsa;
