@@ -57,6 +57,7 @@ mod conversion;
 mod conversion_codec;
 mod erasure;
 mod error;
+mod general_rules;
 mod geography;
 mod learners;
 mod maintenance;

@@ -9,6 +9,7 @@
 
 mod conversion;
 mod erasure;
+mod general_rules;
 mod outcomes;
 mod points;
 mod rows;

@@ -346,6 +346,19 @@ pub struct ConversionRuleVersion {
     pub published_by: Option<UserId>,
 }
 
+/// One published version of a general rule: a non-formal kind's hours rule (`kind` is the
+/// kind's code) or the grade mapping (`kind` is `None`). `publisher` is the user name of
+/// `published_by`, for the history staff read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneralRuleVersion {
+    pub kind: Option<String>,
+    pub version: Version,
+    pub body: serde_json::Value,
+    pub published_at: OffsetDateTime,
+    pub published_by: Option<UserId>,
+    pub publisher: Option<String>,
+}
+
 /// Where a conversion application stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApplicationStatus {
