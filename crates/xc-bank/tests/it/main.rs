@@ -7,6 +7,7 @@ mod batches;
 mod conversion;
 mod erase;
 mod export;
+mod general_rules;
 mod points;
 mod refusals;
 mod review;
