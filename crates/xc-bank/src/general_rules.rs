@@ -62,6 +62,57 @@ pub struct RuleVersionEntry<T> {
     pub before: T,
 }
 
+/// One field a version changed: a non-formal rule's `hours_per_credit`, `step` or `maximum`,
+/// or a grade's code in the mapping (its level). `None` is "no rule" or "no maximum".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl RuleVersionEntry<Option<NonFormalRule>> {
+    /// What this version changed from the one before, field by field.
+    pub fn changes(&self) -> Vec<FieldChange> {
+        let fields = |rule: &Option<NonFormalRule>| -> [Option<String>; 3] {
+            match rule {
+                None => [None, None, None],
+                Some(rule) => [
+                    Some(rule.hours_per_credit().to_string()),
+                    Some(rule.step().to_string()),
+                    rule.maximum().map(|maximum| maximum.to_string()),
+                ],
+            }
+        };
+        ["hours_per_credit", "step", "maximum"]
+            .into_iter()
+            .zip(fields(&self.before).into_iter().zip(fields(&self.value)))
+            .filter(|(_, (before, after))| before != after)
+            .map(|(field, (before, after))| FieldChange {
+                field: field.to_owned(),
+                before,
+                after,
+            })
+            .collect()
+    }
+}
+
+impl RuleVersionEntry<GradeMapping> {
+    /// The grades whose level this version changed.
+    pub fn changes(&self) -> Vec<FieldChange> {
+        self.before
+            .entries()
+            .zip(self.value.entries())
+            .filter(|((_, before), (_, after))| before != after)
+            .map(|((grade, before), (_, after))| FieldChange {
+                field: grade.as_str().to_owned(),
+                before: Some(before.to_string()),
+                after: Some(after.to_string()),
+            })
+            .collect()
+    }
+}
+
 /// Every published version of the general rules, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GeneralRuleHistory {

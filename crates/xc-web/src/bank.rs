@@ -12,6 +12,7 @@
 
 pub mod conversion;
 pub mod erase;
+pub mod general_rules;
 pub mod points;
 
 use std::path::Path;

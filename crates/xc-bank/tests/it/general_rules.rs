@@ -152,6 +152,16 @@ async fn a_new_hours_rule_is_in_force_once_published_and_changes_nothing_publish
         ContactHours::whole(16).unwrap(),
         "the history says what the version replaced"
     );
+    let change = &entry.changes()[0];
+    assert_eq!(
+        (
+            change.field.as_str(),
+            change.before.as_deref(),
+            change.after.as_deref()
+        ),
+        ("hours_per_credit", Some("16"), Some("20"))
+    );
+    assert_eq!(entry.changes().len(), 1, "the step stayed 0.5");
     assert_eq!(audited(&bank, "general_rules.publish").await, 1);
 
     // The same rules again change nothing and are refused; taking a rule away is a change.

@@ -6,6 +6,7 @@
 
 pub(super) mod conversion;
 pub(super) mod erase;
+pub(super) mod general_rules;
 pub(super) mod points;
 
 use axum::Json;

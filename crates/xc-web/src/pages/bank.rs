@@ -4,10 +4,11 @@
 //! review queue, review cases and specifications. Everything goes through `crate::bank`, as
 //! the API does; these handlers only turn forms into text and results into templates.
 //! Conversion's pages are in [`conversion`], the points page in [`points`], erasure on request
-//! in [`erase`].
+//! in [`erase`], the general rules in [`general_rules`].
 
 mod conversion;
 mod erase;
+mod general_rules;
 mod points;
 
 use std::collections::HashMap;
@@ -69,9 +70,64 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(conversion::routes())
         .merge(points::routes())
         .merge(erase::routes())
+        .merge(general_rules::routes())
 }
 
 // --- Shared views ---
+
+/// A form whose fields may repeat (ticked boxes), read as pairs: any field not in `allowed` is
+/// refused by name, as the strict extractors do.
+pub(super) struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    pub(super) fn new(pairs: Vec<(String, String)>, allowed: &[&str]) -> AppResult<Self> {
+        if let Some((name, _)) = pairs
+            .iter()
+            .find(|(name, _)| !allowed.contains(&name.as_str()))
+        {
+            return Err(AppError::invalid(
+                name.clone(),
+                format!("unknown form field '{name}': remove it"),
+            ));
+        }
+        Ok(FormFields(pairs))
+    }
+
+    /// The field's value (the last one sent), or empty.
+    pub(super) fn one(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .collect()
+    }
+}
+
+impl FormFields {
+    /// The pairs cut into rows, each starting at a `first` field (a table of inputs sent in
+    /// order, e.g. a kind followed by its values); pairs before the first `first` are left out.
+    pub(super) fn rows(&self, first: &str) -> Vec<Vec<(String, String)>> {
+        let mut rows: Vec<Vec<(String, String)>> = Vec::new();
+        for (name, value) in &self.0 {
+            if name == first {
+                rows.push(Vec::new());
+            }
+            if let Some(row) = rows.last_mut() {
+                row.push((name.clone(), value.clone()));
+            }
+        }
+        rows
+    }
+}
 
 fn badge(status: OutcomeStatus, expired: bool, t: &'static Text) -> Badge {
     match status {

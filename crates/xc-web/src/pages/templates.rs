@@ -864,3 +864,49 @@ pub(crate) struct ErasePage {
 pub(crate) struct ErasedPage {
     pub(crate) chrome: Chrome,
 }
+
+/// One row of the non-formal rules form: a kind with its rule in force (or as typed back after
+/// a refusal).
+#[derive(Debug)]
+pub(crate) struct NonFormalRuleFormRow {
+    pub(crate) kind: &'static str,
+    pub(crate) label: &'static str,
+    /// "v2", or the word for the default.
+    pub(crate) version: String,
+    pub(crate) hours_per_credit: String,
+    pub(crate) step: String,
+    pub(crate) maximum: String,
+}
+
+/// One row of the grade mapping form.
+#[derive(Debug)]
+pub(crate) struct GradeLevelFormRow {
+    pub(crate) grade: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) level: String,
+}
+
+/// One published version of a general rule, in words.
+#[derive(Debug)]
+pub(crate) struct RuleHistoryRow {
+    pub(crate) subject: String,
+    pub(crate) version: String,
+    pub(crate) published_at: String,
+    pub(crate) published_by: String,
+    pub(crate) changes: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "general_rules.html")]
+pub(crate) struct GeneralRulesPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) nonformal: Vec<NonFormalRuleFormRow>,
+    pub(crate) grades_version: String,
+    pub(crate) grades: Vec<GradeLevelFormRow>,
+    pub(crate) history: Vec<RuleHistoryRow>,
+    /// Which form a refusal belongs to (`nonformal` or `grades`), its message and problems.
+    pub(crate) error_form: String,
+    pub(crate) error: Option<String>,
+    pub(crate) problems: Vec<ProblemRow>,
+}

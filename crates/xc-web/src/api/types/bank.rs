@@ -2,14 +2,16 @@
 //! specifications and the learning archive. Credits and hours travel as decimal strings ("1.5")
 //! so no value is ever rounded through a float; requests accept a JSON number as well.
 //! Conversion's shapes are in [`conversion`], points', incentives' and the data download's in
-//! [`points`]; erasure's in [`erase`].
+//! [`points`]; erasure's in [`erase`]; the general rules' in [`general_rules`].
 
 mod conversion;
 mod erase;
+mod general_rules;
 mod points;
 
 pub use conversion::*;
 pub use erase::*;
+pub use general_rules::*;
 pub use points::*;
 
 use serde::{Deserialize, Serialize};
