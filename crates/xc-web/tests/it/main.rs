@@ -15,4 +15,5 @@ mod conversion_api;
 mod conversion_fixture;
 mod conversion_pages;
 mod erase;
+mod general_rules;
 mod pages;
