@@ -50,6 +50,7 @@
 //!   rights cannot rewrite history without dropping the triggers first.
 
 mod accounts;
+mod accreditations;
 mod audit;
 mod bulk;
 mod codec;

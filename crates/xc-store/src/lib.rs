@@ -1,7 +1,7 @@
 //! Storage for xuecheng: small traits per domain area ([`GeographyStore`], [`SiteStore`],
 //! [`LearnerStore`], [`AccountStore`], [`AuditStore`], [`BulkStore`], [`MaintenanceStore`], and
 //! the credit bank's [`PointsStore`], [`OutcomeStore`], [`ConversionStore`] and
-//! [`GeneralRuleStore`]),
+//! [`GeneralRuleStore`], [`AccreditationStore`]),
 //! the records they move, and [`StoreError`]. Each backend crate (SQLite, PostgreSQL) implements
 //! all of them; the rest of the system holds an `Arc<dyn Store>` and never knows which engine is
 //! behind it.
@@ -409,6 +409,20 @@ pub trait GeneralRuleStore {
     async fn list_grade_mapping_versions(&self) -> StoreResult<Vec<GeneralRuleVersion>>;
 }
 
+/// The credit bank's register of accredited providers: decisions (grant or withdrawal) that
+/// never change, each written with its audit entry in one transaction (subject: the decision's
+/// id). `NotFound { what: "institution" }` for an unknown institution.
+#[async_trait]
+pub trait AccreditationStore {
+    async fn record_accreditation(
+        &self,
+        decision: &NewAccreditation,
+        audit: &AuditEvent,
+    ) -> StoreResult<i64>;
+    /// Every decision, in the order made (by id).
+    async fn list_accreditations(&self) -> StoreResult<Vec<AccreditationRecord>>;
+}
+
 pub trait Store:
     GeographyStore
     + SiteStore
@@ -421,6 +435,7 @@ pub trait Store:
     + OutcomeStore
     + ConversionStore
     + GeneralRuleStore
+    + AccreditationStore
     + ErasureStore
     + Send
     + Sync
@@ -439,6 +454,7 @@ impl<T> Store for T where
         + OutcomeStore
         + ConversionStore
         + GeneralRuleStore
+        + AccreditationStore
         + ErasureStore
         + Send
         + Sync

@@ -58,6 +58,7 @@ macro_rules! store_suite {
             conversion_rules_are_versioned_and_old_versions_never_change,
             general_rules_are_versioned_per_kind_and_old_versions_never_change,
             a_refused_general_rule_publication_stores_nothing,
+            accreditation_decisions_round_trip_in_order_with_their_audit,
             an_application_round_trips_and_one_is_open_per_programme,
             approving_keeps_the_chosen_lines_and_sums_their_credits,
             a_decided_application_never_changes_again,
@@ -2782,6 +2783,82 @@ pub async fn a_refused_general_rule_publication_stores_nothing(store: &dyn Store
         [Version::FIRST],
         "a refused publication used no number"
     );
+}
+
+/// Accreditation decisions read back as recorded, in the order made, with who decided; each is
+/// audited with its id; an unknown institution is `NotFound` and records nothing; a period that
+/// ends before it begins is refused by the database.
+pub async fn accreditation_decisions_round_trip_in_order_with_their_audit(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let staff = reviewer(store, "bank.staff").await;
+    let audit = bank_audit("accreditation.record", "institution");
+    let decision = |accredited, from, until, by: Option<UserId>| NewAccreditation {
+        provider: InstitutionId::new(1),
+        accredited,
+        from,
+        until,
+        decided_at: T0,
+        decided_by: by,
+        reason: "经审核符合准入标准".into(),
+    };
+    let grant = decision(
+        true,
+        date!(2024 - 01 - 01),
+        Some(date!(2026 - 12 - 31)),
+        Some(staff),
+    );
+    let withdrawal = decision(false, date!(2025 - 07 - 01), None, None);
+    let first = store.record_accreditation(&grant, &audit).await.unwrap();
+    let second = store
+        .record_accreditation(&withdrawal, &audit)
+        .await
+        .unwrap();
+    assert!(second > first);
+    let unknown = NewAccreditation {
+        provider: InstitutionId::new(9_999),
+        ..grant.clone()
+    };
+    let missing = store
+        .record_accreditation(&unknown, &audit)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            StoreError::NotFound {
+                what: "institution"
+            }
+        ),
+        "{missing:?}"
+    );
+    let backwards = decision(
+        true,
+        date!(2024 - 01 - 02),
+        Some(date!(2024 - 01 - 01)),
+        None,
+    );
+    store
+        .record_accreditation(&backwards, &audit)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        store.list_accreditations().await.unwrap(),
+        [
+            AccreditationRecord {
+                id: first,
+                decision: grant,
+                decider: Some("bank.staff".into()),
+            },
+            AccreditationRecord {
+                id: second,
+                decision: withdrawal,
+                decider: None,
+            },
+        ]
+    );
+    let (total, subjects) = audited_subjects(store, "accreditation.record").await;
+    assert_eq!(total, 2, "refused decisions are not audited");
+    assert_eq!(subjects, [second.to_string(), first.to_string()]);
 }
 
 /// An application reads back with its proposal and numbered lines; a learner has one open
