@@ -4,6 +4,7 @@
 //! Code map:
 //! - [`standards`]: the recognition standards in force (specification catalogue, general hours
 //!   rules, grade mapping), loaded from the store, and publishing a specification version.
+//! - [`accreditation`]: the register of accredited providers: grants and withdrawals.
 //! - [`general_rules`]: the non-formal hours rules and the grade mapping staff publish in
 //!   versions: rows checked into every problem by row and field, the stored JSON, the history.
 //! - [`fields`]: one outcome as a provider writes it (a spreadsheet row or an API item), checked
@@ -24,6 +25,7 @@
 //! or not at all; recognition uses only the standards passed in (callers reload them after
 //! publishing), so the same input gives the same decision.
 
+pub mod accreditation;
 pub mod archive;
 pub mod conversion;
 pub mod erase;

@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 use xc_domain::credit::{
-    CloseSpecification, ContactHours, Credits, Field, FrameworkLevel, GradeMapping, NonFormalRule,
-    NonFormalRules, OutcomeCategory, OutcomeKind, OutcomeSpecification, OutcomeTitle, PointsPolicy,
-    Recognition, SpecificationCatalogue, SpecificationDraft, SpecificationId, SubmittedOutcome,
-    ValidityTerm, Version, VocationalGrade, recognise, recognise_automatically,
+    AccreditationStatus, Accreditations, CloseSpecification, ContactHours, Credits, Field,
+    FrameworkLevel, GradeMapping, NonFormalRule, NonFormalRules, OutcomeCategory, OutcomeKind,
+    OutcomeSpecification, OutcomeTitle, PointsPolicy, Recognition, SpecificationCatalogue,
+    SpecificationDraft, SpecificationId, SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
+    recognise, recognise_automatically,
 };
 use xc_domain::{InstitutionId, Invalid, UserId};
 use xc_store::{
@@ -38,6 +39,8 @@ pub struct Standards {
     general_rule_versions: BTreeMap<OutcomeKind, Version>,
     /// The version in force of the grade mapping (`None`: the default).
     grades_version: Option<Version>,
+    /// The register of accredited providers.
+    accreditations: Accreditations,
 }
 
 impl Default for Standards {
@@ -50,6 +53,7 @@ impl Default for Standards {
             points: crate::points::default_policy(),
             general_rule_versions: BTreeMap::new(),
             grades_version: None,
+            accreditations: Accreditations::new(),
         }
     }
 }
@@ -60,7 +64,21 @@ impl Standards {
     pub async fn load(store: &dyn Store) -> Result<Self, BankError> {
         let versions = store.list_specification_versions().await?;
         let history = crate::general_rules::load_history(store).await?;
-        Ok(Self::from_versions(&versions)?.with_general_rules(&history))
+        let accreditations = crate::accreditation::register(&store.list_accreditations().await?);
+        Ok(Self::from_versions(&versions)?
+            .with_general_rules(&history)
+            .with_accreditations(accreditations))
+    }
+
+    /// The same standards with `accreditations` as the register of accredited providers.
+    pub fn with_accreditations(mut self, accreditations: Accreditations) -> Self {
+        self.accreditations = accreditations;
+        self
+    }
+
+    /// Where `provider` stands in the register on `day`.
+    pub fn accreditation(&self, provider: InstitutionId, day: time::Date) -> AccreditationStatus {
+        self.accreditations.status(provider, day)
     }
 
     /// The same standards with the newest version of each general rule in `history` in force.

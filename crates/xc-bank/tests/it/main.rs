@@ -2,6 +2,7 @@
 //! `XUECHENG_TEST_DATABASE_URL` is set): submission one at a time, batch files and API lists,
 //! recognition against published specifications, and the review queue.
 
+mod accreditation;
 mod archive;
 mod batches;
 mod conversion;
