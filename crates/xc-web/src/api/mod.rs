@@ -47,7 +47,7 @@ use types::*;
         (name = "institutions", description = "Institution API tokens"),
         (name = "outcomes", description = "Credit bank: learning outcomes submitted by providers"),
         (name = "review", description = "Credit bank: the review queue and recognition decisions"),
-        (name = "specifications", description = "Credit bank: recognition standards, versioned: outcome specifications and the general rules (non-formal hours, grade mapping)"),
+        (name = "specifications", description = "Credit bank: recognition standards, versioned: outcome specifications, the general rules (non-formal hours, grade mapping) and accredited providers"),
         (name = "archive", description = "Learning archives (学习档案)"),
         (name = "conversion", description = "Credit bank: target programmes, conversion rules (versioned) and learners' conversion applications"),
         (name = "points", description = "Credit bank: points (学习积分) and the incentives they unlock"),
@@ -108,6 +108,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(bank::general_rules::get_general_rules))
         .routes(routes!(bank::general_rules::publish_nonformal_rules))
         .routes(routes!(bank::general_rules::publish_grade_mapping))
+        .routes(routes!(
+            bank::accreditation::list_accreditations,
+            bank::accreditation::record_accreditation
+        ))
         .routes(routes!(bank::get_learner_archive))
         .routes(routes!(bank::get_my_archive))
         .routes(routes!(

@@ -4,8 +4,10 @@
 //! review queue, review cases and specifications. Everything goes through `crate::bank`, as
 //! the API does; these handlers only turn forms into text and results into templates.
 //! Conversion's pages are in [`conversion`], the points page in [`points`], erasure on request
-//! in [`erase`], the general rules in [`general_rules`].
+//! in [`erase`], the general rules in [`general_rules`], accredited providers in
+//! [`accreditation`].
 
+mod accreditation;
 mod conversion;
 mod erase;
 mod general_rules;
@@ -71,6 +73,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(points::routes())
         .merge(erase::routes())
         .merge(general_rules::routes())
+        .merge(accreditation::routes())
 }
 
 // --- Shared views ---
@@ -1013,6 +1016,8 @@ async fn case_page(
         learner_masked_id: learner.national_id.masked.clone(),
         closest: close_views(&case.closest, &standards, lang),
         general_rule_credits: case.general_rule_credits.map(|c| c.to_string()),
+        provider_accreditation: accreditation::status_label(case.provider_accreditation, t),
+        provider_accredited: case.provider_accreditation.is_accredited(),
         history: case
             .history
             .iter()

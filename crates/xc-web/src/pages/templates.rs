@@ -492,6 +492,9 @@ pub(crate) struct ReviewCasePage {
     pub(crate) learner_masked_id: String,
     pub(crate) closest: Vec<CloseView>,
     pub(crate) general_rule_credits: Option<String>,
+    /// Where the provider stood in the register on the day the outcome was achieved, in words.
+    pub(crate) provider_accreditation: &'static str,
+    pub(crate) provider_accredited: bool,
     pub(crate) history: Vec<HistoryRow>,
     pub(crate) levels: Vec<Choice>,
     pub(crate) categories: Vec<Choice>,
@@ -909,4 +912,44 @@ pub(crate) struct GeneralRulesPage {
     pub(crate) error_form: String,
     pub(crate) error: Option<String>,
     pub(crate) problems: Vec<ProblemRow>,
+}
+
+/// One accreditation decision, in words.
+#[derive(Debug)]
+pub(crate) struct AccreditationRow {
+    pub(crate) provider: String,
+    pub(crate) decision: &'static str,
+    pub(crate) from: String,
+    pub(crate) until: String,
+    pub(crate) decided_at: String,
+    pub(crate) decided_by: String,
+    pub(crate) reason: String,
+    pub(crate) status_today: &'static str,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "providers.html")]
+pub(crate) struct ProvidersPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) rows: Vec<AccreditationRow>,
+    pub(crate) form: AccreditationValues,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl ProvidersPage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}
+
+/// The accreditation form as typed.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct AccreditationValues {
+    pub(crate) provider_id: String,
+    pub(crate) decision: String,
+    pub(crate) from: String,
+    pub(crate) until: String,
+    pub(crate) reason: String,
 }
