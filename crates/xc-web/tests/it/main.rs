@@ -5,6 +5,7 @@
 // Test helpers are shared between the modules of this one test binary.
 #![allow(unreachable_pub)]
 
+mod accreditation;
 mod api;
 mod app;
 mod archive_paging;
