@@ -1215,10 +1215,11 @@ fn spec_values(content: &SpecificationContent) -> SpecValues {
     }
 }
 
+/// `?published=1`, set by the redirect after a publication (or a recorded decision).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PublishedQuery {
-    published: Option<String>,
+pub(super) struct PublishedQuery {
+    pub(super) published: Option<String>,
 }
 
 async fn specifications_page(

@@ -220,3 +220,32 @@ async fn only_those_who_manage_standards_read_or_record_accreditations() {
     }
     assert_eq!(app.audit_count("accreditation.record").await, 0);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_general_rules_and_accreditations() {
+    let app = TestApp::new().await;
+    let openapi = app.get("/api/openapi.json", None).await.json();
+    for path in [
+        "/api/v1/general-rules",
+        "/api/v1/general-rules/nonformal",
+        "/api/v1/general-rules/grade-mapping",
+        "/api/v1/accreditations",
+    ] {
+        assert!(
+            openapi["paths"][path].is_object(),
+            "{path} is missing from the OpenAPI document"
+        );
+    }
+    let schemas = &openapi["components"]["schemas"];
+    for schema in [
+        "GeneralRulesResponse",
+        "NonFormalRulesRequest",
+        "GradeMappingRequest",
+        "AccreditationRequest",
+        "AccreditationResponse",
+    ] {
+        assert!(schemas[schema].is_object(), "{schema} is missing");
+    }
+    let case = &schemas["ReviewCaseResponse"]["properties"]["provider_accreditation"];
+    assert!(case.is_object(), "{}", schemas["ReviewCaseResponse"]);
+}

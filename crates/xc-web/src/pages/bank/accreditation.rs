@@ -13,7 +13,7 @@ use xc_domain::credit::AccreditationStatus;
 
 use super::super::templates::*;
 use super::super::{Chrome, CsrfFormResult, page, render};
-use super::{name_of, provider_names};
+use super::{PublishedQuery, name_of, provider_names};
 use crate::AppState;
 use crate::auth::Identity;
 use crate::bank::accreditation::{self as ops, AccreditationText};
@@ -93,17 +93,11 @@ async fn providers_page(
     Ok((status, response).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecordedQuery {
-    recorded: Option<String>,
-}
-
 async fn providers(
     State(state): State<AppState>,
     identity: Identity,
     uri: Uri,
-    query: Result<ApiQuery<RecordedQuery>, AppError>,
+    query: Result<ApiQuery<PublishedQuery>, AppError>,
 ) -> Response {
     let result = async {
         let ApiQuery(query) = query?;
@@ -111,7 +105,7 @@ async fn providers(
             &state,
             &identity,
             uri.path(),
-            query.recorded.is_some(),
+            query.published.is_some(),
             None,
         )
         .await
@@ -147,7 +141,7 @@ async fn record(
             reason: some(&form.reason),
         };
         match ops::record(&state, &identity, &text).await {
-            Ok(_) => Ok(Redirect::to("/bank/providers?recorded=1").into_response()),
+            Ok(_) => Ok(Redirect::to("/bank/providers?published=1").into_response()),
             Err(error @ AppError::Invalid { .. }) => {
                 let values = AccreditationValues {
                     provider_id: form.provider_id,

@@ -9,14 +9,13 @@ use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use xc_bank::general_rules::FieldChange;
 use xc_bank::{GradeLevelRow, NonFormalRuleRow};
 use xc_domain::credit::{OutcomeKind, VocationalGrade};
 
 use super::super::templates::*;
 use super::super::{Chrome, CsrfFormResult, page, render};
-use super::{FormFields, problem_rows};
+use super::{FormFields, PublishedQuery, problem_rows};
 use crate::AppState;
 use crate::auth::Identity;
 use crate::bank::general_rules::{self as ops, GeneralRules};
@@ -191,12 +190,6 @@ fn render_page(
     Ok((status, response).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PublishedQuery {
-    published: Option<String>,
-}
-
 async fn general_rules(
     State(state): State<AppState>,
     identity: Identity,
@@ -232,41 +225,65 @@ fn is_form_problem(error: &AppError) -> bool {
     matches!(error, AppError::Invalid { .. } | AppError::Rejected { .. })
 }
 
+/// Reads a rules form's rows (each starting at its `first` field), publishes them, and answers
+/// the redirect, or the page again with what was typed and the refusal.
+#[allow(clippy::too_many_arguments)]
+async fn publish_rows<R>(
+    state: &AppState,
+    identity: &Identity,
+    uri: &Uri,
+    pairs: AppResult<Vec<(String, String)>>,
+    allowed: &[&str],
+    first: &str,
+    read: fn(&[(String, String)]) -> R,
+    publish: impl AsyncFnOnce(&AppState, &Identity, &[R]) -> AppResult<()>,
+    typed: fn(Vec<R>, AppError) -> Typed,
+) -> Response {
+    let result = async {
+        let fields = FormFields::new(pairs?, allowed)?;
+        let rows: Vec<R> = fields.rows(first).iter().map(|row| read(row)).collect();
+        match publish(state, identity, &rows).await {
+            Ok(()) => Ok(Redirect::to("/bank/general-rules?published=1").into_response()),
+            Err(error) if is_form_problem(&error) => {
+                let rules = ops::general_rules(state, identity).await?;
+                render_page(&rules, identity, uri.path(), false, typed(rows, error))
+            }
+            Err(other) => Err(other),
+        }
+    }
+    .await;
+    page(identity, uri, result)
+}
+
 async fn publish_nonformal(
     State(state): State<AppState>,
     identity: Identity,
     uri: Uri,
     CsrfFormResult(pairs): CsrfFormResult<Vec<(String, String)>>,
 ) -> Response {
-    let result = async {
-        let fields = FormFields::new(pairs?, NONFORMAL_FIELDS)?;
-        let rows: Vec<NonFormalRuleRow> = fields
-            .rows("kind")
-            .iter()
-            .map(|row| NonFormalRuleRow {
-                kind: text_of(row, "kind").unwrap_or_default(),
-                hours_per_credit: text_of(row, "hours_per_credit"),
-                step: text_of(row, "step"),
-                maximum: text_of(row, "maximum"),
-            })
-            .collect();
-        match ops::publish_nonformal_rules(&state, &identity, &rows).await {
-            Ok(_) => Ok(Redirect::to("/bank/general-rules?published=1").into_response()),
-            Err(error) if is_form_problem(&error) => {
-                let rules = ops::general_rules(&state, &identity).await?;
-                render_page(
-                    &rules,
-                    &identity,
-                    uri.path(),
-                    false,
-                    Typed::Nonformal(rows, error),
-                )
-            }
-            Err(other) => Err(other),
-        }
-    }
-    .await;
-    page(&identity, &uri, result)
+    let read = |row: &[(String, String)]| NonFormalRuleRow {
+        kind: text_of(row, "kind").unwrap_or_default(),
+        hours_per_credit: text_of(row, "hours_per_credit"),
+        step: text_of(row, "step"),
+        maximum: text_of(row, "maximum"),
+    };
+    let publish = async |state: &AppState, identity: &Identity, rows: &[NonFormalRuleRow]| {
+        ops::publish_nonformal_rules(state, identity, rows)
+            .await
+            .map(|_| ())
+    };
+    publish_rows(
+        &state,
+        &identity,
+        &uri,
+        pairs,
+        NONFORMAL_FIELDS,
+        "kind",
+        read,
+        publish,
+        Typed::Nonformal,
+    )
+    .await
 }
 
 async fn publish_grades(
@@ -275,31 +292,25 @@ async fn publish_grades(
     uri: Uri,
     CsrfFormResult(pairs): CsrfFormResult<Vec<(String, String)>>,
 ) -> Response {
-    let result = async {
-        let fields = FormFields::new(pairs?, GRADE_FIELDS)?;
-        let rows: Vec<GradeLevelRow> = fields
-            .rows("grade")
-            .iter()
-            .map(|row| GradeLevelRow {
-                grade: text_of(row, "grade").unwrap_or_default(),
-                level: text_of(row, "level"),
-            })
-            .collect();
-        match ops::publish_grade_mapping(&state, &identity, &rows).await {
-            Ok(_) => Ok(Redirect::to("/bank/general-rules?published=1").into_response()),
-            Err(error) if is_form_problem(&error) => {
-                let rules = ops::general_rules(&state, &identity).await?;
-                render_page(
-                    &rules,
-                    &identity,
-                    uri.path(),
-                    false,
-                    Typed::Grades(rows, error),
-                )
-            }
-            Err(other) => Err(other),
-        }
-    }
-    .await;
-    page(&identity, &uri, result)
+    let read = |row: &[(String, String)]| GradeLevelRow {
+        grade: text_of(row, "grade").unwrap_or_default(),
+        level: text_of(row, "level"),
+    };
+    let publish = async |state: &AppState, identity: &Identity, rows: &[GradeLevelRow]| {
+        ops::publish_grade_mapping(state, identity, rows)
+            .await
+            .map(|_| ())
+    };
+    publish_rows(
+        &state,
+        &identity,
+        &uri,
+        pairs,
+        GRADE_FIELDS,
+        "grade",
+        read,
+        publish,
+        Typed::Grades,
+    )
+    .await
 }
