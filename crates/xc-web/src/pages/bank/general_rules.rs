@@ -168,7 +168,7 @@ fn render_page(
         ));
     }
     // Newest first, as staff look for the latest change.
-    history.sort_by(|a, b| b.0.cmp(&a.0));
+    history.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
     let problems = error
         .as_ref()
