@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 use xc_bank::general_rules::{self, GeneralRuleHistory};
-use xc_bank::{GradeLevelRow, NonFormalRuleRow, Standards};
-use xc_domain::Action;
+use xc_bank::{BankError, GradeLevelRow, NonFormalRuleRow, Standards};
 use xc_domain::credit::{OutcomeKind, Version};
+use xc_domain::{Action, UserId};
 use xc_store::AuditEvent;
 
 use crate::AppState;
@@ -44,6 +44,23 @@ pub async fn general_rules(state: &AppState, identity: &Identity) -> AppResult<G
     })
 }
 
+/// One publication of the general rules: who may, its audit event, one publication at a time,
+/// and the standards reloaded before the next one starts.
+async fn publish_then_reload<T>(
+    state: &AppState,
+    identity: &Identity,
+    action: &str,
+    subject: &str,
+    publish: impl AsyncFnOnce(&Standards, Option<UserId>, &AuditEvent) -> Result<T, BankError>,
+) -> AppResult<T> {
+    let principal = identity.require_to(Action::ManageStandards, WHO)?;
+    let audit = AuditEvent::new(identity.actor(), action, subject, subject);
+    let _publishing = state.publishing().await;
+    let published = publish(&state.standards(), principal.user_id, &audit).await?;
+    state.reload_standards().await?;
+    Ok(published)
+}
+
 /// Publishes the non-formal rules `rows` change (audited as `general_rules.publish`), then puts
 /// the new standards in force. Answers each changed kind with its new version.
 pub async fn publish_nonformal_rules(
@@ -51,51 +68,51 @@ pub async fn publish_nonformal_rules(
     identity: &Identity,
     rows: &[NonFormalRuleRow],
 ) -> AppResult<Vec<(OutcomeKind, Version)>> {
-    let principal = identity.require_to(Action::ManageStandards, WHO)?;
-    let audit = AuditEvent::new(
-        identity.actor(),
+    let publish = async |standards: &Standards, by: Option<UserId>, audit: &AuditEvent| {
+        general_rules::publish_nonformal_rules(
+            &*state.store,
+            standards,
+            rows,
+            OffsetDateTime::now_utc(),
+            by,
+            audit,
+        )
+        .await
+    };
+    publish_then_reload(
+        state,
+        identity,
         "general_rules.publish",
         "general_rules",
-        "nonformal",
-    );
-    let _publishing = state.publishing().await;
-    let published = general_rules::publish_nonformal_rules(
-        &*state.store,
-        &state.standards(),
-        rows,
-        OffsetDateTime::now_utc(),
-        principal.user_id,
-        &audit,
+        publish,
     )
-    .await?;
-    state.reload_standards().await?;
-    Ok(published)
+    .await
 }
 
-/// Publishes the next version of the grade mapping (audited as `grade_mapping.publish`), then
-/// puts the new standards in force.
+/// Publishes the next version of the grade mapping (audited as `grade_mapping.publish`, subject:
+/// the version), then puts the new standards in force.
 pub async fn publish_grade_mapping(
     state: &AppState,
     identity: &Identity,
     rows: &[GradeLevelRow],
 ) -> AppResult<Version> {
-    let principal = identity.require_to(Action::ManageStandards, WHO)?;
-    let audit = AuditEvent::new(
-        identity.actor(),
+    let publish = async |standards: &Standards, by: Option<UserId>, audit: &AuditEvent| {
+        general_rules::publish_grade_mapping(
+            &*state.store,
+            standards,
+            rows,
+            OffsetDateTime::now_utc(),
+            by,
+            audit,
+        )
+        .await
+    };
+    publish_then_reload(
+        state,
+        identity,
         "grade_mapping.publish",
         "grade_mapping",
-        "new",
-    );
-    let _publishing = state.publishing().await;
-    let version = general_rules::publish_grade_mapping(
-        &*state.store,
-        &state.standards(),
-        rows,
-        OffsetDateTime::now_utc(),
-        principal.user_id,
-        &audit,
+        publish,
     )
-    .await?;
-    state.reload_standards().await?;
-    Ok(version)
+    .await
 }
