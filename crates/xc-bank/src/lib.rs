@@ -4,6 +4,9 @@
 //! Code map:
 //! - [`standards`]: the recognition standards in force (specification catalogue, general hours
 //!   rules, grade mapping), loaded from the store, and publishing a specification version.
+//! - [`accreditation`]: the register of accredited providers: grants and withdrawals.
+//! - [`general_rules`]: the non-formal hours rules and the grade mapping staff publish in
+//!   versions: rows checked into every problem by row and field, the stored JSON, the history.
 //! - [`fields`]: one outcome as a provider writes it (a spreadsheet row or an API item), checked
 //!   field by field into a [`fields::OutcomeRow`] with every problem named by row and column.
 //! - [`submit`]: submission of one outcome and two-pass batch import of a CSV/XLSX file or an API
@@ -24,12 +27,14 @@
 //! or not at all; recognition uses only the standards passed in (callers reload them after
 //! publishing), so the same input gives the same decision.
 
+pub mod accreditation;
 pub mod archive;
 pub mod conversion;
 pub mod erase;
 pub mod error;
 pub mod export;
 pub mod fields;
+pub mod general_rules;
 pub mod points;
 pub mod review;
 pub mod standards;
@@ -57,6 +62,7 @@ pub use archive::{Archive, ArchiveFilter, ArchiveItem, Totals, archive};
 pub use conversion::{ConversionRules, RuleInput};
 pub use error::BankError;
 pub use fields::{LearnerRef, OutcomeInput, OutcomeRow};
+pub use general_rules::{GradeLevelRow, NonFormalRuleRow};
 pub use review::{ReviewCase, ReviewDecision, decide, review_case};
 pub use standards::{Candidates, SpecificationInput, Standards, publish_specification};
 pub use submit::{BatchOptions, BatchResult, Submission, import_file, import_items, submit_one};

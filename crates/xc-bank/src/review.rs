@@ -6,8 +6,8 @@
 use serde_json::json;
 use time::OffsetDateTime;
 use xc_domain::credit::{
-    CloseSpecification, Credits, DecisionId, FrameworkLevel, OutcomeCategory, OutcomeId,
-    OutcomeSpecification, ReviewAcceptance, SpecificationId, ValidityTerm, Version,
+    AccreditationStatus, CloseSpecification, Credits, DecisionId, FrameworkLevel, OutcomeCategory,
+    OutcomeId, OutcomeSpecification, ReviewAcceptance, SpecificationId, ValidityTerm, Version,
 };
 use xc_domain::{Invalid, UserId};
 use xc_store::{
@@ -31,6 +31,10 @@ pub struct ReviewCase {
     /// The learner's other outcomes, most recent achievement first, at most
     /// [`HISTORY_LIMIT`].
     pub history: Vec<OutcomeRecord>,
+    /// Where the provider stood in the register of accredited providers on the day the outcome
+    /// was achieved. Only accredited providers' outcomes may be recognised under the general
+    /// rules without review, so a reviewer sees it beside the general rule's suggestion.
+    pub provider_accreditation: AccreditationStatus,
 }
 
 /// Loads the review case of an outcome. The caller checks that the reviewer may see it.
@@ -44,6 +48,8 @@ pub async fn review_case(
         closest,
         general_rule_credits,
     } = standards.candidates(&standards.recognise(&outcome.submitted));
+    let provider_accreditation =
+        standards.accreditation(outcome.submitted.provider, outcome.submitted.achieved_on);
     let mut history: Vec<OutcomeRecord> = store
         .list_learner_outcomes(outcome.learner)
         .await?
@@ -57,6 +63,7 @@ pub async fn review_case(
         closest,
         general_rule_credits,
         history,
+        provider_accreditation,
     })
 }
 

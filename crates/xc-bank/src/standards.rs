@@ -3,18 +3,19 @@
 //! vocational grade mapping; and publishing a new specification version.
 //!
 //! The points policy recognition awards under is [`crate::points::default_policy`] for now. The
-//! general rules and the grade mapping are the domain's defaults
-//! ([`NonFormalRules::common_default`], [`GradeMapping::national_default`]) until the bank
-//! publishes its own versions.
+//! general rules and the grade mapping are the newest published versions
+//! ([`crate::general_rules`]); a kind with no version keeps [`NonFormalRules::common_default`]'s
+//! rule and, before any mapping is published, [`GradeMapping::national_default`] applies.
 
 use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 use xc_domain::credit::{
-    CloseSpecification, ContactHours, Credits, Field, FrameworkLevel, GradeMapping, NonFormalRules,
-    OutcomeCategory, OutcomeKind, OutcomeSpecification, OutcomeTitle, PointsPolicy, Recognition,
-    SpecificationCatalogue, SpecificationDraft, SpecificationId, SubmittedOutcome, ValidityTerm,
-    Version, VocationalGrade, recognise, recognise_automatically,
+    AccreditationStatus, Accreditations, CloseSpecification, ContactHours, Credits, Field,
+    FrameworkLevel, GradeMapping, NonFormalRule, NonFormalRules, OutcomeCategory, OutcomeKind,
+    OutcomeSpecification, OutcomeTitle, PointsPolicy, Recognition, SpecificationCatalogue,
+    SpecificationDraft, SpecificationId, SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
+    recognise, recognise_automatically,
 };
 use xc_domain::{InstitutionId, Invalid, UserId};
 use xc_store::{
@@ -23,6 +24,7 @@ use xc_store::{
 };
 
 use crate::BankError;
+use crate::general_rules::GeneralRuleHistory;
 
 /// The standards recognition runs against. Cheap to share behind an `Arc`; reload after
 /// publishing.
@@ -33,6 +35,12 @@ pub struct Standards {
     grades: GradeMapping,
     codes: BTreeMap<SpecificationId, (InstitutionId, String)>,
     points: PointsPolicy,
+    /// The version in force of each kind's general rule (absent: the default).
+    general_rule_versions: BTreeMap<OutcomeKind, Version>,
+    /// The version in force of the grade mapping (`None`: the default).
+    grades_version: Option<Version>,
+    /// The register of accredited providers.
+    accreditations: Accreditations,
 }
 
 impl Default for Standards {
@@ -43,15 +51,71 @@ impl Default for Standards {
             grades: GradeMapping::national_default(),
             codes: BTreeMap::new(),
             points: crate::points::default_policy(),
+            general_rule_versions: BTreeMap::new(),
+            grades_version: None,
+            accreditations: Accreditations::new(),
         }
     }
 }
 
 impl Standards {
-    /// Every specification version the store holds, in publication order.
+    /// Every specification version the store holds, in publication order, and the newest
+    /// version of each general rule.
     pub async fn load(store: &dyn Store) -> Result<Self, BankError> {
         let versions = store.list_specification_versions().await?;
-        Self::from_versions(&versions)
+        let history = crate::general_rules::load_history(store).await?;
+        let accreditations = crate::accreditation::register(&store.list_accreditations().await?);
+        Ok(Self::from_versions(&versions)?
+            .with_general_rules(&history)
+            .with_accreditations(accreditations))
+    }
+
+    /// The same standards with `accreditations` as the register of accredited providers.
+    pub fn with_accreditations(mut self, accreditations: Accreditations) -> Self {
+        self.accreditations = accreditations;
+        self
+    }
+
+    /// Where `provider` stands in the register on `day`.
+    pub fn accreditation(&self, provider: InstitutionId, day: time::Date) -> AccreditationStatus {
+        self.accreditations.status(provider, day)
+    }
+
+    /// The same standards with the newest version of each general rule in `history` in force.
+    pub fn with_general_rules(mut self, history: &GeneralRuleHistory) -> Self {
+        let mut rules: BTreeMap<OutcomeKind, NonFormalRule> = NonFormalRules::common_default()
+            .iter()
+            .map(|rule| (rule.kind(), rule.clone()))
+            .collect();
+        for (kind, versions) in &history.nonformal {
+            if let Some(newest) = versions.last() {
+                match &newest.value {
+                    Some(rule) => rules.insert(*kind, rule.clone()),
+                    None => rules.remove(kind),
+                };
+                self.general_rule_versions.insert(*kind, newest.version);
+            }
+        }
+        // The rules come from `NonFormalRules` (one per kind) or were checked when published,
+        // one per kind: `new` cannot refuse them.
+        self.general_rules = NonFormalRules::new(rules.into_values().collect())
+            .unwrap_or_else(|_| NonFormalRules::common_default());
+        if let Some(newest) = history.grades.last() {
+            self.grades = newest.value.clone();
+            self.grades_version = Some(newest.version);
+        }
+        self
+    }
+
+    /// The published version of `kind`'s general rule in force; `None` while the domain's
+    /// default applies.
+    pub fn general_rule_version(&self, kind: OutcomeKind) -> Option<Version> {
+        self.general_rule_versions.get(&kind).copied()
+    }
+
+    /// The published version of the grade mapping in force; `None` while the default applies.
+    pub fn grades_version(&self) -> Option<Version> {
+        self.grades_version
     }
 
     pub fn from_versions(versions: &[SpecificationVersion]) -> Result<Self, BankError> {

@@ -50,6 +50,7 @@
 //!   rights cannot rewrite history without dropping the triggers first.
 
 mod accounts;
+mod accreditations;
 mod audit;
 mod bulk;
 mod codec;
@@ -57,6 +58,7 @@ mod conversion;
 mod conversion_codec;
 mod erasure;
 mod error;
+mod general_rules;
 mod geography;
 mod learners;
 mod log;

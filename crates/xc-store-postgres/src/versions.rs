@@ -2,8 +2,10 @@
 //! specification, a conversion rule): a new one is created under its owner and gets version 1;
 //! an existing one is locked (`FOR UPDATE`), so concurrent publications of it take turns, and
 //! only then, in a statement of its own, gets the number after its latest: under READ COMMITTED
-//! that statement sees a version committed while this publication waited for the lock. Each
-//! caller then writes the version row into its own table.
+//! that statement sees a version committed while this publication waited for the lock. The
+//! general rules (a non-formal kind's hours rule, the grade mapping) have no row of their own to
+//! lock: [`next_in_sequence`] locks their version table instead. Each caller then writes the
+//! version row into its own table.
 
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -75,4 +77,36 @@ impl Versioned {
             }
         }
     }
+}
+
+/// The number of the next version of a thing that has no row of its own to lock (a non-formal
+/// kind's rule, the grade mapping). `lock` takes a lock on its version table that conflicts with
+/// itself and with inserts (`SHARE ROW EXCLUSIVE`), so concurrent publications take turns, and
+/// only then does `next` (binding `key` when given) read the number after the largest version.
+pub(crate) async fn next_in_sequence(
+    connection: &mut PgConnection,
+    lock: &'static str,
+    next: &'static str,
+    key: Option<&str>,
+) -> StoreResult<Version> {
+    sqlx::query(lock)
+        .execute(&mut *connection)
+        .await
+        .map_err(store_error)?;
+    let mut query = sqlx::query_scalar::<_, i32>(next);
+    if let Some(key) = key {
+        query = query.bind(key);
+    }
+    let next = query
+        .fetch_one(&mut *connection)
+        .await
+        .map_err(store_error)?;
+    u32::try_from(next)
+        .ok()
+        .and_then(|number| Version::new(number).ok())
+        .ok_or_else(|| {
+            StoreError::backend(std::io::Error::other(format!(
+                "the next version: {next} is not a version"
+            )))
+        })
 }

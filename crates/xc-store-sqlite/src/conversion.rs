@@ -33,7 +33,7 @@ use xc_store::{
 };
 
 use crate::SqliteStore;
-use crate::rows::{Cells, credits, date, db_error, micros, row_id, unique_is, version};
+use crate::rows::{Cells, credits, date, db_error, json, micros, row_id, unique_is, version};
 use crate::stores::{
     BULK_VALUES, column_count, fetch_decoded, fetch_page_on, not_found, require_open, write_audit,
 };
@@ -63,10 +63,6 @@ macro_rules! line_fields {
 const LINE_WIDTH: usize = column_count(line_fields!());
 
 // ---- reading rows -------------------------------------------------------------------------------
-
-fn json(text: &str) -> Result<serde_json::Value, serde_json::Error> {
-    serde_json::from_str(text)
-}
 
 fn outcome_ids(text: &str) -> Result<Vec<OutcomeId>, serde_json::Error> {
     serde_json::from_str::<Vec<i64>>(text).map(|ids| ids.into_iter().map(OutcomeId::new).collect())

@@ -7,8 +7,10 @@
 //! - Bulk loads are multi-row `INSERT`s inside one transaction (the engine's fast path).
 //! - Migrations in `migrations/`, embedded in the binary, run by [`SqliteStore::migrate`].
 
+mod accreditations;
 mod conversion;
 mod erasure;
+mod general_rules;
 mod log;
 mod outcomes;
 mod points;

@@ -292,6 +292,11 @@ impl<'r> Cells<'r> {
     }
 }
 
+/// A JSON body as stored (conversion rules, general rules).
+pub(crate) fn json(text: &str) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
 pub(crate) fn date(text: &str) -> Result<Date, time::error::Parse> {
     Date::parse(text, format_description!("[year]-[month]-[day]"))
 }

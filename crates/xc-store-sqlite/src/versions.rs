@@ -1,7 +1,8 @@
 //! Numbering a new version of one of the credit bank's versioned things (an outcome
 //! specification, a conversion rule): a new one is created under its owner's code and gets
-//! version 1; an existing one gets the number after its latest. Each caller then writes the
-//! version row into its own table.
+//! version 1; an existing one gets the number after its latest. The general rules (a non-formal
+//! kind's hours rule, the grade mapping) have no row of their own and are numbered in sequence
+//! ([`next_in_sequence`]). Each caller then writes the version row into its own table.
 
 use sqlx::SqliteConnection;
 use time::OffsetDateTime;
@@ -61,4 +62,21 @@ impl Versioned {
         let number = version(number).map_err(|reason| StoreError::Backend(reason.into()))?;
         Ok((id, number))
     }
+}
+
+/// The number of the next version of a thing that has no row of its own to create or lock (a
+/// non-formal kind's rule, the grade mapping): `next` answers the number after the largest
+/// version, binding `key` when it is given. On SQLite the one writer connection already makes
+/// publications take turns, so reading the number inside the write transaction is enough.
+pub(crate) async fn next_in_sequence(
+    conn: &mut SqliteConnection,
+    next: &'static str,
+    key: Option<&str>,
+) -> StoreResult<Version> {
+    let mut query = sqlx::query_scalar::<_, i64>(next);
+    if let Some(key) = key {
+        query = query.bind(key);
+    }
+    let number = query.fetch_one(&mut *conn).await.map_err(db_error)?;
+    version(number).map_err(|reason| StoreError::Backend(reason.into()))
 }

@@ -346,6 +346,40 @@ pub struct ConversionRuleVersion {
     pub published_by: Option<UserId>,
 }
 
+/// One published version of a general rule: a non-formal kind's hours rule (`kind` is the
+/// kind's code) or the grade mapping (`kind` is `None`). `publisher` is the user name of
+/// `published_by`, for the history staff read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneralRuleVersion {
+    pub kind: Option<String>,
+    pub version: Version,
+    pub body: serde_json::Value,
+    pub published_at: OffsetDateTime,
+    pub published_by: Option<UserId>,
+    pub publisher: Option<String>,
+}
+
+/// A decision about a provider's accreditation, to be recorded: a grant from `from` (through
+/// `until`) or, with `accredited` false, a withdrawal from `from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccreditation {
+    pub provider: InstitutionId,
+    pub accredited: bool,
+    pub from: Date,
+    pub until: Option<Date>,
+    pub decided_at: OffsetDateTime,
+    pub decided_by: Option<UserId>,
+    pub reason: String,
+}
+
+/// A recorded accreditation decision; `decider` is the user name of `decided_by`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccreditationRecord {
+    pub id: i64,
+    pub decision: NewAccreditation,
+    pub decider: Option<String>,
+}
+
 /// Where a conversion application stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApplicationStatus {

@@ -1,6 +1,7 @@
 //! Storage for xuecheng: small traits per domain area ([`GeographyStore`], [`SiteStore`],
 //! [`LearnerStore`], [`AccountStore`], [`AuditStore`], [`BulkStore`], [`MaintenanceStore`], and
-//! the credit bank's [`PointsStore`], [`OutcomeStore`] and [`ConversionStore`]),
+//! the credit bank's [`PointsStore`], [`OutcomeStore`], [`ConversionStore`] and
+//! [`GeneralRuleStore`], [`AccreditationStore`]),
 //! the records they move, and [`StoreError`]. Each backend crate (SQLite, PostgreSQL) implements
 //! all of them; the rest of the system holds an `Arc<dyn Store>` and never knows which engine is
 //! behind it.
@@ -448,6 +449,50 @@ pub trait MaintenanceStore {
 }
 
 /// Everything a running platform needs from storage.
+/// The credit bank's general rules: the non-formal hours rule of each kind and the vocational
+/// grade mapping, each published in versions stored as JSON of the domain value (the store keeps
+/// the body whole; `xc_bank::standards` writes and reads it). A version is never changed; the
+/// current one is the highest number. Each publication and its audit entry are one transaction.
+#[async_trait]
+pub trait GeneralRuleStore {
+    /// Publishes the next version of each kind's rule in `rules` (kind, body), all in one
+    /// transaction with one audit entry; answers the versions in the same order. Nothing is
+    /// written when any insert fails.
+    async fn publish_nonformal_rules(
+        &self,
+        rules: &[(String, serde_json::Value)],
+        published_at: OffsetDateTime,
+        published_by: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> StoreResult<Vec<Version>>;
+    /// Every version of every kind's rule, ordered by kind then version.
+    async fn list_nonformal_rule_versions(&self) -> StoreResult<Vec<GeneralRuleVersion>>;
+    /// Publishes the next version of the grade mapping with its audit entry.
+    async fn publish_grade_mapping(
+        &self,
+        body: &serde_json::Value,
+        published_at: OffsetDateTime,
+        published_by: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> StoreResult<Version>;
+    /// Every version of the grade mapping, oldest first (`kind` is `None`).
+    async fn list_grade_mapping_versions(&self) -> StoreResult<Vec<GeneralRuleVersion>>;
+}
+
+/// The credit bank's register of accredited providers: decisions (grant or withdrawal) that
+/// never change, each written with its audit entry in one transaction (subject: the decision's
+/// id). `NotFound { what: "institution" }` for an unknown institution.
+#[async_trait]
+pub trait AccreditationStore {
+    async fn record_accreditation(
+        &self,
+        decision: &NewAccreditation,
+        audit: &AuditEvent,
+    ) -> StoreResult<i64>;
+    /// Every decision, in the order made (by id).
+    async fn list_accreditations(&self) -> StoreResult<Vec<AccreditationRecord>>;
+}
+
 pub trait Store:
     GeographyStore
     + SiteStore
@@ -459,6 +504,8 @@ pub trait Store:
     + PointsStore
     + OutcomeStore
     + ConversionStore
+    + GeneralRuleStore
+    + AccreditationStore
     + ErasureStore
     + TransparencyLogStore
     + Send
@@ -477,6 +524,8 @@ impl<T> Store for T where
         + PointsStore
         + OutcomeStore
         + ConversionStore
+        + GeneralRuleStore
+        + AccreditationStore
         + ErasureStore
         + TransparencyLogStore
         + Send

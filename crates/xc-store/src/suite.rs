@@ -59,6 +59,9 @@ macro_rules! store_suite {
             bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow,
             programmes_are_created_once_per_code_and_listed,
             conversion_rules_are_versioned_and_old_versions_never_change,
+            general_rules_are_versioned_per_kind_and_old_versions_never_change,
+            a_refused_general_rule_publication_stores_nothing,
+            accreditation_decisions_round_trip_in_order_with_their_audit,
             an_application_round_trips_and_one_is_open_per_programme,
             approving_keeps_the_chosen_lines_and_sums_their_credits,
             a_decided_application_never_changes_again,
@@ -2652,6 +2655,228 @@ pub async fn conversion_rules_are_versioned_and_old_versions_never_change(store:
         subjects,
         [elsewhere.to_string(), rule.to_string(), rule.to_string()]
     );
+}
+
+/// Each non-formal kind's rule and the grade mapping count their own versions from 1; a
+/// publication of several kinds is one transaction with one audit entry; earlier versions read
+/// back as they were, with who published them; bodies are kept whole.
+pub async fn general_rules_are_versioned_per_kind_and_old_versions_never_change(store: &dyn Store) {
+    assert!(
+        store
+            .list_nonformal_rule_versions()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .list_grade_mapping_versions()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let publisher = reviewer(store, "bank.staff").await;
+    let audit = bank_audit("general_rules.publish", "general_rules");
+    let body = |hours: u32| serde_json::json!({"hours_per_credit": hours, "step": "0.5"});
+    let first = store
+        .publish_nonformal_rules(
+            &[
+                ("community_course".into(), body(16)),
+                ("mooc".into(), body(20)),
+            ],
+            T0,
+            Some(publisher),
+            &audit,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first, [Version::FIRST, Version::FIRST]);
+    let next_day = T0 + time::Duration::days(1);
+    let second = store
+        .publish_nonformal_rules(
+            &[
+                ("community_course".into(), body(18)),
+                ("venue_learning".into(), serde_json::Value::Null),
+            ],
+            next_day,
+            None,
+            &audit,
+        )
+        .await
+        .unwrap();
+    assert_eq!(second, [Version::new(2).unwrap(), Version::FIRST]);
+    let version = |kind: &str, number, body, at, by: Option<UserId>| GeneralRuleVersion {
+        kind: Some(kind.into()),
+        version: Version::new(number).unwrap(),
+        body,
+        published_at: at,
+        published_by: by,
+        publisher: by.map(|_| "bank.staff".to_owned()),
+    };
+    assert_eq!(
+        store.list_nonformal_rule_versions().await.unwrap(),
+        [
+            version("community_course", 1, body(16), T0, Some(publisher)),
+            version("community_course", 2, body(18), next_day, None),
+            version("mooc", 1, body(20), T0, Some(publisher)),
+            version("venue_learning", 1, serde_json::Value::Null, next_day, None),
+        ],
+        "by kind, then version; version 1 still says what it said"
+    );
+    assert_eq!(audit_count(store, "general_rules.publish").await, 2);
+
+    let mapping = |levels: [u8; 5]| serde_json::json!(levels);
+    let audit = bank_audit("grade_mapping.publish", "grade_mapping");
+    let one = store
+        .publish_grade_mapping(&mapping([2, 3, 4, 5, 6]), T0, Some(publisher), &audit)
+        .await
+        .unwrap();
+    let two = store
+        .publish_grade_mapping(&mapping([2, 3, 4, 5, 5]), next_day, None, &audit)
+        .await
+        .unwrap();
+    assert_eq!((one.get(), two.get()), (1, 2));
+    let versions = store.list_grade_mapping_versions().await.unwrap();
+    assert_eq!(
+        versions,
+        [
+            GeneralRuleVersion {
+                kind: None,
+                version: one,
+                body: mapping([2, 3, 4, 5, 6]),
+                published_at: T0,
+                published_by: Some(publisher),
+                publisher: Some("bank.staff".into()),
+            },
+            GeneralRuleVersion {
+                kind: None,
+                version: two,
+                body: mapping([2, 3, 4, 5, 5]),
+                published_at: next_day,
+                published_by: None,
+                publisher: None,
+            },
+        ]
+    );
+    let (total, subjects) = audited_subjects(store, "grade_mapping.publish").await;
+    assert_eq!(total, 2);
+    assert_eq!(subjects, ["2", "1"], "each entry names its version");
+}
+
+/// A publication the database refuses (here: an unknown publisher, refused by the foreign key)
+/// stores no version and no audit entry, and uses up no version number.
+pub async fn a_refused_general_rule_publication_stores_nothing(store: &dyn Store) {
+    let audit = bank_audit("general_rules.publish", "general_rules");
+    let body = serde_json::json!({"hours_per_credit": 16});
+    let nobody = Some(UserId::new(424_242));
+    store
+        .publish_nonformal_rules(&[("mooc".into(), body.clone())], T0, nobody, &audit)
+        .await
+        .unwrap_err();
+    store
+        .publish_grade_mapping(&body, T0, nobody, &audit)
+        .await
+        .unwrap_err();
+    assert!(
+        store
+            .list_nonformal_rule_versions()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .list_grade_mapping_versions()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(audit_count(store, "general_rules.publish").await, 0);
+    let valid = store
+        .publish_nonformal_rules(&[("mooc".into(), body)], T0, None, &audit)
+        .await
+        .unwrap();
+    assert_eq!(
+        valid,
+        [Version::FIRST],
+        "a refused publication used no number"
+    );
+}
+
+/// Accreditation decisions read back as recorded, in the order made, with who decided; each is
+/// audited with its id; an unknown institution is `NotFound` and records nothing; a period that
+/// ends before it begins is refused by the database.
+pub async fn accreditation_decisions_round_trip_in_order_with_their_audit(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let staff = reviewer(store, "bank.staff").await;
+    let audit = bank_audit("accreditation.record", "institution");
+    let decision = |accredited, from, until, by: Option<UserId>| NewAccreditation {
+        provider: InstitutionId::new(1),
+        accredited,
+        from,
+        until,
+        decided_at: T0,
+        decided_by: by,
+        reason: "经审核符合准入标准".into(),
+    };
+    let grant = decision(
+        true,
+        date!(2024 - 01 - 01),
+        Some(date!(2026 - 12 - 31)),
+        Some(staff),
+    );
+    let withdrawal = decision(false, date!(2025 - 07 - 01), None, None);
+    let first = store.record_accreditation(&grant, &audit).await.unwrap();
+    let second = store
+        .record_accreditation(&withdrawal, &audit)
+        .await
+        .unwrap();
+    assert!(second > first);
+    let unknown = NewAccreditation {
+        provider: InstitutionId::new(9_999),
+        ..grant.clone()
+    };
+    let missing = store
+        .record_accreditation(&unknown, &audit)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            StoreError::NotFound {
+                what: "institution"
+            }
+        ),
+        "{missing:?}"
+    );
+    let backwards = decision(
+        true,
+        date!(2024 - 01 - 02),
+        Some(date!(2024 - 01 - 01)),
+        None,
+    );
+    store
+        .record_accreditation(&backwards, &audit)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        store.list_accreditations().await.unwrap(),
+        [
+            AccreditationRecord {
+                id: first,
+                decision: grant,
+                decider: Some("bank.staff".into()),
+            },
+            AccreditationRecord {
+                id: second,
+                decision: withdrawal,
+                decider: None,
+            },
+        ]
+    );
+    let (total, subjects) = audited_subjects(store, "accreditation.record").await;
+    assert_eq!(total, 2, "refused decisions are not audited");
+    assert_eq!(subjects, [second.to_string(), first.to_string()]);
 }
 
 /// An application reads back with its proposal and numbered lines; a learner has one open

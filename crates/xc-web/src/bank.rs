@@ -10,8 +10,10 @@
 //! learner's download of their data in [`points`]; erasure on the learner's request in
 //! [`erase`].
 
+pub mod accreditation;
 pub mod conversion;
 pub mod erase;
+pub mod general_rules;
 pub mod points;
 
 use std::path::Path;

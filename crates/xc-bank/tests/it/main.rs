@@ -2,11 +2,13 @@
 //! `XUECHENG_TEST_DATABASE_URL` is set): submission one at a time, batch files and API lists,
 //! recognition against published specifications, and the review queue.
 
+mod accreditation;
 mod archive;
 mod batches;
 mod conversion;
 mod erase;
 mod export;
+mod general_rules;
 mod points;
 mod refusals;
 mod review;

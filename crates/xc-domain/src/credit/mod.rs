@@ -9,6 +9,8 @@
 //! - [`level`]: the 10-level outcome framework and vocational grades mapped onto it.
 //! - [`outcome`]: kinds, categories, fields, titles, scores, validity, evidence, and the two shapes
 //!   of an outcome: as submitted and as recognised.
+//! - [`accreditation`]: the register of accredited providers (认定的培训机构) and where a
+//!   provider stands on a day.
 //! - [`version`]: published versions that cannot be changed, only superseded.
 //! - [`recognition`]: outcome specifications, the general non-formal rule, and [`recognise`].
 //! - [`conversion`]: conversion rules, the rule set that refuses impossible or contradictory rules,
@@ -20,6 +22,7 @@
 
 pub(crate) mod text;
 
+pub mod accreditation;
 pub mod conversion;
 pub mod ids;
 pub mod level;
@@ -29,6 +32,7 @@ pub mod quantity;
 pub mod recognition;
 pub mod version;
 
+pub use accreditation::{AccreditationDecision, AccreditationStatus, Accreditations};
 pub use conversion::{
     ConditionFailure, Conditions, ConversionRule, ConversionRuleDraft, ConversionRuleSet,
     CourseCode, ExcludedOutcome, Exclusion, ExemptedCourse, FailedCondition, Grant, MissReason,

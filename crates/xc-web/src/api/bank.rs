@@ -4,8 +4,10 @@
 //! Conversion's endpoints are in [`conversion`]; points', incentives' and the data download's in
 //! [`points`]; a learner's erasure of their own record in [`erase`].
 
+pub(super) mod accreditation;
 pub(super) mod conversion;
 pub(super) mod erase;
+pub(super) mod general_rules;
 pub(super) mod points;
 
 use axum::Json;

@@ -47,7 +47,7 @@ use types::*;
         (name = "institutions", description = "Institution API tokens"),
         (name = "outcomes", description = "Credit bank: learning outcomes submitted by providers"),
         (name = "review", description = "Credit bank: the review queue and recognition decisions"),
-        (name = "specifications", description = "Credit bank: outcome specifications (recognition standards), versioned"),
+        (name = "specifications", description = "Credit bank: recognition standards, versioned: outcome specifications, the general rules (non-formal hours, grade mapping) and accredited providers"),
         (name = "archive", description = "Learning archives (学习档案)"),
         (name = "conversion", description = "Credit bank: target programmes, conversion rules (versioned) and learners' conversion applications"),
         (name = "points", description = "Credit bank: points (学习积分) and the incentives they unlock"),
@@ -105,6 +105,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(bank::get_specification))
         .routes(routes!(bank::publish_specification_version))
+        .routes(routes!(bank::general_rules::get_general_rules))
+        .routes(routes!(bank::general_rules::publish_nonformal_rules))
+        .routes(routes!(bank::general_rules::publish_grade_mapping))
+        .routes(routes!(
+            bank::accreditation::list_accreditations,
+            bank::accreditation::record_accreditation
+        ))
         .routes(routes!(bank::get_learner_archive))
         .routes(routes!(bank::get_my_archive))
         .routes(routes!(

@@ -71,7 +71,7 @@ pub struct IncentiveText {
     pub available_until: Option<String>,
 }
 
-fn parse_day(text: &str, field: &'static str) -> AppResult<Date> {
+pub(crate) fn parse_day(text: &str, field: &'static str) -> AppResult<Date> {
     Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| {
         AppError::invalid(
             field,

@@ -4,10 +4,13 @@
 //! review queue, review cases and specifications. Everything goes through `crate::bank`, as
 //! the API does; these handlers only turn forms into text and results into templates.
 //! Conversion's pages are in [`conversion`], the points pages (learners', and staff's incentives)
-//! in [`points`], erasure on request in [`erase`], the printable transcript in [`transcript`].
+//! in [`points`], erasure on request in [`erase`], the printable transcript in [`transcript`],
+//! the general rules in [`general_rules`], accredited providers in [`accreditation`].
 
+mod accreditation;
 mod conversion;
 mod erase;
+mod general_rules;
 mod points;
 mod transcript;
 
@@ -71,9 +74,65 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(points::routes())
         .merge(erase::routes())
         .merge(transcript::routes())
+        .merge(general_rules::routes())
+        .merge(accreditation::routes())
 }
 
 // --- Shared views ---
+
+/// A form whose fields may repeat (ticked boxes), read as pairs: any field not in `allowed` is
+/// refused by name, as the strict extractors do.
+pub(super) struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    pub(super) fn new(pairs: Vec<(String, String)>, allowed: &[&str]) -> AppResult<Self> {
+        if let Some((name, _)) = pairs
+            .iter()
+            .find(|(name, _)| !allowed.contains(&name.as_str()))
+        {
+            return Err(AppError::invalid(
+                name.clone(),
+                format!("unknown form field '{name}': remove it"),
+            ));
+        }
+        Ok(FormFields(pairs))
+    }
+
+    /// The field's value (the last one sent), or empty.
+    pub(super) fn one(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .collect()
+    }
+}
+
+impl FormFields {
+    /// The pairs cut into rows, each starting at a `first` field (a table of inputs sent in
+    /// order, e.g. a kind followed by its values); pairs before the first `first` are left out.
+    pub(super) fn rows(&self, first: &str) -> Vec<Vec<(String, String)>> {
+        let mut rows: Vec<Vec<(String, String)>> = Vec::new();
+        for (name, value) in &self.0 {
+            if name == first {
+                rows.push(Vec::new());
+            }
+            if let Some(row) = rows.last_mut() {
+                row.push((name.clone(), value.clone()));
+            }
+        }
+        rows
+    }
+}
 
 fn badge(status: OutcomeStatus, expired: bool, t: &'static Text) -> Badge {
     match status {
@@ -971,6 +1030,8 @@ async fn case_page(
         learner_masked_id: learner.national_id.masked.clone(),
         closest: close_views(&case.closest, &standards, lang),
         general_rule_credits: case.general_rule_credits.map(|c| c.to_string()),
+        provider_accreditation: accreditation::status_label(case.provider_accreditation, t),
+        provider_accredited: case.provider_accreditation.is_accredited(),
         history: case
             .history
             .iter()
@@ -1168,10 +1229,11 @@ fn spec_values(content: &SpecificationContent) -> SpecValues {
     }
 }
 
+/// `?published=1`, set by the redirect after a publication (or a recorded decision).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PublishedQuery {
-    published: Option<String>,
+pub(super) struct PublishedQuery {
+    pub(super) published: Option<String>,
 }
 
 async fn specifications_page(

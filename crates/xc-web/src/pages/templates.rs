@@ -495,6 +495,9 @@ pub(crate) struct ReviewCasePage {
     pub(crate) learner_masked_id: String,
     pub(crate) closest: Vec<CloseView>,
     pub(crate) general_rule_credits: Option<String>,
+    /// Where the provider stood in the register on the day the outcome was achieved, in words.
+    pub(crate) provider_accreditation: &'static str,
+    pub(crate) provider_accredited: bool,
     pub(crate) history: Vec<HistoryRow>,
     pub(crate) levels: Vec<Choice>,
     pub(crate) categories: Vec<Choice>,
@@ -1009,4 +1012,90 @@ impl RulePage {
     pub(crate) fn has_error(&self, field: &str) -> bool {
         self.error_field.as_deref() == Some(field)
     }
+}
+
+/// One row of the non-formal rules form: a kind with its rule in force (or as typed back after
+/// a refusal).
+#[derive(Debug)]
+pub(crate) struct NonFormalRuleFormRow {
+    pub(crate) kind: &'static str,
+    pub(crate) label: &'static str,
+    /// "v2", or the word for the default.
+    pub(crate) version: String,
+    pub(crate) hours_per_credit: String,
+    pub(crate) step: String,
+    pub(crate) maximum: String,
+}
+
+/// One row of the grade mapping form.
+#[derive(Debug)]
+pub(crate) struct GradeLevelFormRow {
+    pub(crate) grade: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) level: String,
+}
+
+/// One published version of a general rule, in words.
+#[derive(Debug)]
+pub(crate) struct RuleHistoryRow {
+    pub(crate) subject: String,
+    pub(crate) version: String,
+    pub(crate) published_at: String,
+    pub(crate) published_by: String,
+    pub(crate) changes: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "general_rules.html")]
+pub(crate) struct GeneralRulesPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) nonformal: Vec<NonFormalRuleFormRow>,
+    pub(crate) grades_version: String,
+    pub(crate) grades: Vec<GradeLevelFormRow>,
+    pub(crate) history: Vec<RuleHistoryRow>,
+    /// Which form a refusal belongs to (`nonformal` or `grades`), its message and problems.
+    pub(crate) error_form: String,
+    pub(crate) error: Option<String>,
+    pub(crate) problems: Vec<ProblemRow>,
+}
+
+/// One accreditation decision, in words.
+#[derive(Debug)]
+pub(crate) struct AccreditationRow {
+    pub(crate) provider: String,
+    pub(crate) decision: &'static str,
+    pub(crate) from: String,
+    pub(crate) until: String,
+    pub(crate) decided_at: String,
+    pub(crate) decided_by: String,
+    pub(crate) reason: String,
+    pub(crate) status_today: &'static str,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "providers.html")]
+pub(crate) struct ProvidersPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) rows: Vec<AccreditationRow>,
+    pub(crate) form: AccreditationValues,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl ProvidersPage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}
+
+/// The accreditation form as typed.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct AccreditationValues {
+    pub(crate) provider_id: String,
+    pub(crate) decision: String,
+    pub(crate) from: String,
+    pub(crate) until: String,
+    pub(crate) reason: String,
 }

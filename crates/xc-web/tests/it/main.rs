@@ -5,6 +5,7 @@
 // Test helpers are shared between the modules of this one test binary.
 #![allow(unreachable_pub)]
 
+mod accreditation;
 mod api;
 mod app;
 mod archive_paging;
@@ -15,6 +16,7 @@ mod conversion_api;
 mod conversion_fixture;
 mod conversion_pages;
 mod erase;
+mod general_rules;
 mod incentives;
 mod pages;
 mod rule_versions;

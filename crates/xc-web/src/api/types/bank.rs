@@ -2,14 +2,18 @@
 //! specifications and the learning archive. Credits and hours travel as decimal strings ("1.5")
 //! so no value is ever rounded through a float; requests accept a JSON number as well.
 //! Conversion's shapes are in [`conversion`], points', incentives' and the data download's in
-//! [`points`]; erasure's in [`erase`].
+//! [`points`]; erasure's in [`erase`]; the general rules' in [`general_rules`].
 
+mod accreditation;
 mod conversion;
 mod erase;
+mod general_rules;
 mod points;
 
+pub use accreditation::*;
 pub use conversion::*;
 pub use erase::*;
+pub use general_rules::*;
 pub use points::*;
 
 use serde::{Deserialize, Serialize};
@@ -508,6 +512,10 @@ pub struct ReviewCaseResponse {
     pub general_rule_credits: Option<String>,
     /// The learner's other outcomes, most recent first (at most 20).
     pub history: Vec<OutcomeResponse>,
+    /// Where the provider stood in the register of accredited providers on the day the outcome
+    /// was achieved: `accredited`, `expired`, `withdrawn` or `never`. Only accredited providers'
+    /// outcomes may be recognised under the general rules without review.
+    pub provider_accreditation: String,
 }
 
 impl ReviewCaseResponse {
@@ -525,6 +533,7 @@ impl ReviewCaseResponse {
                 .map(|(close, spec)| CloseSpecificationResponse::of(close, spec, standards))
                 .collect(),
             general_rule_credits: case.general_rule_credits.map(|c| c.to_string()),
+            provider_accreditation: status_code(case.provider_accreditation).into(),
             history: case
                 .history
                 .iter()

@@ -23,8 +23,8 @@ use xc_store::{ApplicationRecord, ApplicationStatus, OutcomeRecord, RuleTarget};
 use super::super::templates::*;
 use super::super::{Chrome, CsrfFormResult, ListPage, page, render};
 use super::{
-    category_choices, grade_choices, is_form_problem, kind_choices, name_of, provider_names,
-    topic_choices,
+    FormFields, category_choices, grade_choices, is_form_problem, kind_choices, name_of,
+    provider_names, topic_choices,
 };
 use crate::AppState;
 use crate::auth::Identity;
@@ -47,43 +47,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/bank/rules/{id}/retire", post(retire_rule))
         .route("/bank/conversions", get(conversions))
         .route("/bank/conversions/{id}", get(conversion_case).post(decide))
-}
-
-/// A form whose fields may repeat (ticked boxes), read as pairs: any field not in `allowed` is
-/// refused by name, as the strict extractors do.
-struct FormFields(Vec<(String, String)>);
-
-impl FormFields {
-    fn new(pairs: Vec<(String, String)>, allowed: &[&str]) -> AppResult<Self> {
-        if let Some((name, _)) = pairs
-            .iter()
-            .find(|(name, _)| !allowed.contains(&name.as_str()))
-        {
-            return Err(AppError::invalid(
-                name.clone(),
-                format!("unknown form field '{name}': remove it"),
-            ));
-        }
-        Ok(FormFields(pairs))
-    }
-
-    /// The field's value (the last one sent), or empty.
-    fn one(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .rev()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .unwrap_or_default()
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .collect()
-    }
 }
 
 pub(super) fn application_badge(status: ApplicationStatus, t: &'static Text) -> Badge {
