@@ -2,7 +2,8 @@
 //! (as the domain's catalogue), the general hours rules for non-formal learning and the
 //! vocational grade mapping; and publishing a new specification version.
 //!
-//! The points policy recognition awards under is [`crate::points::default_policy`] for now. The
+//! The points policy awards are made under is the latest version the city published
+//! ([`crate::points_policy`]), or [`crate::points::default_policy`] until there is one. The
 //! general rules and the grade mapping are the domain's defaults
 //! ([`NonFormalRules::common_default`], [`GradeMapping::national_default`]) until the bank
 //! publishes its own versions.
@@ -33,6 +34,8 @@ pub struct Standards {
     grades: GradeMapping,
     codes: BTreeMap<SpecificationId, (InstitutionId, String)>,
     points: PointsPolicy,
+    /// The stored version of `points`; `None` for the built-in default.
+    points_version: Option<Version>,
 }
 
 impl Default for Standards {
@@ -43,15 +46,21 @@ impl Default for Standards {
             grades: GradeMapping::national_default(),
             codes: BTreeMap::new(),
             points: crate::points::default_policy(),
+            points_version: None,
         }
     }
 }
 
 impl Standards {
-    /// Every specification version the store holds, in publication order.
+    /// Every specification version the store holds, in publication order, and the points
+    /// policy in force.
     pub async fn load(store: &dyn Store) -> Result<Self, BankError> {
         let versions = store.list_specification_versions().await?;
-        Self::from_versions(&versions)
+        let mut standards = Self::from_versions(&versions)?;
+        let in_force = crate::points_policy::policy_in_force(store).await?;
+        standards.points = in_force.policy;
+        standards.points_version = in_force.version;
+        Ok(standards)
     }
 
     pub fn from_versions(versions: &[SpecificationVersion]) -> Result<Self, BankError> {
@@ -97,6 +106,11 @@ impl Standards {
     /// The points policy recognition awards under (the default until the city sets its own).
     pub fn points_policy(&self) -> &PointsPolicy {
         &self.points
+    }
+
+    /// The stored version of the points policy in force; `None` for the built-in default.
+    pub fn points_policy_version(&self) -> Option<Version> {
+        self.points_version
     }
 
     /// The provider's own code of a specification.

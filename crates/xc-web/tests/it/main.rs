@@ -16,3 +16,4 @@ mod conversion_fixture;
 mod conversion_pages;
 mod erase;
 mod pages;
+mod points_api;
