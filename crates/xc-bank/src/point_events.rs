@@ -168,16 +168,18 @@ fn parse_event(
         present(
             input,
             "activity",
-            parsed(input, "activity", |text| {
-                match PointsActivity::parse(text) {
+            parsed(
+                input,
+                "activity",
+                |text| match PointsActivity::parse_written(text) {
                     Ok(PointsActivity::RecognisedOutcome) => Err(CellInvalid::new(
                         "成果认定的积分由学分银行自动发放",
                         "points for recognised outcomes are awarded by the credit bank itself",
                     )),
                     Ok(activity) => Ok(activity),
                     Err(invalid) => Err(CellInvalid::from(invalid)),
-                }
-            }),
+                },
+            ),
         ),
     );
     let occurred_on = keep(

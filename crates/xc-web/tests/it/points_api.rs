@@ -78,13 +78,17 @@ async fn provider_events_are_awarded_under_the_caps_once_each() {
         )
         .await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text());
-    assert!(
-        again.json()["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|item| item["result"] == "already_recorded")
-    );
+    // The sixth attendance earned nothing, so the ledger holds no row for it: it is capped
+    // again (still nothing), every other item is already recorded.
+    for (index, item) in again.json()["items"].as_array().unwrap().iter().enumerate() {
+        let expected = if index == 5 {
+            "capped"
+        } else {
+            "already_recorded"
+        };
+        assert_eq!(item["result"], expected, "item {index}");
+        assert_eq!(item["points"], 0, "item {index}");
+    }
     assert_eq!(
         app.store.points_balance(app.huangpu_learner).await.unwrap(),
         10
@@ -300,4 +304,59 @@ async fn the_points_policy_is_versioned_and_applies_from_now_on() {
         .json();
     assert_eq!(history["history"].as_array().unwrap().len(), 1);
     assert_eq!(history["version"], 1);
+}
+
+#[tokio::test]
+async fn staff_change_the_policy_on_its_page_and_see_the_field_at_fault() {
+    let app = TestApp::new().await;
+    let bank = app.sign_in("bank").await;
+    let page = app.get("/bank/points-policy", Some(&bank)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains("name=\"attendance.points\""), "{html}");
+    assert!(html.contains("尚未发布过版本"), "{html}");
+
+    let mut fields = vec![("csrf", bank.csrf.as_str())];
+    fields.extend([
+        ("attendance.points", "2"),
+        ("attendance.daily_cap", "1"),
+        ("check_in.points", "1"),
+    ]);
+    let refused = app.form("/bank/points-policy", &fields, &bank.cookie).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+    let html = refused.text();
+    assert!(html.contains("attendance.daily_cap"), "{html}");
+    assert!(html.contains("aria-invalid=\"true\""), "{html}");
+    assert!(
+        app.store
+            .list_points_policy_versions()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    fields[2] = ("attendance.daily_cap", "6");
+    let published = app.form("/bank/points-policy", &fields, &bank.cookie).await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.text()
+    );
+    let after = app
+        .get("/bank/points-policy?published=1", Some(&bank))
+        .await
+        .text();
+    assert!(after.contains("版本 1"), "{after}");
+    let versions = app.store.list_points_policy_versions().await.unwrap();
+    assert_eq!(versions.len(), 1);
+
+    let provider = app.sign_in("provider").await;
+    let forbidden = app.get("/bank/points-policy", Some(&provider)).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 }

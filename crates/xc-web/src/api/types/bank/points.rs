@@ -190,7 +190,8 @@ pub struct PointsEventResponse {
     pub reference: String,
     pub learner_id: i64,
     /// `awarded` (in full), `capped` (cut, perhaps to 0, by a cap) or `already_recorded` (this
-    /// reference was reported before: nothing changed).
+    /// reference was reported before and earned points: nothing changed). An event a cap cut to
+    /// nothing leaves no ledger row, so reporting it again answers `capped` again.
     pub result: String,
     /// Points appended to the ledger now (0 when already recorded).
     pub points: u64,
