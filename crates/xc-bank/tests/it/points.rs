@@ -1,6 +1,7 @@
 //! Points over the stored ledger: caps, one award per event, incentives that cannot overdraw.
 
 use time::macros::date;
+use xc_bank::point_events::{EventAnswer, EventInput, EventOptions, record_events};
 use xc_bank::points::{
     award_points, award_recognition, award_recognitions, default_policy, ledger_entries,
     redeem_incentive,
@@ -241,4 +242,91 @@ async fn bulk_awards_match_one_by_one_awards_under_the_caps() {
         bank.store().points_balance(bank.learners[2]).await.unwrap(),
         200
     );
+}
+
+fn event(row: u64, reference: &str, learner: LearnerId, activity: &str) -> EventInput {
+    EventInput {
+        row,
+        reference: Some(reference.into()),
+        learner_id: Some(learner.to_string()),
+        activity: Some(activity.into()),
+        occurred_at: Some(TODAY.to_string()),
+        ..EventInput::default()
+    }
+}
+
+/// Provider events: references are unique per provider (another provider's same reference is
+/// another event), volunteering earns pro rata under the daily cap, caps count the earlier
+/// items of the same list, and a list with a problem writes nothing.
+#[tokio::test]
+async fn provider_events_are_awarded_per_provider_reference_under_the_caps() {
+    let bank = bank().await;
+    let learner = bank.learners[0];
+    let policy = default_policy();
+    let options = |provider: i64| EventOptions {
+        provider: xc_domain::InstitutionId::new(provider),
+        actor: Actor::System("test".into()),
+        today: TODAY,
+        now: NOW,
+    };
+    let mut volunteering = event(2, "V-1", learner, "volunteering_hour");
+    volunteering.hours = Some("9.5".into());
+    let mut more = event(3, "V-2", learner, "volunteering_hour");
+    more.hours = Some("1".into());
+    let inputs = vec![
+        event(0, "A-1", learner, "attendance"),
+        event(1, "K-1", learner, "学习打卡"),
+        volunteering,
+        more,
+    ];
+    let results = record_events(bank.store(), &bank.vault, &policy, &inputs, &options(1))
+        .await
+        .unwrap();
+    let answers: Vec<EventAnswer> = results.iter().map(|r| r.answer.clone()).collect();
+    assert_eq!(answers[0], EventAnswer::Awarded { points: 1 });
+    assert_eq!(answers[1], EventAnswer::Awarded { points: 1 });
+    // 9.5 hours at 2 points an hour is 19, cut to the daily cap of 16; then nothing is left.
+    assert!(matches!(
+        answers[2],
+        EventAnswer::Capped {
+            points: 16,
+            requested: 19,
+            ..
+        }
+    ));
+    assert!(matches!(answers[3], EventAnswer::Capped { points: 0, .. }));
+    assert_eq!(bank.store().points_balance(learner).await.unwrap(), 18);
+    let ledger = bank.store().list_points(learner).await.unwrap();
+    assert_eq!(ledger[0].entry.source_id, "provider:1:A-1");
+
+    // Provider 2's "A-1" is its own event: awarded (under the daily cap, which counts provider
+    // 1's attendance too).
+    let other = record_events(
+        bank.store(),
+        &bank.vault,
+        &policy,
+        &[event(0, "A-1", learner, "attendance")],
+        &options(2),
+    )
+    .await
+    .unwrap();
+    assert_eq!(other[0].answer, EventAnswer::Awarded { points: 1 });
+
+    // One bad item: nothing of the list is written.
+    let mut bad = event(1, "A-3", learner, "attendance");
+    bad.occurred_at = Some("tomorrow".into());
+    let refused = record_events(
+        bank.store(),
+        &bank.vault,
+        &policy,
+        &[event(0, "A-2", learner, "attendance"), bad],
+        &options(1),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&refused, BankError::Rejected(problems) if problems.len() == 1 && problems[0].row == 1 && problems[0].column == "occurred_at"),
+        "{refused:?}"
+    );
+    assert_eq!(bank.store().points_balance(learner).await.unwrap(), 19);
 }
