@@ -5,12 +5,16 @@
 //! ```text
 //! cargo bench -p xc-bank --bench import                     # SQLite, 1,000,000 rows
 //! cargo bench -p xc-bank --bench import -- --rows 100000
+//! cargo bench -p xc-bank --bench import -- --rows 100000 --no-points   # the cost of points
 //! XUECHENG_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/xc_bench \
 //!     cargo bench -p xc-bank --bench import                 # PostgreSQL (an empty database)
 //! ```
 //!
 //! Half the rows name their learner by ID number, half by learner id; a third match a
-//! specification exactly (recognised automatically), the rest go to the review queue.
+//! specification exactly (recognised automatically, earning points after the commit), the rest
+//! go to the review queue. `--no-points` publishes a points policy without an award for
+//! recognised outcomes first, so the same import runs without awarding: the difference is what
+//! the points cost.
 
 #![allow(clippy::print_stdout)] // a bench binary reports on stdout
 
@@ -68,10 +72,11 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(run(rows));
+    let points = !args.iter().any(|arg| arg == "--no-points");
+    runtime.block_on(run(rows, points));
 }
 
-async fn run(rows: u64) {
+async fn run(rows: u64, points: bool) {
     let dir = tempfile::tempdir().unwrap();
     let url = std::env::var("XUECHENG_BENCH_DATABASE_URL")
         .ok()
@@ -132,6 +137,21 @@ async fn run(rows: u64) {
         .await
         .unwrap();
     }
+    if !points {
+        let keep: Vec<xc_bank::points_policy::PolicyRuleInput> = xc_bank::points::default_policy()
+            .rules()
+            .filter(|rule| rule.activity() != xc_domain::credit::PointsActivity::RecognisedOutcome)
+            .map(|rule| xc_bank::points_policy::PolicyRuleInput {
+                activity: rule.activity().as_str().to_owned(),
+                points: Some(rule.points_per_unit().to_string()),
+                daily_cap: rule.daily_cap().map(|cap| cap.to_string()),
+                yearly_cap: rule.yearly_cap().map(|cap| cap.to_string()),
+            })
+            .collect();
+        xc_bank::points_policy::publish_policy(&*store, &keep, now, None, audit.clone())
+            .await
+            .unwrap();
+    }
     standards = Standards::load(&*store).await.unwrap();
 
     let path = dir.path().join("outcomes.csv");
@@ -190,12 +210,13 @@ async fn run(rows: u64) {
     );
     assert_eq!(result.stored, rows);
     println!(
-        "import: {rows} rows ({:.1} MB CSV) on {} in {seconds:.2} s = {:.0} rows/s; recognised {}, in review {}; peak RSS {:.0} MB (+{:.0} MB during the import)",
+        "import: {rows} rows ({:.1} MB CSV) on {} in {seconds:.2} s = {:.0} rows/s; recognised {}, in review {}, points ledger rows {}; peak RSS {:.0} MB (+{:.0} MB during the import)",
         size as f64 / 1e6,
         store.engine(),
         rows as f64 / seconds,
         result.recognised,
         result.in_review,
+        result.points_awarded,
         peak as f64 / 1024.0,
         peak.saturating_sub(before) as f64 / 1024.0,
     );

@@ -10,9 +10,10 @@ pub enum BankError {
     /// Input that breaks a rule, naming the field.
     #[error("{0}")]
     Invalid(#[from] Invalid),
-    /// One outcome given through a form or the API that cannot be accepted: every problem, by
+    /// One outcome (or a list of points events) given through a form or the API that cannot be
+    /// accepted: every problem, by
     /// field, in Chinese and English.
-    #[error("the outcome cannot be accepted: {}", describe(.0))]
+    #[error("the input cannot be accepted: {}", describe(.0))]
     Rejected(Vec<RowProblem>),
     /// The file as a whole cannot be read (encoding, size, header).
     #[error(transparent)]

@@ -188,7 +188,7 @@ impl OutcomeFields for OutcomeInput {
     }
 }
 
-fn parsed<T, E: Into<CellInvalid>>(
+pub(crate) fn parsed<T, E: Into<CellInvalid>>(
     fields: &impl OutcomeFields,
     key: &'static str,
     parser: impl FnOnce(&str) -> Result<T, E>,
@@ -201,7 +201,7 @@ fn parsed<T, E: Into<CellInvalid>>(
     }
 }
 
-fn present<T>(
+pub(crate) fn present<T>(
     fields: &impl OutcomeFields,
     key: &'static str,
     value: Result<Option<T>, RowProblem>,
@@ -214,8 +214,48 @@ fn present<T>(
     })
 }
 
-fn keep<T>(problems: &mut Vec<RowProblem>, value: Result<T, RowProblem>) -> Option<T> {
+pub(crate) fn keep<T>(problems: &mut Vec<RowProblem>, value: Result<T, RowProblem>) -> Option<T> {
     value.map_err(|problem| problems.push(problem)).ok()
+}
+
+/// The learner a row names by `national_id` (checked, GB 11643, and replaced by its keyed
+/// hash) and/or `learner_id`; `None` with the problem pushed when neither is usable. Shared by
+/// outcomes and points events; [`crate::submit::match_learner_refs`] finds the learners.
+pub fn parse_learner_ref(
+    fields: &impl OutcomeFields,
+    today: Date,
+    vault: &PiiVault,
+    problems: &mut Vec<RowProblem>,
+) -> Option<LearnerRef> {
+    let national_id = keep(
+        problems,
+        parsed(fields, "national_id", |text| {
+            NationalId::parse_at(text, today)
+        }),
+    );
+    let learner_id = keep(problems, parsed(fields, "learner_id", LearnerId::parse));
+    match (national_id, learner_id) {
+        (Some(Some(national_id)), Some(Some(id))) => Some(LearnerRef::Both {
+            lookup: vault.national_id_lookup(&national_id),
+            id,
+        }),
+        (Some(Some(national_id)), _) => Some(LearnerRef::NationalId(
+            vault.national_id_lookup(&national_id),
+        )),
+        (_, Some(Some(id))) => Some(LearnerRef::Id(id)),
+        (Some(None), Some(None)) => {
+            problems.push(fields.problem(
+                "national_id",
+                CellInvalid::new(
+                    "请填写学习者的身份证号或学习者编号",
+                    "give the learner's ID number or learner id",
+                ),
+            ));
+            None
+        }
+        // One of them was refused: its problem is already reported.
+        _ => None,
+    }
 }
 
 /// Checks every field of one outcome of `provider`: the complete row, or all its problems in
@@ -244,38 +284,7 @@ pub fn parse_outcome(
             }),
         ),
     );
-    let national_id = keep(
-        &mut problems,
-        parsed(fields, "national_id", |text| {
-            NationalId::parse_at(text, today)
-        }),
-    );
-    let learner_id = keep(
-        &mut problems,
-        parsed(fields, "learner_id", LearnerId::parse),
-    );
-    let learner = match (national_id, learner_id) {
-        (Some(Some(national_id)), Some(Some(id))) => Some(LearnerRef::Both {
-            lookup: vault.national_id_lookup(&national_id),
-            id,
-        }),
-        (Some(Some(national_id)), _) => Some(LearnerRef::NationalId(
-            vault.national_id_lookup(&national_id),
-        )),
-        (_, Some(Some(id))) => Some(LearnerRef::Id(id)),
-        (Some(None), Some(None)) => {
-            problems.push(fields.problem(
-                "national_id",
-                CellInvalid::new(
-                    "请填写学习者的身份证号或学习者编号",
-                    "give the learner's ID number or learner id",
-                ),
-            ));
-            None
-        }
-        // One of them was refused: its problem is already reported.
-        _ => None,
-    };
+    let learner = parse_learner_ref(fields, today, vault, &mut problems);
     let kind = keep(
         &mut problems,
         present(

@@ -2,7 +2,8 @@
 //! (as the domain's catalogue), the general hours rules for non-formal learning and the
 //! vocational grade mapping; and publishing a new specification version.
 //!
-//! The points policy recognition awards under is [`crate::points::default_policy`] for now. The
+//! The points policy awards are made under is the latest version the city published
+//! ([`crate::points_policy`]), or [`crate::points::default_policy`] until there is one. The
 //! general rules and the grade mapping are the newest published versions
 //! ([`crate::general_rules`]); a kind with no version keeps [`NonFormalRules::common_default`]'s
 //! rule and, before any mapping is published, [`GradeMapping::national_default`] applies.
@@ -41,6 +42,8 @@ pub struct Standards {
     grades_version: Option<Version>,
     /// The register of accredited providers.
     accreditations: Accreditations,
+    /// The stored version of `points`; `None` for the built-in default.
+    points_version: Option<Version>,
 }
 
 impl Default for Standards {
@@ -54,20 +57,26 @@ impl Default for Standards {
             general_rule_versions: BTreeMap::new(),
             grades_version: None,
             accreditations: Accreditations::new(),
+            points_version: None,
         }
     }
 }
 
 impl Standards {
-    /// Every specification version the store holds, in publication order, and the newest
-    /// version of each general rule.
+    /// Every specification version the store holds, in publication order, the newest version
+    /// of each general rule, the register of accredited providers and the points policy in
+    /// force.
     pub async fn load(store: &dyn Store) -> Result<Self, BankError> {
         let versions = store.list_specification_versions().await?;
         let history = crate::general_rules::load_history(store).await?;
         let accreditations = crate::accreditation::register(&store.list_accreditations().await?);
-        Ok(Self::from_versions(&versions)?
+        let mut standards = Self::from_versions(&versions)?
             .with_general_rules(&history)
-            .with_accreditations(accreditations))
+            .with_accreditations(accreditations);
+        let in_force = crate::points_policy::policy_in_force(store).await?;
+        standards.points = in_force.policy;
+        standards.points_version = in_force.version;
+        Ok(standards)
     }
 
     /// The same standards with `accreditations` as the register of accredited providers.
@@ -161,6 +170,11 @@ impl Standards {
     /// The points policy recognition awards under (the default until the city sets its own).
     pub fn points_policy(&self) -> &PointsPolicy {
         &self.points
+    }
+
+    /// The stored version of the points policy in force; `None` for the built-in default.
+    pub fn points_policy_version(&self) -> Option<Version> {
+        self.points_version
     }
 
     /// The provider's own code of a specification.

@@ -11,13 +11,19 @@
 //! row has a problem, the batch is rolled back at the end and nothing is stored; the report
 //! lists every problem either way. An outcome id the provider already submitted is not stored
 //! again (and is counted as such), so re-submitting a file is harmless.
+//!
+//! Outcomes recognised automatically earn their points under the policy as a single submission's
+//! do, but in bulk once the batch has committed ([`crate::points::award_recognitions`]: one
+//! ledger query and one append per 10,000). The pairs (learner, outcome) awaiting their points
+//! are the only thing kept for the whole file: 16 bytes a recognised row. A failed award is
+//! logged and does not undo the batch; awarding again later appends only what is missing.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use time::{Date, OffsetDateTime};
-use xc_domain::credit::Recognition;
+use xc_domain::credit::{OutcomeId, Recognition};
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_import::parse::CellInvalid;
 use xc_import::{DuplicateRows, Limits, Report, Row, RowProblem, TableReader};
@@ -70,6 +76,9 @@ pub struct BatchResult {
     /// Of those stored now, recognised automatically / waiting for review.
     pub recognised: u64,
     pub in_review: u64,
+    /// Points ledger rows appended for the outcomes recognised now (fewer when caps left
+    /// nothing for some).
+    pub points_awarded: u64,
 }
 
 impl BatchResult {
@@ -83,6 +92,7 @@ impl BatchResult {
             already_stored: 0,
             recognised: 0,
             in_review: 0,
+            points_awarded: 0,
         }
     }
 }
@@ -143,18 +153,33 @@ async fn check_chunk<F: OutcomeFields>(
     Ok(checked)
 }
 
-type Match = Result<LearnerId, (&'static str, CellInvalid)>;
+/// A matched learner, or the field at fault and why.
+pub type LearnerMatch = Result<LearnerId, (&'static str, CellInvalid)>;
 
 /// Matches the learners of the valid rows in two queries; a row with problems gets an `Err`
 /// that is never reported (its own problems are).
 async fn match_learners(
     store: &dyn Store,
     rows: &[Result<OutcomeRow, Vec<RowProblem>>],
-) -> Result<Vec<Match>, StoreError> {
+) -> Result<Vec<LearnerMatch>, StoreError> {
+    let refs: Vec<Option<&LearnerRef>> = rows
+        .iter()
+        .map(|row| row.as_ref().ok().map(|row| &row.learner))
+        .collect();
+    match_learner_refs(store, &refs).await
+}
+
+/// Matches learners named by ID number (keyed hash) or learner id in two queries, whatever
+/// names them (an outcome row, a points event); `None` gets an `Err` never meant to be
+/// reported (its row's own problems are).
+pub async fn match_learner_refs(
+    store: &dyn Store,
+    refs: &[Option<&LearnerRef>],
+) -> Result<Vec<LearnerMatch>, StoreError> {
     let mut lookups: Vec<Vec<u8>> = Vec::new();
     let mut ids: Vec<LearnerId> = Vec::new();
-    for row in rows.iter().flatten() {
-        match &row.learner {
+    for learner in refs.iter().flatten() {
+        match learner {
             LearnerRef::NationalId(lookup) => lookups.push(lookup.clone()),
             LearnerRef::Id(id) => ids.push(*id),
             LearnerRef::Both { lookup, .. } => lookups.push(lookup.clone()),
@@ -187,13 +212,13 @@ async fn match_learners(
             ),
         )
     };
-    Ok(rows
+    Ok(refs
         .iter()
-        .map(|row| {
-            let Ok(row) = row else {
+        .map(|learner| {
+            let Some(learner) = learner else {
                 return Err(("external_id", CellInvalid::new("", "")));
             };
-            match &row.learner {
+            match learner {
                 LearnerRef::NationalId(lookup) => by_lookup
                     .get(lookup)
                     .copied()
@@ -246,6 +271,8 @@ struct Tally {
     stored: u64,
     already_stored: u64,
     recognised: u64,
+    /// The outcomes recognised now, to be awarded their points after the commit.
+    to_award: Vec<(LearnerId, OutcomeId)>,
 }
 
 /// Writes `rows` and counts what became of them; answers the positions (in `rows`) of the rows
@@ -262,10 +289,11 @@ async fn write_chunk(
     let mut repeated = Vec::new();
     for (index, (row, written)) in rows.iter().zip(written).enumerate() {
         match written {
-            Written::Stored(_) => {
+            Written::Stored(id) => {
                 tally.stored += 1;
                 if row.automatic.is_some() {
                     tally.recognised += 1;
+                    tally.to_award.push((row.learner, id));
                 }
             }
             Written::AlreadyStored(_) => tally.already_stored += 1,
@@ -303,14 +331,50 @@ fn new_batch(options: &BatchOptions) -> NewBatch {
     }
 }
 
+/// Awards the points of the outcomes a committed batch recognised; a failure is logged, not
+/// returned (the batch is stored, and awarding again later appends only what is missing).
+async fn award_batch(
+    store: &dyn Store,
+    standards: &Standards,
+    options: &BatchOptions,
+    tally: &mut Tally,
+) -> u64 {
+    let to_award = std::mem::take(&mut tally.to_award);
+    if to_award.is_empty() {
+        return 0;
+    }
+    match crate::points::award_recognitions(
+        store,
+        standards.points_policy(),
+        &to_award,
+        options.now,
+        Actor::System("points".into()),
+    )
+    .await
+    {
+        Ok(awarded) => awarded.awarded,
+        Err(error) => {
+            tracing::warn!(
+                provider = options.provider.get(),
+                outcomes = to_award.len(),
+                %error,
+                "points for a batch's recognised outcomes were not awarded"
+            );
+            0
+        }
+    }
+}
+
 fn finished(
     report: Report,
     rows: u64,
     valid_rows: u64,
     batch: BatchRecord,
     tally: Tally,
+    points_awarded: u64,
 ) -> BatchResult {
     BatchResult {
+        points_awarded,
         report,
         rows,
         valid_rows,
@@ -473,7 +537,15 @@ pub async fn import_file(
     }
     let audit = batch_audit(options, rows, &tally);
     let batch = writer.commit(rows, &audit).await?;
-    Ok(finished(report, rows, valid_rows, batch, tally))
+    let points_awarded = award_batch(store, standards, options, &mut tally).await;
+    Ok(finished(
+        report,
+        rows,
+        valid_rows,
+        batch,
+        tally,
+        points_awarded,
+    ))
 }
 
 /// Imports a list of outcomes given through the API, numbered from 1 in `row`: the same checks,
@@ -518,7 +590,15 @@ pub async fn import_items(
     }
     let audit = batch_audit(options, rows, &tally);
     let batch = writer.commit(rows, &audit).await?;
-    Ok(finished(report, rows, valid_rows, batch, tally))
+    let points_awarded = award_batch(store, standards, options, &mut tally).await;
+    Ok(finished(
+        report,
+        rows,
+        valid_rows,
+        batch,
+        tally,
+        points_awarded,
+    ))
 }
 
 /// Submits one outcome: every problem is a [`BankError::Rejected`]; otherwise it is stored (or

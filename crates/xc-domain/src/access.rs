@@ -170,6 +170,11 @@ pub enum Action {
     ApplyConversion,
     /// Define the incentives points can be redeemed for.
     ManageIncentives,
+    /// Change the city's points policy (points per activity, daily and yearly caps).
+    ManagePointsPolicy,
+    /// Report learning events that earn points (attendance, check-ins, completions,
+    /// volunteering) for the principal's own institution.
+    RecordPointsEvents,
     /// Redeem one's own points for an incentive.
     RedeemIncentives,
     /// Download a copy of all of one's own data (PIPL art. 45). Only ever one's own: there is no
@@ -214,7 +219,9 @@ impl Principal {
                 Citizen => self.learner_id.is_some(),
                 ProviderStaff | CreditBankStaff | DistrictAdmin | CityAdmin | Auditor => true,
             },
-            ManageConversion | DecideConversion | ManageIncentives => {
+            // Like outcomes: a provider reports its own events, a city admin on its behalf.
+            RecordPointsEvents => matches!(self.role, ProviderStaff | CityAdmin),
+            ManageConversion | DecideConversion | ManageIncentives | ManagePointsPolicy => {
                 matches!(self.role, CreditBankStaff | CityAdmin)
             }
             // A learner acts for themself: a citizen with a learner record.
@@ -413,6 +420,7 @@ mod tests {
             Action::ManageConversion,
             Action::DecideConversion,
             Action::ManageIncentives,
+            Action::ManagePointsPolicy,
         ] {
             assert_eq!(
                 who_may(action),
@@ -424,6 +432,10 @@ mod tests {
             assert_eq!(who_may(action), [Role::Citizen], "{action:?}");
             assert!(!orphan.may(action), "a citizen without a learner record");
         }
+        assert_eq!(
+            who_may(Action::RecordPointsEvents),
+            [Role::ProviderStaff, Role::CityAdmin]
+        );
         assert_eq!(who_may(Action::ExportOwnData), [Role::Citizen]);
         assert!(!orphan.may(Action::ExportOwnData));
         // A staff account linked to its own learner record may download that record.

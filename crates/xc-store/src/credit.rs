@@ -27,6 +27,25 @@ pub struct PointsEntry {
     pub source_id: String,
 }
 
+/// What a learner already holds for one activity (ledger `award`) on one day and in that day's
+/// calendar year: what caps count awards against (`PointsStore::points_held`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointsHeld {
+    pub learner: LearnerId,
+    pub on_day: i64,
+    pub in_year: i64,
+}
+
+/// One version of the city's points policy: the whole policy as JSON of the domain's values
+/// (read whole and checked by the bank), who published it and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointsPolicyVersion {
+    pub version: Version,
+    pub body: serde_json::Value,
+    pub published_at: OffsetDateTime,
+    pub published_by: Option<UserId>,
+}
+
 /// What one version of an outcome specification says. Already checked by the domain
 /// (`OutcomeSpecification::parse`): the store keeps it as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

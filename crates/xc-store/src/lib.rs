@@ -165,6 +165,41 @@ pub trait BulkStore {
 pub trait PointsStore {
     /// Appends one ledger row and its audit entry in one transaction; returns the row's id.
     async fn append_points(&self, entry: &PointsEntry, audit: &AuditEvent) -> StoreResult<i64>;
+    /// Appends many award rows (positive points, `source_kind` "event") in one transaction with
+    /// one audit entry (subject: "bulk"); a row whose (learner, source_kind, source_id) the
+    /// ledger already holds is skipped, so calling twice appends nothing the second time.
+    /// Multi-row INSERTs on SQLite, one UNNEST insert on PostgreSQL. Returns the rows appended.
+    /// `Invalid { field: "points" }` for a row that is not an award; nothing is written then.
+    async fn append_points_many(
+        &self,
+        entries: &[PointsEntry],
+        audit: &AuditEvent,
+    ) -> StoreResult<u64>;
+    /// What each of `learners` holds for `award` on `day` and in `day`'s year, in one query
+    /// (in chunks on SQLite); learners with nothing are left out.
+    async fn points_held(
+        &self,
+        learners: &[LearnerId],
+        award: &str,
+        day: Date,
+    ) -> StoreResult<Vec<PointsHeld>>;
+    /// Which of `source_ids` (with `source_kind`) the learner's ledger already holds.
+    async fn points_sources_held(
+        &self,
+        learner_sources: &[(LearnerId, String)],
+        source_kind: &str,
+    ) -> StoreResult<Vec<(LearnerId, String)>>;
+    /// Publishes the next version of the city's points policy (1 when there is none) with its
+    /// audit entry (subject: the version number) in one transaction.
+    async fn publish_points_policy(
+        &self,
+        body: &serde_json::Value,
+        published_at: OffsetDateTime,
+        published_by: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> StoreResult<Version>;
+    /// Every version of the points policy, oldest first; the last is in force.
+    async fn list_points_policy_versions(&self) -> StoreResult<Vec<PointsPolicyVersion>>;
     /// The sum of the learner's ledger rows (0 when there are none).
     async fn points_balance(&self, learner: LearnerId) -> StoreResult<i64>;
     /// Spends points: appends `entry` (its `points` negative) and its audit entry only if the

@@ -70,6 +70,10 @@ macro_rules! store_suite {
             open_applications_are_listed_oldest_first_and_paged,
             spending_points_never_overdraws,
             the_points_ledger_lists_oldest_first,
+            bulk_awards_append_each_event_once,
+            bulk_awards_refuse_non_awards_whole,
+            points_held_sums_one_activity_by_day_and_year,
+            points_policy_versions_are_numbered_kept_and_audited,
             incentives_are_created_once_per_code_and_listed,
             an_incentive_ends_on_a_last_day_not_before_its_first,
             erasing_a_learner_scrubs_their_identity_and_keeps_their_records,
@@ -3177,6 +3181,221 @@ fn ledger_entry(learner: LearnerId, at: OffsetDateTime, points: i64, source: &st
         source_kind: if points < 0 { "incentive" } else { "course" }.into(),
         source_id: source.into(),
     }
+}
+
+fn event_award(
+    learner: LearnerId,
+    day: time::Date,
+    award: &str,
+    points: i64,
+    reference: &str,
+) -> PointsEntry {
+    PointsEntry {
+        learner,
+        at: T0,
+        day,
+        award: award.into(),
+        points,
+        source_kind: "event".into(),
+        source_id: reference.into(),
+    }
+}
+
+/// Many awards append in one call with one audit entry; an event reference a learner already
+/// holds (from an earlier call, single or bulk) is skipped, so a repeated call appends nothing
+/// and writes no audit entry, while the same reference for another learner is appended.
+pub async fn bulk_awards_append_each_event_once(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let ann = store
+        .create_learner(
+            &new_learner(7, "310101", Some(1)),
+            &system("learner.create"),
+        )
+        .await
+        .unwrap();
+    let ben = store
+        .create_learner(
+            &new_learner(8, "310101", Some(2)),
+            &system("learner.create"),
+        )
+        .await
+        .unwrap();
+    let day = T0.date();
+    store
+        .append_points(
+            &event_award(ann, day, "recognised_outcome", 5, "outcome:1"),
+            &system("points.award"),
+        )
+        .await
+        .unwrap();
+    // More rows than one multi-row INSERT holds on SQLite.
+    let mut entries: Vec<PointsEntry> = (1..=1_200)
+        .map(|n| event_award(ann, day, "recognised_outcome", 5, &format!("outcome:{n}")))
+        .collect();
+    entries.push(event_award(ben, day, "recognised_outcome", 5, "outcome:1"));
+    let appended = store
+        .append_points_many(&entries, &system("points.award_many"))
+        .await
+        .unwrap();
+    assert_eq!(appended, 1_200, "outcome:1 of ann was held already");
+    assert_eq!(store.points_balance(ann).await.unwrap(), 1_200 * 5);
+    assert_eq!(store.points_balance(ben).await.unwrap(), 5);
+    assert_eq!(audit_count(store, "points.award_many").await, 1);
+    let again = store
+        .append_points_many(&entries, &system("points.award_many"))
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    assert_eq!(store.points_balance(ann).await.unwrap(), 1_200 * 5);
+    assert_eq!(audit_count(store, "points.award_many").await, 1);
+    let wanted = vec![
+        (ann, "outcome:7".to_owned()),
+        (ben, "outcome:7".to_owned()),
+        (ben, "outcome:1".to_owned()),
+    ];
+    let mut held = store.points_sources_held(&wanted, "event").await.unwrap();
+    held.sort();
+    assert_eq!(
+        held,
+        vec![(ann, "outcome:7".to_owned()), (ben, "outcome:1".to_owned())]
+    );
+    assert!(
+        store
+            .points_sources_held(&wanted, "incentive")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// A bulk call holding a spending (or any row that is not a positive event award) is `Invalid`
+/// and writes nothing, not even its valid rows.
+pub async fn bulk_awards_refuse_non_awards_whole(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let learner = store
+        .create_learner(
+            &new_learner(7, "310101", Some(1)),
+            &system("learner.create"),
+        )
+        .await
+        .unwrap();
+    let day = T0.date();
+    let entries = vec![
+        event_award(learner, day, "attendance", 1, "a:1"),
+        ledger_entry(learner, T0, -1, "priority"),
+    ];
+    let refused = store
+        .append_points_many(&entries, &system("points.award_many"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::Invalid {
+                field: "points",
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert!(store.list_points(learner).await.unwrap().is_empty());
+    assert_eq!(audit_count(store, "points.award_many").await, 0);
+}
+
+/// What a learner holds for one activity: on the day, and in the day's year (other years, other
+/// activities and spending left out); learners holding nothing are not listed.
+pub async fn points_held_sums_one_activity_by_day_and_year(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let ann = store
+        .create_learner(
+            &new_learner(7, "310101", Some(1)),
+            &system("learner.create"),
+        )
+        .await
+        .unwrap();
+    let ben = store
+        .create_learner(
+            &new_learner(8, "310101", Some(2)),
+            &system("learner.create"),
+        )
+        .await
+        .unwrap();
+    let day = date!(2026 - 03 - 10);
+    let earlier = date!(2026 - 01 - 02);
+    let last_year = date!(2025 - 12 - 31);
+    let entries = vec![
+        event_award(ann, day, "attendance", 3, "a:1"),
+        event_award(ann, day, "attendance", 2, "a:2"),
+        event_award(ann, earlier, "attendance", 4, "a:3"),
+        event_award(ann, last_year, "attendance", 100, "a:4"),
+        event_award(ann, day, "check_in", 1, "c:1"),
+    ];
+    store
+        .append_points_many(&entries, &system("points.award_many"))
+        .await
+        .unwrap();
+    store
+        .spend_points(
+            &ledger_entry(ann, T0, -1, "priority"),
+            &system("points.spend"),
+        )
+        .await
+        .unwrap();
+    let held = store
+        .points_held(&[ann, ben], "attendance", day)
+        .await
+        .unwrap();
+    assert_eq!(
+        held,
+        vec![PointsHeld {
+            learner: ann,
+            on_day: 5,
+            in_year: 9
+        }]
+    );
+    assert!(
+        store
+            .points_held(&[], "attendance", day)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Each publication of the points policy is the next version, with its audit entry; every
+/// version is kept as published, oldest first.
+pub async fn points_policy_versions_are_numbered_kept_and_audited(store: &dyn Store) {
+    load_fixture_city(store).await;
+    assert!(
+        store
+            .list_points_policy_versions()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let first = serde_json::json!({"rules": [{"activity": "attendance", "points": 1}]});
+    let second =
+        serde_json::json!({"rules": [{"activity": "attendance", "points": 2, "daily_cap": 4}]});
+    let one = store
+        .publish_points_policy(&first, T0, None, &system("points_policy.publish"))
+        .await
+        .unwrap();
+    let two = store
+        .publish_points_policy(
+            &second,
+            T0 + time::Duration::hours(1),
+            None,
+            &system("points_policy.publish"),
+        )
+        .await
+        .unwrap();
+    assert_eq!((one.get(), two.get()), (1, 2));
+    let versions = store.list_points_policy_versions().await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].body, first);
+    assert_eq!(versions[1].body, second);
+    assert_eq!(versions[1].published_at, T0 + time::Duration::hours(1));
+    assert_eq!(audit_count(store, "points_policy.publish").await, 2);
 }
 
 /// A spend is refused (`Conflict { field: "points" }`, nothing stored, nothing audited) when the

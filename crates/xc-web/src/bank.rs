@@ -68,7 +68,16 @@ pub async fn submitting_provider(
     identity: &Identity,
     requested: Option<&str>,
 ) -> AppResult<InstitutionId> {
-    let principal = submitter(identity)?;
+    acting_provider(state, submitter(identity)?, requested).await
+}
+
+/// The institution a provider's principal acts for (outcomes, points events): provider staff
+/// for their own (asking for another is refused); a city admin names it, and it must exist.
+pub async fn acting_provider(
+    state: &AppState,
+    principal: &Principal,
+    requested: Option<&str>,
+) -> AppResult<InstitutionId> {
     let requested = non_empty(requested)
         .map(InstitutionId::parse)
         .transpose()
@@ -78,14 +87,14 @@ pub async fn submitting_provider(
         (Scope::Institution(own), Some(asked)) if asked == *own => asked,
         (Scope::Institution(_), Some(_)) => {
             return Err(AppError::Forbidden(
-                "you can submit outcomes only for your own institution",
+                "you can submit only for your own institution",
             ));
         }
         (_, Some(asked)) => asked,
         (_, None) => {
             return Err(AppError::invalid(
                 "provider_id",
-                "name the institution the outcomes are from (provider_id)",
+                "name the institution you act for (provider_id)",
             ));
         }
     };

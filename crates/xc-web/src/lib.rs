@@ -60,6 +60,9 @@ pub const UPLOAD_LIMIT_BYTES: u64 = 100 * 1024 * 1024;
 /// fields around it. The file itself is held to [`UPLOAD_LIMIT_BYTES`] while it is streamed.
 pub const UPLOAD_BODY_LIMIT_BYTES: usize = UPLOAD_LIMIT_BYTES as usize + 64 * 1024;
 
+/// The body limit of an API list of points events (JSON, at most 1,000 events).
+pub const POINTS_EVENTS_LIMIT_BYTES: usize = 1024 * 1024;
+
 /// The body limit of an API list of outcomes (JSON).
 pub const OUTCOME_LIST_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 

@@ -1,10 +1,15 @@
 //! Points over the stored ledger: caps, one award per event, incentives that cannot overdraw.
 
 use time::macros::date;
-use xc_bank::BankError;
-use xc_bank::points::{award_points, default_policy, ledger_entries, redeem_incentive};
+use xc_bank::point_events::{EventAnswer, EventInput, EventOptions, record_events};
+use xc_bank::points::{
+    award_points, award_recognition, award_recognitions, default_policy, ledger_entries,
+    redeem_incentive,
+};
+use xc_bank::{BankError, import_file};
+use xc_domain::LearnerId;
 use xc_domain::credit::{
-    ContactHours, EventReference, IncentiveCode, Points, PointsActivity, PointsEvent,
+    ContactHours, EventReference, IncentiveCode, OutcomeId, Points, PointsActivity, PointsEvent,
 };
 use xc_store::{Actor, NewIncentive};
 
@@ -120,4 +125,208 @@ async fn an_incentive_is_redeemed_only_when_offered_and_covered() {
         ),
         "{error:?}"
     );
+}
+
+/// A file's recognised outcomes earn their points after the batch commits, once each: the
+/// same file again (stored nothing) and the same awards again (appended nothing) add nothing.
+#[tokio::test]
+async fn a_batch_upload_awards_its_recognised_outcomes_once() {
+    let bank = bank().await;
+    let mut csv =
+        String::from("成果编号,身份证号,姓名,成果类型,成果名称,获得日期,学时,领域,成绩,证书编号\n");
+    for (n, id) in bank.ids.iter().enumerate().take(3) {
+        csv.push_str(&format!(
+            "PT-{n},{},学员,社区教育/老年教育课程,书法(楷书),2026-06-30,32,culture_arts,合格,\n",
+            id.expose()
+        ));
+    }
+    // Not recognised automatically (no specification of that title): no points.
+    csv.push_str(&format!(
+        "PT-9,{},学员,community_course,太极拳入门,2026-07-01,16,health,,\n",
+        bank.ids[3].expose()
+    ));
+    let path = bank.file("points.csv", csv.as_bytes());
+    let options = bank.options(false);
+    let result = import_file(bank.store(), &bank.vault, &bank.standards, &path, &options)
+        .await
+        .unwrap();
+    assert_eq!((result.stored, result.recognised), (4, 3));
+    assert_eq!(result.points_awarded, 3);
+    for learner in &bank.learners[..3] {
+        assert_eq!(bank.store().points_balance(*learner).await.unwrap(), 5);
+        let ledger = bank.store().list_points(*learner).await.unwrap();
+        let outcome = bank.store().list_learner_outcomes(*learner).await.unwrap()[0].id;
+        assert_eq!(ledger[0].entry.source_id, format!("outcome:{outcome}"));
+        assert_eq!(ledger[0].entry.award, "recognised_outcome");
+    }
+    assert_eq!(
+        bank.store().points_balance(bank.learners[3]).await.unwrap(),
+        0
+    );
+
+    let again = import_file(bank.store(), &bank.vault, &bank.standards, &path, &options)
+        .await
+        .unwrap();
+    assert_eq!((again.stored, again.points_awarded), (0, 0));
+    let pairs: Vec<(LearnerId, OutcomeId)> = {
+        let mut pairs = Vec::new();
+        for learner in &bank.learners[..3] {
+            let outcome = bank.store().list_learner_outcomes(*learner).await.unwrap()[0].id;
+            pairs.push((*learner, outcome));
+        }
+        pairs
+    };
+    let repeat = award_recognitions(
+        bank.store(),
+        &default_policy(),
+        &pairs,
+        NOW,
+        Actor::System("test".into()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(repeat.awarded, 0);
+    assert_eq!(
+        bank.store().points_balance(bank.learners[0]).await.unwrap(),
+        5
+    );
+}
+
+/// Bulk awards give exactly what one-by-one awards give, caps included (the yearly cap of 200
+/// for recognised outcomes stops the 41st of 45), counting what the ledger already held.
+#[tokio::test]
+async fn bulk_awards_match_one_by_one_awards_under_the_caps() {
+    let bank = bank().await;
+    let policy = default_policy();
+    let actor = || Actor::System("test".into());
+    let (bulk_learner, single_learner) = (bank.learners[0], bank.learners[1]);
+    // Both already hold one award this year.
+    for learner in [bulk_learner, single_learner] {
+        award_recognition(
+            bank.store(),
+            &policy,
+            learner,
+            OutcomeId::new(1),
+            NOW,
+            actor(),
+        )
+        .await;
+    }
+    let mut pairs = Vec::new();
+    for n in 0..45 {
+        let outcome = OutcomeId::new(1_000 + n);
+        pairs.push((bulk_learner, outcome));
+        // Another learner, interleaved, is capped on their own.
+        pairs.push((bank.learners[2], outcome));
+        award_recognition(bank.store(), &policy, single_learner, outcome, NOW, actor()).await;
+    }
+    let tally = award_recognitions(bank.store(), &policy, &pairs, NOW, actor())
+        .await
+        .unwrap();
+    assert_eq!(tally.awarded, 39 + 40);
+    assert_eq!(tally.capped, 6 + 5);
+    let points_of = |records: Vec<xc_store::PointsRecord>| {
+        records
+            .into_iter()
+            .map(|record| (record.entry.source_id, record.entry.points))
+            .collect::<Vec<_>>()
+    };
+    let bulk = points_of(bank.store().list_points(bulk_learner).await.unwrap());
+    let single = points_of(bank.store().list_points(single_learner).await.unwrap());
+    assert_eq!(bulk, single);
+    assert_eq!(
+        bank.store().points_balance(bulk_learner).await.unwrap(),
+        200
+    );
+    assert_eq!(
+        bank.store().points_balance(bank.learners[2]).await.unwrap(),
+        200
+    );
+}
+
+fn event(row: u64, reference: &str, learner: LearnerId, activity: &str) -> EventInput {
+    EventInput {
+        row,
+        reference: Some(reference.into()),
+        learner_id: Some(learner.to_string()),
+        activity: Some(activity.into()),
+        occurred_at: Some(TODAY.to_string()),
+        ..EventInput::default()
+    }
+}
+
+/// Provider events: references are unique per provider (another provider's same reference is
+/// another event), volunteering earns pro rata under the daily cap, caps count the earlier
+/// items of the same list, and a list with a problem writes nothing.
+#[tokio::test]
+async fn provider_events_are_awarded_per_provider_reference_under_the_caps() {
+    let bank = bank().await;
+    let learner = bank.learners[0];
+    let policy = default_policy();
+    let options = |provider: i64| EventOptions {
+        provider: xc_domain::InstitutionId::new(provider),
+        actor: Actor::System("test".into()),
+        today: TODAY,
+        now: NOW,
+    };
+    let mut volunteering = event(2, "V-1", learner, "volunteering_hour");
+    volunteering.hours = Some("9.5".into());
+    let mut more = event(3, "V-2", learner, "volunteering_hour");
+    more.hours = Some("1".into());
+    let inputs = vec![
+        event(0, "A-1", learner, "attendance"),
+        event(1, "K-1", learner, "学习打卡"),
+        volunteering,
+        more,
+    ];
+    let results = record_events(bank.store(), &bank.vault, &policy, &inputs, &options(1))
+        .await
+        .unwrap();
+    let answers: Vec<EventAnswer> = results.iter().map(|r| r.answer.clone()).collect();
+    assert_eq!(answers[0], EventAnswer::Awarded { points: 1 });
+    assert_eq!(answers[1], EventAnswer::Awarded { points: 1 });
+    // 9.5 hours at 2 points an hour is 19, cut to the daily cap of 16; then nothing is left.
+    assert!(matches!(
+        answers[2],
+        EventAnswer::Capped {
+            points: 16,
+            requested: 19,
+            ..
+        }
+    ));
+    assert!(matches!(answers[3], EventAnswer::Capped { points: 0, .. }));
+    assert_eq!(bank.store().points_balance(learner).await.unwrap(), 18);
+    let ledger = bank.store().list_points(learner).await.unwrap();
+    assert_eq!(ledger[0].entry.source_id, "provider:1:A-1");
+
+    // Provider 2's "A-1" is its own event: awarded (under the daily cap, which counts provider
+    // 1's attendance too).
+    let other = record_events(
+        bank.store(),
+        &bank.vault,
+        &policy,
+        &[event(0, "A-1", learner, "attendance")],
+        &options(2),
+    )
+    .await
+    .unwrap();
+    assert_eq!(other[0].answer, EventAnswer::Awarded { points: 1 });
+
+    // One bad item: nothing of the list is written.
+    let mut bad = event(1, "A-3", learner, "attendance");
+    bad.occurred_at = Some("tomorrow".into());
+    let refused = record_events(
+        bank.store(),
+        &bank.vault,
+        &policy,
+        &[event(0, "A-2", learner, "attendance"), bad],
+        &options(1),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&refused, BankError::Rejected(problems) if problems.len() == 1 && problems[0].row == 1 && problems[0].column == "occurred_at"),
+        "{refused:?}"
+    );
+    assert_eq!(bank.store().points_balance(learner).await.unwrap(), 19);
 }

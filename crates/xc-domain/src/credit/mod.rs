@@ -52,7 +52,7 @@ pub use outcome::{
 pub use points::{
     AwardRefusal, CapCut, CapKind, EventReference, Incentive, IncentiveCode, LedgerChange,
     LedgerEntry, PointsActivity, PointsAward, PointsAwardRule, PointsEvent, PointsLedger,
-    PointsPolicy, RedeemRefusal, award, balance, redeem,
+    PointsPolicy, RedeemRefusal, award, award_within, balance, redeem,
 };
 pub use quantity::{ContactHours, Credits, Points};
 pub use recognition::{

@@ -314,7 +314,8 @@ pub fn award(
     entries: &[LedgerEntry],
     event: &PointsEvent,
 ) -> Result<PointsAward, AwardRefusal> {
-    let rule = policy
+    // No rule is refused before a repeated reference, as before.
+    policy
         .rule_for(event.activity)
         .ok_or(AwardRefusal::NoRule {
             activity: event.activity,
@@ -343,6 +344,24 @@ pub fn award(
             }
         }
     }
+    award_within(policy, today, this_year, event)
+}
+
+/// Computes the award for `event` given only what the learner already holds for the event's
+/// activity on its day (`today`) and in its year (`this_year`): what [`award`] does after it
+/// has summed the ledger, for callers that sum many learners' ledgers at once (bulk awards).
+/// Does not check the event's reference: the caller makes sure it was not awarded before.
+pub fn award_within(
+    policy: &PointsPolicy,
+    today: u64,
+    this_year: u64,
+    event: &PointsEvent,
+) -> Result<PointsAward, AwardRefusal> {
+    let rule = policy
+        .rule_for(event.activity)
+        .ok_or(AwardRefusal::NoRule {
+            activity: event.activity,
+        })?;
     let requested = rule.points_per_unit.get() * u64::from(event.tenths_of_units) / 10;
     let requested = Points::new(requested).unwrap_or(Points::MAX);
     let room = |cap: Option<Points>, already: u64, kind: CapKind| {

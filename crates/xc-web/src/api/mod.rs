@@ -24,7 +24,9 @@ use crate::accounts;
 use crate::auth::{self, API_TOKEN_PREFIX, Identity};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::{AppState, OUTCOME_LIST_LIMIT_BYTES, UPLOAD_BODY_LIMIT_BYTES};
+use crate::{
+    AppState, OUTCOME_LIST_LIMIT_BYTES, POINTS_EVENTS_LIMIT_BYTES, UPLOAD_BODY_LIMIT_BYTES,
+};
 use types::*;
 
 #[derive(OpenApi)]
@@ -137,6 +139,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(bank::points::end_incentive))
         .routes(routes!(bank::points::redeem_incentive))
+        .routes(routes!(
+            bank::points::get_points_policy,
+            bank::points::publish_points_policy
+        ))
         .routes(routes!(bank::points::export_my_data_json))
         .routes(routes!(bank::points::export_my_data_xlsx))
         .routes(routes!(bank::erase::erase_my_data))
@@ -145,6 +151,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
             OpenApiRouter::new()
                 .routes(routes!(bank::submit_outcome_batch))
                 .layer(DefaultBodyLimit::max(OUTCOME_LIST_LIMIT_BYTES)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(bank::points::record_points_events))
+                .layer(DefaultBodyLimit::max(POINTS_EVENTS_LIMIT_BYTES)),
         )
         .merge(
             OpenApiRouter::new()

@@ -1,8 +1,10 @@
 //! Points, incentives and the learner's copy of their data, as pages and the API share them: a
 //! learner reads their own balance and ledger and redeems incentives; city admins and
-//! credit-bank staff define incentives and end their offer; whoever has a learner record downloads everything held
-//! about it (only ever their own, audited as `learner.export`). The use cases are
-//! `xc_bank::points`' and `xc_bank::export`'s.
+//! credit-bank staff define incentives and end their offer; whoever has a learner record
+//! downloads everything held about it (only ever their own, audited as `learner.export`);
+//! provider staff report learning events that earn points (`record_events`,
+//! `xc_bank::point_events`). The use cases are `xc_bank::points`', `xc_bank::point_events`' and
+//! `xc_bank::export`'s.
 
 use serde_json::json;
 use time::macros::format_description;
@@ -239,6 +241,95 @@ pub async fn redeem(
     )
     .await?;
     Ok((incentive, balance))
+}
+
+/// The most events one API call may report.
+pub const MAX_EVENTS: usize = 1_000;
+
+/// Provider staff (or a city admin naming the provider) report learning events that earn
+/// points: 422 with every problem by item index and field when any item cannot be accepted
+/// (nothing written); otherwise each item's answer. One audit entry per call (`points.events`).
+pub async fn record_events(
+    state: &AppState,
+    identity: &Identity,
+    provider: Option<&str>,
+    inputs: &[xc_bank::point_events::EventInput],
+) -> AppResult<Vec<xc_bank::point_events::EventResult>> {
+    let principal = identity.require_to(
+        Action::RecordPointsEvents,
+        "only provider staff report learning events for points",
+    )?;
+    let provider = crate::bank::acting_provider(state, principal, provider).await?;
+    if inputs.is_empty() || inputs.len() > MAX_EVENTS {
+        return Err(AppError::invalid(
+            "items",
+            format!("give 1 to {MAX_EVENTS} events: split a longer list"),
+        ));
+    }
+    let options = xc_bank::point_events::EventOptions {
+        provider,
+        actor: identity.actor(),
+        today: today(),
+        now: OffsetDateTime::now_utc(),
+    };
+    let policy = state.standards();
+    Ok(xc_bank::point_events::record_events(
+        &*state.store,
+        &state.vault,
+        policy.points_policy(),
+        inputs,
+        &options,
+    )
+    .await?)
+}
+
+/// The points policy: every published version (oldest first) with its policy, and the policy in
+/// force now (the latest, or the built-in default when none was published). Anyone signed in
+/// may read it: learners see how points are earned.
+pub async fn points_policy(
+    state: &AppState,
+    identity: &Identity,
+) -> AppResult<(
+    Vec<(
+        xc_store::PointsPolicyVersion,
+        xc_domain::credit::PointsPolicy,
+    )>,
+    std::sync::Arc<xc_bank::Standards>,
+)> {
+    identity.require()?;
+    let history = xc_bank::points_policy::policy_history(&*state.store).await?;
+    Ok((history, state.standards()))
+}
+
+/// Publishes a new version of the points policy (credit-bank staff and city admins) and puts it
+/// in force: 422 naming the field (`attendance.daily_cap` …) when a value is refused. Events
+/// from now on are awarded under it; the ledger is never recomputed.
+pub async fn publish_points_policy(
+    state: &AppState,
+    identity: &Identity,
+    inputs: &[xc_bank::points_policy::PolicyRuleInput],
+) -> AppResult<xc_domain::credit::Version> {
+    let principal = identity.require_to(
+        Action::ManagePointsPolicy,
+        "only credit-bank staff change the points policy",
+    )?;
+    let audit = AuditEvent::new(
+        identity.actor(),
+        "points_policy.publish",
+        "points_policy",
+        "new",
+    );
+    let _publishing = state.publishing().await;
+    let (version, _) = xc_bank::points_policy::publish_policy(
+        &*state.store,
+        inputs,
+        OffsetDateTime::now_utc(),
+        principal.user_id,
+        audit,
+    )
+    .await?;
+    state.reload_standards().await?;
+    Ok(version)
 }
 
 /// The format of a data download, for the audit entry and the file name.

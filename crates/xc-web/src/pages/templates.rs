@@ -856,6 +856,42 @@ pub(crate) struct PointsPage {
     pub(crate) error: Option<String>,
 }
 
+/// One activity's line of the points-policy form.
+#[derive(Debug)]
+pub(crate) struct PolicyRow {
+    pub(crate) activity: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) points: String,
+    pub(crate) daily_cap: String,
+    pub(crate) yearly_cap: String,
+    /// Which of the three inputs the error is about (`points`, `daily_cap`, `yearly_cap`), or "".
+    pub(crate) invalid: &'static str,
+}
+
+/// One published version of the points policy, in words.
+#[derive(Debug)]
+pub(crate) struct PolicyVersionRow {
+    pub(crate) version: u32,
+    pub(crate) published_at: String,
+    pub(crate) published_by: String,
+    pub(crate) lines: Vec<String>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "points_policy.html")]
+pub(crate) struct PointsPolicyPage {
+    pub(crate) chrome: Chrome,
+    /// "Version 3" or the default's words.
+    pub(crate) in_force: String,
+    pub(crate) rows: Vec<PolicyRow>,
+    /// Newest first.
+    pub(crate) history: Vec<PolicyVersionRow>,
+    pub(crate) notice: Option<String>,
+    pub(crate) error: Option<String>,
+    /// The field the error is about (`attendance.daily_cap` …), to mark its input.
+    pub(crate) error_field: String,
+}
+
 #[derive(Template, Debug)]
 #[template(path = "erase.html")]
 pub(crate) struct ErasePage {

@@ -19,5 +19,6 @@ mod erase;
 mod general_rules;
 mod incentives;
 mod pages;
+mod points_api;
 mod rule_versions;
 mod transcript;

@@ -123,6 +123,76 @@ pub(in crate::api) async fn redeem_incentive(
     }))
 }
 
+/// Report learning events that earn points (provider staff, for their own institution; a city
+/// admin names `provider_id`).
+///
+/// Attendance, check-ins, course completions and volunteering hours, each with the provider's
+/// own reference (unique per provider), the learner (ID number or learner id), the activity,
+/// when it happened and, for volunteering, the hours. Each is awarded under the city's points
+/// policy, caps counted against the learner's ledger and the earlier items of the list; the
+/// answer says per item `awarded`, `capped` or `already_recorded`. Any invalid item makes the
+/// whole list a 422 with `problems` (by item index, `row`, and field): nothing is written.
+#[utoipa::path(post, path = "/api/v1/points/events", tag = "points", request_body = PointsEventsRequest,
+    responses(
+        (status = 200, body = PointsEventsResponse),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
+pub(in crate::api) async fn record_points_events(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiJson(body): ApiJson<PointsEventsRequest>,
+) -> AppResult<Json<PointsEventsResponse>> {
+    let (provider, inputs) = body.into_inputs();
+    let provider = provider.map(|id| id.to_string());
+    let results = ops::record_events(&state, &identity, provider.as_deref(), &inputs).await?;
+    Ok(Json(PointsEventsResponse {
+        items: results.iter().map(PointsEventResponse::from).collect(),
+    }))
+}
+
+/// The points policy in force (points per activity, daily and yearly caps) and every published
+/// version with who published it and when (anyone signed in).
+#[utoipa::path(get, path = "/api/v1/points/policy", tag = "points",
+    responses((status = 200, body = PointsPolicyResponse), (status = 401, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub(in crate::api) async fn get_points_policy(
+    State(state): State<AppState>,
+    identity: Identity,
+) -> AppResult<Json<PointsPolicyResponse>> {
+    let (history, standards) = ops::points_policy(&state, &identity).await?;
+    Ok(Json(PointsPolicyResponse::of(&history, &standards)))
+}
+
+/// Publish a new version of the points policy (credit-bank staff and city admins).
+///
+/// The whole policy: one rule per activity that earns points. It applies to events from now
+/// on; points already awarded are never recomputed. 422 names the field at fault, e.g.
+/// `attendance.daily_cap` (a cap below one event's points) or `check_in.yearly_cap` (below the
+/// daily cap).
+#[utoipa::path(post, path = "/api/v1/points/policy", tag = "points", request_body = PointsPolicyRequest,
+    responses(
+        (status = 201, body = PointsPolicyResponse),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub(in crate::api) async fn publish_points_policy(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiJson(body): ApiJson<PointsPolicyRequest>,
+) -> AppResult<(StatusCode, Json<PointsPolicyResponse>)> {
+    ops::publish_points_policy(&state, &identity, &body.into_inputs()).await?;
+    let (history, standards) = ops::points_policy(&state, &identity).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PointsPolicyResponse::of(&history, &standards)),
+    ))
+}
+
 /// A download: the body with its type, as an attachment, never cached.
 pub(crate) fn attachment(content_type: &str, file_name: &str, body: Vec<u8>) -> Response {
     (

@@ -1,9 +1,12 @@
-//! The learner's points page, `/me/points`: the balance, how points are earned, the ledger in
-//! words and the incentives with a button to redeem each. Staff's incentives page,
-//! `/bank/incentives` (city admins and credit-bank staff): every incentive, a form to define one
-//! and, on each, a last day to end its offer (`/bank/incentives/{id}/end`); a refusal comes back
-//! as a 422 page with the field marked and what was typed kept. Through `crate::bank::points`, as
-//! the API.
+//! The learner's points page, `/me/points`: the balance, how points are earned (under the
+//! policy in force), the ledger in words and the incentives with a button to redeem each.
+//! Staff's incentives page, `/bank/incentives` (city admins and credit-bank staff): every
+//! incentive, a form to define one and, on each, a last day to end its offer
+//! (`/bank/incentives/{id}/end`); a refusal comes back as a 422 page with the field marked and
+//! what was typed kept. The staff page of the city's points policy, `/bank/points-policy`: the
+//! policy in force as a form (points, daily and yearly caps per activity) that publishes a new
+//! version, and every earlier version with who published it and when. Through
+//! `crate::bank::points`, as the API.
 
 use std::collections::HashMap;
 
@@ -33,6 +36,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/me/points/redeem", post(redeem))
         .route("/bank/incentives", get(incentives).post(create_incentive))
         .route("/bank/incentives/{id}/end", post(end_incentive))
+        .route(
+            "/bank/points-policy",
+            get(points_policy).post(publish_points_policy),
+        )
 }
 
 /// When an incentive can be redeemed, in words.
@@ -52,9 +59,9 @@ fn activity_label(activity: PointsActivity, lang: Lang) -> &'static str {
     }
 }
 
-/// How the city's policy awards points, one sentence an activity.
-fn policy_lines(lang: Lang) -> Vec<String> {
-    xc_bank::points::default_policy()
+/// How the city's policy in force awards points, one sentence an activity.
+fn policy_lines(policy: &xc_domain::credit::PointsPolicy, lang: Lang) -> Vec<String> {
+    policy
         .rules()
         .map(|rule| {
             let activity = rule.activity();
@@ -121,7 +128,7 @@ async fn points_page(
     let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
     let response = render(&PointsPage {
         balance,
-        earn: policy_lines(lang),
+        earn: policy_lines(state.standards().points_policy(), lang),
         ledger: account
             .ledger
             .iter()
@@ -429,6 +436,245 @@ async fn end_incentive(
             Err(error @ AppError::Invalid { .. }) => {
                 let problem = IncentiveProblem::End(id, form.available_until, error);
                 incentives_page(&state, &identity, None, Some(problem)).await
+            }
+            Err(other) => Err(other),
+        }
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+/// The policy's form and history; `typed` refills the form after a refused publication.
+async fn policy_page(
+    state: &AppState,
+    identity: &Identity,
+    path: &str,
+    published: Option<&str>,
+    typed: Option<&PolicyForm>,
+    error: Option<AppError>,
+) -> AppResult<Response> {
+    identity.require_to(
+        xc_domain::Action::ManagePointsPolicy,
+        "only credit-bank staff change the points policy",
+    )?;
+    let (history, standards) = ops::points_policy(state, identity).await?;
+    let chrome = Chrome::new(identity, path);
+    let (t, lang) = (chrome.t, chrome.lang);
+    let policy = standards.points_policy();
+    let error_field = error.as_ref().and_then(AppError::field).unwrap_or_default();
+    let rows = PointsActivity::ALL
+        .iter()
+        .map(|&activity| {
+            let rule = policy.rule_for(activity);
+            let shown = |from_rule: Option<u64>, key: &str| match typed {
+                Some(form) => form.value(activity, key),
+                None => from_rule.map(|n| n.to_string()).unwrap_or_default(),
+            };
+            let invalid = error_field
+                .strip_prefix(activity.as_str())
+                .and_then(|rest| rest.strip_prefix('.'))
+                .map_or("", |key| match key {
+                    "points" => "points",
+                    "daily_cap" => "daily_cap",
+                    "yearly_cap" => "yearly_cap",
+                    _ => "",
+                });
+            PolicyRow {
+                activity: activity.as_str(),
+                label: activity_label(activity, lang),
+                points: shown(rule.map(|r| r.points_per_unit().get()), "points"),
+                daily_cap: shown(
+                    rule.and_then(|r| r.daily_cap()).map(|c| c.get()),
+                    "daily_cap",
+                ),
+                yearly_cap: shown(
+                    rule.and_then(|r| r.yearly_cap()).map(|c| c.get()),
+                    "yearly_cap",
+                ),
+                invalid,
+            }
+        })
+        .collect();
+    let in_force = match standards.points_policy_version() {
+        Some(version) => format!("{} {version}", t.policy_version),
+        None => t.policy_default.to_owned(),
+    };
+    let status = error.as_ref().map_or(StatusCode::OK, AppError::status);
+    let response = render(&PointsPolicyPage {
+        in_force,
+        rows,
+        history: history
+            .iter()
+            .rev()
+            .map(|(stored, policy)| PolicyVersionRow {
+                version: stored.version.get(),
+                published_at: stored
+                    .published_at
+                    .to_offset(time::macros::offset!(+8))
+                    .format(time::macros::format_description!(
+                        "[year]-[month]-[day] [hour]:[minute]"
+                    ))
+                    .unwrap_or_default(),
+                published_by: stored
+                    .published_by
+                    .map_or_else(String::new, |user| format!("#{user}")),
+                lines: policy_lines(policy, lang),
+            })
+            .collect(),
+        notice: published.map(|version| format!("{}{version}", t.policy_published)),
+        error: error.map(|e| e.to_string()),
+        error_field,
+        chrome,
+    })?;
+    Ok((status, response).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishedQuery {
+    published: Option<String>,
+}
+
+async fn points_policy(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    query: Result<ApiQuery<PublishedQuery>, AppError>,
+) -> Response {
+    if identity.user.is_none() {
+        return Redirect::to("/login").into_response();
+    }
+    let result = async {
+        let ApiQuery(query) = query?;
+        policy_page(
+            &state,
+            &identity,
+            uri.path(),
+            query.published.as_deref(),
+            None,
+            None,
+        )
+        .await
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+/// The policy form: three fields an activity, named `<activity>.<points|daily_cap|yearly_cap>`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyForm {
+    #[serde(rename = "attendance.points")]
+    attendance_points: Option<String>,
+    #[serde(rename = "attendance.daily_cap")]
+    attendance_daily_cap: Option<String>,
+    #[serde(rename = "attendance.yearly_cap")]
+    attendance_yearly_cap: Option<String>,
+    #[serde(rename = "check_in.points")]
+    check_in_points: Option<String>,
+    #[serde(rename = "check_in.daily_cap")]
+    check_in_daily_cap: Option<String>,
+    #[serde(rename = "check_in.yearly_cap")]
+    check_in_yearly_cap: Option<String>,
+    #[serde(rename = "completion.points")]
+    completion_points: Option<String>,
+    #[serde(rename = "completion.daily_cap")]
+    completion_daily_cap: Option<String>,
+    #[serde(rename = "completion.yearly_cap")]
+    completion_yearly_cap: Option<String>,
+    #[serde(rename = "volunteering_hour.points")]
+    volunteering_hour_points: Option<String>,
+    #[serde(rename = "volunteering_hour.daily_cap")]
+    volunteering_hour_daily_cap: Option<String>,
+    #[serde(rename = "volunteering_hour.yearly_cap")]
+    volunteering_hour_yearly_cap: Option<String>,
+    #[serde(rename = "recognised_outcome.points")]
+    recognised_outcome_points: Option<String>,
+    #[serde(rename = "recognised_outcome.daily_cap")]
+    recognised_outcome_daily_cap: Option<String>,
+    #[serde(rename = "recognised_outcome.yearly_cap")]
+    recognised_outcome_yearly_cap: Option<String>,
+}
+
+impl PolicyForm {
+    fn values(&self, activity: PointsActivity) -> [&Option<String>; 3] {
+        match activity {
+            PointsActivity::Attendance => [
+                &self.attendance_points,
+                &self.attendance_daily_cap,
+                &self.attendance_yearly_cap,
+            ],
+            PointsActivity::CheckIn => [
+                &self.check_in_points,
+                &self.check_in_daily_cap,
+                &self.check_in_yearly_cap,
+            ],
+            PointsActivity::Completion => [
+                &self.completion_points,
+                &self.completion_daily_cap,
+                &self.completion_yearly_cap,
+            ],
+            PointsActivity::VolunteeringHour => [
+                &self.volunteering_hour_points,
+                &self.volunteering_hour_daily_cap,
+                &self.volunteering_hour_yearly_cap,
+            ],
+            PointsActivity::RecognisedOutcome => [
+                &self.recognised_outcome_points,
+                &self.recognised_outcome_daily_cap,
+                &self.recognised_outcome_yearly_cap,
+            ],
+        }
+    }
+
+    fn value(&self, activity: PointsActivity, key: &str) -> String {
+        let [points, daily, yearly] = self.values(activity);
+        let value = match key {
+            "points" => points,
+            "daily_cap" => daily,
+            _ => yearly,
+        };
+        value.clone().unwrap_or_default()
+    }
+
+    fn inputs(&self) -> Vec<xc_bank::points_policy::PolicyRuleInput> {
+        PointsActivity::ALL
+            .iter()
+            .map(|&activity| {
+                let [points, daily_cap, yearly_cap] = self.values(activity);
+                xc_bank::points_policy::PolicyRuleInput {
+                    activity: activity.as_str().to_owned(),
+                    points: points.clone(),
+                    daily_cap: daily_cap.clone(),
+                    yearly_cap: yearly_cap.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+async fn publish_points_policy(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    CsrfFormResult(form): CsrfFormResult<PolicyForm>,
+) -> Response {
+    let result = async {
+        let form = form?;
+        match ops::publish_points_policy(&state, &identity, &form.inputs()).await {
+            Ok(version) => Ok(
+                Redirect::to(&format!("/bank/points-policy?published={version}")).into_response(),
+            ),
+            Err(error @ AppError::Invalid { .. }) => {
+                policy_page(
+                    &state,
+                    &identity,
+                    "/bank/points-policy",
+                    None,
+                    Some(&form),
+                    Some(error),
+                )
+                .await
             }
             Err(other) => Err(other),
         }
