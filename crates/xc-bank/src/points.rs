@@ -127,6 +127,11 @@ pub async fn award_points(
     Ok(decision)
 }
 
+/// The event reference a recognised outcome earns its points under, once: `outcome:<id>`.
+fn recognition_reference(outcome: OutcomeId) -> Result<EventReference, Invalid> {
+    EventReference::parse(&format!("outcome:{outcome}"))
+}
+
 /// Awards the points for a recognised outcome (event reference `outcome:<id>`, on the day of the
 /// recognition). Called after the recognition is stored: a failure here is logged and does not
 /// undo the recognition, and because a reference is awarded at most once, awarding again later
@@ -139,7 +144,7 @@ pub async fn award_recognition(
     now: OffsetDateTime,
     actor: Actor,
 ) {
-    let Ok(reference) = EventReference::parse(&format!("outcome:{outcome}")) else {
+    let Ok(reference) = recognition_reference(outcome) else {
         return;
     };
     let event = PointsEvent::once(PointsActivity::RecognisedOutcome, now.date(), reference);
@@ -204,7 +209,7 @@ pub async fn award_recognitions(
         let mut entries = Vec::with_capacity(chunk.len());
         let mut chunk_points = 0u64;
         for (learner, outcome) in chunk {
-            let reference = EventReference::parse(&format!("outcome:{outcome}"))?;
+            let reference = recognition_reference(*outcome)?;
             let event = PointsEvent::once(activity, day, reference);
             let (today, this_year) = held.entry(*learner).or_default();
             let decision = award_within(policy, *today, *this_year, &event)

@@ -23,6 +23,7 @@ use xc_store::{
 };
 
 use crate::PgStore;
+use crate::codec::Stored;
 use crate::error::store_error;
 
 fn count(value: i64, what: &'static str) -> StoreResult<u64> {
@@ -78,30 +79,48 @@ async fn nodes_on<'e>(executor: impl PgExecutor<'e>, nodes: &[NodeId]) -> StoreR
         .collect()
 }
 
+fn unsigned(value: i64) -> Result<u64, String> {
+    u64::try_from(value).map_err(|_| format!("{value} is negative"))
+}
+
 fn tree_head(row: &PgRow) -> StoreResult<SignedTreeHead> {
     let size: i64 = row.try_get("tree_size").map_err(store_error)?;
-    let root: Vec<u8> = row.try_get("root_hash").map_err(store_error)?;
-    let timestamp: i64 = row.try_get("timestamp_ms").map_err(store_error)?;
-    let signatures: serde_json::Value = row.try_get("signatures").map_err(store_error)?;
+    let stored = Stored::keyed(row, "log_tree_heads", format!("size {size}"));
+    let root: Vec<u8> = stored.get("root_hash")?;
     Ok(SignedTreeHead {
         head: TreeHead {
-            size: count(size, "log_tree_heads.tree_size")?,
+            size: stored.number("tree_size", unsigned)?,
             root_hash: stored_hash("log_tree_heads.root_hash", &root)?,
-            timestamp_ms: count(timestamp, "log_tree_heads.timestamp_ms")?,
+            timestamp_ms: stored.number("timestamp_ms", unsigned)?,
         },
-        signatures: signatures_from_json(&signatures)?,
+        signatures: signatures_from_json(&stored.get("signatures")?)?,
     })
 }
 
 fn issued_credential(row: &PgRow) -> StoreResult<IssuedCredentialRecord> {
-    let log_index: i64 = row.try_get("log_index").map_err(store_error)?;
+    let id: String = row.try_get("id").map_err(store_error)?;
+    let stored = Stored::keyed(row, "issued_credentials", id.clone());
     Ok(IssuedCredentialRecord {
-        id: row.try_get("id").map_err(store_error)?,
-        outcome: OutcomeId::new(row.try_get("outcome_id").map_err(store_error)?),
-        learner: LearnerId::new(row.try_get("learner_id").map_err(store_error)?),
-        log_index: count(log_index, "issued_credentials.log_index")?,
-        issued_at: row.try_get("issued_at").map_err(store_error)?,
-        document: row.try_get("document").map_err(store_error)?,
+        outcome: OutcomeId::new(stored.get("outcome_id")?),
+        learner: LearnerId::new(stored.get("learner_id")?),
+        log_index: stored.number("log_index", unsigned)?,
+        issued_at: stored.get("issued_at")?,
+        document: stored.get("document")?,
+        id,
+    })
+}
+
+fn log_entry(row: &PgRow) -> StoreResult<LogEntryRecord> {
+    let index: i64 = row.try_get("leaf_index").map_err(store_error)?;
+    let stored = Stored::keyed(row, "log_entries", format!("entry {index}"));
+    Ok(LogEntryRecord {
+        index: stored.number("leaf_index", unsigned)?,
+        kind: stored.parse("kind", |kind| {
+            LogEntryKind::parse(kind).ok_or_else(|| format!("{kind:?} is not a kind of entry"))
+        })?,
+        subject: stored.get("subject")?,
+        entry: stored.get("entry")?,
+        appended_at: stored.get("appended_at")?,
     })
 }
 
@@ -165,20 +184,7 @@ impl TransparencyLogStore for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        rows.iter()
-            .map(|row| {
-                let index: i64 = row.try_get("leaf_index").map_err(store_error)?;
-                let kind: String = row.try_get("kind").map_err(store_error)?;
-                Ok(LogEntryRecord {
-                    index: count(index, "log_entries.leaf_index")?,
-                    kind: LogEntryKind::parse(&kind)
-                        .ok_or_else(|| StoreError::corrupt("log_entries.kind", kind.clone()))?,
-                    subject: row.try_get("subject").map_err(store_error)?,
-                    entry: row.try_get("entry").map_err(store_error)?,
-                    appended_at: row.try_get("appended_at").map_err(store_error)?,
-                })
-            })
-            .collect()
+        rows.iter().map(log_entry).collect()
     }
 
     async fn record_tree_head(&self, head: &SignedTreeHead) -> StoreResult<()> {

@@ -109,18 +109,7 @@ impl PointsStore for PgStore {
         entries: &[PointsEntry],
         audit: &AuditEvent,
     ) -> StoreResult<u64> {
-        if let Some(entry) = entries
-            .iter()
-            .find(|entry| entry.points <= 0 || entry.source_kind != "event")
-        {
-            return Err(StoreError::Invalid {
-                field: "points",
-                reason: format!(
-                    "a bulk award appends positive points for events, not {} for {}",
-                    entry.points, entry.source_kind
-                ),
-            });
-        }
+        xc_store::check_bulk_award(entries)?;
         let learners: Vec<i64> = entries.iter().map(|entry| entry.learner.get()).collect();
         let ats: Vec<OffsetDateTime> = entries.iter().map(|entry| entry.at).collect();
         let days: Vec<Date> = entries.iter().map(|entry| entry.day).collect();

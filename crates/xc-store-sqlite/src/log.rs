@@ -22,8 +22,8 @@ use xc_store::{
 };
 
 use crate::SqliteStore;
-use crate::rows::{db_error, from_micros, micros};
-use crate::stores::BULK_VALUES;
+use crate::rows::{Cells, db_error, json, micros};
+use crate::stores::{BULK_VALUES, fetch_decoded};
 
 /// Rows per multi-row INSERT of entries (5 values each) and of nodes (3 values each).
 const ENTRIES_PER_INSERT: usize = BULK_VALUES / 5;
@@ -32,20 +32,30 @@ const NODES_PER_INSERT: usize = BULK_VALUES / 3;
 const CREDENTIALS_PER_INSERT: usize = BULK_VALUES / 6;
 
 fn issued_credential(row: &SqliteRow) -> StoreResult<IssuedCredentialRecord> {
-    let log_index: i64 = row.try_get("log_index").map_err(db_error)?;
-    let issued_at: i64 = row.try_get("issued_at").map_err(db_error)?;
+    let id: String = row.try_get("id").map_err(db_error)?;
+    let cells = Cells::new(row, "issued_credentials", id.clone());
     Ok(IssuedCredentialRecord {
-        id: row.try_get("id").map_err(db_error)?,
-        outcome: OutcomeId::new(row.try_get("outcome_id").map_err(db_error)?),
-        learner: LearnerId::new(row.try_get("learner_id").map_err(db_error)?),
-        log_index: count(log_index, "issued_credentials.log_index")?,
-        issued_at: from_micros(issued_at)?,
-        document: row.try_get("document").map_err(db_error)?,
+        outcome: OutcomeId::new(cells.get("outcome_id")?),
+        learner: LearnerId::new(cells.get("learner_id")?),
+        log_index: cells.number("log_index", u64::try_from)?,
+        issued_at: cells.timestamp("issued_at")?,
+        document: cells.get("document")?,
+        id,
     })
 }
 
-fn count(value: i64, what: &'static str) -> StoreResult<u64> {
-    u64::try_from(value).map_err(|_| StoreError::corrupt(what, value.to_string()))
+fn log_entry(row: &SqliteRow) -> StoreResult<LogEntryRecord> {
+    let index: i64 = row.try_get("leaf_index").map_err(db_error)?;
+    let cells = Cells::new(row, "log_entries", format!("entry {index}"));
+    Ok(LogEntryRecord {
+        index: cells.number("leaf_index", u64::try_from)?,
+        kind: cells.text("kind", |kind| {
+            LogEntryKind::parse(kind).ok_or_else(|| format!("{kind:?} is not a kind of entry"))
+        })?,
+        subject: cells.get("subject")?,
+        entry: cells.get("entry")?,
+        appended_at: cells.timestamp("appended_at")?,
+    })
 }
 
 fn number(value: u64, field: &'static str) -> StoreResult<i64> {
@@ -60,7 +70,7 @@ async fn size_on(conn: &mut SqliteConnection) -> StoreResult<u64> {
         .fetch_one(&mut *conn)
         .await
         .map_err(db_error)?;
-    count(size, "log_entries.leaf_index")
+    u64::try_from(size).map_err(|_| StoreError::corrupt("log_entries.leaf_index", size.to_string()))
 }
 
 async fn nodes_on(conn: &mut SqliteConnection, nodes: &[NodeId]) -> StoreResult<Vec<Hash>> {
@@ -103,18 +113,15 @@ async fn nodes_on(conn: &mut SqliteConnection, nodes: &[NodeId]) -> StoreResult<
 
 fn tree_head(row: &SqliteRow) -> StoreResult<SignedTreeHead> {
     let size: i64 = row.try_get("tree_size").map_err(db_error)?;
-    let root: Vec<u8> = row.try_get("root_hash").map_err(db_error)?;
-    let timestamp: i64 = row.try_get("timestamp_ms").map_err(db_error)?;
-    let signatures: String = row.try_get("signatures").map_err(db_error)?;
-    let signatures: serde_json::Value = serde_json::from_str(&signatures)
-        .map_err(|error| StoreError::corrupt("log_tree_heads.signatures", error.to_string()))?;
+    let cells = Cells::new(row, "log_tree_heads", format!("size {size}"));
+    let root: Vec<u8> = cells.get("root_hash")?;
     Ok(SignedTreeHead {
         head: TreeHead {
-            size: count(size, "log_tree_heads.tree_size")?,
+            size: cells.number("tree_size", u64::try_from)?,
             root_hash: stored_hash("log_tree_heads.root_hash", &root)?,
-            timestamp_ms: count(timestamp, "log_tree_heads.timestamp_ms")?,
+            timestamp_ms: cells.number("timestamp_ms", u64::try_from)?,
         },
-        signatures: signatures_from_json(&signatures)?,
+        signatures: signatures_from_json(&cells.text("signatures", json)?)?,
     })
 }
 
@@ -163,30 +170,17 @@ impl TransparencyLogStore for SqliteStore {
     }
 
     async fn log_entries(&self, from: u64, limit: u32) -> StoreResult<Vec<LogEntryRecord>> {
-        let rows = sqlx::query(
-            "SELECT leaf_index, kind, subject, entry, appended_at FROM log_entries \
-             WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?",
+        fetch_decoded(
+            &self.read,
+            sqlx::query(
+                "SELECT leaf_index, kind, subject, entry, appended_at FROM log_entries \
+                 WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?",
+            )
+            .bind(number(from, "from")?)
+            .bind(i64::from(limit)),
+            log_entry,
         )
-        .bind(number(from, "from")?)
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
         .await
-        .map_err(db_error)?;
-        rows.iter()
-            .map(|row| {
-                let index: i64 = row.try_get("leaf_index").map_err(db_error)?;
-                let kind: String = row.try_get("kind").map_err(db_error)?;
-                let appended_at: i64 = row.try_get("appended_at").map_err(db_error)?;
-                Ok(LogEntryRecord {
-                    index: count(index, "log_entries.leaf_index")?,
-                    kind: LogEntryKind::parse(&kind)
-                        .ok_or_else(|| StoreError::corrupt("log_entries.kind", kind.clone()))?,
-                    subject: row.try_get("subject").map_err(db_error)?,
-                    entry: row.try_get("entry").map_err(db_error)?,
-                    appended_at: from_micros(appended_at)?,
-                })
-            })
-            .collect()
     }
 
     async fn record_tree_head(&self, head: &SignedTreeHead) -> StoreResult<()> {
@@ -301,17 +295,16 @@ impl TransparencyLogStore for SqliteStore {
         &self,
         learner: LearnerId,
     ) -> StoreResult<Vec<IssuedCredentialRecord>> {
-        sqlx::query(
-            "SELECT id, outcome_id, learner_id, log_index, issued_at, document \
-             FROM issued_credentials WHERE learner_id = ? ORDER BY issued_at, log_index",
+        fetch_decoded(
+            &self.read,
+            sqlx::query(
+                "SELECT id, outcome_id, learner_id, log_index, issued_at, document \
+                 FROM issued_credentials WHERE learner_id = ? ORDER BY issued_at, log_index",
+            )
+            .bind(learner.get()),
+            issued_credential,
         )
-        .bind(learner.get())
-        .fetch_all(&self.read)
         .await
-        .map_err(db_error)?
-        .iter()
-        .map(issued_credential)
-        .collect()
     }
 
     async fn outcome_credential(

@@ -126,18 +126,7 @@ impl PointsStore for SqliteStore {
         entries: &[PointsEntry],
         audit: &AuditEvent,
     ) -> StoreResult<u64> {
-        if let Some(entry) = entries
-            .iter()
-            .find(|entry| entry.points <= 0 || entry.source_kind != "event")
-        {
-            return Err(StoreError::Invalid {
-                field: "points",
-                reason: format!(
-                    "a bulk award appends positive points for events, not {} for {}",
-                    entry.points, entry.source_kind
-                ),
-            });
-        }
+        xc_store::check_bulk_award(entries)?;
         let mut tx = self.write.begin().await.map_err(db_error)?;
         let mut appended = 0u64;
         for chunk in entries.chunks(POINTS_PER_INSERT) {

@@ -27,6 +27,24 @@ pub struct PointsEntry {
     pub source_id: String,
 }
 
+/// The rule every engine's `PointsStore::append_points_many` applies before writing: a bulk
+/// award appends positive points for events only (`Invalid { field: "points" }` otherwise).
+pub fn check_bulk_award(entries: &[PointsEntry]) -> crate::StoreResult<()> {
+    match entries
+        .iter()
+        .find(|entry| entry.points <= 0 || entry.source_kind != "event")
+    {
+        Some(entry) => Err(crate::StoreError::Invalid {
+            field: "points",
+            reason: format!(
+                "a bulk award appends positive points for events, not {} for {}",
+                entry.points, entry.source_kind
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// What a learner already holds for one activity (ledger `award`) on one day and in that day's
 /// calendar year: what caps count awards against (`PointsStore::points_held`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4196,6 +4196,13 @@ pub async fn issued_credentials_are_logged_once_per_outcome(store: &dyn Store) {
         document: format!("{{\"id\":\"{n}\"}}"),
         log_entry: format!("issued {n}").into_bytes(),
     };
+    assert!(matches!(
+        store.issue_credentials(&[], T0).await,
+        Err(StoreError::Invalid {
+            field: "credentials",
+            ..
+        })
+    ));
     let appended = store
         .issue_credentials(&[credential(1, first), credential(2, second)], T0)
         .await

@@ -54,6 +54,12 @@ async fn tree_heads_are_signed_with_both_keys_and_only_forward() {
     let mut forged = seven.clone();
     forged.head.size = 6;
     assert!(verify_tree_head_signatures(&forged, keys.keyring()).is_err());
+    let mut unsigned = seven.clone();
+    unsigned.signatures.clear();
+    assert!(verify_tree_head_signatures(&unsigned, keys.keyring()).is_err());
+    let mut unknown_key = seven.clone();
+    unknown_key.signatures[0].key_id = "did:web:elsewhere.example#ed25519-1".into();
+    assert!(verify_tree_head_signatures(&unknown_key, keys.keyring()).is_err());
 
     store.append_log_entries(&entries(7..20), t0).await.unwrap();
     let twenty = sign_tree_head(&*store, &keys, datetime!(2026-11-29 09:01 UTC))
