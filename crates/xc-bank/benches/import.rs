@@ -11,8 +11,9 @@
 //! ```
 //!
 //! Half the rows name their learner by ID number, half by learner id; a third match a
-//! specification exactly (recognised automatically, earning points after the commit), the rest
-//! go to the review queue. `--no-points` publishes a points policy without an award for
+//! specification exactly (recognised automatically, earning points in the batch's follow-up
+//! after the upload is answered), the rest go to the review queue. The follow-up is timed
+//! separately. `--no-points` publishes a points policy without an award for
 //! recognised outcomes first, so the same import runs without awarding: the difference is what
 //! the points cost.
 
@@ -23,7 +24,10 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 use time::macros::datetime;
-use xc_bank::{BatchOptions, SpecificationInput, Standards, import_file, publish_specification};
+use xc_bank::{
+    BatchOptions, SpecificationInput, Standards, follow_up_batch, import_file,
+    publish_specification,
+};
 use xc_domain::credit::{
     ContactHours, Credits, FrameworkLevel, OutcomeKind, OutcomeTitle, ValidityTerm,
 };
@@ -210,14 +214,26 @@ async fn run(rows: u64, points: bool) {
     );
     assert_eq!(result.stored, rows);
     println!(
-        "import: {rows} rows ({:.1} MB CSV) on {} in {seconds:.2} s = {:.0} rows/s; recognised {}, in review {}, points ledger rows {}; peak RSS {:.0} MB (+{:.0} MB during the import)",
+        "import (answered): {rows} rows ({:.1} MB CSV) on {} in {seconds:.2} s = {:.0} rows/s; recognised {}, in review {}; peak RSS {:.0} MB (+{:.0} MB during the import)",
         size as f64 / 1e6,
         store.engine(),
         rows as f64 / seconds,
         result.recognised,
         result.in_review,
-        result.points_awarded,
         peak as f64 / 1024.0,
         peak.saturating_sub(before) as f64 / 1024.0,
+    );
+    // What follows the answer in the background: the points of the recognised outcomes.
+    let started = Instant::now();
+    let tally = follow_up_batch(&*store, result.batch.expect("stored").id)
+        .await
+        .unwrap();
+    let follow_up = started.elapsed().as_secs_f64();
+    println!(
+        "follow-up: {} recognised outcomes, {} points ledger rows in {follow_up:.2} s = {:.0} awards/s; upload and follow-up together {:.0} rows/s",
+        tally.recognised,
+        tally.points.awarded,
+        tally.recognised as f64 / follow_up.max(1e-9),
+        rows as f64 / (seconds + follow_up),
     );
 }

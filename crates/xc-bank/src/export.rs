@@ -83,6 +83,10 @@ fn decided_by(basis: &DecisionBasis) -> Value {
             specification,
             version,
         } => json!({"specification": specification.get(), "version": version.get()}),
+        DecisionBasis::GeneralRule(rule) => json!({
+            "general_rule": rule.kind.as_str(),
+            "version": rule.version.map(|version| version.get()),
+        }),
         DecisionBasis::Reviewer {
             reviewer,
             specification,

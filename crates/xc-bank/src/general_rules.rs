@@ -28,13 +28,15 @@ use crate::standards::Standards;
 const DEFAULT_STEP: &str = "0.5";
 
 /// One row of the non-formal rules form (or one item of the API's list), as typed. Blank hours
-/// (and blank step and maximum) take the kind's rule away.
+/// (and blank step, maximum and level) take the kind's rule away. A blank level is level 1,
+/// the framework's entry level: what an outcome recognised under the rule holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NonFormalRuleRow {
     pub kind: String,
     pub hours_per_credit: Option<String>,
     pub step: Option<String>,
     pub maximum: Option<String>,
+    pub level: Option<String>,
 }
 
 /// One row of the grade mapping form (or one item of the API's list), as typed.
@@ -74,17 +76,18 @@ pub struct FieldChange {
 impl RuleVersionEntry<Option<NonFormalRule>> {
     /// What this version changed from the one before, field by field.
     pub fn changes(&self) -> Vec<FieldChange> {
-        let fields = |rule: &Option<NonFormalRule>| -> [Option<String>; 3] {
+        let fields = |rule: &Option<NonFormalRule>| -> [Option<String>; 4] {
             match rule {
-                None => [None, None, None],
+                None => [None, None, None, None],
                 Some(rule) => [
                     Some(rule.hours_per_credit().to_string()),
                     Some(rule.step().to_string()),
                     rule.maximum().map(|maximum| maximum.to_string()),
+                    Some(rule.level().to_string()),
                 ],
             }
         };
-        ["hours_per_credit", "step", "maximum"]
+        ["hours_per_credit", "step", "maximum", "level"]
             .into_iter()
             .zip(fields(&self.before).into_iter().zip(fields(&self.value)))
             .filter(|(_, (before, after))| before != after)
@@ -161,13 +164,14 @@ pub fn check_nonformal_rows(
             ));
             continue;
         }
-        let (hours, step, maximum) = (
+        let (hours, step, maximum, level) = (
             trimmed(&row.hours_per_credit),
             trimmed(&row.step),
             trimmed(&row.maximum),
+            trimmed(&row.level),
         );
         let Some(hours_text) = hours else {
-            if step.is_some() || maximum.is_some() {
+            if step.is_some() || maximum.is_some() || level.is_some() {
                 problems.push(problem(
                     number,
                     "hours_per_credit",
@@ -198,10 +202,18 @@ pub fn check_nonformal_rows(
                 .map_err(|invalid| row_problems.push(problem(number, "maximum", text, invalid)))
                 .ok(),
         };
-        if let (Some(hours), Some(step), Some(maximum)) = (hours_value, step_value, maximum_value) {
+        let level_value = match level {
+            None => Some(FrameworkLevel::LOWEST),
+            Some(text) => FrameworkLevel::parse(text)
+                .map_err(|invalid| row_problems.push(problem(number, "level", text, invalid)))
+                .ok(),
+        };
+        if let (Some(hours), Some(step), Some(maximum), Some(level)) =
+            (hours_value, step_value, maximum_value, level_value)
+        {
             match NonFormalRule::new(kind, hours, step, maximum) {
                 Ok(rule) => {
-                    rules.insert(kind, Some(rule));
+                    rules.insert(kind, Some(rule.with_level(level)));
                 }
                 Err(invalid) => {
                     let value = match invalid.field {
@@ -305,6 +317,7 @@ pub fn nonformal_body(rule: Option<&NonFormalRule>) -> Value {
             "hours_per_credit": rule.hours_per_credit().to_string(),
             "step": rule.step().to_string(),
             "maximum": rule.maximum().map(|maximum| maximum.to_string()),
+            "level": rule.level().get(),
         }),
     }
 }
@@ -325,13 +338,22 @@ pub fn nonformal_of(kind: OutcomeKind, body: &Value) -> Result<Option<NonFormalR
         text("hours_per_credit")?.ok_or_else(|| Invalid::new("hours_per_credit", "is missing"))?;
     let step = text("step")?.ok_or_else(|| Invalid::new("step", "is missing"))?;
     let maximum = text("maximum")?.map(Credits::parse).transpose()?;
+    // Versions published before rules had a level grant level 1.
+    let level = match body.get("level") {
+        None | Some(Value::Null) => FrameworkLevel::LOWEST,
+        Some(value) => value
+            .as_u64()
+            .and_then(|level| u8::try_from(level).ok())
+            .ok_or_else(|| Invalid::new("level", "is not a framework level"))
+            .and_then(FrameworkLevel::new)?,
+    };
     NonFormalRule::new(
         kind,
         ContactHours::parse(hours)?,
         Credits::parse(step)?,
         maximum,
     )
-    .map(Some)
+    .map(|rule| Some(rule.with_level(level)))
 }
 
 /// The JSON a grade mapping is stored as: each grade's code with its level.
@@ -507,6 +529,7 @@ mod tests {
             hours_per_credit: some(hours),
             step: some(step),
             maximum: some(maximum),
+            level: None,
         }
     }
 
@@ -615,5 +638,57 @@ mod tests {
             problems(check_grade_rows(&twice).unwrap_err()),
             [(6, "grade".to_owned()), (7, "grade".to_owned())]
         );
+    }
+
+    #[test]
+    fn a_rule_grants_its_level_level_one_when_blank_or_stored_before_levels() {
+        let with_level = |level: &str| NonFormalRuleRow {
+            level: Some(level.to_owned()),
+            ..row("community_course", "16", "", "")
+        };
+        let rules = check_nonformal_rows(&[with_level("第3级")]).unwrap();
+        let course = rules[&OutcomeKind::CommunityCourse].clone().unwrap();
+        assert_eq!(course.level().get(), 3);
+        let body = nonformal_body(Some(&course));
+        assert_eq!(body["level"], 3);
+        assert_eq!(
+            nonformal_of(OutcomeKind::CommunityCourse, &body).unwrap(),
+            Some(course)
+        );
+        let blank = check_nonformal_rows(&[row("community_course", "16", "", "")]).unwrap();
+        assert_eq!(
+            blank[&OutcomeKind::CommunityCourse]
+                .as_ref()
+                .unwrap()
+                .level(),
+            FrameworkLevel::LOWEST
+        );
+        // A version published before rules had levels.
+        let old = json!({"hours_per_credit": "16", "step": "0.5", "maximum": null});
+        assert_eq!(
+            nonformal_of(OutcomeKind::Mooc, &old)
+                .unwrap()
+                .unwrap()
+                .level(),
+            FrameworkLevel::LOWEST
+        );
+        assert_eq!(
+            nonformal_of(
+                OutcomeKind::Mooc,
+                &json!({"hours_per_credit": "16", "step": "0.5", "level": 11})
+            )
+            .unwrap_err()
+            .field,
+            "level"
+        );
+        let error = check_nonformal_rows(&[with_level("11")]).unwrap_err();
+        assert_eq!(problems(error), [(1, "level".to_owned())]);
+        // A level without hours is not a rule.
+        let error = check_nonformal_rows(&[NonFormalRuleRow {
+            level: Some("2".into()),
+            ..row("mooc", "", "", "")
+        }])
+        .unwrap_err();
+        assert_eq!(problems(error), [(1, "hours_per_credit".to_owned())]);
     }
 }

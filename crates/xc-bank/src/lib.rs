@@ -12,6 +12,8 @@
 //! - [`submit`]: submission of one outcome and two-pass batch import of a CSV/XLSX file or an API
 //!   list: validate everything, report row by row, then store (all valid rows, or all-or-nothing)
 //!   with automatic recognition where a specification matches exactly.
+//! - [`follow_up`]: what follows a committed upload after it has been answered (the points of
+//!   the outcomes it recognised), in a background worker that resumes unfinished batches at start.
 //! - [`review`]: the review queue and reviewers' decisions.
 //! - [`conversion`]: programmes, versioned conversion rules (stored as JSON), a learner's
 //!   application with the engine's proposal and explanation, staff's approval or amendment.
@@ -34,6 +36,7 @@ pub mod erase;
 pub mod error;
 pub mod export;
 pub mod fields;
+pub mod follow_up;
 pub mod general_rules;
 pub mod point_events;
 pub mod points;
@@ -64,6 +67,7 @@ pub use archive::{Archive, ArchiveFilter, ArchiveItem, Totals, archive};
 pub use conversion::{ConversionRules, RuleInput};
 pub use error::BankError;
 pub use fields::{LearnerRef, OutcomeInput, OutcomeRow};
+pub use follow_up::{FollowUpTally, FollowUps, follow_up_batch};
 pub use general_rules::{GradeLevelRow, NonFormalRuleRow};
 pub use review::{ReviewCase, ReviewDecision, decide, review_case};
 pub use standards::{Candidates, SpecificationInput, Standards, publish_specification};

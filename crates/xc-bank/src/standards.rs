@@ -12,16 +12,16 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 use xc_domain::credit::{
-    AccreditationStatus, Accreditations, CloseSpecification, ContactHours, Credits, Field,
-    FrameworkLevel, GradeMapping, NonFormalRule, NonFormalRules, OutcomeCategory, OutcomeKind,
-    OutcomeSpecification, OutcomeTitle, PointsPolicy, Recognition, SpecificationCatalogue,
-    SpecificationDraft, SpecificationId, SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
-    recognise, recognise_automatically,
+    AccreditationStatus, Accreditations, AutomaticBasis, CloseSpecification, ContactHours, Credits,
+    Field, FrameworkLevel, GradeMapping, NonFormalRule, NonFormalRules, OutcomeCategory,
+    OutcomeKind, OutcomeSpecification, OutcomeTitle, PointsPolicy, Recognition,
+    SpecificationCatalogue, SpecificationDraft, SpecificationId, SubmittedOutcome, ValidityTerm,
+    Version, VocationalGrade, recognise, recognise_automatically,
 };
 use xc_domain::{InstitutionId, Invalid, UserId};
 use xc_store::{
-    AuditEvent, AutomaticRecognition, Grant, SpecificationContent, SpecificationTarget,
-    SpecificationVersion, Store,
+    AuditEvent, AutomaticRecognition, AutomaticRule, GeneralRuleRef, Grant, SpecificationContent,
+    SpecificationTarget, SpecificationVersion, Store,
 };
 
 use crate::BankError;
@@ -183,7 +183,12 @@ impl Standards {
     }
 
     pub fn recognise(&self, outcome: &SubmittedOutcome) -> Recognition {
-        recognise(outcome, &self.catalogue, &self.general_rules)
+        recognise(
+            outcome,
+            &self.catalogue,
+            &self.general_rules,
+            &self.accreditations,
+        )
     }
 
     /// The automatic recognition of `outcome`, if one specification matches it exactly.
@@ -197,7 +202,10 @@ impl Standards {
                 closest,
                 general_rule_credits,
             } => (closest.clone(), *general_rule_credits),
-            Recognition::Automatic { spec, version, .. } => (
+            Recognition::Automatic {
+                basis: AutomaticBasis::Specification { spec, version },
+                ..
+            } => (
                 vec![CloseSpecification {
                     spec: *spec,
                     version: *version,
@@ -205,6 +213,11 @@ impl Standards {
                 }],
                 None,
             ),
+            Recognition::Automatic {
+                basis: AutomaticBasis::GeneralRule { .. },
+                credits,
+                ..
+            } => (Vec::new(), Some(*credits)),
         };
         let closest = closest
             .into_iter()
@@ -224,12 +237,23 @@ impl Standards {
         }
     }
 
-    /// Only the exact look-up, not the ranking of close specifications `recognise` does for a
-    /// reviewer: this is what batch imports call for every row.
+    /// Only the exact look-up (and the general rule), not the ranking of close specifications
+    /// `recognise` does for a reviewer: this is what batch imports call for every row.
     pub fn automatic(&self, outcome: &SubmittedOutcome) -> Option<AutomaticRecognition> {
-        recognise_automatically(outcome, &self.catalogue)
-            .as_ref()
-            .and_then(automatic_of)
+        recognise_automatically(
+            outcome,
+            &self.catalogue,
+            &self.general_rules,
+            &self.accreditations,
+        )
+        .as_ref()
+        .and_then(|recognition| self.automatic_of(recognition))
+    }
+
+    /// What the store records of an automatic recognition under these standards (the general
+    /// rule named with the version in force); `None` for a review.
+    pub fn automatic_of(&self, recognition: &Recognition) -> Option<AutomaticRecognition> {
+        automatic_of(recognition, |kind| self.general_rule_version(kind))
     }
 }
 
@@ -240,29 +264,53 @@ pub struct Candidates {
     pub general_rule_credits: Option<Credits>,
 }
 
-/// What an automatic recognition stores; `None` for an outcome that needs review.
-pub fn automatic_of(recognition: &Recognition) -> Option<AutomaticRecognition> {
-    match recognition {
-        Recognition::Automatic {
-            spec,
-            version,
-            level,
-            credits,
-            category,
-            validity,
-        } => Some(AutomaticRecognition {
-            specification: *spec,
-            version: *version,
-            grant: Grant {
-                category: *category,
-                level: *level,
-                credits: *credits,
-                valid_until: validity.until(),
+/// What an automatic recognition stores, naming a general rule with the version
+/// `general_rule_version` gives for its kind; `None` for an outcome that needs review.
+pub fn automatic_of(
+    recognition: &Recognition,
+    general_rule_version: impl Fn(OutcomeKind) -> Option<Version>,
+) -> Option<AutomaticRecognition> {
+    let Recognition::Automatic {
+        basis,
+        level,
+        credits,
+        category,
+        validity,
+    } = recognition
+    else {
+        return None;
+    };
+    let (rule, reason) = match *basis {
+        AutomaticBasis::Specification { spec, version } => (
+            AutomaticRule::Specification {
+                specification: spec,
+                version,
             },
-            reason: format!("matches specification {spec} {version} exactly"),
-        }),
-        Recognition::Review { .. } => None,
-    }
+            format!("matches specification {spec} {version} exactly"),
+        ),
+        AutomaticBasis::GeneralRule { kind } => {
+            let rule = GeneralRuleRef {
+                kind,
+                version: general_rule_version(kind),
+            };
+            (
+                AutomaticRule::GeneralRule(rule),
+                format!(
+                    "non-formal hours of a provider accredited on the day, under the general rule {rule}"
+                ),
+            )
+        }
+    };
+    Some(AutomaticRecognition {
+        rule,
+        grant: Grant {
+            category: *category,
+            level: *level,
+            credits: *credits,
+            valid_until: validity.until(),
+        },
+        reason,
+    })
 }
 
 /// A specification as staff fill it in. Level, category and credits may be left for the

@@ -13,17 +13,17 @@
 //! again (and is counted as such), so re-submitting a file is harmless.
 //!
 //! Outcomes recognised automatically earn their points under the policy as a single submission's
-//! do, but in bulk once the batch has committed ([`crate::points::award_recognitions`]: one
-//! ledger query and one append per 10,000). The pairs (learner, outcome) awaiting their points
-//! are the only thing kept for the whole file: 16 bytes a recognised row. A failed award is
-//! logged and does not undo the batch; awarding again later appends only what is missing.
+//! do, but after the upload has been answered: the caller hands the committed batch to
+//! [`crate::follow_up::FollowUps`] (or runs [`crate::follow_up::follow_up_batch`]), which reads
+//! the batch's recognised outcomes back a page at a time and awards them in bulk. Nothing is
+//! kept for the whole file, so memory does not grow with it.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use time::{Date, OffsetDateTime};
-use xc_domain::credit::{OutcomeId, Recognition};
+use xc_domain::credit::Recognition;
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_import::parse::CellInvalid;
 use xc_import::{DuplicateRows, Limits, Report, Row, RowProblem, TableReader};
@@ -36,7 +36,6 @@ use xc_store::{
 use crate::fields::{
     LearnerRef, OutcomeFields, OutcomeInput, OutcomeRow, outcome_schema, parse_outcome,
 };
-use crate::standards::automatic_of;
 use crate::{BankError, Standards};
 
 /// Rows checked and stored together: one learner query and one insert per chunk.
@@ -76,9 +75,6 @@ pub struct BatchResult {
     /// Of those stored now, recognised automatically / waiting for review.
     pub recognised: u64,
     pub in_review: u64,
-    /// Points ledger rows appended for the outcomes recognised now (fewer when caps left
-    /// nothing for some).
-    pub points_awarded: u64,
 }
 
 impl BatchResult {
@@ -92,7 +88,6 @@ impl BatchResult {
             already_stored: 0,
             recognised: 0,
             in_review: 0,
-            points_awarded: 0,
         }
     }
 }
@@ -271,8 +266,6 @@ struct Tally {
     stored: u64,
     already_stored: u64,
     recognised: u64,
-    /// The outcomes recognised now, to be awarded their points after the commit.
-    to_award: Vec<(LearnerId, OutcomeId)>,
 }
 
 /// Writes `rows` and counts what became of them; answers the positions (in `rows`) of the rows
@@ -289,11 +282,10 @@ async fn write_chunk(
     let mut repeated = Vec::new();
     for (index, (row, written)) in rows.iter().zip(written).enumerate() {
         match written {
-            Written::Stored(id) => {
+            Written::Stored(_) => {
                 tally.stored += 1;
                 if row.automatic.is_some() {
                     tally.recognised += 1;
-                    tally.to_award.push((row.learner, id));
                 }
             }
             Written::AlreadyStored(_) => tally.already_stored += 1,
@@ -331,50 +323,14 @@ fn new_batch(options: &BatchOptions) -> NewBatch {
     }
 }
 
-/// Awards the points of the outcomes a committed batch recognised; a failure is logged, not
-/// returned (the batch is stored, and awarding again later appends only what is missing).
-async fn award_batch(
-    store: &dyn Store,
-    standards: &Standards,
-    options: &BatchOptions,
-    tally: &mut Tally,
-) -> u64 {
-    let to_award = std::mem::take(&mut tally.to_award);
-    if to_award.is_empty() {
-        return 0;
-    }
-    match crate::points::award_recognitions(
-        store,
-        standards.points_policy(),
-        &to_award,
-        options.now,
-        Actor::System("points".into()),
-    )
-    .await
-    {
-        Ok(awarded) => awarded.awarded,
-        Err(error) => {
-            tracing::warn!(
-                provider = options.provider.get(),
-                outcomes = to_award.len(),
-                %error,
-                "points for a batch's recognised outcomes were not awarded"
-            );
-            0
-        }
-    }
-}
-
 fn finished(
     report: Report,
     rows: u64,
     valid_rows: u64,
     batch: BatchRecord,
     tally: Tally,
-    points_awarded: u64,
 ) -> BatchResult {
     BatchResult {
-        points_awarded,
         report,
         rows,
         valid_rows,
@@ -537,15 +493,7 @@ pub async fn import_file(
     }
     let audit = batch_audit(options, rows, &tally);
     let batch = writer.commit(rows, &audit).await?;
-    let points_awarded = award_batch(store, standards, options, &mut tally).await;
-    Ok(finished(
-        report,
-        rows,
-        valid_rows,
-        batch,
-        tally,
-        points_awarded,
-    ))
+    Ok(finished(report, rows, valid_rows, batch, tally))
 }
 
 /// Imports a list of outcomes given through the API, numbered from 1 in `row`: the same checks,
@@ -590,15 +538,7 @@ pub async fn import_items(
     }
     let audit = batch_audit(options, rows, &tally);
     let batch = writer.commit(rows, &audit).await?;
-    let points_awarded = award_batch(store, standards, options, &mut tally).await;
-    Ok(finished(
-        report,
-        rows,
-        valid_rows,
-        batch,
-        tally,
-        points_awarded,
-    ))
+    Ok(finished(report, rows, valid_rows, batch, tally))
 }
 
 /// Submits one outcome: every problem is a [`BankError::Rejected`]; otherwise it is stored (or
@@ -628,7 +568,7 @@ pub async fn submit_one(
     // automatic part of it is what is stored.
     let recognition = standards.recognise(&checked.row.submitted);
     let learner = checked.learner;
-    let outcome = new_outcome(options, checked, automatic_of(&recognition));
+    let outcome = new_outcome(options, checked, standards.automatic_of(&recognition));
     let audit = AuditEvent::new(options.actor.clone(), "outcome.submit", "outcome", "new")
         .with_detail(json!({
             "provider": options.provider.get(),

@@ -8,14 +8,15 @@ use std::fmt::Write as _;
 use async_trait::async_trait;
 use time::{Date, OffsetDateTime, UtcOffset};
 use xc_store::{
-    BulkStore, DecisionRecord, District, Grant, Institution, LearnerRecord, Neighbourhood,
-    OutcomeRecord, OutcomeStatus, Site, StoreError, StoreResult, Subdistrict, Teacher,
+    BasisColumns, BulkStore, DecisionRecord, District, Grant, Institution, LearnerRecord,
+    Neighbourhood, OutcomeRecord, OutcomeStatus, Site, StoreError, StoreResult, Subdistrict,
+    Teacher,
 };
 
 use crate::PgStore;
 use crate::codec::{credits_column, topics_to_text, version_column};
 use crate::error::store_error;
-use crate::outcome_codec::{basis_columns, evidence_json, hours_column};
+use crate::outcome_codec::{evidence_json, hours_column};
 
 /// How much COPY data is gathered before it is sent: large enough that message overhead does
 /// not matter, small enough that a million rows never sit in memory at once.
@@ -347,7 +348,11 @@ impl CopyRow for OutcomeRecord {
 
 impl CopyRow for DecisionRecord {
     fn write_copy(&self, out: &mut CopyBuffer) -> StoreResult<()> {
-        let (reviewer, specification) = basis_columns(&self.basis);
+        let BasisColumns {
+            reviewer,
+            specification,
+            general_rule,
+        } = self.basis.columns();
         out.integer(self.id.get());
         out.integer(self.outcome.get());
         out.timestamp(self.decided_at)?;
@@ -360,8 +365,7 @@ impl CopyRow for DecisionRecord {
                 .transpose()?
                 .map(i64::from),
         );
-        // general_rule: no decision record names one.
-        out.null();
+        out.optional_text(general_rule.as_deref());
         out.grant(self.grant.as_ref())?;
         out.text(&self.reason);
         Ok(())

@@ -11,11 +11,11 @@ use time::Date;
 use xc_domain::credit::{
     BatchId, ContactHours, DecisionId, Evidence, EvidenceKind, Field, FrameworkLevel,
     OutcomeCategory, OutcomeId, OutcomeKind, OutcomeTitle, Score, SpecificationId,
-    SubmittedOutcome, ValidityTerm, Version, VocationalGrade,
+    SubmittedOutcome, ValidityTerm, VocationalGrade,
 };
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_store::{
-    BatchRecord, DecisionBasis, DecisionRecord, Grant, OutcomeRecord, OutcomeStatus,
+    BasisColumns, BatchRecord, DecisionBasis, DecisionRecord, Grant, OutcomeRecord, OutcomeStatus,
     SpecificationContent, SpecificationVersion, StoreResult,
 };
 
@@ -192,26 +192,12 @@ pub(crate) fn decision_from_row(row: &PgRow) -> StoreResult<DecisionRecord> {
             ));
         }
     };
-    let basis = match (stored.get::<Option<i64>>("reviewer_id")?, specification) {
-        (Some(reviewer), specification) => DecisionBasis::Reviewer {
-            reviewer: UserId::new(reviewer),
-            specification,
-        },
-        (None, Some((specification, version))) => DecisionBasis::Specification {
-            specification,
-            version,
-        },
-        (None, None) => {
-            let rule: Option<String> = stored.get("general_rule")?;
-            return Err(stored.corrupt(
-                "reviewer_id",
-                match rule {
-                    Some(_) => "a decision by a general rule has no place in the record",
-                    None => "neither a reviewer nor a specification made this decision",
-                },
-            ));
-        }
-    };
+    let basis = DecisionBasis::from_columns(BasisColumns {
+        reviewer: stored.get::<Option<i64>>("reviewer_id")?.map(UserId::new),
+        specification,
+        general_rule: stored.get("general_rule")?,
+    })
+    .map_err(|(column, why)| stored.corrupt(column, why))?;
     Ok(DecisionRecord {
         id: DecisionId::new(id),
         outcome: OutcomeId::new(stored.get("outcome_id")?),
@@ -258,22 +244,6 @@ pub(crate) fn batch_from_row(row: &PgRow) -> StoreResult<BatchRecord> {
         rows_total: stored.count("rows_total")?,
         rows_stored: stored.count("rows_stored")?,
     })
-}
-
-/// A decision's basis as its columns: the reviewer, and the specification version it names.
-pub(crate) fn basis_columns(
-    basis: &DecisionBasis,
-) -> (Option<UserId>, Option<(SpecificationId, Version)>) {
-    match basis {
-        DecisionBasis::Specification {
-            specification,
-            version,
-        } => (None, Some((*specification, *version))),
-        DecisionBasis::Reviewer {
-            reviewer,
-            specification,
-        } => (Some(*reviewer), *specification),
-    }
 }
 
 pub(crate) fn hours_column(hours: Option<ContactHours>) -> StoreResult<Option<i32>> {

@@ -17,8 +17,8 @@ use time::{Date, OffsetDateTime};
 use xc_domain::InstitutionId;
 use xc_domain::credit::{BatchId, OutcomeId};
 use xc_store::{
-    AuditEvent, BatchRecord, NewOutcome, OutcomeBatchWriter, OutcomeStatus, StoreError,
-    StoreResult, Written,
+    AuditEvent, BatchRecord, DecisionBasis, NewOutcome, OutcomeBatchWriter, OutcomeStatus,
+    StoreError, StoreResult, Written,
 };
 
 use crate::audit::commit_audited;
@@ -139,8 +139,9 @@ impl<'a> OutcomeArrays<'a> {
 struct DecisionArrays<'a> {
     outcome_id: Vec<i64>,
     decided_at: Vec<OffsetDateTime>,
-    specification_id: Vec<i64>,
-    specification_version: Vec<i32>,
+    specification_id: Vec<Option<i64>>,
+    specification_version: Vec<Option<i32>>,
+    general_rule: Vec<Option<String>>,
     category: Vec<&'static str>,
     level: Vec<i16>,
     credits: Vec<i64>,
@@ -262,12 +263,17 @@ async fn insert_checked_outcomes(
             if let Some(automatic) = &row.automatic {
                 decisions.outcome_id.push(id);
                 decisions.decided_at.push(row.submitted_at);
+                let basis = DecisionBasis::from(automatic.rule).columns();
                 decisions
                     .specification_id
-                    .push(automatic.specification.get());
-                decisions
-                    .specification_version
-                    .push(version_column(automatic.version)?);
+                    .push(basis.specification.map(|(id, _)| id.get()));
+                decisions.specification_version.push(
+                    basis
+                        .specification
+                        .map(|(_, version)| version_column(version))
+                        .transpose()?,
+                );
+                decisions.general_rule.push(basis.general_rule);
                 decisions.category.push(automatic.grant.category.as_str());
                 decisions.level.push(level_column(automatic.grant.level));
                 decisions
@@ -295,19 +301,21 @@ async fn insert_checked_outcomes(
     if !decisions.outcome_id.is_empty() {
         sqlx::query(
             "INSERT INTO recognition_decisions (outcome_id, decided_at, reviewer_id, accepted, \
-             specification_id, specification_version, category, level, credits, valid_until, \
-             reason) \
+             specification_id, specification_version, general_rule, category, level, credits, \
+             valid_until, reason) \
              SELECT outcome_id, decided_at, NULL, TRUE, specification_id, specification_version, \
-                    category, level, credits, valid_until, reason \
+                    general_rule, category, level, credits, valid_until, reason \
              FROM UNNEST($1::bigint[], $2::timestamptz[], $3::bigint[], $4::integer[], \
-                         $5::text[], $6::smallint[], $7::bigint[], $8::date[], $9::text[]) \
+                         $5::text[], $6::text[], $7::smallint[], $8::bigint[], $9::date[], \
+                         $10::text[]) \
                   AS new_rows (outcome_id, decided_at, specification_id, specification_version, \
-                               category, level, credits, valid_until, reason)",
+                               general_rule, category, level, credits, valid_until, reason)",
         )
         .bind(&decisions.outcome_id)
         .bind(&decisions.decided_at)
         .bind(&decisions.specification_id)
         .bind(&decisions.specification_version)
+        .bind(&decisions.general_rule)
         .bind(&decisions.category)
         .bind(&decisions.level)
         .bind(&decisions.credits)

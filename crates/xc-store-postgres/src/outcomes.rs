@@ -12,10 +12,10 @@ use time::OffsetDateTime;
 use xc_domain::credit::{BatchId, DecisionId, OutcomeId, SpecificationId, Version};
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_store::{
-    AuditEvent, BatchRecord, DecisionRecord, NewBatch, NewDecision, NewOutcome, OutcomeBatchWriter,
-    OutcomeRecord, OutcomeStatus, OutcomeStore, PageRequest, Paged, ReviewFilter,
-    SpecificationContent, SpecificationTarget, SpecificationVersion, StoreError, StoreResult,
-    Written,
+    AuditEvent, BasisColumns, BatchRecord, DecisionRecord, NewBatch, NewDecision, NewOutcome,
+    OutcomeBatchWriter, OutcomeRecord, OutcomeStatus, OutcomeStore, PageRequest, Paged,
+    ReviewFilter, SpecificationContent, SpecificationTarget, SpecificationVersion, StoreError,
+    StoreResult, Written,
 };
 
 use crate::PgStore;
@@ -23,8 +23,8 @@ use crate::audit::commit_audited;
 use crate::codec::{credits_column, not_found, version_column};
 use crate::error::store_error;
 use crate::outcome_codec::{
-    basis_columns, batch_columns, batch_from_row, decision_columns, decision_from_row,
-    hours_column, level_column, outcome_columns, outcome_from_row, specification_version_columns,
+    batch_columns, batch_from_row, decision_columns, decision_from_row, hours_column, level_column,
+    outcome_columns, outcome_from_row, specification_version_columns,
     specification_version_from_row, validity_column,
 };
 use crate::outcome_writes::{PgOutcomeBatchWriter, held_outcomes, insert_outcomes};
@@ -185,6 +185,55 @@ impl OutcomeStore for PgStore {
         batch_from_row(&row)
     }
 
+    async fn batch_recognised(
+        &self,
+        batch: BatchId,
+        after: Option<OutcomeId>,
+        limit: u32,
+    ) -> StoreResult<Vec<(LearnerId, OutcomeId)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT learner_id, id FROM outcomes \
+             WHERE batch_id = $1 AND status = 'recognised' AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(batch.get())
+        .bind(after.map_or(0, OutcomeId::get))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(learner, outcome)| (LearnerId::new(learner), OutcomeId::new(outcome)))
+            .collect())
+    }
+
+    async fn batches_awaiting_follow_up(&self) -> StoreResult<Vec<BatchId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT b.id FROM outcome_batches b WHERE NOT EXISTS \
+             (SELECT 1 FROM batch_follow_ups f WHERE f.batch_id = b.id) ORDER BY b.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(ids.into_iter().map(BatchId::new).collect())
+    }
+
+    async fn record_batch_follow_up(&self, batch: BatchId, at: OffsetDateTime) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO batch_follow_ups (batch_id, done_at) VALUES ($1, $2) \
+             ON CONFLICT (batch_id) DO NOTHING",
+        )
+        .bind(batch.get())
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(|error| match &error {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => not_found("batch"),
+            _ => store_error(error),
+        })?;
+        Ok(())
+    }
+
     async fn find_outcomes_by_external_id(
         &self,
         provider: InstitutionId,
@@ -248,7 +297,11 @@ impl OutcomeStore for PgStore {
         decision: &NewDecision,
         audit: &AuditEvent,
     ) -> StoreResult<DecisionId> {
-        let (reviewer, specification) = basis_columns(&decision.basis);
+        let BasisColumns {
+            reviewer,
+            specification,
+            general_rule,
+        } = decision.basis.columns();
         let grant = decision.grant;
         let credits = grant
             .map(|grant| credits_column(grant.credits))
@@ -276,9 +329,9 @@ impl OutcomeStore for PgStore {
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO recognition_decisions (outcome_id, decided_at, reviewer_id, accepted, \
-             specification_id, specification_version, category, level, credits, valid_until, \
-             reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+             specification_id, specification_version, general_rule, category, level, credits, \
+             valid_until, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(decision.outcome.get())
         .bind(decision.decided_at)
@@ -286,6 +339,7 @@ impl OutcomeStore for PgStore {
         .bind(grant.is_some())
         .bind(specification.map(|(id, _)| id.get()))
         .bind(specification_version)
+        .bind(general_rule)
         .bind(grant.map(|grant| grant.category.as_str()))
         .bind(grant.map(|grant| level_column(grant.level)))
         .bind(credits)

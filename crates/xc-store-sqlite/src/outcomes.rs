@@ -27,9 +27,9 @@ use xc_domain::credit::{
 };
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_store::{
-    AuditEvent, AutomaticRecognition, BatchRecord, DecisionBasis, DecisionRecord, Grant, NewBatch,
-    NewDecision, NewOutcome, OutcomeBatchWriter, OutcomeRecord, OutcomeStatus, OutcomeStore,
-    PageRequest, Paged, ReviewFilter, SpecificationContent, SpecificationTarget,
+    AuditEvent, AutomaticRecognition, BasisColumns, BatchRecord, DecisionBasis, DecisionRecord,
+    Grant, NewBatch, NewDecision, NewOutcome, OutcomeBatchWriter, OutcomeRecord, OutcomeStatus,
+    OutcomeStore, PageRequest, Paged, ReviewFilter, SpecificationContent, SpecificationTarget,
     SpecificationVersion, StoreError, StoreResult, Written,
 };
 
@@ -179,8 +179,7 @@ fn push_new_outcome(values: &mut Values<'_>, row: &NewOutcome, batch: Option<Bat
     );
 }
 
-/// Binds every column of [`decision_fields!`]. The contract has no decision under a general
-/// rule yet, so `general_rule` is always NULL.
+/// Binds every column of [`decision_fields!`].
 fn push_decision_fields(
     values: &mut Values<'_>,
     outcome: OutcomeId,
@@ -189,16 +188,11 @@ fn push_decision_fields(
     grant: Option<&Grant>,
     reason: &str,
 ) {
-    let (reviewer, specification) = match basis {
-        DecisionBasis::Specification {
-            specification,
-            version,
-        } => (None, Some((*specification, *version))),
-        DecisionBasis::Reviewer {
-            reviewer,
-            specification,
-        } => (Some(*reviewer), *specification),
-    };
+    let BasisColumns {
+        reviewer,
+        specification,
+        general_rule,
+    } = basis.columns();
     values
         .push_bind(outcome.get())
         .push_bind(micros(decided_at))
@@ -206,7 +200,7 @@ fn push_decision_fields(
         .push_bind(grant.is_some())
         .push_bind(specification.map(|(id, _)| id.get()))
         .push_bind(specification.map(|(_, version)| i64::from(version.get())))
-        .push_bind(None::<String>);
+        .push_bind(general_rule);
     push_grant(values, grant);
     values.push_bind(reason.to_owned());
 }
@@ -327,10 +321,7 @@ async fn store_outcomes(
                 &mut values,
                 *id,
                 row.submitted_at,
-                &DecisionBasis::Specification {
-                    specification: automatic.specification,
-                    version: automatic.version,
-                },
+                &DecisionBasis::from(automatic.rule),
                 Some(&automatic.grant),
                 &automatic.reason,
             );
@@ -462,25 +453,12 @@ fn decision(row: &SqliteRow) -> StoreResult<DecisionRecord> {
             ));
         }
     };
-    let basis = match (
-        cells.get::<Option<i64>>("reviewer_id")?.map(UserId::new),
+    let basis = DecisionBasis::from_columns(BasisColumns {
+        reviewer: cells.get::<Option<i64>>("reviewer_id")?.map(UserId::new),
         specification,
-    ) {
-        (Some(reviewer), specification) => DecisionBasis::Reviewer {
-            reviewer,
-            specification,
-        },
-        (None, Some((specification, version))) => DecisionBasis::Specification {
-            specification,
-            version,
-        },
-        (None, None) => {
-            return Err(cells.corrupt(
-                "reviewer_id",
-                "a decision names neither a reviewer nor a specification",
-            ));
-        }
-    };
+        general_rule: cells.get("general_rule")?,
+    })
+    .map_err(|(column, why)| cells.corrupt(column, why))?;
     let accepted: bool = cells.get("accepted")?;
     Ok(DecisionRecord {
         id: DecisionId::new(id),
@@ -785,6 +763,57 @@ impl OutcomeStore for SqliteStore {
         .await
         .map_err(not_found("batch"))?;
         batch_record(&row)
+    }
+
+    async fn batch_recognised(
+        &self,
+        batch: BatchId,
+        after: Option<OutcomeId>,
+        limit: u32,
+    ) -> StoreResult<Vec<(LearnerId, OutcomeId)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT learner_id, id FROM outcomes \
+             WHERE batch_id = ? AND status = 'recognised' AND id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(batch.get())
+        .bind(after.map_or(0, OutcomeId::get))
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(learner, outcome)| (LearnerId::new(learner), OutcomeId::new(outcome)))
+            .collect())
+    }
+
+    async fn batches_awaiting_follow_up(&self) -> StoreResult<Vec<BatchId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT b.id FROM outcome_batches b WHERE NOT EXISTS \
+             (SELECT 1 FROM batch_follow_ups f WHERE f.batch_id = b.id) ORDER BY b.id",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_error)?;
+        Ok(ids.into_iter().map(BatchId::new).collect())
+    }
+
+    async fn record_batch_follow_up(&self, batch: BatchId, at: OffsetDateTime) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO batch_follow_ups (batch_id, done_at) VALUES (?, ?) \
+             ON CONFLICT (batch_id) DO NOTHING",
+        )
+        .bind(batch.get())
+        .bind(micros(at))
+        .execute(&self.write)
+        .await
+        .map_err(|error| match &error {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::NotFound { what: "batch" }
+            }
+            _ => db_error(error),
+        })?;
+        Ok(())
     }
 
     async fn find_outcomes_by_external_id(

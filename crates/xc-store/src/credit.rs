@@ -179,12 +179,77 @@ pub struct Grant {
     pub valid_until: Option<Date>,
 }
 
-/// An automatic recognition made when the outcome was submitted: the specification version it
-/// matched and what that version granted.
+/// A general rule for non-formal learning as a decision names it: the rule of `kind` in the
+/// version staff published (`None`: the built-in default, before any was published). Stored
+/// in `recognition_decisions.general_rule` as `kind` or `kind@version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GeneralRuleRef {
+    pub kind: OutcomeKind,
+    pub version: Option<Version>,
+}
+
+impl GeneralRuleRef {
+    pub fn to_column(self) -> String {
+        match self.version {
+            Some(version) => format!("{}@{}", self.kind.as_str(), version.get()),
+            None => self.kind.as_str().to_owned(),
+        }
+    }
+
+    /// `None` when `text` is not a kind, optionally followed by `@` and a version.
+    pub fn from_column(text: &str) -> Option<Self> {
+        let (kind, version) = match text.split_once('@') {
+            Some((kind, version)) => (kind, Some(Version::new(version.parse().ok()?).ok()?)),
+            None => (text, None),
+        };
+        Some(Self {
+            kind: OutcomeKind::parse(kind).ok()?,
+            version,
+        })
+    }
+}
+
+impl std::fmt::Display for GeneralRuleRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.version {
+            Some(version) => write!(f, "{} v{}", self.kind.label_en(), version.get()),
+            None => write!(f, "{} (built-in)", self.kind.label_en()),
+        }
+    }
+}
+
+/// What an automatic recognition followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutomaticRule {
+    /// The one specification version the outcome matched exactly.
+    Specification {
+        specification: SpecificationId,
+        version: Version,
+    },
+    /// The general rule of the outcome's kind (non-formal hours of an accredited provider).
+    GeneralRule(GeneralRuleRef),
+}
+
+impl From<AutomaticRule> for DecisionBasis {
+    fn from(rule: AutomaticRule) -> Self {
+        match rule {
+            AutomaticRule::Specification {
+                specification,
+                version,
+            } => DecisionBasis::Specification {
+                specification,
+                version,
+            },
+            AutomaticRule::GeneralRule(rule) => DecisionBasis::GeneralRule(rule),
+        }
+    }
+}
+
+/// An automatic recognition made when the outcome was submitted: the rule it followed and what
+/// that rule granted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AutomaticRecognition {
-    pub specification: SpecificationId,
-    pub version: Version,
+    pub rule: AutomaticRule,
     pub grant: Grant,
     pub reason: String,
 }
@@ -270,11 +335,92 @@ pub enum DecisionBasis {
         specification: SpecificationId,
         version: Version,
     },
+    /// Automatic: the general rule for non-formal learning of the outcome's kind.
+    GeneralRule(GeneralRuleRef),
     /// A reviewer, optionally naming the specification version they followed.
     Reviewer {
         reviewer: UserId,
         specification: Option<(SpecificationId, Version)>,
     },
+}
+
+/// A decision's basis as the columns of `recognition_decisions` hold it (`reviewer_id`,
+/// `specification_id` with `specification_version`, `general_rule`), one encoding for both
+/// engines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasisColumns {
+    pub reviewer: Option<UserId>,
+    pub specification: Option<(SpecificationId, Version)>,
+    pub general_rule: Option<String>,
+}
+
+impl DecisionBasis {
+    pub fn columns(&self) -> BasisColumns {
+        match self {
+            DecisionBasis::Specification {
+                specification,
+                version,
+            } => BasisColumns {
+                reviewer: None,
+                specification: Some((*specification, *version)),
+                general_rule: None,
+            },
+            DecisionBasis::GeneralRule(rule) => BasisColumns {
+                reviewer: None,
+                specification: None,
+                general_rule: Some(rule.to_column()),
+            },
+            DecisionBasis::Reviewer {
+                reviewer,
+                specification,
+            } => BasisColumns {
+                reviewer: Some(*reviewer),
+                specification: *specification,
+                general_rule: None,
+            },
+        }
+    }
+
+    /// The basis of stored columns; `Err((column, why))` when they describe none (the row was
+    /// changed behind the platform's back).
+    pub fn from_columns(columns: BasisColumns) -> Result<Self, (&'static str, &'static str)> {
+        match columns {
+            BasisColumns {
+                reviewer: Some(reviewer),
+                specification,
+                general_rule: None,
+            } => Ok(DecisionBasis::Reviewer {
+                reviewer,
+                specification,
+            }),
+            BasisColumns {
+                reviewer: None,
+                specification: Some((specification, version)),
+                general_rule: None,
+            } => Ok(DecisionBasis::Specification {
+                specification,
+                version,
+            }),
+            BasisColumns {
+                reviewer: None,
+                specification: None,
+                general_rule: Some(rule),
+            } => GeneralRuleRef::from_column(&rule)
+                .map(DecisionBasis::GeneralRule)
+                .ok_or(("general_rule", "not a general rule of an outcome kind")),
+            BasisColumns {
+                general_rule: Some(_),
+                ..
+            } => Err((
+                "general_rule",
+                "a decision by a general rule names a reviewer or a specification as well",
+            )),
+            BasisColumns { .. } => Err((
+                "reviewer_id",
+                "neither a reviewer, a specification nor a general rule made this decision",
+            )),
+        }
+    }
 }
 
 /// A decision to record on an outcome waiting for review.

@@ -328,6 +328,18 @@ pub trait OutcomeStore {
     /// On SQLite the writer holds the only write connection until then.
     async fn begin_batch(&self, batch: &NewBatch) -> StoreResult<Box<dyn OutcomeBatchWriter>>;
     async fn get_batch(&self, id: BatchId) -> StoreResult<BatchRecord>;
+    /// The outcomes of `batch` that are recognised, as (learner, outcome), by outcome id after
+    /// `after`, at most `limit`: what a batch's follow-up awards, a page at a time.
+    async fn batch_recognised(
+        &self,
+        batch: BatchId,
+        after: Option<OutcomeId>,
+        limit: u32,
+    ) -> StoreResult<Vec<(LearnerId, OutcomeId)>>;
+    /// The batches whose follow-up is not recorded as done, oldest first.
+    async fn batches_awaiting_follow_up(&self) -> StoreResult<Vec<BatchId>>;
+    /// Records that `batch`'s follow-up is done; recording it again changes nothing.
+    async fn record_batch_follow_up(&self, batch: BatchId, at: OffsetDateTime) -> StoreResult<()>;
     /// The outcomes a provider already holds among `external_ids`, as (external id, outcome id).
     async fn find_outcomes_by_external_id(
         &self,

@@ -42,11 +42,13 @@ macro_rules! store_suite {
             specifications_are_versioned_and_old_versions_never_change,
             an_outcome_is_submitted_once_per_provider_and_external_id,
             automatic_recognition_stores_the_decision_and_the_grant,
+            a_general_rule_decision_names_its_rule_and_version,
             review_queue_lists_in_review_outcomes_oldest_first,
             recording_a_decision_updates_status_and_grant_once,
             a_dropped_batch_stores_nothing,
             a_committed_batch_reports_totals_and_earlier_submissions,
             a_large_batch_answers_every_row_in_order,
+            a_committed_batch_awaits_its_follow_up_until_recorded,
             a_batch_row_of_another_provider_is_invalid_and_writes_nothing,
             a_refused_batch_commit_stores_nothing,
             a_batch_total_below_the_rows_stored_is_invalid_and_keeps_nothing,
@@ -1260,8 +1262,10 @@ fn calligraphy_grant() -> Grant {
 
 fn automatic(specification: SpecificationId) -> AutomaticRecognition {
     AutomaticRecognition {
-        specification,
-        version: Version::FIRST,
+        rule: AutomaticRule::Specification {
+            specification,
+            version: Version::FIRST,
+        },
         grant: calligraphy_grant(),
         reason: "与认定标准 HP-SF-01 v1 完全一致".into(),
     }
@@ -1554,6 +1558,55 @@ pub async fn automatic_recognition_stores_the_decision_and_the_grant(store: &dyn
         "a re-submission decides nothing again"
     );
     assert_eq!(audit_count(store, "outcome.submit").await, 1);
+}
+
+/// An outcome recognised under a general rule (single submission or upload) is stored with a
+/// decision that names the rule's kind and version (or the built-in rule), read back as such.
+pub async fn a_general_rule_decision_names_its_rule_and_version(store: &dyn Store) {
+    let (_, learner) = outcome_setup(store).await;
+    let published = GeneralRuleRef {
+        kind: OutcomeKind::CommunityCourse,
+        version: Some(Version::new(3).unwrap()),
+    };
+    let built_in = GeneralRuleRef {
+        kind: OutcomeKind::NonFormalTraining,
+        version: None,
+    };
+    let under = |rule: GeneralRuleRef| AutomaticRecognition {
+        rule: AutomaticRule::GeneralRule(rule),
+        grant: calligraphy_grant(),
+        reason: format!("一般规则 {}", rule.to_column()),
+    };
+    let mut single = new_outcome(learner, 1, "GR-1", T0);
+    single.automatic = Some(under(published));
+    let audit = bank_audit("outcome.submit", "outcome");
+    let single = stored(store.submit_outcome(&single, &audit).await.unwrap());
+    let mut writer = store.begin_batch(&upload(1, None)).await.unwrap();
+    let mut in_batch = new_outcome(learner, 1, "GR-2", T0);
+    in_batch.automatic = Some(under(built_in));
+    let in_batch = stored(writer.write(&[in_batch]).await.unwrap()[0]);
+    writer
+        .commit(1, &bank_audit("outcome.batch_submit", "outcome_batch"))
+        .await
+        .unwrap();
+    for (outcome, rule) in [(single, published), (in_batch, built_in)] {
+        let record = store.get_outcome(outcome).await.unwrap();
+        assert_eq!(record.status, OutcomeStatus::Recognised);
+        assert_eq!(record.grant, Some(calligraphy_grant()));
+        let decisions = store.list_decisions(outcome).await.unwrap();
+        assert_eq!(decisions.len(), 1);
+        assert_eq!(decisions[0].basis, DecisionBasis::GeneralRule(rule));
+        assert_eq!(
+            decisions[0].reason,
+            format!("一般规则 {}", rule.to_column())
+        );
+    }
+    assert_eq!(
+        GeneralRuleRef::from_column(&published.to_column()),
+        Some(published)
+    );
+    assert_eq!(GeneralRuleRef::from_column("community_course@0"), None);
+    assert_eq!(GeneralRuleRef::from_column("no_such_kind"), None);
 }
 
 /// The queue holds only outcomes in review, oldest submission first (then by id), filtered by
@@ -1851,6 +1904,61 @@ pub async fn a_committed_batch_reports_totals_and_earlier_submissions(store: &dy
     assert_eq!(entries.items[0].subject_id, id.to_string());
     assert!(matches!(
         store.get_batch(BatchId::new(id.get() + 100)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+/// A committed batch waits for its follow-up (points, credentials) until it is recorded as
+/// done; its recognised outcomes are listed a page at a time, in id order.
+pub async fn a_committed_batch_awaits_its_follow_up_until_recorded(store: &dyn Store) {
+    let (specification, learner) = outcome_setup(store).await;
+    let mut writer = store.begin_batch(&upload(1, None)).await.unwrap();
+    let id = writer.id();
+    let mut rows: Vec<NewOutcome> = (0..5)
+        .map(|n| new_outcome(learner, 1, &format!("F-{n}"), T0))
+        .collect();
+    for n in [0, 2, 3] {
+        rows[n].automatic = Some(automatic(specification));
+    }
+    let written = writer.write(&rows).await.unwrap();
+    writer
+        .commit(5, &bank_audit("outcome.batch_submit", "outcome_batch"))
+        .await
+        .unwrap();
+    assert_eq!(store.batches_awaiting_follow_up().await.unwrap(), vec![id]);
+    let recognised: Vec<(LearnerId, OutcomeId)> = [0, 2, 3]
+        .into_iter()
+        .map(|n| (learner, stored(written[n])))
+        .collect();
+    assert_eq!(
+        store.batch_recognised(id, None, 100).await.unwrap(),
+        recognised
+    );
+    assert_eq!(
+        store.batch_recognised(id, None, 2).await.unwrap(),
+        recognised[..2]
+    );
+    assert_eq!(
+        store
+            .batch_recognised(id, Some(recognised[1].1), 2)
+            .await
+            .unwrap(),
+        recognised[2..]
+    );
+    assert_eq!(
+        store
+            .batch_recognised(BatchId::new(id.get() + 100), None, 10)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    store.record_batch_follow_up(id, T0).await.unwrap();
+    store.record_batch_follow_up(id, T0).await.unwrap();
+    assert_eq!(store.batches_awaiting_follow_up().await.unwrap(), vec![]);
+    assert!(matches!(
+        store
+            .record_batch_follow_up(BatchId::new(id.get() + 100), T0)
+            .await,
         Err(StoreError::NotFound { .. })
     ));
 }

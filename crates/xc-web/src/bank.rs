@@ -145,6 +145,8 @@ fn batch_options(
 pub enum Basis {
     /// Recognised automatically: this specification version matched exactly.
     Specification(SpecificationId, Version),
+    /// Recognised automatically under the general rule for non-formal learning.
+    GeneralRule(xc_store::GeneralRuleRef),
     /// Decided by a reviewer, who may have followed a specification version.
     Reviewer(Option<(SpecificationId, Version)>),
     /// Waiting in the review queue.
@@ -183,6 +185,7 @@ pub fn explain(
                     specification,
                     version,
                 } => Basis::Specification(specification, version),
+                DecisionBasis::GeneralRule(rule) => Basis::GeneralRule(rule),
                 DecisionBasis::Reviewer { specification, .. } => Basis::Reviewer(specification),
             },
             grant: decision.grant,
@@ -265,7 +268,18 @@ pub async fn import_list(
     }
     let options = batch_options(identity, provider, "api".to_owned(), all_or_nothing);
     let standards = state.standards();
-    Ok(xc_bank::import_items(&*state.store, &state.vault, &standards, items, &options).await?)
+    let result =
+        xc_bank::import_items(&*state.store, &state.vault, &standards, items, &options).await?;
+    follow_up(state, &result);
+    Ok(result)
+}
+
+/// Hands a committed batch to the background follow-up (its points), after which the caller
+/// answers the provider.
+fn follow_up(state: &AppState, result: &BatchResult) {
+    if let Some(batch) = &result.batch {
+        state.follow_ups.queue(batch.id);
+    }
 }
 
 /// An uploaded file spooled to disk (removed when this is dropped), with the fields sent with it.
@@ -464,7 +478,9 @@ pub async fn import_upload(
     let result =
         xc_bank::import_file(&*state.store, &state.vault, &standards, path, &options).await;
     drop(upload.path);
-    Ok(result?)
+    let result = result?;
+    follow_up(state, &result);
+    Ok(result)
 }
 
 /// Writes the audit entry of a staff read of someone else's data.

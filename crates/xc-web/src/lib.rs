@@ -119,6 +119,9 @@ pub struct AppState {
     /// Changes to programmes and rules and the reloads after them, one at a time (as for the
     /// standards).
     publishing_rules: Arc<tokio::sync::Mutex<()>>,
+    /// The background worker that follows up committed uploads (their points), started with
+    /// the state; it resumes any batch an earlier run left unfinished.
+    pub follow_ups: xc_bank::FollowUps,
 }
 
 /// What a district page lists.
@@ -164,7 +167,9 @@ impl AppState {
     ) -> Result<Self, BankError> {
         let standards = Standards::load(&*store).await?;
         let conversion_rules = ConversionRules::load(&*store).await?;
+        let follow_ups = xc_bank::FollowUps::start(store.clone()).await?;
         Ok(Self {
+            follow_ups,
             standards: Arc::new(RwLock::new(Arc::new(standards))),
             publishing: Arc::new(tokio::sync::Mutex::new(())),
             conversion_rules: Arc::new(RwLock::new(Arc::new(conversion_rules))),

@@ -134,8 +134,10 @@ async fn run(scale: &str, requests: usize) {
                 submitted_at: now,
                 submitted_by: None,
                 automatic: recognised.then(|| AutomaticRecognition {
-                    specification: spec_id,
-                    version,
+                    rule: xc_store::AutomaticRule::Specification {
+                        specification: spec_id,
+                        version,
+                    },
                     grant: Grant {
                         category: OutcomeCategory::CultureAndLeisure,
                         level: FrameworkLevel::new(2).unwrap(),

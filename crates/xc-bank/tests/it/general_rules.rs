@@ -20,6 +20,7 @@ fn rule(kind: &str, hours: &str) -> NonFormalRuleRow {
         hours_per_credit: Some(hours.into()),
         step: None,
         maximum: None,
+        level: None,
     }
 }
 

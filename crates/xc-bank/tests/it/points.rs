@@ -6,7 +6,7 @@ use xc_bank::points::{
     award_points, award_recognition, award_recognitions, default_policy, ledger_entries,
     redeem_incentive,
 };
-use xc_bank::{BankError, import_file};
+use xc_bank::{BankError, FollowUps, follow_up_batch, import_file};
 use xc_domain::LearnerId;
 use xc_domain::credit::{
     ContactHours, EventReference, IncentiveCode, OutcomeId, Points, PointsActivity, PointsEvent,
@@ -127,47 +127,60 @@ async fn an_incentive_is_redeemed_only_when_offered_and_covered() {
     );
 }
 
-/// A file's recognised outcomes earn their points after the batch commits, once each: the
-/// same file again (stored nothing) and the same awards again (appended nothing) add nothing.
+/// A file's recognised outcomes earn their points in the batch's follow-up, after the upload
+/// has been answered, once each: following up again, or the same file again (stored nothing),
+/// or the same awards again (appended nothing) add nothing.
 #[tokio::test]
 async fn a_batch_upload_awards_its_recognised_outcomes_once() {
     let bank = bank().await;
-    let mut csv =
-        String::from("成果编号,身份证号,姓名,成果类型,成果名称,获得日期,学时,领域,成绩,证书编号\n");
-    for (n, id) in bank.ids.iter().enumerate().take(3) {
-        csv.push_str(&format!(
-            "PT-{n},{},学员,社区教育/老年教育课程,书法(楷书),2026-06-30,32,culture_arts,合格,\n",
-            id.expose()
-        ));
-    }
-    // Not recognised automatically (no specification of that title): no points.
-    csv.push_str(&format!(
-        "PT-9,{},学员,community_course,太极拳入门,2026-07-01,16,health,,\n",
-        bank.ids[3].expose()
-    ));
-    let path = bank.file("points.csv", csv.as_bytes());
+    let path = bank.file("points.csv", points_csv(&bank).as_bytes());
     let options = bank.options(false);
     let result = import_file(bank.store(), &bank.vault, &bank.standards, &path, &options)
         .await
         .unwrap();
     assert_eq!((result.stored, result.recognised), (4, 3));
-    assert_eq!(result.points_awarded, 3);
+    let batch = result.batch.unwrap().id;
+    assert_eq!(
+        bank.store().points_balance(bank.learners[0]).await.unwrap(),
+        0,
+        "points follow the answer, not precede it"
+    );
+    assert_eq!(
+        bank.store().batches_awaiting_follow_up().await.unwrap(),
+        vec![batch]
+    );
+    let tally = follow_up_batch(bank.store(), batch).await.unwrap();
+    assert_eq!((tally.recognised, tally.points.awarded), (3, 3));
+    assert!(
+        bank.store()
+            .batches_awaiting_follow_up()
+            .await
+            .unwrap()
+            .is_empty()
+    );
     for learner in &bank.learners[..3] {
         assert_eq!(bank.store().points_balance(*learner).await.unwrap(), 5);
         let ledger = bank.store().list_points(*learner).await.unwrap();
         let outcome = bank.store().list_learner_outcomes(*learner).await.unwrap()[0].id;
         assert_eq!(ledger[0].entry.source_id, format!("outcome:{outcome}"));
         assert_eq!(ledger[0].entry.award, "recognised_outcome");
+        assert_eq!(ledger[0].entry.day, options.now.date());
     }
     assert_eq!(
         bank.store().points_balance(bank.learners[3]).await.unwrap(),
         0
     );
+    let twice = follow_up_batch(bank.store(), batch).await.unwrap();
+    assert_eq!((twice.recognised, twice.points.awarded), (3, 0));
 
     let again = import_file(bank.store(), &bank.vault, &bank.standards, &path, &options)
         .await
         .unwrap();
-    assert_eq!((again.stored, again.points_awarded), (0, 0));
+    assert_eq!(again.stored, 0);
+    let again = follow_up_batch(bank.store(), again.batch.unwrap().id)
+        .await
+        .unwrap();
+    assert_eq!(again.points.awarded, 0);
     let pairs: Vec<(LearnerId, OutcomeId)> = {
         let mut pairs = Vec::new();
         for learner in &bank.learners[..3] {
@@ -189,6 +202,77 @@ async fn a_batch_upload_awards_its_recognised_outcomes_once() {
     assert_eq!(
         bank.store().points_balance(bank.learners[0]).await.unwrap(),
         5
+    );
+}
+
+/// Three recognisable rows and one for review.
+fn points_csv(bank: &Bank) -> String {
+    let mut csv =
+        String::from("成果编号,身份证号,姓名,成果类型,成果名称,获得日期,学时,领域,成绩,证书编号\n");
+    for (n, id) in bank.ids.iter().enumerate().take(3) {
+        csv.push_str(&format!(
+            "PT-{n},{},学员,社区教育/老年教育课程,书法(楷书),2026-06-30,32,culture_arts,合格,\n",
+            id.expose()
+        ));
+    }
+    // Not recognised automatically (no specification of that title): no points.
+    csv.push_str(&format!(
+        "PT-9,{},学员,community_course,太极拳入门,2026-07-01,16,health,,\n",
+        bank.ids[3].expose()
+    ));
+    csv
+}
+
+/// The background worker follows up a queued batch, and at start resumes a batch whose
+/// follow-up never ran (as after a crash between the answer and the award).
+#[tokio::test]
+async fn the_worker_follows_up_queued_batches_and_resumes_unfinished_ones_at_start() {
+    let bank = bank().await;
+    let path = bank.file("points.csv", points_csv(&bank).as_bytes());
+    let options = bank.options(false);
+    // Stored, answered, and never followed up: the process "stopped" here.
+    let first = import_file(bank.store(), &bank.vault, &bank.standards, &path, &options)
+        .await
+        .unwrap();
+    assert_eq!(first.recognised, 3);
+    let follow_ups = FollowUps::start(bank.store_arc()).await.unwrap();
+    follow_ups.idle().await;
+    assert_eq!(follow_ups.pending(), 0);
+    assert!(
+        bank.store()
+            .batches_awaiting_follow_up()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        bank.store().points_balance(bank.learners[0]).await.unwrap(),
+        5
+    );
+
+    // A new upload queued with the running worker.
+    let mut csv =
+        String::from("成果编号,身份证号,姓名,成果类型,成果名称,获得日期,学时,领域,成绩,证书编号\n");
+    csv.push_str(&format!(
+        "PT-NEW,{},学员,社区教育/老年教育课程,书法(楷书),2026-07-30,32,culture_arts,合格,\n",
+        bank.ids[4].expose()
+    ));
+    let path = bank.file("more.csv", csv.as_bytes());
+    let second = import_file(bank.store(), &bank.vault, &bank.standards, &path, &options)
+        .await
+        .unwrap();
+    follow_ups.queue(second.batch.unwrap().id);
+    follow_ups.idle().await;
+    assert_eq!(
+        bank.store().points_balance(bank.learners[4]).await.unwrap(),
+        5
+    );
+    assert!(
+        bank.store()
+            .batches_awaiting_follow_up()
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 

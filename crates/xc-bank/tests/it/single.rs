@@ -1,7 +1,7 @@
 //! One outcome through a form or the API, and publishing specification versions.
 
 use xc_bank::{BankError, OutcomeInput, publish_specification, submit_one};
-use xc_domain::credit::{Credits, Recognition, Version};
+use xc_domain::credit::{AutomaticBasis, Credits, Recognition, Version};
 use xc_store::{OutcomeStatus, SpecificationTarget, StoreError, Written};
 
 use crate::support::*;
@@ -39,7 +39,7 @@ async fn one_outcome_is_recognised_once_and_resubmission_is_harmless() {
         panic!("expected a new outcome, got {:?}", first.written);
     };
     assert!(
-        matches!(first.recognition, Recognition::Automatic { spec, .. } if spec == bank.calligraphy)
+        matches!(first.recognition, Recognition::Automatic { basis: AutomaticBasis::Specification { spec, .. }, .. } if spec == bank.calligraphy)
     );
     let stored = bank.store().get_outcome(id).await.unwrap();
     assert_eq!(stored.status, OutcomeStatus::Recognised);

@@ -42,6 +42,10 @@ impl Bank {
         &*self.store
     }
 
+    pub(crate) fn store_arc(&self) -> std::sync::Arc<dyn Store> {
+        self.store.store.clone()
+    }
+
     pub(crate) fn options(&self, all_or_nothing: bool) -> BatchOptions {
         BatchOptions {
             provider: PROVIDER,

@@ -56,7 +56,7 @@ pub use points::{
 };
 pub use quantity::{ContactHours, Credits, Points};
 pub use recognition::{
-    CLOSEST_LIMIT, CloseSpecification, Difference, NonFormalRule, NonFormalRules,
+    AutomaticBasis, CLOSEST_LIMIT, CloseSpecification, Difference, NonFormalRule, NonFormalRules,
     OutcomeSpecification, Recognition, ReviewAcceptance, SpecificationCatalogue,
     SpecificationDraft, recognise, recognise_automatically,
 };

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use time::Date;
 
+use crate::credit::accreditation::Accreditations;
 use crate::credit::level::{FrameworkLevel, GradeMapping, VocationalGrade};
 use crate::credit::outcome::{
     Field, OutcomeCategory, OutcomeKind, OutcomeTitle, RecognisedOutcome, SubmittedOutcome,
@@ -37,6 +38,9 @@ pub struct NonFormalRule {
     hours_per_credit: ContactHours,
     step: Credits,
     maximum: Option<Credits>,
+    /// The framework level an outcome recognised under the rule holds (an outcome matching a
+    /// specification has the specification's level instead).
+    level: FrameworkLevel,
 }
 
 impl NonFormalRule {
@@ -83,7 +87,17 @@ impl NonFormalRule {
             hours_per_credit,
             step,
             maximum,
+            level: FrameworkLevel::LOWEST,
         })
+    }
+
+    /// The same rule granting `level` (level 1, the framework's entry level, unless set).
+    pub fn with_level(self, level: FrameworkLevel) -> Self {
+        Self { level, ..self }
+    }
+
+    pub fn level(&self) -> FrameworkLevel {
+        self.level
     }
 
     /// 16 contact hours per credit in half-credit steps, no maximum: the convention the issue
@@ -534,22 +548,37 @@ pub struct CloseSpecification {
     pub differences: Vec<Difference>,
 }
 
+/// What an automatic recognition follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutomaticBasis {
+    /// Exactly one current specification matches the outcome.
+    Specification {
+        spec: SpecificationId,
+        version: Version,
+    },
+    /// No specification matches; the outcome is non-formal learning with its contact hours from
+    /// a provider accredited on the day it was achieved, so the general rule of its kind
+    /// grants the credits (and the rule's level).
+    GeneralRule { kind: OutcomeKind },
+}
+
 /// The result of recognising one submitted outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recognition {
-    /// Exactly one current specification matches: the decision records its id and version and
-    /// copies what it grants, so a later version changes nothing about this decision.
+    /// Recognised without a reviewer: the decision records what it followed (the
+    /// specification's id and version, or the general rule) and copies what it grants, so a
+    /// later version changes nothing about this decision.
     Automatic {
-        spec: SpecificationId,
-        version: Version,
+        basis: AutomaticBasis,
         level: FrameworkLevel,
         credits: Credits,
         category: OutcomeCategory,
         validity: ValidityPeriod,
     },
-    /// No single exact match: staff decide. `closest` is ranked closest first (see
-    /// [`recognise`]); `general_rule_credits` is what the general hours rule would give a
-    /// non-formal outcome, as a suggestion.
+    /// No single exact match and no general rule applies: staff decide. `closest` is ranked
+    /// closest first (see [`recognise`]); `general_rule_credits` is what the general hours rule
+    /// would give a non-formal outcome (of a provider not accredited that day), as a
+    /// suggestion.
     Review {
         closest: Vec<CloseSpecification>,
         general_rule_credits: Option<Credits>,
@@ -735,8 +764,10 @@ fn exact_matches<'c>(
 fn automatic(outcome: &SubmittedOutcome, only: &Published<OutcomeSpecification>) -> Recognition {
     let spec = only.value();
     Recognition::Automatic {
-        spec: spec.id,
-        version: only.version(),
+        basis: AutomaticBasis::Specification {
+            spec: spec.id,
+            version: only.version(),
+        },
         level: spec.level,
         credits: spec.credits,
         category: spec.category,
@@ -744,20 +775,50 @@ fn automatic(outcome: &SubmittedOutcome, only: &Published<OutcomeSpecification>)
     }
 }
 
-/// The automatic recognition of `outcome` when exactly one current specification matches it,
-/// without ranking the closest ones for a reviewer: what a bulk import needs, at the cost of one
-/// hash look-up. `recognise` gives the same answer whenever this is `Some`.
+/// The general rule's recognition of `outcome`: when it is non-formal learning with its contact
+/// hours, its kind has a rule, the rule grants more than 0 credits for those hours, and the
+/// register says its provider was accredited on the day it was achieved.
+fn under_general_rule(
+    outcome: &SubmittedOutcome,
+    general_rules: &NonFormalRules,
+    accredited: &Accreditations,
+) -> Option<Recognition> {
+    let hours = outcome.hours?;
+    let rule = general_rules.for_kind(outcome.kind)?;
+    let credits = rule.credits_for(hours);
+    if credits.is_zero() || !accredited.is_accredited(outcome.provider, outcome.achieved_on) {
+        return None;
+    }
+    Some(Recognition::Automatic {
+        basis: AutomaticBasis::GeneralRule { kind: outcome.kind },
+        level: rule.level(),
+        credits,
+        category: outcome.kind.default_category(),
+        validity: ValidityTerm::INDEFINITE.period_from(outcome.achieved_on),
+    })
+}
+
+/// The automatic recognition of `outcome` (exactly one current specification matches it, or,
+/// when none does, the general rule applies), without ranking the closest specifications for
+/// a reviewer: what a bulk import needs, at the cost of one hash look-up. `recognise` gives the
+/// same answer whenever this is `Some`.
 pub fn recognise_automatically(
     outcome: &SubmittedOutcome,
     catalogue: &SpecificationCatalogue,
+    general_rules: &NonFormalRules,
+    accredited: &Accreditations,
 ) -> Option<Recognition> {
     match exact_matches(outcome, catalogue).as_slice() {
         [only] => Some(automatic(outcome, only)),
+        [] => under_general_rule(outcome, general_rules, accredited),
         _ => None,
     }
 }
 
-/// Recognises `outcome` against the current specifications.
+/// Recognises `outcome`: automatically when exactly one current specification matches it, or
+/// when none does and the general rule applies (non-formal hours from a provider accredited on
+/// the day, see [`recognise_automatically`]); otherwise for review, with the closest
+/// specifications.
 ///
 /// Closest ranking (deterministic): by the summed weight of the differences (kind 8, title 4,
 /// provider 2, grade 2, hours 1, field 1), then by title similarity (shared character pairs,
@@ -767,10 +828,17 @@ pub fn recognise(
     outcome: &SubmittedOutcome,
     catalogue: &SpecificationCatalogue,
     general_rules: &NonFormalRules,
+    accredited: &Accreditations,
 ) -> Recognition {
     let exact = exact_matches(outcome, catalogue);
-    if let [only] = exact.as_slice() {
-        return automatic(outcome, only);
+    match exact.as_slice() {
+        [only] => return automatic(outcome, only),
+        [] => {
+            if let Some(recognition) = under_general_rule(outcome, general_rules, accredited) {
+                return recognition;
+            }
+        }
+        _ => {}
     }
     let general_rule_credits = match (outcome.hours, general_rules.for_kind(outcome.kind)) {
         (Some(hours), Some(rule)) => Some(rule.credits_for(hours)),
@@ -950,15 +1018,32 @@ mod tests {
         let catalogue = catalogue_of(vec![calligraphy_draft(), electrician_draft()]);
         let rules = NonFormalRules::common_default();
         let exact = submitted_calligraphy();
-        let automatic = recognise_automatically(&exact, &catalogue).expect("an exact match");
-        assert_eq!(automatic, recognise(&exact, &catalogue, &rules));
+        let automatic = recognise_automatically(
+            &exact,
+            &catalogue,
+            &NonFormalRules::common_default(),
+            &Accreditations::new(),
+        )
+        .expect("an exact match");
+        assert_eq!(
+            automatic,
+            recognise(&exact, &catalogue, &rules, &Accreditations::new())
+        );
         let other = SubmittedOutcome {
             title: title("书法（行书）"),
             ..submitted_calligraphy()
         };
-        assert!(recognise_automatically(&other, &catalogue).is_none());
+        assert!(
+            recognise_automatically(
+                &other,
+                &catalogue,
+                &NonFormalRules::common_default(),
+                &Accreditations::new()
+            )
+            .is_none()
+        );
         assert!(matches!(
-            recognise(&other, &catalogue, &rules),
+            recognise(&other, &catalogue, &rules, &Accreditations::new()),
             Recognition::Review { .. }
         ));
         // Two exact matches are for a reviewer to choose between.
@@ -967,7 +1052,147 @@ mod tests {
             ..calligraphy_draft()
         };
         let twins = catalogue_of(vec![calligraphy_draft(), twin]);
-        assert!(recognise_automatically(&exact, &twins).is_none());
+        assert!(
+            recognise_automatically(
+                &exact,
+                &twins,
+                &NonFormalRules::common_default(),
+                &Accreditations::new()
+            )
+            .is_none()
+        );
+    }
+
+    /// Provider 10 accredited from `from`, withdrawn from `withdrawn` when given.
+    fn accredited_from(from: Date, withdrawn: Option<Date>) -> Accreditations {
+        let mut register = Accreditations::new();
+        register
+            .push(crate::credit::AccreditationDecision::grant(provider(10), from, None).unwrap());
+        if let Some(day) = withdrawn {
+            register.push(crate::credit::AccreditationDecision::withdraw(
+                provider(10),
+                day,
+            ));
+        }
+        register
+    }
+
+    /// A community course no specification describes: only the general rule can recognise it.
+    fn submitted_choir(hours_taught: u32) -> SubmittedOutcome {
+        SubmittedOutcome {
+            title: title("合唱团(春季)"),
+            hours: Some(hours(hours_taught)),
+            ..submitted_calligraphy()
+        }
+    }
+
+    #[test]
+    fn the_general_rule_recognises_non_formal_hours_of_an_accredited_provider() {
+        let catalogue = catalogue_of(vec![calligraphy_draft(), electrician_draft()]);
+        let rules = NonFormalRules::new(vec![
+            NonFormalRule::sixteen_hours_per_credit(OutcomeKind::CommunityCourse)
+                .unwrap()
+                .with_level(level(2)),
+        ])
+        .unwrap();
+        let register = accredited_from(date!(2025 - 01 - 01), None);
+        let choir = submitted_choir(40);
+        let expected = Recognition::Automatic {
+            basis: AutomaticBasis::GeneralRule {
+                kind: OutcomeKind::CommunityCourse,
+            },
+            level: level(2),
+            // 40 h at 16 h per credit is 2.5 credits in half-credit steps.
+            credits: credits("2.5"),
+            category: OutcomeCategory::CultureAndLeisure,
+            validity: ValidityPeriod::open_ended(date!(2025 - 06 - 30)),
+        };
+        assert_eq!(recognise(&choir, &catalogue, &rules, &register), expected);
+        assert_eq!(
+            recognise_automatically(&choir, &catalogue, &rules, &register),
+            Some(expected)
+        );
+        let held = recognise(&choir, &catalogue, &rules, &register)
+            .recognised_outcome(OutcomeId::new(7), &choir)
+            .unwrap();
+        assert_eq!((held.level, held.credits), (level(2), credits("2.5")));
+        // A specification that matches exactly still comes first.
+        assert!(matches!(
+            recognise(&submitted_calligraphy(), &catalogue, &rules, &register),
+            Recognition::Automatic {
+                basis: AutomaticBasis::Specification { .. },
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn the_general_rule_needs_accreditation_on_the_day_hours_and_a_credit() {
+        let catalogue = catalogue_of(vec![calligraphy_draft()]);
+        let rules = NonFormalRules::common_default();
+        let for_review = |outcome: &SubmittedOutcome, register: &Accreditations| {
+            let recognition = recognise(outcome, &catalogue, &rules, register);
+            assert_eq!(
+                recognise_automatically(outcome, &catalogue, &rules, register),
+                None,
+                "{recognition:?}"
+            );
+            match recognition {
+                Recognition::Review {
+                    general_rule_credits,
+                    ..
+                } => general_rule_credits,
+                other => panic!("expected review, got {other:?}"),
+            }
+        };
+        let choir = submitted_choir(32);
+        // Not in the register: the rule's credits are only a suggestion for the reviewer.
+        assert_eq!(
+            for_review(&choir, &Accreditations::new()),
+            Some(credits("2"))
+        );
+        // Accredited only after the outcome was achieved, or withdrawn before.
+        assert!(for_review(&choir, &accredited_from(date!(2025 - 07 - 01), None)).is_some());
+        assert!(
+            for_review(
+                &choir,
+                &accredited_from(date!(2024 - 01 - 01), Some(date!(2025 - 06 - 01)))
+            )
+            .is_some()
+        );
+        let register = accredited_from(date!(2025 - 01 - 01), None);
+        // Too few hours for one step: nothing to grant.
+        assert_eq!(
+            for_review(&submitted_choir(4), &register),
+            Some(credits("0"))
+        );
+        // No hours given.
+        let no_hours = SubmittedOutcome {
+            hours: None,
+            ..submitted_choir(32)
+        };
+        assert_eq!(for_review(&no_hours, &register), None);
+        // A kind without a general rule (a vocational certificate has specifications).
+        let certificate = SubmittedOutcome {
+            kind: OutcomeKind::VocationalCertificate,
+            grade: Some(VocationalGrade::Three),
+            ..submitted_choir(32)
+        };
+        assert_eq!(for_review(&certificate, &register), None);
+        // Two specifications that match exactly are for a reviewer, general rule or not.
+        let twin = SpecificationDraft {
+            id: SpecificationId::new(9),
+            ..calligraphy_draft()
+        };
+        let twins = catalogue_of(vec![calligraphy_draft(), twin]);
+        assert!(matches!(
+            recognise(&submitted_calligraphy(), &twins, &rules, &register),
+            Recognition::Review { .. }
+        ));
+        assert_eq!(
+            recognise_automatically(&submitted_calligraphy(), &twins, &rules, &register),
+            None
+        );
     }
 
     #[test]
@@ -1200,12 +1425,19 @@ mod tests {
     fn an_exact_match_is_recognised_automatically_with_its_version() {
         let catalogue = catalogue_of(vec![calligraphy_draft(), electrician_draft()]);
         let outcome = submitted_calligraphy();
-        let recognition = recognise(&outcome, &catalogue, &NonFormalRules::common_default());
+        let recognition = recognise(
+            &outcome,
+            &catalogue,
+            &NonFormalRules::common_default(),
+            &Accreditations::new(),
+        );
         assert_eq!(
             recognition,
             Recognition::Automatic {
-                spec: SpecificationId::new(1),
-                version: Version::FIRST,
+                basis: AutomaticBasis::Specification {
+                    spec: SpecificationId::new(1),
+                    version: Version::FIRST,
+                },
                 level: level(2),
                 credits: credits("2"),
                 category: OutcomeCategory::CultureAndLeisure,
@@ -1229,7 +1461,12 @@ mod tests {
             score: Some(crate::credit::Score::Passed),
             evidence: vec![],
         };
-        match recognise(&certificate, &catalogue, &NonFormalRules::common_default()) {
+        match recognise(
+            &certificate,
+            &catalogue,
+            &NonFormalRules::common_default(),
+            &Accreditations::new(),
+        ) {
             Recognition::Automatic {
                 level: l, validity, ..
             } => {
@@ -1245,7 +1482,7 @@ mod tests {
         let mut catalogue = catalogue_of(vec![calligraphy_draft()]);
         let outcome = submitted_calligraphy();
         let rules = NonFormalRules::common_default();
-        let before = recognise(&outcome, &catalogue, &rules);
+        let before = recognise(&outcome, &catalogue, &rules, &Accreditations::new());
 
         let revised = parse(SpecificationDraft {
             credits: Some(credits("1.5")),
@@ -1254,10 +1491,10 @@ mod tests {
         .unwrap();
         let v2 = catalogue.publish(revised, date!(2025 - 09 - 01)).unwrap();
         assert_eq!(v2.get(), 2);
-        let after = recognise(&outcome, &catalogue, &rules);
+        let after = recognise(&outcome, &catalogue, &rules, &Accreditations::new());
 
         let Recognition::Automatic {
-            version,
+            basis: AutomaticBasis::Specification { version, .. },
             credits: granted,
             ..
         } = before
@@ -1266,7 +1503,7 @@ mod tests {
         };
         assert_eq!((version, granted), (Version::FIRST, credits("2")));
         let Recognition::Automatic {
-            version,
+            basis: AutomaticBasis::Specification { version, .. },
             credits: granted,
             ..
         } = after
@@ -1303,6 +1540,7 @@ mod tests {
             &submitted_calligraphy(),
             &catalogue,
             &NonFormalRules::common_default(),
+            &Accreditations::new(),
         );
         assert!(matches!(recognition, Recognition::Review { .. }));
     }
@@ -1364,7 +1602,7 @@ mod tests {
             ),
         ];
         for (outcome, expected) in cases {
-            match recognise(&outcome, &catalogue, &rules) {
+            match recognise(&outcome, &catalogue, &rules, &Accreditations::new()) {
                 Recognition::Review {
                     closest,
                     general_rule_credits,
@@ -1393,11 +1631,16 @@ mod tests {
         };
         let rules = NonFormalRules::common_default();
         assert!(matches!(
-            recognise(&outcome, &catalogue, &rules),
+            recognise(&outcome, &catalogue, &rules, &Accreditations::new()),
             Recognition::Automatic { .. }
         ));
         assert!(matches!(
-            recognise(&submitted_calligraphy(), &catalogue, &rules),
+            recognise(
+                &submitted_calligraphy(),
+                &catalogue,
+                &rules,
+                &Accreditations::new()
+            ),
             Recognition::Automatic { .. }
         ));
     }
@@ -1414,6 +1657,7 @@ mod tests {
             &submitted_calligraphy(),
             &catalogue,
             &NonFormalRules::common_default(),
+            &Accreditations::new(),
         ) {
             Recognition::Review { closest, .. } => {
                 assert_eq!(closest.len(), 2);
@@ -1449,9 +1693,12 @@ mod tests {
             title: title("书法（楷书）入门"),
             ..submitted_calligraphy()
         };
-        let Recognition::Review { closest, .. } =
-            recognise(&outcome, &catalogue, &NonFormalRules::common_default())
-        else {
+        let Recognition::Review { closest, .. } = recognise(
+            &outcome,
+            &catalogue,
+            &NonFormalRules::common_default(),
+            &Accreditations::new(),
+        ) else {
             panic!("expected review")
         };
         let ids: Vec<i64> = closest.iter().map(|c| c.spec.get()).collect();
@@ -1486,9 +1733,12 @@ mod tests {
             title: title("国画入门"),
             ..submitted_calligraphy()
         };
-        let Recognition::Review { closest, .. } =
-            recognise(&outcome, &catalogue, &NonFormalRules::common_default())
-        else {
+        let Recognition::Review { closest, .. } = recognise(
+            &outcome,
+            &catalogue,
+            &NonFormalRules::common_default(),
+            &Accreditations::new(),
+        ) else {
             panic!("expected review")
         };
         assert_eq!(

@@ -24,8 +24,9 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use time::{Date, Duration, Month, OffsetDateTime};
 use xc_domain::credit::{
-    ContactHours, DecisionId, DisciplineCode, Evidence, EvidenceKind, Field, Marks, NonFormalRules,
-    OutcomeId, OutcomeKind, OutcomeTitle, Recognition, Score, SubmittedOutcome, Version,
+    AutomaticBasis, ContactHours, DecisionId, DisciplineCode, Evidence, EvidenceKind, Field, Marks,
+    NonFormalRules, OutcomeId, OutcomeKind, OutcomeTitle, Recognition, Score, SubmittedOutcome,
+    Version,
 };
 use xc_domain::{DistrictCode, InstitutionId, LearnerId, SubdistrictCode, Topic};
 use xc_store::{DecisionBasis, DecisionRecord, Grant, OutcomeRecord, OutcomeStatus};
@@ -462,23 +463,25 @@ impl OutcomeGenerator {
                 let specification = &specifications[spec];
                 let (number, planned) = specification.version_at(draft.submitted_at);
                 let content = &planned.content;
-                let automatic = xc_bank::standards::automatic_of(&Recognition::Automatic {
-                    spec: specification.id,
-                    version: Version::new(number).expect("versions count from 1"),
-                    level: content.level,
-                    credits: content.credits,
-                    category: content.category,
-                    validity: content.validity.period_from(achieved_on),
-                })
+                let automatic = xc_bank::standards::automatic_of(
+                    &Recognition::Automatic {
+                        basis: AutomaticBasis::Specification {
+                            spec: specification.id,
+                            version: Version::new(number).expect("versions count from 1"),
+                        },
+                        level: content.level,
+                        credits: content.credits,
+                        category: content.category,
+                        validity: content.validity.period_from(achieved_on),
+                    },
+                    |_| None,
+                )
                 .expect("an automatic recognition stores a decision");
                 (
                     OutcomeStatus::Recognised,
                     Some((
                         draft.submitted_at,
-                        DecisionBasis::Specification {
-                            specification: automatic.specification,
-                            version: automatic.version,
-                        },
+                        DecisionBasis::from(automatic.rule),
                         Some(automatic.grant),
                         automatic.reason,
                     )),

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use time::Date;
-use xc_domain::credit::{OutcomeCategory, OutcomeKind, OutcomeSpecification, Recognition};
+use xc_domain::credit::{
+    AutomaticBasis, OutcomeCategory, OutcomeKind, OutcomeSpecification, Recognition,
+};
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_store::{
     DecisionBasis, DecisionRecord, Grant, OutcomeRecord, OutcomeStatus, SpecificationContent,
@@ -353,7 +355,11 @@ fn decisions_agree_with_the_banks_recognition_rules() {
             } => {
                 automatic += 1;
                 assert_eq!(decision.decided_at, outcome.submitted_at);
-                let Recognition::Automatic { spec, .. } = recognition else {
+                let Recognition::Automatic {
+                    basis: AutomaticBasis::Specification { spec, .. },
+                    ..
+                } = recognition
+                else {
                     panic!(
                         "{} is not an exact match: {recognition:?}",
                         outcome.submitted.title
@@ -375,6 +381,9 @@ fn decisions_agree_with_the_banks_recognition_rules() {
                 } else {
                     revised += 1;
                 }
+            }
+            DecisionBasis::GeneralRule(rule) => {
+                panic!("the generator decides nothing under a general rule ({rule})")
             }
             DecisionBasis::Reviewer {
                 reviewer,

@@ -210,6 +210,16 @@ fn code_and_version(
     )
 }
 
+/// A general rule as people read it: the kind it is for, and its version (or "default").
+pub(crate) fn general_rule_label(rule: xc_store::GeneralRuleRef, lang: Lang) -> String {
+    let t = lang.text();
+    let kind = crate::views::outcome_kind_label(rule.kind, lang);
+    match rule.version {
+        Some(version) => format!("{kind}（{} {}）", t.version, version.get()),
+        None => format!("{kind}（{}）", t.default_rule),
+    }
+}
+
 fn explanation_view(
     explanation: &Explanation,
     standards: &Standards,
@@ -218,6 +228,10 @@ fn explanation_view(
     ExplanationView {
         by_specification: match explanation.basis {
             Basis::Specification(id, version) => Some(code_and_version(standards, id, version)),
+            _ => None,
+        },
+        by_general_rule: match explanation.basis {
+            Basis::GeneralRule(rule) => Some(general_rule_label(rule, lang)),
             _ => None,
         },
         by_reviewer: matches!(explanation.basis, Basis::Reviewer(_)),
@@ -513,6 +527,12 @@ async fn archive_page(
                             specification,
                             version,
                         }) => Some(code_and_version(&standards, *specification, *version)),
+                        _ => None,
+                    },
+                    by_general_rule: match item.decision.as_ref().map(|d| &d.basis) {
+                        Some(DecisionBasis::GeneralRule(rule)) => {
+                            Some(general_rule_label(*rule, lang))
+                        }
                         _ => None,
                     },
                     rejected: outcome.status == OutcomeStatus::Rejected,

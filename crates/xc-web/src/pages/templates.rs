@@ -277,6 +277,9 @@ pub(crate) struct ArchiveRow {
     pub(crate) grant: Option<GrantView>,
     /// Recognised automatically under this specification (code, version).
     pub(crate) by_specification: Option<(String, u32)>,
+    /// Recognised automatically under this general rule (its kind and version, as people read
+    /// them).
+    pub(crate) by_general_rule: Option<String>,
     pub(crate) rejected: bool,
     /// A reviewer's reason (for a rejection, why).
     pub(crate) reason: Option<String>,
@@ -346,6 +349,8 @@ pub(crate) struct CloseView {
 pub(crate) struct ExplanationView {
     /// Recognised automatically under this specification (code, version).
     pub(crate) by_specification: Option<(String, u32)>,
+    /// Recognised automatically under this general rule (kind and version, as people read them).
+    pub(crate) by_general_rule: Option<String>,
     pub(crate) by_reviewer: bool,
     pub(crate) pending: bool,
     pub(crate) grant: Option<GrantView>,
@@ -1061,6 +1066,8 @@ pub(crate) struct NonFormalRuleFormRow {
     pub(crate) hours_per_credit: String,
     pub(crate) step: String,
     pub(crate) maximum: String,
+    /// The framework level an outcome recognised under the rule holds.
+    pub(crate) level: String,
 }
 
 /// One row of the grade mapping form.

@@ -25,6 +25,8 @@ pub struct TestApp {
     pub provider_national_id: String,
     /// Where uploads are spooled: a test can check that nothing is left behind.
     pub upload_dir: tempfile::TempDir,
+    /// The app's background follow-up of uploads: a test waits for it with `idle`.
+    pub follow_ups: xc_bank::FollowUps,
 }
 
 pub struct TestResponse {
@@ -213,6 +215,7 @@ impl TestApp {
         .await
         .unwrap();
         TestApp {
+            follow_ups: state.follow_ups.clone(),
             router: xc_web::router(state),
             store,
             huangpu_learner,

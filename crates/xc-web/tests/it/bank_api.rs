@@ -396,6 +396,19 @@ async fn an_upload_is_stored_with_its_report_and_uploading_it_again_stores_nothi
         .unwrap();
     assert_eq!(stored.file_name, "成果.csv");
     assert_eq!(stored.rows_stored, 3);
+    // The recognised row earns its points in the background follow-up of the upload.
+    app.follow_ups.idle().await;
+    assert_eq!(
+        app.store.points_balance(app.huangpu_learner).await.unwrap(),
+        5
+    );
+    assert!(
+        app.store
+            .batches_awaiting_follow_up()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let again = upload("true", csv.clone()).await;
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.text());

@@ -265,6 +265,7 @@ impl RecognitionResponse {
                 "reviewer",
                 followed.and_then(|(id, version)| summary(id, version)),
             ),
+            Basis::GeneralRule(_) => ("general_rule", None),
             Basis::Pending => ("pending", None),
         };
         RecognitionResponse {
@@ -388,8 +389,11 @@ pub struct DecisionResponse {
     pub id: i64,
     pub decided_at: String,
     pub accepted: bool,
-    /// `specification` (automatic) or `reviewer`.
+    /// `specification` or `general_rule` (automatic), or `reviewer`.
     pub basis: String,
+    /// The general rule an automatic decision followed: its outcome kind, and its version
+    /// (`null`: the built-in rule).
+    pub general_rule: Option<GeneralRuleResponse>,
     pub specification_id: Option<i64>,
     pub specification_version: Option<u32>,
     pub reviewer_id: Option<i64>,
@@ -404,6 +408,7 @@ impl From<&DecisionRecord> for DecisionResponse {
                 specification,
                 version,
             } => ("specification", Some((specification, version)), None),
+            DecisionBasis::GeneralRule(_) => ("general_rule", None, None),
             DecisionBasis::Reviewer {
                 reviewer,
                 specification,
@@ -417,8 +422,28 @@ impl From<&DecisionRecord> for DecisionResponse {
             specification_id: specification.map(|(id, _)| id.get()),
             specification_version: specification.map(|(_, version)| version.get()),
             reviewer_id: reviewer.map(|id| id.get()),
+            general_rule: match decision.basis {
+                DecisionBasis::GeneralRule(rule) => Some(GeneralRuleResponse::from(rule)),
+                _ => None,
+            },
             grant: decision.grant.map(GrantResponse::from),
             reason: decision.reason.clone(),
+        }
+    }
+}
+
+/// A general rule for non-formal learning as a decision names it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GeneralRuleResponse {
+    pub kind: String,
+    pub version: Option<u32>,
+}
+
+impl From<xc_store::GeneralRuleRef> for GeneralRuleResponse {
+    fn from(rule: xc_store::GeneralRuleRef) -> Self {
+        Self {
+            kind: rule.kind.as_str().to_owned(),
+            version: rule.version.map(|version| version.get()),
         }
     }
 }

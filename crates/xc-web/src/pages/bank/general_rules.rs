@@ -31,7 +31,14 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/bank/general-rules/grade-mapping", post(publish_grades))
 }
 
-const NONFORMAL_FIELDS: &[&str] = &["csrf", "kind", "hours_per_credit", "step", "maximum"];
+const NONFORMAL_FIELDS: &[&str] = &[
+    "csrf",
+    "kind",
+    "hours_per_credit",
+    "step",
+    "maximum",
+    "level",
+];
 const GRADE_FIELDS: &[&str] = &["csrf", "grade", "level"];
 
 fn kind_label(kind: OutcomeKind, lang: Lang) -> &'static str {
@@ -58,6 +65,7 @@ fn changes_text(changes: &[FieldChange], t: &Text, lang: Lang) -> String {
                 "hours_per_credit" => t.hours_per_credit,
                 "step" => t.credit_step,
                 "maximum" => t.credit_maximum,
+                "level" => t.level,
                 grade => VocationalGrade::parse(grade)
                     .map(|grade| grade_label(grade, lang))
                     .unwrap_or(t.grade),
@@ -107,6 +115,7 @@ fn render_page(
                     .and_then(|r| r.maximum())
                     .map(|m| m.to_string())
                     .unwrap_or_default(),
+                level: rule.map(|r| r.level().to_string()).unwrap_or_default(),
             }
         })
         .collect();
@@ -127,6 +136,7 @@ fn render_page(
                     shown.hours_per_credit = typed.hours_per_credit.clone().unwrap_or_default();
                     shown.step = typed.step.clone().unwrap_or_default();
                     shown.maximum = typed.maximum.clone().unwrap_or_default();
+                    shown.level = typed.level.clone().unwrap_or_default();
                 }
             }
             ("nonformal".to_owned(), Some(error))
@@ -266,6 +276,7 @@ async fn publish_nonformal(
         hours_per_credit: text_of(row, "hours_per_credit"),
         step: text_of(row, "step"),
         maximum: text_of(row, "maximum"),
+        level: text_of(row, "level"),
     };
     let publish = async |state: &AppState, identity: &Identity, rows: &[NonFormalRuleRow]| {
         ops::publish_nonformal_rules(state, identity, rows)

@@ -79,7 +79,7 @@ async fn transcript_page(
                                 version,
                             }) => Some((*specification, *version)),
                             Some(DecisionBasis::Reviewer { specification, .. }) => *specification,
-                            None => None,
+                            Some(DecisionBasis::GeneralRule(_)) | None => None,
                         };
                         TranscriptRow {
                             title: submitted.title.as_str().to_owned(),

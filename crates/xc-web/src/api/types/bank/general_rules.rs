@@ -22,6 +22,8 @@ pub struct NonFormalRuleResponse {
     /// Credits are granted in whole steps, rounded down.
     pub step: Option<String>,
     pub maximum: Option<String>,
+    /// The framework level (1–10) an outcome recognised under the rule holds.
+    pub level: Option<u8>,
 }
 
 /// One grade's framework level.
@@ -88,6 +90,7 @@ impl From<&GeneralRules> for GeneralRulesResponse {
                     hours_per_credit: rule.map(|r| r.hours_per_credit().to_string()),
                     step: rule.map(|r| r.step().to_string()),
                     maximum: rule.and_then(|r| r.maximum()).map(|m| m.to_string()),
+                    level: rule.map(|r| r.level().get()),
                 }
             })
             .collect();
@@ -157,6 +160,9 @@ pub struct NonFormalRuleItem {
     pub step: Option<TextOrNumber>,
     /// The most credits one outcome gets; no maximum when left out.
     pub maximum: Option<TextOrNumber>,
+    /// The framework level (1–10) an outcome recognised automatically under the rule holds
+    /// (the rule recognises non-formal hours of accredited providers); 1 when left out.
+    pub level: Option<TextOrNumber>,
 }
 
 /// A new version of the non-formal rules: the kinds listed get a new version where their rule
@@ -177,6 +183,7 @@ impl NonFormalRulesRequest {
                 hours_per_credit: text(item.hours_per_credit),
                 step: text(item.step),
                 maximum: text(item.maximum),
+                level: text(item.level),
             })
             .collect()
     }
