@@ -229,7 +229,11 @@ pub async fn submit_outcome(
     let submission =
         xc_bank::submit_one(&*state.store, &state.vault, &standards, input, &options).await?;
     let id = submission.written.id();
-    let outcome = state.store.get_outcome(id).await?;
+    let mut outcome = state.store.get_outcome(id).await?;
+    if outcome.status == xc_store::OutcomeStatus::Recognised {
+        crate::issuing::issue_recognised(state, &[id]).await;
+        outcome = state.store.get_outcome(id).await?;
+    }
     let decisions = state.store.list_decisions(id).await?;
     Ok(SubmitResult {
         outcome,
@@ -265,7 +269,12 @@ pub async fn import_list(
     }
     let options = batch_options(identity, provider, "api".to_owned(), all_or_nothing);
     let standards = state.standards();
-    Ok(xc_bank::import_items(&*state.store, &state.vault, &standards, items, &options).await?)
+    let result =
+        xc_bank::import_items(&*state.store, &state.vault, &standards, items, &options).await?;
+    if result.recognised > 0 {
+        crate::issuing::issue_owed_later(state);
+    }
+    Ok(result)
 }
 
 /// An uploaded file spooled to disk (removed when this is dropped), with the fields sent with it.
@@ -464,7 +473,11 @@ pub async fn import_upload(
     let result =
         xc_bank::import_file(&*state.store, &state.vault, &standards, path, &options).await;
     drop(upload.path);
-    Ok(result?)
+    let result = result?;
+    if result.recognised > 0 {
+        crate::issuing::issue_owed_later(state);
+    }
+    Ok(result)
 }
 
 /// Writes the audit entry of a staff read of someone else's data.
@@ -729,7 +742,8 @@ pub async fn decide(
         "decisions are made by a signed-in reviewer",
     ))?;
     let standards = state.standards();
-    Ok(xc_bank::decide(
+    let accepted = matches!(decision, ReviewDecision::Accept { .. });
+    let decided = xc_bank::decide(
         &*state.store,
         &standards,
         id,
@@ -738,7 +752,11 @@ pub async fn decide(
         identity.actor(),
         OffsetDateTime::now_utc(),
     )
-    .await?)
+    .await?;
+    if accepted {
+        crate::issuing::issue_recognised(state, &[id]).await;
+    }
+    Ok(decided)
 }
 
 /// A specification as typed, from a form or JSON.

@@ -9,6 +9,7 @@
 
 mod accreditation;
 mod conversion;
+mod credentials;
 mod erase;
 mod general_rules;
 mod points;
@@ -76,6 +77,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(transcript::routes())
         .merge(general_rules::routes())
         .merge(accreditation::routes())
+        .merge(credentials::routes())
 }
 
 // --- Shared views ---

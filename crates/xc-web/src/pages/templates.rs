@@ -1135,3 +1135,27 @@ pub(crate) struct AccreditationValues {
     pub(crate) until: String,
     pub(crate) reason: String,
 }
+
+#[derive(Template, Debug)]
+#[template(path = "credentials_staff.html")]
+pub(crate) struct CredentialsStaffPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) find: String,
+    pub(crate) searched: bool,
+    pub(crate) rows: Vec<CredentialStaffRow>,
+    pub(crate) error: Option<String>,
+}
+
+/// One issued credential on the staff page.
+#[derive(Debug, Clone)]
+pub(crate) struct CredentialStaffRow {
+    pub(crate) id: String,
+    pub(crate) achievement: String,
+    pub(crate) issued_at: String,
+    pub(crate) status: &'static str,
+    pub(crate) revoked: bool,
+    pub(crate) suspended: bool,
+    /// Each change in words: when, what, who, why.
+    pub(crate) history: Vec<String>,
+}
