@@ -17,7 +17,8 @@ use crate::extract::ApiJson;
 
 use super::types::{CredentialStatusResponse, StatusChangeRequest, StatusChangeResponse};
 
-fn credential_id(id: String) -> String {
+/// A credential id as a path gives it: `urn:uuid:…` or the bare UUID.
+pub(super) fn credential_id(id: String) -> String {
     if id.starts_with("urn:uuid:") {
         id
     } else {

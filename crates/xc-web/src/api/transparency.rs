@@ -234,12 +234,10 @@ pub(super) async fn get_credential(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let id = if id.starts_with("urn:uuid:") {
-        id
-    } else {
-        format!("urn:uuid:{id}")
-    };
-    let credential = state.store.get_issued_credential(&id).await?;
+    let credential = state
+        .store
+        .get_issued_credential(&super::credential_status::credential_id(id))
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json"),

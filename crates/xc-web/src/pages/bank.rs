@@ -12,6 +12,7 @@ mod conversion;
 mod credentials;
 mod erase;
 mod general_rules;
+mod my_credentials;
 mod points;
 mod transcript;
 
@@ -78,6 +79,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(general_rules::routes())
         .merge(accreditation::routes())
         .merge(credentials::routes())
+        .merge(my_credentials::routes())
 }
 
 // --- Shared views ---
