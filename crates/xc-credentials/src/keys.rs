@@ -156,6 +156,27 @@ impl VerificationKey {
         encode_base58btc(&bytes)
     }
 
+    /// The public key as a JWK (RFC 7517) without `kid`/`use`: Ed25519 as `OKP`/`Ed25519`
+    /// (RFC 8037); SM2 as `EC` with `crv` `SM2` and the affine `x`, `y` (32 bytes each,
+    /// base64url) — no JOSE registry names SM2 yet, so `SM2` is the name GM/T JOSE drafts use.
+    pub fn to_jwk(&self) -> serde_json::Value {
+        use base64::Engine as _;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        match self {
+            Self::Ed25519(key) => serde_json::json!({
+                "kty": "OKP", "crv": "Ed25519", "x": b64(key.as_bytes()),
+            }),
+            Self::Sm2(key) => {
+                let point = sm2::PublicKey::from(&key.key).to_sec1_point(false);
+                // 0x04 ‖ x ‖ y
+                let bytes = point.as_bytes();
+                serde_json::json!({
+                    "kty": "EC", "crv": "SM2", "x": b64(&bytes[1..33]), "y": b64(&bytes[33..65]),
+                })
+            }
+        }
+    }
+
     /// Which algorithm this key is for.
     pub fn algorithm(&self) -> KeyAlgorithm {
         match self {

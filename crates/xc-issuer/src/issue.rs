@@ -10,9 +10,11 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use xc_credentials::Canonicaliser;
 use xc_credentials::jcs::canonicalize;
+use xc_credentials::status_list::set_credential_status;
 use xc_store::{IssuedCredentialRecord, LogAppend, NewIssuedCredential, OutcomeRecord, Store};
 
 use crate::credential::{CredentialError, timestamp};
+use crate::status::credential_status_entries;
 use crate::{IssuerError, sign_outcome_credential};
 use crate::{IssuerKeys, IssuerProfile, OutcomeCredentialInput, outcome_credential};
 
@@ -62,18 +64,21 @@ pub fn issuance_entry(signed_credential: &Value, issued_at: OffsetDateTime) -> V
     .into_bytes()
 }
 
-/// Issues one credential for each of `outcomes` (all recognised, none issued before) and records
-/// them with their log entries in one transaction. Answers the stored credentials in order.
-pub async fn issue_outcome_credentials(
-    store: &dyn Store,
+/// Builds and signs one credential for each of `outcomes` (all recognised), ready to record:
+/// the CPU-heavy half of [`issue_outcome_credentials`], with no store. `first_index` is the log
+/// size the credentials will be appended at: credential `i` carries the status-list entries of
+/// index `first_index + i` (its issuance entry's position, see [`crate::status`]), so nothing
+/// else may be appended before they are recorded.
+pub fn prepare_outcome_credentials(
     keys: &IssuerKeys,
     issuer: &IssuerProfile,
     canonicaliser: &Canonicaliser,
     outcomes: &[ToIssue<'_>],
     at: OffsetDateTime,
-) -> Result<Vec<IssuedCredentialRecord>, IssuerError> {
+    first_index: u64,
+) -> Result<Vec<NewIssuedCredential>, IssuerError> {
     let mut new = Vec::with_capacity(outcomes.len());
-    for item in outcomes {
+    for (offset, item) in outcomes.iter().enumerate() {
         let id = new_credential_id()?;
         let salt = new_salt()?;
         let credential = outcome_credential(
@@ -87,6 +92,13 @@ pub async fn issue_outcome_credentials(
                 issued_at: at,
             },
         )?;
+        let mut credential = credential;
+        if let Value::Object(fields) = &mut credential {
+            set_credential_status(
+                fields,
+                &credential_status_entries(&issuer.base_url, first_index + offset as u64),
+            );
+        }
         let signed = sign_outcome_credential(keys, &credential, at, canonicaliser)?;
         new.push(NewIssuedCredential {
             id,
@@ -96,10 +108,30 @@ pub async fn issue_outcome_credentials(
             document: signed.to_string(),
         });
     }
+    Ok(new)
+}
+
+/// Records prepared credentials with their log entries in one transaction (the store half of
+/// [`issue_outcome_credentials`]). Answers the stored credentials in order.
+/// `first_index` is the one the credentials were prepared for; an append elsewhere meanwhile
+/// (another issuer on the same store) is reported, since their status entries would then point
+/// at other credentials' positions.
+pub async fn record_issued(
+    store: &dyn Store,
+    new: Vec<NewIssuedCredential>,
+    prepared_for: u64,
+    at: OffsetDateTime,
+) -> Result<Vec<IssuedCredentialRecord>, IssuerError> {
     if new.is_empty() {
         return Ok(Vec::new());
     }
     let LogAppend { first_index, .. } = store.issue_credentials(&new, at).await?;
+    if first_index != prepared_for {
+        return Err(IssuerError::Log(format!(
+            "credentials prepared for log position {prepared_for} were appended at {first_index}: \
+             something else appended meanwhile; run one issuer per store"
+        )));
+    }
     Ok(new
         .into_iter()
         .enumerate()
@@ -112,6 +144,21 @@ pub async fn issue_outcome_credentials(
             document: credential.document,
         })
         .collect())
+}
+
+/// Issues one credential for each of `outcomes` (all recognised, none issued before) and records
+/// them with their log entries in one transaction. Answers the stored credentials in order.
+pub async fn issue_outcome_credentials(
+    store: &dyn Store,
+    keys: &IssuerKeys,
+    issuer: &IssuerProfile,
+    canonicaliser: &Canonicaliser,
+    outcomes: &[ToIssue<'_>],
+    at: OffsetDateTime,
+) -> Result<Vec<IssuedCredentialRecord>, IssuerError> {
+    let first_index = store.log_size().await?;
+    let new = prepare_outcome_credentials(keys, issuer, canonicaliser, outcomes, at, first_index)?;
+    record_issued(store, new, first_index, at).await
 }
 
 impl From<CredentialError> for IssuerError {

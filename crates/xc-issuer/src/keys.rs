@@ -24,6 +24,8 @@ pub enum IssuerError {
     },
     #[error("issuer key {key_id}: {reason}")]
     Key { key_id: String, reason: String },
+    #[error("issuer.base_url {url:?}: {reason}")]
+    BaseUrl { url: String, reason: String },
     #[error("the issuer DID {did:?} is not a did:web DID")]
     Did { did: String },
     #[error(transparent)]
@@ -187,6 +189,26 @@ impl IssuerKeys {
             }
         }
         keys
+    }
+
+    /// The JWKS served at `/.well-known/jwks.json`: every key (see
+    /// `VerificationKey::to_jwk`) with its key id as `kid`, `use` `sig` and `alg` `EdDSA` for
+    /// Ed25519 (SM2 has no registered JOSE `alg`, so none is given).
+    pub fn jwks(&self) -> Value {
+        let keys: Vec<Value> = self
+            .all()
+            .iter()
+            .map(|key| {
+                let mut jwk = key.verification_key().to_jwk();
+                jwk["kid"] = json!(key.key_id());
+                jwk["use"] = json!("sig");
+                if key.algorithm() == KeyAlgorithm::Ed25519 {
+                    jwk["alg"] = json!("EdDSA");
+                }
+                jwk
+            })
+            .collect();
+        json!({ "keys": keys })
     }
 
     /// The DID document served at `/.well-known/did.json`: every key as a Multikey

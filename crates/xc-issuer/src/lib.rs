@@ -7,6 +7,11 @@
 //!   Ed25519 and SM2 side by side;
 //! - [`issue`]: issuing credentials for recognised outcomes, each recorded with its issuance
 //!   entry in the transparency log;
+//! - [`service`]: the issuer a running application holds: issuance one at a time, for outcomes
+//!   just recognised and for every recognised outcome still owed a credential, each followed by
+//!   a signed tree head;
+//! - [`status`]: revocation and suspension: each credential's place in the Bitstring Status
+//!   Lists, the log entry of a status change, the signed list credentials;
 //! - [`tree_heads`]: signing the transparency log's tree heads, never for a tree that does not
 //!   extend the last signed one.
 //!
@@ -16,12 +21,18 @@
 pub mod credential;
 pub mod issue;
 pub mod keys;
+pub mod service;
+pub mod status;
 pub mod tree_heads;
 
 pub use credential::{
     CredentialError, IssuerProfile, OutcomeCredentialInput, outcome_credential,
     sign_outcome_credential,
 };
-pub use issue::{ToIssue, issuance_entry, issue_outcome_credentials, new_credential_id};
+pub use issue::{
+    ToIssue, issuance_entry, issue_outcome_credentials, new_credential_id,
+    prepare_outcome_credentials, record_issued,
+};
 pub use keys::{IssuerError, IssuerKeys};
+pub use service::{Issuer, did_web_of};
 pub use tree_heads::{sign_tree_head, verify_tree_head_signatures};

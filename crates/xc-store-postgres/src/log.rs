@@ -13,18 +13,32 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgExecutor, Row};
 use time::OffsetDateTime;
 use xc_domain::LearnerId;
+use xc_domain::UserId;
 use xc_domain::credit::OutcomeId;
 use xc_merkle::{Hash, NodeId, TreeHead};
 use xc_store::{
-    IssuedCredentialRecord, LogAppend, LogEntryKind, LogEntryRecord, NewIssuedCredential,
-    NewLogEntry, SignedTreeHead, StoreError, StoreResult, TransparencyLogStore, append_frontier,
+    AuditEvent, CredentialStatus, IssuedCredentialRecord, LogAppend, LogEntryKind, LogEntryRecord,
+    NewIssuedCredential, NewLogEntry, NewStatusChange, SignedTreeHead, StatusAction,
+    StatusChangeRecord, StoreError, StoreResult, TransparencyLogStore, append_frontier,
     nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash,
     tree_head_may_follow,
 };
 
 use crate::PgStore;
+use crate::audit::insert_audit;
 use crate::codec::Stored;
 use crate::error::store_error;
+
+macro_rules! status_changes {
+    ($rest:literal) => {
+        concat!(
+            "SELECT c.id, c.credential_id, c.action, c.reason, c.decided_by, c.decided_at, \
+             c.log_index, i.log_index AS status_index \
+             FROM credential_status_changes c JOIN issued_credentials i ON i.id = c.credential_id",
+            $rest
+        )
+    };
+}
 
 fn count(value: i64, what: &'static str) -> StoreResult<u64> {
     u64::try_from(value).map_err(|_| StoreError::corrupt(what, value.to_string()))
@@ -316,6 +330,97 @@ impl TransparencyLogStore for PgStore {
         .transpose()
     }
 
+    async fn change_credential_status(
+        &self,
+        change: &NewStatusChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<StatusChangeRecord> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        // Locked first (as every append does), so two changes of one credential are decided
+        // one after the other against the status each leaves.
+        lock(&mut tx, "log_entries").await?;
+        let issued: Option<i64> =
+            sqlx::query_scalar("SELECT log_index FROM issued_credentials WHERE id = $1")
+                .bind(&change.credential)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        let Some(status_index) = issued else {
+            return Err(StoreError::NotFound { what: "credential" });
+        };
+        let rows = sqlx::query(status_changes!(" WHERE c.credential_id = $1 ORDER BY c.id"))
+            .bind(&change.credential)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let earlier = rows
+            .iter()
+            .map(status_change)
+            .collect::<StoreResult<Vec<_>>>()?;
+        CredentialStatus::of(&earlier)
+            .after(change.action)
+            .map_err(|reason| StoreError::Invalid {
+                field: "action",
+                reason: reason.into(),
+            })?;
+        let appended = append_on(
+            &mut tx,
+            &[NewLogEntry {
+                kind: LogEntryKind::StatusChange,
+                subject: change.credential.clone(),
+                entry: change.log_entry.clone(),
+            }],
+            change.decided_at,
+        )
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO credential_status_changes (credential_id, action, reason, decided_by, \
+             decided_at, log_index) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&change.credential)
+        .bind(change.action.as_str())
+        .bind(&change.reason)
+        .bind(change.decided_by.map(UserId::get))
+        .bind(change.decided_at)
+        .bind(number(appended.first_index, "log size")?)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        insert_audit(&mut tx, &audit.about(&change.credential)).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(StatusChangeRecord {
+            id,
+            credential: change.credential.clone(),
+            action: change.action,
+            reason: change.reason.clone(),
+            decided_by: change.decided_by,
+            decided_at: change.decided_at,
+            log_index: appended.first_index,
+            status_index: count(status_index, "issued_credentials.log_index")?,
+        })
+    }
+
+    async fn credential_status_changes(
+        &self,
+        credential: Option<&str>,
+    ) -> StoreResult<Vec<StatusChangeRecord>> {
+        let rows = match credential {
+            Some(credential) => {
+                sqlx::query(status_changes!(" WHERE c.credential_id = $1 ORDER BY c.id"))
+                    .bind(credential.to_owned())
+                    .fetch_all(&self.pool)
+                    .await
+            }
+            None => {
+                sqlx::query(status_changes!(" ORDER BY c.id"))
+                    .fetch_all(&self.pool)
+                    .await
+            }
+        }
+        .map_err(store_error)?;
+        rows.iter().map(status_change).collect()
+    }
+
     async fn latest_tree_head(&self) -> StoreResult<Option<SignedTreeHead>> {
         sqlx::query(LATEST_TREE_HEAD)
             .fetch_optional(&self.pool)
@@ -399,5 +504,30 @@ async fn append_on(
         first_index: old_size,
         new_size: old_size + entries.len() as u64,
         new_root: appended.new_root,
+    })
+}
+
+fn status_change(row: &PgRow) -> StoreResult<StatusChangeRecord> {
+    let id: i64 = row.try_get("id").map_err(store_error)?;
+    let action: String = row.try_get("action").map_err(store_error)?;
+    let log_index: i64 = row.try_get("log_index").map_err(store_error)?;
+    let status_index: i64 = row.try_get("status_index").map_err(store_error)?;
+    Ok(StatusChangeRecord {
+        id,
+        credential: row.try_get("credential_id").map_err(store_error)?,
+        action: StatusAction::parse(&action).ok_or_else(|| {
+            StoreError::corrupt(
+                "credential_status_changes",
+                format!("{action:?} is not an action"),
+            )
+        })?,
+        reason: row.try_get("reason").map_err(store_error)?,
+        decided_by: row
+            .try_get::<Option<i64>, _>("decided_by")
+            .map_err(store_error)?
+            .map(UserId::new),
+        decided_at: row.try_get("decided_at").map_err(store_error)?,
+        log_index: count(log_index, "credential_status_changes.log_index")?,
+        status_index: count(status_index, "issued_credentials.log_index")?,
     })
 }

@@ -276,6 +276,26 @@ impl OutcomeStore for PgStore {
         rows.iter().map(outcome_from_row).collect()
     }
 
+    async fn outcomes_awaiting_credential(
+        &self,
+        after: Option<OutcomeId>,
+        limit: u32,
+    ) -> StoreResult<Vec<OutcomeRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            outcome_columns!(),
+            " FROM outcomes WHERE status = 'recognised' AND id > $1 \
+             AND NOT EXISTS (SELECT 1 FROM issued_credentials AS issued \
+             WHERE issued.outcome_id = outcomes.id) ORDER BY id LIMIT $2"
+        ))
+        .bind(after.map_or(0, OutcomeId::get))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(outcome_from_row).collect()
+    }
+
     async fn review_queue(
         &self,
         filter: &ReviewFilter,

@@ -12,18 +12,20 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 use xc_domain::LearnerId;
+use xc_domain::UserId;
 use xc_domain::credit::OutcomeId;
 use xc_merkle::{Hash, NodeId, TreeHead};
 use xc_store::{
-    IssuedCredentialRecord, LogAppend, LogEntryKind, LogEntryRecord, NewIssuedCredential,
-    NewLogEntry, SignedTreeHead, StoreError, StoreResult, TransparencyLogStore, append_frontier,
+    AuditEvent, CredentialStatus, IssuedCredentialRecord, LogAppend, LogEntryKind, LogEntryRecord,
+    NewIssuedCredential, NewLogEntry, NewStatusChange, SignedTreeHead, StatusAction,
+    StatusChangeRecord, StoreError, StoreResult, TransparencyLogStore, append_frontier,
     nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash,
     tree_head_may_follow,
 };
 
 use crate::SqliteStore;
 use crate::rows::{Cells, db_error, json, micros};
-use crate::stores::{BULK_VALUES, fetch_decoded};
+use crate::stores::{BULK_VALUES, fetch_decoded, write_audit};
 
 /// Rows per multi-row INSERT of entries (5 values each) and of nodes (3 values each).
 const ENTRIES_PER_INSERT: usize = BULK_VALUES / 5;
@@ -323,6 +325,28 @@ impl TransparencyLogStore for SqliteStore {
         .transpose()
     }
 
+    async fn change_credential_status(
+        &self,
+        change: &NewStatusChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<StatusChangeRecord> {
+        self.change_status_on_sqlite(change, audit).await
+    }
+
+    async fn credential_status_changes(
+        &self,
+        credential: Option<&str>,
+    ) -> StoreResult<Vec<StatusChangeRecord>> {
+        let mut query = QueryBuilder::<Sqlite>::new(STATUS_CHANGES);
+        if let Some(credential) = credential {
+            query
+                .push(" WHERE c.credential_id = ")
+                .push_bind(credential.to_owned());
+        }
+        query.push(" ORDER BY c.id");
+        fetch_decoded(&self.read, query.build(), status_change).await
+    }
+
     async fn latest_tree_head(&self) -> StoreResult<Option<SignedTreeHead>> {
         sqlx::query(LATEST_TREE_HEAD)
             .fetch_optional(&self.read)
@@ -407,4 +431,96 @@ async fn append_on(
         new_size: old_size + entries.len() as u64,
         new_root: appended.new_root,
     })
+}
+
+fn status_change(row: &SqliteRow) -> StoreResult<StatusChangeRecord> {
+    let id: i64 = row.try_get("id").map_err(db_error)?;
+    let cells = Cells::new(row, "credential_status_changes", id.to_string());
+    Ok(StatusChangeRecord {
+        id,
+        credential: cells.get("credential_id")?,
+        action: cells.text("action", |action| {
+            StatusAction::parse(action).ok_or_else(|| format!("{action:?} is not a status action"))
+        })?,
+        reason: cells.get("reason")?,
+        decided_by: cells.get::<Option<i64>>("decided_by")?.map(UserId::new),
+        decided_at: cells.timestamp("decided_at")?,
+        log_index: cells.number("log_index", u64::try_from)?,
+        status_index: cells.number("status_index", u64::try_from)?,
+    })
+}
+
+const STATUS_CHANGES: &str = "SELECT c.id, c.credential_id, c.action, c.reason, c.decided_by, \
+     c.decided_at, c.log_index, i.log_index AS status_index \
+     FROM credential_status_changes c JOIN issued_credentials i ON i.id = c.credential_id";
+
+impl SqliteStore {
+    pub(crate) async fn change_status_on_sqlite(
+        &self,
+        change: &NewStatusChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<StatusChangeRecord> {
+        let mut tx = self
+            .write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let issued: Option<i64> =
+            sqlx::query_scalar("SELECT log_index FROM issued_credentials WHERE id = ?")
+                .bind(&change.credential)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        let Some(status_index) = issued else {
+            return Err(StoreError::NotFound { what: "credential" });
+        };
+        let mut query = QueryBuilder::<Sqlite>::new(STATUS_CHANGES);
+        query
+            .push(" WHERE c.credential_id = ")
+            .push_bind(change.credential.clone())
+            .push(" ORDER BY c.id");
+        let earlier = fetch_decoded(&mut *tx, query.build(), status_change).await?;
+        CredentialStatus::of(&earlier)
+            .after(change.action)
+            .map_err(|reason| StoreError::Invalid {
+                field: "action",
+                reason: reason.into(),
+            })?;
+        let appended = append_on(
+            &mut tx,
+            &[NewLogEntry {
+                kind: LogEntryKind::StatusChange,
+                subject: change.credential.clone(),
+                entry: change.log_entry.clone(),
+            }],
+            change.decided_at,
+        )
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO credential_status_changes (credential_id, action, reason, decided_by, \
+             decided_at, log_index) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&change.credential)
+        .bind(change.action.as_str())
+        .bind(&change.reason)
+        .bind(change.decided_by.map(UserId::get))
+        .bind(micros(change.decided_at))
+        .bind(number(appended.first_index, "log size")?)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        write_audit(&mut tx, &audit.about(&change.credential)).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(StatusChangeRecord {
+            id,
+            credential: change.credential.clone(),
+            action: change.action,
+            reason: change.reason.clone(),
+            decided_by: change.decided_by,
+            decided_at: change.decided_at,
+            log_index: appended.first_index,
+            status_index: u64::try_from(status_index)
+                .map_err(|_| StoreError::corrupt("issued_credentials", status_index.to_string()))?,
+        })
+    }
 }

@@ -854,6 +854,24 @@ impl OutcomeStore for SqliteStore {
         fetch_decoded(&self.read, query.build(), outcome).await
     }
 
+    async fn outcomes_awaiting_credential(
+        &self,
+        after: Option<OutcomeId>,
+        limit: u32,
+    ) -> StoreResult<Vec<OutcomeRecord>> {
+        let mut query =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {OUTCOME_COLUMNS} FROM outcomes"));
+        query
+            .push(" WHERE status = 'recognised' AND id > ")
+            .push_bind(after.map_or(0, OutcomeId::get))
+            .push(
+                " AND NOT EXISTS (SELECT 1 FROM issued_credentials AS issued \
+                 WHERE issued.outcome_id = outcomes.id) ORDER BY id LIMIT ",
+            )
+            .push_bind(i64::from(limit));
+        fetch_decoded(&self.read, query.build(), outcome).await
+    }
+
     async fn review_queue(
         &self,
         filter: &ReviewFilter,

@@ -350,6 +350,13 @@ pub trait OutcomeStore {
     async fn get_outcome(&self, id: OutcomeId) -> StoreResult<OutcomeRecord>;
     /// A learner's outcomes, oldest achievement first (then by id).
     async fn list_learner_outcomes(&self, learner: LearnerId) -> StoreResult<Vec<OutcomeRecord>>;
+    /// Recognised outcomes that have no issued credential yet, by id after `after` (ascending),
+    /// at most `limit`: what the issuer still owes. Walk it with the last id answered.
+    async fn outcomes_awaiting_credential(
+        &self,
+        after: Option<OutcomeId>,
+        limit: u32,
+    ) -> StoreResult<Vec<OutcomeRecord>>;
     /// Outcomes waiting for review, oldest submission first.
     async fn review_queue(
         &self,
@@ -457,6 +464,22 @@ pub trait TransparencyLogStore {
         &self,
         outcome: xc_domain::credit::OutcomeId,
     ) -> StoreResult<Option<IssuedCredentialRecord>>;
+    /// Records a change of an issued credential's status, its status-change entry appended to
+    /// the log (serialised like every append) and its audit entry (subject: the credential
+    /// id), in one transaction. `NotFound { what: "credential" }` for an unknown id;
+    /// `Invalid { field: "action" }` when the action does not apply to the status now
+    /// ([`CredentialStatus::after`]); nothing is kept then.
+    async fn change_credential_status(
+        &self,
+        change: &NewStatusChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<StatusChangeRecord>;
+    /// Status changes, oldest first: of one credential, or of all (what the status lists are
+    /// built from).
+    async fn credential_status_changes(
+        &self,
+        credential: Option<&str>,
+    ) -> StoreResult<Vec<StatusChangeRecord>>;
 }
 
 /// Erasure of a learner's identity on request (PIPL art. 47; docs/privacy.md).

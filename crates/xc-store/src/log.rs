@@ -4,8 +4,8 @@
 //! keeps and in which transaction.
 
 use time::OffsetDateTime;
-use xc_domain::LearnerId;
 use xc_domain::credit::OutcomeId;
+use xc_domain::{LearnerId, UserId};
 use xc_merkle::{Hash, TreeHead};
 
 /// What a log entry records. The entry's bytes say the rest; the kind and subject let `audit`
@@ -231,4 +231,111 @@ pub async fn log_consistency_proof(
     let plan = xc_merkle::ConsistencyProofPlan::new(old_size, new_size).map_err(proof_request)?;
     let hashes = store.read_log_nodes(plan.nodes()).await?;
     plan.assemble(&hashes).map_err(assembled)
+}
+
+/// What staff do to an issued credential's status (issue 4). A revocation is final; a
+/// suspension lasts until it is reinstated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusAction {
+    Revoke,
+    Suspend,
+    Reinstate,
+}
+
+impl StatusAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusAction::Revoke => "revoke",
+            StatusAction::Suspend => "suspend",
+            StatusAction::Reinstate => "reinstate",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "revoke" => Some(StatusAction::Revoke),
+            "suspend" => Some(StatusAction::Suspend),
+            "reinstate" => Some(StatusAction::Reinstate),
+            _ => None,
+        }
+    }
+
+    /// The status list the action changes a bit of: `revocation` or `suspension`.
+    pub fn purpose(self) -> &'static str {
+        match self {
+            StatusAction::Revoke => "revocation",
+            StatusAction::Suspend | StatusAction::Reinstate => "suspension",
+        }
+    }
+}
+
+/// A credential's status now: the fold of its changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CredentialStatus {
+    pub revoked: bool,
+    pub suspended: bool,
+}
+
+impl CredentialStatus {
+    /// The status after `action`, or why the action does not apply (a revoked credential
+    /// changes no more; a suspension needs an active credential, a reinstatement a suspended
+    /// one).
+    pub fn after(self, action: StatusAction) -> Result<CredentialStatus, &'static str> {
+        if self.revoked {
+            return Err("the credential is revoked: a revocation is final");
+        }
+        match action {
+            StatusAction::Revoke => Ok(CredentialStatus {
+                revoked: true,
+                ..self
+            }),
+            StatusAction::Suspend if self.suspended => Err("the credential is already suspended"),
+            StatusAction::Suspend => Ok(CredentialStatus {
+                suspended: true,
+                ..self
+            }),
+            StatusAction::Reinstate if !self.suspended => Err("the credential is not suspended"),
+            StatusAction::Reinstate => Ok(CredentialStatus {
+                suspended: false,
+                ..self
+            }),
+        }
+    }
+
+    /// The status after every change of `changes` (one credential's, in order).
+    pub fn of(changes: &[StatusChangeRecord]) -> CredentialStatus {
+        changes
+            .iter()
+            .fold(CredentialStatus::default(), |status, change| {
+                status.after(change.action).unwrap_or(status)
+            })
+    }
+}
+
+/// A change of a credential's status to record, with its log entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStatusChange {
+    pub credential: String,
+    pub action: StatusAction,
+    /// Why (required; kept in the store and the audit log, not in the log entry).
+    pub reason: String,
+    pub decided_by: Option<UserId>,
+    pub decided_at: OffsetDateTime,
+    /// The bytes of its status-change entry in the log.
+    pub log_entry: Vec<u8>,
+}
+
+/// A recorded change of a credential's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChangeRecord {
+    pub id: i64,
+    pub credential: String,
+    pub action: StatusAction,
+    pub reason: String,
+    pub decided_by: Option<UserId>,
+    pub decided_at: OffsetDateTime,
+    /// Its status-change entry's position in the log.
+    pub log_index: u64,
+    /// The credential's position in the status lists (its issuance entry's log index).
+    pub status_index: u64,
 }

@@ -57,6 +57,8 @@ macro_rules! store_suite {
             the_log_stores_the_tree_the_reference_computes,
             tree_heads_only_move_forward,
             issued_credentials_are_logged_once_per_outcome,
+            outcomes_awaiting_credential_are_the_recognised_ones_not_issued,
+            credential_status_changes_are_logged_audited_and_checked,
             learners_are_matched_by_lookups_and_ids,
             bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow,
             programmes_are_created_once_per_code_and_listed,
@@ -4370,4 +4372,216 @@ pub async fn issued_credentials_are_logged_once_per_outcome(store: &dyn Store) {
         store.get_issued_credential("urn:uuid:nothing").await,
         Err(StoreError::NotFound { what: "credential" })
     ));
+}
+
+/// What the issuer still owes: recognised outcomes without a credential, in id order, walked by
+/// the last id answered; an outcome in review is never listed, an issued one no longer.
+pub async fn outcomes_awaiting_credential_are_the_recognised_ones_not_issued(store: &dyn Store) {
+    let recognised = recognised_outcomes_fixture(store, 3).await;
+    let learner = recognised[0].learner;
+    submit_new_outcome(store, &new_outcome(learner, 1, "IN-REVIEW", T0)).await;
+    let ids = |records: Vec<OutcomeRecord>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let all: Vec<OutcomeId> = recognised.iter().map(|r| r.id).collect();
+    assert_eq!(
+        ids(store.outcomes_awaiting_credential(None, 10).await.unwrap()),
+        all
+    );
+    assert_eq!(
+        ids(store.outcomes_awaiting_credential(None, 2).await.unwrap()),
+        all[..2]
+    );
+    assert_eq!(
+        ids(store
+            .outcomes_awaiting_credential(Some(all[1]), 10)
+            .await
+            .unwrap()),
+        all[2..]
+    );
+    store
+        .issue_credentials(
+            &[NewIssuedCredential {
+                id: "urn:uuid:00000000-0000-4000-8000-00000000aaaa".into(),
+                outcome: all[1],
+                learner,
+                document: "{}".into(),
+                log_entry: b"issued".to_vec(),
+            }],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(store.outcomes_awaiting_credential(None, 10).await.unwrap()),
+        [all[0], all[2]]
+    );
+}
+
+/// A status change is recorded with its log entry and audit entry in one transaction, only when
+/// it applies to the status now (a revocation is final), and read back with the credential's
+/// position in the status lists (its issuance entry's log index).
+pub async fn credential_status_changes_are_logged_audited_and_checked(store: &dyn Store) {
+    let outcomes = recognised_outcomes_fixture(store, 2).await;
+    let staff = reviewer(store, "status-staff").await;
+    let credentials: Vec<NewIssuedCredential> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(n, outcome)| NewIssuedCredential {
+            id: format!("urn:uuid:00000000-0000-4000-8000-00000000000{n}"),
+            outcome: outcome.id,
+            learner: outcome.learner,
+            document: "{}".into(),
+            log_entry: format!("issued {n}").into_bytes(),
+        })
+        .collect();
+    store.issue_credentials(&credentials, T0).await.unwrap();
+    let second = credentials[1].id.clone();
+    let change = |action: StatusAction, reason: &str| NewStatusChange {
+        credential: second.clone(),
+        action,
+        reason: reason.into(),
+        decided_by: Some(staff),
+        decided_at: T0,
+        log_entry: format!("{} {reason}", action.as_str()).into_bytes(),
+    };
+    let audit = || {
+        AuditEvent::new(
+            Actor::System("suite".into()),
+            "credential.status",
+            "credential",
+            "new",
+        )
+    };
+
+    let suspended = store
+        .change_credential_status(&change(StatusAction::Suspend, "under review"), &audit())
+        .await
+        .unwrap();
+    assert_eq!((suspended.log_index, suspended.status_index), (2, 1));
+    for (action, what) in [
+        (StatusAction::Suspend, "suspended twice"),
+        (StatusAction::Reinstate, "reinstated twice"),
+    ] {
+        if action == StatusAction::Reinstate {
+            store
+                .change_credential_status(&change(StatusAction::Reinstate, "cleared"), &audit())
+                .await
+                .unwrap();
+        } else {
+            let refused = store
+                .change_credential_status(&change(action, "again"), &audit())
+                .await;
+            assert!(
+                matches!(
+                    refused,
+                    Err(StoreError::Invalid {
+                        field: "action",
+                        ..
+                    })
+                ),
+                "{what}: {refused:?}"
+            );
+        }
+    }
+    let refused = store
+        .change_credential_status(&change(StatusAction::Reinstate, "not suspended"), &audit())
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::Invalid {
+                field: "action",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    store
+        .change_credential_status(&change(StatusAction::Revoke, "issued in error"), &audit())
+        .await
+        .unwrap();
+    for action in [StatusAction::Suspend, StatusAction::Revoke] {
+        let refused = store
+            .change_credential_status(&change(action, "after revocation"), &audit())
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Invalid {
+                    field: "action",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+    }
+    let unknown = NewStatusChange {
+        credential: "urn:uuid:nothing".into(),
+        ..change(StatusAction::Revoke, "x")
+    };
+    assert!(matches!(
+        store.change_credential_status(&unknown, &audit()).await,
+        Err(StoreError::NotFound { what: "credential" })
+    ));
+
+    // Three changes kept, each with its log entry; nothing of the refused ones.
+    let changes = store
+        .credential_status_changes(Some(&second))
+        .await
+        .unwrap();
+    assert_eq!(
+        changes.iter().map(|c| c.action).collect::<Vec<_>>(),
+        [
+            StatusAction::Suspend,
+            StatusAction::Reinstate,
+            StatusAction::Revoke
+        ]
+    );
+    assert_eq!(
+        changes.iter().map(|c| c.log_index).collect::<Vec<_>>(),
+        [2, 3, 4]
+    );
+    assert!(
+        changes
+            .iter()
+            .all(|c| c.status_index == 1 && c.decided_by == Some(staff))
+    );
+    assert_eq!(changes[2].reason, "issued in error");
+    assert_eq!(
+        CredentialStatus::of(&changes),
+        CredentialStatus {
+            revoked: true,
+            suspended: false
+        }
+    );
+    assert_eq!(
+        store.credential_status_changes(None).await.unwrap(),
+        changes
+    );
+    assert!(
+        store
+            .credential_status_changes(Some(&credentials[0].id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.log_size().await.unwrap(), 5);
+    let entries = store.log_entries(2, 10).await.unwrap();
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.kind == LogEntryKind::StatusChange && e.subject == second)
+    );
+    assert_eq!(entries[2].entry, b"revoke issued in error");
+    let audited = store
+        .list_audit(
+            &AuditFilter {
+                subject_kind: Some("credential".into()),
+                ..AuditFilter::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(audited.total, 3);
+    assert!(audited.items.iter().all(|entry| entry.subject_id == second));
 }

@@ -232,7 +232,11 @@ pub async fn submit_outcome(
     let submission =
         xc_bank::submit_one(&*state.store, &state.vault, &standards, input, &options).await?;
     let id = submission.written.id();
-    let outcome = state.store.get_outcome(id).await?;
+    let mut outcome = state.store.get_outcome(id).await?;
+    if outcome.status == xc_store::OutcomeStatus::Recognised {
+        crate::issuing::issue_recognised(state, &[id]).await;
+        outcome = state.store.get_outcome(id).await?;
+    }
     let decisions = state.store.list_decisions(id).await?;
     Ok(SubmitResult {
         outcome,
@@ -274,11 +278,14 @@ pub async fn import_list(
     Ok(result)
 }
 
-/// Hands a committed batch to the background follow-up (its points), after which the caller
-/// answers the provider.
+/// Hands a committed batch to what follows it in the background: its points (the follow-up
+/// worker) and its credentials (the issuer), after which the caller answers the provider.
 fn follow_up(state: &AppState, result: &BatchResult) {
     if let Some(batch) = &result.batch {
         state.follow_ups.queue(batch.id);
+    }
+    if result.recognised > 0 {
+        crate::issuing::issue_owed_later(state);
     }
 }
 
@@ -745,7 +752,8 @@ pub async fn decide(
         "decisions are made by a signed-in reviewer",
     ))?;
     let standards = state.standards();
-    Ok(xc_bank::decide(
+    let accepted = matches!(decision, ReviewDecision::Accept { .. });
+    let decided = xc_bank::decide(
         &*state.store,
         &standards,
         id,
@@ -754,7 +762,11 @@ pub async fn decide(
         identity.actor(),
         OffsetDateTime::now_utc(),
     )
-    .await?)
+    .await?;
+    if accepted {
+        crate::issuing::issue_recognised(state, &[id]).await;
+    }
+    Ok(decided)
 }
 
 /// A specification as typed, from a form or JSON.

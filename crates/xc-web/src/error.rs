@@ -242,6 +242,19 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<xc_issuer::IssuerError> for AppError {
+    fn from(error: xc_issuer::IssuerError) -> Self {
+        match error {
+            // A status change that does not apply now, or a missing reason: the caller's.
+            xc_issuer::IssuerError::Store(StoreError::Invalid { field, reason }) => {
+                AppError::invalid(field, reason)
+            }
+            xc_issuer::IssuerError::Store(error) => error.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
 impl From<xc_privacy::PrivacyError> for AppError {
     fn from(error: xc_privacy::PrivacyError) -> Self {
         AppError::Internal(error.into())

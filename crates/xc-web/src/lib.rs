@@ -26,6 +26,7 @@ mod cache;
 mod error;
 mod extract;
 pub mod i18n;
+pub mod issuing;
 mod metrics;
 pub mod pages;
 mod views;
@@ -80,6 +81,9 @@ pub struct WebConfig {
     /// binary); the system's temporary directory when `None`. Each file is removed when its
     /// request ends.
     pub upload_dir: Option<PathBuf>,
+    /// Issue the credentials still owed (recognised outcomes without one) in the background as
+    /// soon as the state is built; otherwise only after the first batch or failed issuance.
+    pub issue_owed_at_start: bool,
 }
 
 impl Default for WebConfig {
@@ -91,6 +95,7 @@ impl Default for WebConfig {
             login_window: Duration::from_secs(15 * 60),
             overview_ttl: Duration::from_secs(10),
             upload_dir: None,
+            issue_owed_at_start: true,
         }
     }
 }
@@ -122,6 +127,10 @@ pub struct AppState {
     /// The background worker that follows up committed uploads (their points), started with
     /// the state; it resumes any batch an earlier run left unfinished.
     pub follow_ups: xc_bank::FollowUps,
+    /// The credit bank as issuer: its keys, profile and DID (issue 4).
+    pub issuer: Arc<xc_issuer::Issuer>,
+    /// Wakes the background issuer (`issuing::issue_owed_forever`).
+    issuance: Arc<tokio::sync::Notify>,
 }
 
 /// What a district page lists.
@@ -159,17 +168,28 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// The state of a running application, with the credit bank's standards and conversion
-    /// rules loaded from the store.
+    /// rules loaded from the store. Starts the background issuer (a task on the current
+    /// runtime), which issues what is owed at once when `config.issue_owed_at_start`.
     pub async fn new(
         store: Arc<dyn Store>,
         vault: PiiVault,
         config: WebConfig,
+        issuer: Arc<xc_issuer::Issuer>,
     ) -> Result<Self, BankError> {
         let standards = Standards::load(&*store).await?;
         let conversion_rules = ConversionRules::load(&*store).await?;
         let follow_ups = xc_bank::FollowUps::start(store.clone()).await?;
+        let issuance = Arc::new(tokio::sync::Notify::new());
+        tokio::spawn(issuing::issue_owed_forever(
+            issuer.clone(),
+            store.clone(),
+            issuance.clone(),
+            config.issue_owed_at_start,
+        ));
         Ok(Self {
             follow_ups,
+            issuer,
+            issuance,
             standards: Arc::new(RwLock::new(Arc::new(standards))),
             publishing: Arc::new(tokio::sync::Mutex::new(())),
             conversion_rules: Arc::new(RwLock::new(Arc::new(conversion_rules))),

@@ -154,9 +154,26 @@ async fn run(scale: &str, requests: usize) {
     let held = store.list_learner_outcomes(learner).await.unwrap().len();
     println!("the demo citizen holds {held} outcomes");
 
-    let state = xc_web::AppState::new(store.clone(), vault, xc_web::WebConfig::default())
-        .await
-        .unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let issuer = xc_issuer::Issuer::open(
+        keys.path(),
+        xc_issuer::IssuerProfile {
+            name: "学城终身教育学分银行".into(),
+            base_url: "https://bank.example.org".into(),
+        },
+    )
+    .unwrap();
+    let state = xc_web::AppState::new(
+        store.clone(),
+        vault,
+        xc_web::WebConfig {
+            issue_owed_at_start: false,
+            ..xc_web::WebConfig::default()
+        },
+        std::sync::Arc::new(issuer),
+    )
+    .await
+    .unwrap();
     let router = xc_web::router(state);
     let sign_in = Request::builder()
         .method(Method::POST)

@@ -197,7 +197,10 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    let state = xc_web::AppState::new(store.clone(), vault, config.web_config())
+    let issuer = xc_issuer::Issuer::open(&config.issuer_key_dir(), config.issuer_profile())
+        .map_err(|e| anyhow::anyhow!("issuer keys: {e}"))?;
+    tracing::info!(issuer.did = issuer.keys().did(), "issuing as");
+    let state = xc_web::AppState::new(store.clone(), vault, config.web_config(), Arc::new(issuer))
         .await
         .map_err(|e| anyhow::anyhow!("loading the credit bank's standards: {e}"))?;
     let app = xc_web::router(state);

@@ -31,6 +31,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub web: WebSection,
     pub privacy: PrivacyConfig,
+    pub issuer: IssuerConfig,
     pub log: LogConfig,
 }
 
@@ -64,6 +65,25 @@ pub struct PrivacyConfig {
     pub key: SecretString,
 }
 
+/// The credit bank as issuer of credentials (issue 4).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IssuerConfig {
+    /// The public address of the site, `https://host[:port]` with no path; the issuer's DID
+    /// is `did:web:<host>` of it (its document at `/.well-known/did.json`). Empty for
+    /// `http://<listen>`, which only suits a demo: set it before issuing for real, since every
+    /// credential names the DID.
+    pub base_url: String,
+    /// The issuer's display name in every credential.
+    pub name: String,
+    /// The directory of the issuer's key files; empty for `DATA_DIR/keys/issuer` (created on
+    /// first start).
+    pub key_dir: PathBuf,
+    /// Issue the credentials still owed (recognised outcomes without one, e.g. a freshly
+    /// generated demo city) in the background from the start.
+    pub issue_owed_at_start: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LogConfig {
@@ -90,6 +110,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             web: WebSection::default(),
             privacy: PrivacyConfig::default(),
+            issuer: IssuerConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -120,6 +141,17 @@ impl Default for PrivacyConfig {
         Self {
             key_file: PathBuf::new(),
             key: SecretString::from(""),
+        }
+    }
+}
+
+impl Default for IssuerConfig {
+    fn default() -> Self {
+        Self {
+            base_url: String::new(),
+            name: "学城终身教育学分银行".into(),
+            key_dir: PathBuf::new(),
+            issue_owed_at_start: true,
         }
     }
 }
@@ -225,6 +257,10 @@ impl Config {
         if self.web.login_max_failures == 0 {
             bail!("web.login_max_failures: must be at least 1");
         }
+        xc_issuer::did_web_of(&self.issuer_base_url()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if self.issuer.name.trim().is_empty() {
+            bail!("issuer.name: must not be empty");
+        }
         let url = self.database_url.expose_secret();
         if !url.is_empty() {
             xc_backend::Engine::of_url(url).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -244,6 +280,30 @@ impl Config {
         }
     }
 
+    /// `issuer.base_url`, or `http://<listen>` when it is empty.
+    pub fn issuer_base_url(&self) -> String {
+        if self.issuer.base_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.issuer.base_url.clone()
+        }
+    }
+
+    pub fn issuer_key_dir(&self) -> PathBuf {
+        if self.issuer.key_dir.as_os_str().is_empty() {
+            self.data_dir.join("keys").join("issuer")
+        } else {
+            self.issuer.key_dir.clone()
+        }
+    }
+
+    pub fn issuer_profile(&self) -> xc_issuer::IssuerProfile {
+        xc_issuer::IssuerProfile {
+            name: self.issuer.name.clone(),
+            base_url: self.issuer_base_url(),
+        }
+    }
+
     pub fn web_config(&self) -> xc_web::WebConfig {
         xc_web::WebConfig {
             secure_cookies: self.web.secure_cookies,
@@ -252,6 +312,7 @@ impl Config {
             login_window: Duration::from_secs(u64::from(self.web.login_window_minutes) * 60),
             overview_ttl: Duration::from_secs(u64::from(self.web.overview_ttl_seconds)),
             upload_dir: Some(self.data_dir.join("uploads")),
+            issue_owed_at_start: self.issuer.issue_owed_at_start,
         }
     }
 
@@ -269,6 +330,14 @@ impl Config {
         if self.privacy.key_file.as_os_str().is_empty() {
             value["privacy"]["key_file"] =
                 serde_json::Value::String(format!("{} (default)", self.key_file().display()));
+        }
+        if self.issuer.key_dir.as_os_str().is_empty() {
+            value["issuer"]["key_dir"] =
+                serde_json::Value::String(format!("{} (default)", self.issuer_key_dir().display()));
+        }
+        if self.issuer.base_url.is_empty() {
+            value["issuer"]["base_url"] =
+                serde_json::Value::String(format!("{} (default)", self.issuer_base_url()));
         }
         toml::to_string_pretty(&value).expect("config as TOML")
     }
@@ -418,6 +487,36 @@ mod tests {
         assert!(config.database_url().is_none());
         assert!(!config.web.secure_cookies);
         assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn the_issuer_works_with_no_configuration() {
+        let (config, _) = load(None, &[], Overrides::default()).unwrap();
+        assert_eq!(config.issuer_base_url(), "http://127.0.0.1:8080");
+        assert_eq!(
+            config.issuer_key_dir(),
+            PathBuf::from("./data").join("keys").join("issuer")
+        );
+        assert!(config.issuer.issue_owed_at_start);
+        assert!(config.masked().contains("(default)"));
+        let (config, warnings) = load(
+            Some("[issuer]\nbase_url = \"https://bank.example.org\"\nkey_dir = \"/k\"\n"),
+            &[("XUECHENG_ISSUER__ISSUE_OWED_AT_START", "false")],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(config.issuer_profile().base_url, "https://bank.example.org");
+        assert_eq!(config.issuer_key_dir(), PathBuf::from("/k"));
+        assert!(!config.web_config().issue_owed_at_start);
+        let error = load(
+            Some("[issuer]\nbase_url = \"https://bank.example.org/bank\"\n"),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("issuer.base_url"), "{error}");
     }
 
     #[test]

@@ -87,3 +87,44 @@ fn a_damaged_key_file_or_a_bad_did_is_refused_with_where() {
         ));
     }
 }
+
+/// The JWKS lists every key, and each JWK rebuilds exactly the published public key.
+#[test]
+fn the_jwks_publishes_every_key_exactly() {
+    use base64::Engine as _;
+    use xc_credentials::VerificationKey;
+    let dir = tempfile::tempdir().unwrap();
+    let mut keys = IssuerKeys::open_or_create(dir.path(), DID).unwrap();
+    keys.rotate(KeyAlgorithm::Sm2).unwrap();
+    let jwks = keys.jwks();
+    let listed = jwks["keys"].as_array().unwrap();
+    assert_eq!(listed.len(), 3);
+    let b64 = |value: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(value.as_str().unwrap())
+            .unwrap()
+    };
+    for (jwk, key) in listed.iter().zip(keys.all()) {
+        assert_eq!(jwk["kid"], key.key_id());
+        assert_eq!(jwk["use"], "sig");
+        let rebuilt = match key.algorithm() {
+            KeyAlgorithm::Ed25519 => {
+                assert_eq!(
+                    (&jwk["kty"], &jwk["crv"], &jwk["alg"]),
+                    (&"OKP".into(), &"Ed25519".into(), &"EdDSA".into())
+                );
+                VerificationKey::ed25519_from_bytes(&b64(&jwk["x"])).unwrap()
+            }
+            KeyAlgorithm::Sm2 => {
+                assert_eq!((&jwk["kty"], &jwk["crv"]), (&"EC".into(), &"SM2".into()));
+                assert!(jwk.get("alg").is_none());
+                let mut point = vec![0x04];
+                point.extend(b64(&jwk["x"]));
+                point.extend(b64(&jwk["y"]));
+                assert_eq!(point.len(), 65);
+                VerificationKey::sm2_from_sec1(&point).unwrap()
+            }
+        };
+        assert_eq!(&rebuilt, key.verification_key());
+    }
+}

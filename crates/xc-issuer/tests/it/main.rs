@@ -4,4 +4,5 @@
 mod credential;
 mod issue;
 mod keys;
+mod service;
 mod tree_heads;

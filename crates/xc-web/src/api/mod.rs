@@ -4,6 +4,8 @@
 //! [`types`], separate from the store's records.
 
 mod bank;
+pub(crate) mod credential_status;
+mod transparency;
 pub mod types;
 
 use axum::Json;
@@ -53,6 +55,7 @@ use types::*;
         (name = "archive", description = "Learning archives (学习档案)"),
         (name = "conversion", description = "Credit bank: target programmes, conversion rules (versioned) and learners' conversion applications"),
         (name = "points", description = "Credit bank: points (学习积分) and the incentives they unlock"),
+        (name = "credentials", description = "The credit bank as issuer, public: DID document, JWKS, the transparency log (signed tree heads, proofs, entries) and credentials by id"),
         (name = "my data", description = "A learner's download of everything held about them, and the erasure of their record on request"),
     )
 )]
@@ -146,6 +149,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(bank::points::export_my_data_json))
         .routes(routes!(bank::points::export_my_data_xlsx))
         .routes(routes!(bank::erase::erase_my_data))
+        .routes(routes!(transparency::get_did_document))
+        .routes(routes!(transparency::get_jwks))
+        .routes(routes!(transparency::get_latest_tree_head))
+        .routes(routes!(transparency::get_tree_head))
+        .routes(routes!(transparency::get_inclusion_proof))
+        .routes(routes!(transparency::get_consistency_proof))
+        .routes(routes!(transparency::list_log_entries))
+        .routes(routes!(transparency::get_credential))
+        .routes(routes!(
+            credential_status::get_credential_status,
+            credential_status::change_credential_status
+        ))
+        .routes(routes!(credential_status::get_status_list))
         // Larger bodies than anywhere else, for these routes only.
         .merge(
             OpenApiRouter::new()

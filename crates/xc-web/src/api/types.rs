@@ -3,8 +3,10 @@
 //! [`bank`] (re-exported here).
 
 mod bank;
+mod transparency;
 
 pub use bank::*;
+pub use transparency::*;
 
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;

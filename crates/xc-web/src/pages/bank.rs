@@ -9,8 +9,10 @@
 
 mod accreditation;
 mod conversion;
+mod credentials;
 mod erase;
 mod general_rules;
+mod my_credentials;
 mod points;
 mod transcript;
 
@@ -76,6 +78,8 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(transcript::routes())
         .merge(general_rules::routes())
         .merge(accreditation::routes())
+        .merge(credentials::routes())
+        .merge(my_credentials::routes())
 }
 
 // --- Shared views ---

@@ -1142,3 +1142,66 @@ pub(crate) struct AccreditationValues {
     pub(crate) until: String,
     pub(crate) reason: String,
 }
+
+#[derive(Template, Debug)]
+#[template(path = "credentials_staff.html")]
+pub(crate) struct CredentialsStaffPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) notice: Option<&'static str>,
+    pub(crate) find: String,
+    pub(crate) searched: bool,
+    pub(crate) rows: Vec<CredentialStaffRow>,
+    pub(crate) error: Option<String>,
+}
+
+/// One issued credential on the staff page.
+#[derive(Debug, Clone)]
+pub(crate) struct CredentialStaffRow {
+    pub(crate) id: String,
+    pub(crate) achievement: String,
+    pub(crate) issued_at: String,
+    pub(crate) status: &'static str,
+    pub(crate) revoked: bool,
+    pub(crate) suspended: bool,
+    /// Each change in words: when, what, who, why.
+    pub(crate) history: Vec<String>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "my_credentials.html")]
+pub(crate) struct MyCredentialsPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) rows: Vec<MyCredentialRow>,
+}
+
+/// One of the learner's credentials.
+#[derive(Debug, Clone)]
+pub(crate) struct MyCredentialRow {
+    /// The credential id without `urn:uuid:` (what the page paths carry).
+    pub(crate) uuid: String,
+    pub(crate) achievement: String,
+    pub(crate) credits: String,
+    pub(crate) issued_at: String,
+    pub(crate) status: &'static str,
+}
+
+/// The printable certificate of one credential, with the QR code of its public URL.
+#[derive(Template, Debug)]
+#[template(path = "certificate.html")]
+pub(crate) struct CertificatePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) issuer: String,
+    pub(crate) achievement: String,
+    pub(crate) criteria: String,
+    pub(crate) provider: String,
+    pub(crate) level: String,
+    pub(crate) credits: String,
+    pub(crate) achieved_on: String,
+    pub(crate) issued_at: String,
+    pub(crate) credential_id: String,
+    pub(crate) uuid: String,
+    pub(crate) status: &'static str,
+    pub(crate) verify_url: String,
+    /// An SVG we rendered (xc-credentials' QR writer), inserted as is.
+    pub(crate) qr_svg: String,
+}

@@ -11,6 +11,9 @@ use xc_domain::{DistrictCode, InstitutionId, LearnerId, NationalId, Password, Ro
 use xc_privacy::PiiVault;
 use xc_store::{Actor, AuditEvent, NewLearner, NewUser, RoleAssignment};
 
+/// The public base URL the test app issues under (its DID is `did:web:bank.example.org`).
+pub const TEST_BASE_URL: &str = "https://bank.example.org";
+
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
@@ -27,6 +30,9 @@ pub struct TestApp {
     pub upload_dir: tempfile::TempDir,
     /// The app's background follow-up of uploads: a test waits for it with `idle`.
     pub follow_ups: xc_bank::FollowUps,
+    /// The app's issuer (its keys live in `upload_dir/issuer`).
+    pub issuer: std::sync::Arc<xc_issuer::Issuer>,
+    pub vault: PiiVault,
 }
 
 pub struct TestResponse {
@@ -204,13 +210,25 @@ impl TestApp {
                 .unwrap();
         }
         let upload_dir = tempfile::tempdir().unwrap();
+        let issuer = std::sync::Arc::new(
+            xc_issuer::Issuer::open(
+                &upload_dir.path().join("issuer"),
+                xc_issuer::IssuerProfile {
+                    name: "学城终身教育学分银行".into(),
+                    base_url: TEST_BASE_URL.into(),
+                },
+            )
+            .unwrap(),
+        );
         let state = xc_web::AppState::new(
             store.store.clone(),
             vault.clone(),
             xc_web::WebConfig {
                 upload_dir: Some(upload_dir.path().join("uploads")),
+                issue_owed_at_start: false,
                 ..xc_web::WebConfig::default()
             },
+            issuer.clone(),
         )
         .await
         .unwrap();
@@ -225,6 +243,8 @@ impl TestApp {
             xuhui_national_id: national_id("310104", 1955, 21),
             provider_national_id: national_id("310101", 1955, 31),
             upload_dir,
+            issuer,
+            vault,
         }
     }
 
@@ -411,4 +431,47 @@ impl TestApp {
         );
         (cookie, token)
     }
+}
+
+/// Stores an outcome of institution 1 for the Huangpu learner that matches the calligraphy
+/// specification, straight through the credit bank (not the web), so it is recognised but no
+/// credential is issued: what a failed issuance leaves behind.
+pub async fn store_recognised_without_credential(
+    app: &TestApp,
+    external_id: &str,
+) -> xc_domain::credit::OutcomeId {
+    let standards = xc_bank::Standards::load(&*app.store).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let input = xc_bank::OutcomeInput {
+        row: 1,
+        external_id: Some(external_id.into()),
+        learner_id: Some(app.huangpu_learner.get().to_string()),
+        kind: Some("社区教育/老年教育课程".into()),
+        title: Some("书法(楷书)".into()),
+        achieved_on: Some("2026-06-30".into()),
+        hours: Some("32".into()),
+        score: Some("合格".into()),
+        evidence_kind: Some("certificate_number".into()),
+        evidence: Some(format!("CERT-{external_id}")),
+        ..Default::default()
+    };
+    let options = xc_bank::BatchOptions {
+        provider: InstitutionId::new(1),
+        submitted_by: None,
+        actor: Actor::System("test".into()),
+        file_name: "single".into(),
+        all_or_nothing: true,
+        today: now.date(),
+        now,
+        limits: xc_import::Limits::default(),
+    };
+    let submission = xc_bank::submit_one(&*app.store, &app.vault, &standards, &input, &options)
+        .await
+        .unwrap();
+    let id = submission.written.id();
+    assert_eq!(
+        app.store.get_outcome(id).await.unwrap().status,
+        xc_store::OutcomeStatus::Recognised
+    );
+    id
 }
