@@ -8,7 +8,9 @@
 //! - [`issue`]: issuing credentials for recognised outcomes, each recorded with its issuance
 //!   entry in the transparency log;
 //! - [`tree_heads`]: signing the transparency log's tree heads, never for a tree that does not
-//!   extend the last signed one.
+//!   extend the last signed one;
+//! - [`public_keys`] and [`verify`]: what a verifier does offline with an issued credential and
+//!   the issuer's published keys — proofs, validity, status, log inclusion — in one report.
 //!
 //! Pure formats and proofs live in `xc-credentials` and `xc-merkle`; this crate adds the keys
 //! and the store.
@@ -16,7 +18,11 @@
 pub mod credential;
 pub mod issue;
 pub mod keys;
+pub mod public_keys;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tree_heads;
+pub mod verify;
 
 pub use credential::{
     CredentialError, IssuerProfile, OutcomeCredentialInput, outcome_credential,
@@ -24,4 +30,9 @@ pub use credential::{
 };
 pub use issue::{ToIssue, issuance_entry, issue_outcome_credentials, new_credential_id};
 pub use keys::{IssuerError, IssuerKeys};
+pub use public_keys::{IssuerPublicKeys, PublicKeysError};
 pub use tree_heads::{sign_tree_head, verify_tree_head_signatures};
+pub use verify::{
+    InclusionError, InclusionReport, ProofBundle, ProofOutcome, ProofReport, StatusReport,
+    ValidityReport, VerificationReport, VerifyInputs, verify_issued_credential,
+};

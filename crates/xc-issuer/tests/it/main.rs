@@ -5,3 +5,4 @@ mod credential;
 mod issue;
 mod keys;
 mod tree_heads;
+mod verify;
