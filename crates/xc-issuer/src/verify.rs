@@ -381,7 +381,7 @@ impl std::fmt::Debug for VerifyInputs<'_> {
 }
 
 /// Answers the status list credential for a `statusListCredential` URL, or `None`.
-pub type StatusListSource = dyn Fn(&str) -> Option<Value>;
+pub type StatusListSource<'a> = dyn Fn(&str) -> Option<Value> + 'a;
 
 /// What a credential is checked against besides itself.
 pub struct VerifyInputs<'a> {
@@ -394,7 +394,7 @@ pub struct VerifyInputs<'a> {
     pub inclusion_proof: Option<&'a InclusionProof>,
     /// The status list credential for a `statusListCredential` URL, when the caller has it;
     /// `None` as a whole when the caller has no status lists at all.
-    pub status_list: Option<&'a StatusListSource>,
+    pub status_list: Option<&'a StatusListSource<'a>>,
     /// The time to check validity against.
     pub now: OffsetDateTime,
 }

@@ -54,6 +54,7 @@ pub(crate) async fn run(command: Command) -> Result<()> {
             println!("backup written to {} ({size} bytes)", file.display());
             Ok(())
         }
+        Command::Verify(args) => crate::verify::run(args).await,
         Command::Restore { store, file } => {
             let config = load(&store, None)?;
             restore(&config, &file).await
