@@ -10,11 +10,14 @@
 //! - [`tree_heads`]: signing the transparency log's tree heads, never for a tree that does not
 //!   extend the last signed one;
 //! - [`public_keys`] and [`verify`]: what a verifier does offline with an issued credential and
-//!   the issuer's published keys — proofs, validity, status, log inclusion — in one report.
+//!   the issuer's published keys — proofs, validity, status, log inclusion — in one report;
+//! - [`audit`]: recomputing the whole stored log from its entries, naming every stored row that
+//!   was changed or removed.
 //!
 //! Pure formats and proofs live in `xc-credentials` and `xc-merkle`; this crate adds the keys
 //! and the store.
 
+pub mod audit;
 pub mod credential;
 pub mod issue;
 pub mod keys;
@@ -24,6 +27,7 @@ pub mod testing;
 pub mod tree_heads;
 pub mod verify;
 
+pub use audit::{AuditFinding, AuditReport, audit_log};
 pub use credential::{
     CredentialError, IssuerProfile, OutcomeCredentialInput, outcome_credential,
     sign_outcome_credential,

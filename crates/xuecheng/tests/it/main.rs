@@ -1,6 +1,7 @@
 //! The `xuecheng` binary as operators and scripts use it: flags, help, errors, exit codes,
 //! backup and restore, user creation, graceful shutdown.
 
+mod audit;
 mod verify;
 
 use std::io::{BufRead, BufReader, Read, Write};
