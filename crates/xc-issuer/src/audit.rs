@@ -90,6 +90,28 @@ struct LevelCursor {
     exhausted: bool,
 }
 
+/// The issued credentials in log order, read in pages as the walk reaches them.
+#[derive(Default)]
+struct CredentialCursor {
+    rows: std::collections::VecDeque<IssuedCredentialRecord>,
+    next_from: u64,
+    done: bool,
+}
+
+impl CredentialCursor {
+    async fn read_page(&mut self, store: &dyn Store, page: u32) -> StoreResult<()> {
+        let rows = store
+            .issued_credentials_in_log_order(self.next_from, page)
+            .await?;
+        self.done = rows.len() < page as usize;
+        if let Some(last) = rows.last() {
+            self.next_from = last.log_index + 1;
+        }
+        self.rows.extend(rows);
+        Ok(())
+    }
+}
+
 /// A subtree on the recomputed tree's right edge: recomputed and stored hash.
 #[derive(Clone, Copy)]
 struct Pending {
@@ -299,9 +321,7 @@ pub async fn audit_log(
     // Per head: `None` until the walk reaches its size, then whether its root held.
     let mut root_checked: Vec<Option<bool>> = vec![None; heads.len()];
     let mut next_head = 0;
-    let mut credentials: std::collections::VecDeque<IssuedCredentialRecord> = Default::default();
-    let mut credentials_from = 0u64;
-    let mut credentials_done = false;
+    let mut credentials = CredentialCursor::default();
     let mut size = 0u64;
     let mut entries_from = 0u64;
 
@@ -328,20 +348,15 @@ pub async fn audit_log(
             check_entry_columns(&mut walk.report, entry);
 
             // The credential issued with this entry, if any.
-            while !credentials_done
+            while !credentials.done
                 && credentials
+                    .rows
                     .back()
                     .is_none_or(|credential| credential.log_index <= entry.index)
             {
-                let rows = store
-                    .issued_credentials_in_log_order(credentials_from, page)
-                    .await?;
-                credentials_done = rows.len() < page as usize;
-                if let Some(last) = rows.last() {
-                    credentials_from = last.log_index + 1;
-                }
-                credentials.extend(rows);
+                credentials.read_page(store, page).await?;
             }
+            let credentials = &mut credentials.rows;
             while let Some(credential) = credentials.front() {
                 if credential.log_index < entry.index {
                     let credential = credentials.pop_front().expect("front exists");
@@ -389,7 +404,7 @@ pub async fn audit_log(
 
     // Credentials pointing past the end of the log.
     loop {
-        for credential in credentials.drain(..) {
+        for credential in credentials.rows.drain(..) {
             walk.report.credentials += 1;
             walk.report.find(
                 "issued_credentials",
@@ -400,17 +415,10 @@ pub async fn audit_log(
                 ),
             );
         }
-        if credentials_done {
+        if credentials.done {
             break;
         }
-        let rows = store
-            .issued_credentials_in_log_order(credentials_from, page)
-            .await?;
-        credentials_done = rows.len() < page as usize;
-        if let Some(last) = rows.last() {
-            credentials_from = last.log_index + 1;
-        }
-        credentials.extend(rows);
+        credentials.read_page(store, page).await?;
     }
 
     // Leaves still on the right edge have no parent to tell entry from leaf: the head signed

@@ -48,6 +48,41 @@ pub struct SampleIssuance {
     pub inclusion_proof: InclusionProof,
 }
 
+/// The bank's profile in the samples.
+pub fn sample_profile() -> IssuerProfile {
+    IssuerProfile {
+        name: "学城终身教育学分银行".into(),
+        base_url: "https://bank.example.org".into(),
+    }
+}
+
+/// Issues credentials for `outcomes` (recognised, from the store) through the real path, all
+/// from the same provider, at `at`.
+pub async fn issue_for(
+    store: &dyn xc_store::Store,
+    keys: &IssuerKeys,
+    outcomes: &[OutcomeRecord],
+    at: OffsetDateTime,
+) -> Vec<xc_store::IssuedCredentialRecord> {
+    let to_issue: Vec<crate::ToIssue<'_>> = outcomes
+        .iter()
+        .map(|outcome| crate::ToIssue {
+            outcome,
+            provider_name: "静安区社区学院",
+        })
+        .collect();
+    crate::issue_outcome_credentials(
+        store,
+        keys,
+        &sample_profile(),
+        &Canonicaliser::new(xc_credentials::ContextLoader::bundled()),
+        &to_issue,
+        at,
+    )
+    .await
+    .expect("issued")
+}
+
 /// A recognised outcome to issue for.
 pub fn sample_outcome() -> OutcomeRecord {
     OutcomeRecord {
@@ -108,12 +143,8 @@ pub fn sample_issuance(
 ) -> SampleIssuance {
     let keys = IssuerKeys::open_or_create(key_directory, SAMPLE_DID).expect("issuer keys");
     let outcome = sample_outcome();
-    let profile = IssuerProfile {
-        name: "学城终身教育学分银行".into(),
-        base_url: "https://bank.example.org".into(),
-    };
     let mut credential = outcome_credential(
-        &profile,
+        &sample_profile(),
         SAMPLE_DID,
         &OutcomeCredentialInput {
             credential_id: "urn:uuid:6f1c8d7e-0b0a-4c61-9a49-2d4f1f0a9c11",

@@ -5,11 +5,8 @@
 
 use time::macros::datetime;
 use xc_backend::testing::{TEST_DATABASE_URL, TestStore};
-use xc_credentials::{Canonicaliser, ContextLoader};
-use xc_issuer::{
-    AuditReport, IssuerKeys, IssuerProfile, IssuerPublicKeys, ToIssue, audit_log,
-    issue_outcome_credentials, sign_tree_head,
-};
+use xc_issuer::testing::issue_for;
+use xc_issuer::{AuditReport, IssuerKeys, IssuerPublicKeys, audit_log, sign_tree_head};
 use xc_store::suite::recognised_outcomes_fixture;
 use xc_store::{LogEntryKind, NewLogEntry};
 
@@ -26,23 +23,8 @@ async fn issued_log(store: TestStore) -> Log {
     let outcomes = recognised_outcomes_fixture(&*store, 6).await;
     let dir = tempfile::tempdir().unwrap();
     let keys = IssuerKeys::open_or_create(dir.path(), "did:web:bank.example.org").unwrap();
-    let profile = IssuerProfile {
-        name: "学城终身教育学分银行".into(),
-        base_url: "https://bank.example.org".into(),
-    };
-    let canonicaliser = Canonicaliser::new(ContextLoader::bundled());
-    let to_issue: Vec<ToIssue<'_>> = outcomes
-        .iter()
-        .map(|outcome| ToIssue {
-            outcome,
-            provider_name: "静安区社区学院",
-        })
-        .collect();
     let at = datetime!(2026-11-29 10:00 UTC);
-    let mut issued =
-        issue_outcome_credentials(&*store, &keys, &profile, &canonicaliser, &to_issue[..4], at)
-            .await
-            .unwrap();
+    let mut issued = issue_for(&*store, &keys, &outcomes[..4], at).await;
     sign_tree_head(&*store, &keys, at).await.unwrap();
     let status: Vec<NewLogEntry> = (0..3)
         .map(|n| NewLogEntry {
@@ -53,11 +35,7 @@ async fn issued_log(store: TestStore) -> Log {
         })
         .collect();
     store.append_log_entries(&status, at).await.unwrap();
-    issued.extend(
-        issue_outcome_credentials(&*store, &keys, &profile, &canonicaliser, &to_issue[4..], at)
-            .await
-            .unwrap(),
-    );
+    issued.extend(issue_for(&*store, &keys, &outcomes[4..], at).await);
     sign_tree_head(&*store, &keys, datetime!(2026-11-29 11:00 UTC))
         .await
         .unwrap();

@@ -5,8 +5,8 @@
 
 use time::macros::datetime;
 use xc_backend::testing::TestStore;
-use xc_credentials::{Canonicaliser, ContextLoader};
-use xc_issuer::{IssuerKeys, IssuerProfile, ToIssue, issue_outcome_credentials, sign_tree_head};
+use xc_issuer::testing::issue_for;
+use xc_issuer::{IssuerKeys, sign_tree_head};
 use xc_store::suite::recognised_outcomes_fixture;
 
 use super::{stderr, stdout, xuecheng};
@@ -24,27 +24,8 @@ fn audit_is_clean_until_a_row_is_edited_and_then_names_it() {
         let keys =
             IssuerKeys::open_or_create(&work.path().join("keys"), "did:web:bank.example.org")
                 .unwrap();
-        let to_issue: Vec<ToIssue<'_>> = outcomes
-            .iter()
-            .map(|outcome| ToIssue {
-                outcome,
-                provider_name: "静安区社区学院",
-            })
-            .collect();
         let at = datetime!(2026-11-29 10:00 UTC);
-        let issued = issue_outcome_credentials(
-            &*store,
-            &keys,
-            &IssuerProfile {
-                name: "学城终身教育学分银行".into(),
-                base_url: "https://bank.example.org".into(),
-            },
-            &Canonicaliser::new(ContextLoader::bundled()),
-            &to_issue,
-            at,
-        )
-        .await
-        .unwrap();
+        let issued = issue_for(&*store, &keys, &outcomes, at).await;
         sign_tree_head(&*store, &keys, at).await.unwrap();
         std::fs::write(
             work.path().join("did.json"),
