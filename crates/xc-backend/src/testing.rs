@@ -85,6 +85,51 @@ impl TestStore {
     pub fn engine(&self) -> &'static str {
         self.store.engine()
     }
+
+    /// The data directory of a SQLite test store (for running the binary on it).
+    pub fn sqlite_data_dir(&self) -> Option<&std::path::Path> {
+        match &self.cleanup {
+            Cleanup::Sqlite(dir) => Some(dir.path()),
+            Cleanup::Postgres { .. } => None,
+        }
+    }
+
+    /// Runs `sql` (one or more statements) on the test database over a connection of its own,
+    /// around the store, as someone with direct database access would: tests of tamper
+    /// evidence use it to change rows the store never changes.
+    pub async fn execute_directly(&self, sql: &str) -> Result<(), String> {
+        use sqlx::Executor as _;
+        match &self.cleanup {
+            Cleanup::Sqlite(dir) => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(dir.path().join(crate::SQLITE_FILE))
+                    .foreign_keys(false);
+                let mut connection =
+                    <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&options)
+                        .await
+                        .map_err(|error| error.to_string())?;
+                connection
+                    .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())))
+                    .await
+                    .map_err(|error| error.to_string())?;
+            }
+            Cleanup::Postgres {
+                admin_url,
+                database,
+            } => {
+                let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(
+                    &with_database(admin_url, database),
+                )
+                .await
+                .map_err(|error| error.to_string())?;
+                connection
+                    .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())))
+                    .await
+                    .map_err(|error| error.to_string())?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Drop for TestStore {

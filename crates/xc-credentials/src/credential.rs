@@ -376,22 +376,7 @@ pub fn verify_credential(
         return Err(VerifyError::NotAnObject);
     };
     canonicaliser.contexts().check_document_contexts(document)?;
-    let valid_from = optional_date(map, "validFrom")?;
-    let valid_until = optional_date(map, "validUntil")?;
-    if let Some(valid_from) = valid_from
-        && options.now < valid_from
-    {
-        return Err(VerifyError::NotYetValid {
-            valid_from: format_date_time(valid_from),
-        });
-    }
-    if let Some(valid_until) = valid_until
-        && options.now > valid_until
-    {
-        return Err(VerifyError::Expired {
-            valid_until: format_date_time(valid_until),
-        });
-    }
+    let (valid_from, valid_until) = check_validity_period(document, options.now)?;
     let proofs: Vec<&Value> = match map.get("proof") {
         None => return Err(VerifyError::MissingProof),
         Some(Value::Array(items)) if items.is_empty() => return Err(VerifyError::MissingProof),
@@ -425,6 +410,34 @@ pub fn verify_credential(
         valid_from,
         valid_until,
     })
+}
+
+/// The credential's validity period (`validFrom`, `validUntil`, each optional) checked at `now`:
+/// `NotYetValid`, `Expired`, or `MalformedDate` when one is not a date-time.
+pub fn check_validity_period(
+    document: &Value,
+    now: OffsetDateTime,
+) -> Result<(Option<OffsetDateTime>, Option<OffsetDateTime>), VerifyError> {
+    let Value::Object(map) = document else {
+        return Err(VerifyError::NotAnObject);
+    };
+    let valid_from = optional_date(map, "validFrom")?;
+    let valid_until = optional_date(map, "validUntil")?;
+    if let Some(valid_from) = valid_from
+        && now < valid_from
+    {
+        return Err(VerifyError::NotYetValid {
+            valid_from: format_date_time(valid_from),
+        });
+    }
+    if let Some(valid_until) = valid_until
+        && now > valid_until
+    {
+        return Err(VerifyError::Expired {
+            valid_until: format_date_time(valid_until),
+        });
+    }
+    Ok((valid_from, valid_until))
 }
 
 fn optional_date(

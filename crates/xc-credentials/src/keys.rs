@@ -50,6 +50,12 @@ pub enum KeyError {
     /// The resolver knows no key for this verification method.
     #[error("unknown verification method {verification_method}")]
     UnknownKey { verification_method: String },
+    /// The resolver knows the key but the verifier does not trust it (for this purpose).
+    #[error("key {verification_method} is not trusted: {reason}")]
+    NotTrusted {
+        verification_method: String,
+        reason: String,
+    },
     /// The operating system's random source failed.
     #[error("no randomness available to generate a key")]
     RandomnessUnavailable,

@@ -27,7 +27,7 @@ pub mod suites;
 pub use contexts::{ContextError, ContextLoader};
 pub use credential::{
     ProofRequest, SignError, SignOptions, VerifiedCredential, VerifiedProof, VerifyError,
-    VerifyOptions, sign_credential, verify_credential,
+    VerifyOptions, check_validity_period, sign_credential, verify_credential,
 };
 pub use keys::{
     DidKeyResolver, KeyAlgorithm, KeyError, KeyResolver, Keyring, SigningKey, StaticKeyResolver,

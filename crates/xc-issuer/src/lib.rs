@@ -13,18 +13,28 @@
 //! - [`status`]: revocation and suspension: each credential's place in the Bitstring Status
 //!   Lists, the log entry of a status change, the signed list credentials;
 //! - [`tree_heads`]: signing the transparency log's tree heads, never for a tree that does not
-//!   extend the last signed one.
+//!   extend the last signed one;
+//! - [`public_keys`] and [`verify`]: what a verifier does offline with an issued credential and
+//!   the issuer's published keys — proofs, validity, status, log inclusion — in one report;
+//! - [`audit`]: recomputing the whole stored log from its entries, naming every stored row that
+//!   was changed or removed.
 //!
 //! Pure formats and proofs live in `xc-credentials` and `xc-merkle`; this crate adds the keys
 //! and the store.
 
+pub mod audit;
 pub mod credential;
 pub mod issue;
 pub mod keys;
+pub mod public_keys;
 pub mod service;
 pub mod status;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tree_heads;
+pub mod verify;
 
+pub use audit::{AuditFinding, AuditReport, audit_log};
 pub use credential::{
     CredentialError, IssuerProfile, OutcomeCredentialInput, outcome_credential,
     sign_outcome_credential,
@@ -35,4 +45,9 @@ pub use issue::{
 };
 pub use keys::{IssuerError, IssuerKeys};
 pub use service::{Issuer, did_web_of};
+pub use public_keys::{IssuerPublicKeys, PublicKeysError};
 pub use tree_heads::{sign_tree_head, verify_tree_head_signatures};
+pub use verify::{
+    InclusionError, InclusionReport, ProofBundle, ProofOutcome, ProofReport, StatusReport,
+    ValidityReport, VerificationReport, VerifyInputs, verify_issued_credential,
+};

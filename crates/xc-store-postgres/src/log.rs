@@ -17,11 +17,7 @@ use xc_domain::UserId;
 use xc_domain::credit::OutcomeId;
 use xc_merkle::{Hash, NodeId, TreeHead};
 use xc_store::{
-    AuditEvent, CredentialStatus, IssuedCredentialRecord, LogAppend, LogEntryKind, LogEntryRecord,
-    NewIssuedCredential, NewLogEntry, NewStatusChange, SignedTreeHead, StatusAction,
-    StatusChangeRecord, StoreError, StoreResult, TransparencyLogStore, append_frontier,
-    nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash,
-    tree_head_may_follow,
+    AuditEvent, CredentialStatus, IssuedCredentialRecord, LogAppend, LogAuditStore, LogEntryKind, LogEntryRecord, NewIssuedCredential, NewLogEntry, NewStatusChange, SignedTreeHead, StatusAction, StatusChangeRecord, StoreError, StoreResult, TransparencyLogStore, append_frontier, nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash, tree_head_may_follow,
 };
 
 use crate::PgStore;
@@ -530,4 +526,65 @@ fn status_change(row: &PgRow) -> StoreResult<StatusChangeRecord> {
         log_index: count(log_index, "credential_status_changes.log_index")?,
         status_index: count(status_index, "issued_credentials.log_index")?,
     })
+
+#[async_trait]
+impl LogAuditStore for PgStore {
+    async fn log_nodes_at_level(
+        &self,
+        level: u8,
+        from_index: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<(u64, Hash)>> {
+        let rows = sqlx::query(
+            "SELECT node_index, hash FROM merkle_nodes WHERE level = $1 AND node_index >= $2 \
+             ORDER BY node_index LIMIT $3",
+        )
+        .bind(i16::from(level))
+        .bind(number(from_index, "from_index")?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                let index: i64 = row.try_get("node_index").map_err(store_error)?;
+                let hash: Vec<u8> = row.try_get("hash").map_err(store_error)?;
+                Ok((
+                    count(index, "merkle_nodes.node_index")?,
+                    stored_hash("merkle_nodes.hash", &hash)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn tree_heads(&self, from_size: u64, limit: u32) -> StoreResult<Vec<SignedTreeHead>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            tree_head_columns!(),
+            " FROM log_tree_heads WHERE tree_size >= $1 ORDER BY tree_size LIMIT $2"
+        ))
+        .bind(number(from_size, "from_size")?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(tree_head).collect()
+    }
+
+    async fn issued_credentials_in_log_order(
+        &self,
+        from_log_index: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<IssuedCredentialRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, outcome_id, learner_id, log_index, issued_at, document \
+             FROM issued_credentials WHERE log_index >= $1 ORDER BY log_index LIMIT $2",
+        )
+        .bind(number(from_log_index, "from_log_index")?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(issued_credential).collect()
+    }
 }

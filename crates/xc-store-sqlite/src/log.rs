@@ -16,11 +16,7 @@ use xc_domain::UserId;
 use xc_domain::credit::OutcomeId;
 use xc_merkle::{Hash, NodeId, TreeHead};
 use xc_store::{
-    AuditEvent, CredentialStatus, IssuedCredentialRecord, LogAppend, LogEntryKind, LogEntryRecord,
-    NewIssuedCredential, NewLogEntry, NewStatusChange, SignedTreeHead, StatusAction,
-    StatusChangeRecord, StoreError, StoreResult, TransparencyLogStore, append_frontier,
-    nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash,
-    tree_head_may_follow,
+    AuditEvent, CredentialStatus, IssuedCredentialRecord, LogAppend, LogAuditStore, LogEntryKind, LogEntryRecord, NewIssuedCredential, NewLogEntry, NewStatusChange, SignedTreeHead, StatusAction, StatusChangeRecord, StoreError, StoreResult, TransparencyLogStore, append_frontier, nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash, tree_head_may_follow,
 };
 
 use crate::SqliteStore;
@@ -522,5 +518,70 @@ impl SqliteStore {
             status_index: u64::try_from(status_index)
                 .map_err(|_| StoreError::corrupt("issued_credentials", status_index.to_string()))?,
         })
+
+fn stored_node(row: &SqliteRow) -> StoreResult<(u64, Hash)> {
+    let level: i64 = row.try_get("level").map_err(db_error)?;
+    let index: i64 = row.try_get("node_index").map_err(db_error)?;
+    let cells = Cells::new(row, "merkle_nodes", format!("node ({level}, {index})"));
+    let hash: Vec<u8> = cells.get("hash")?;
+    Ok((
+        cells.number("node_index", u64::try_from)?,
+        stored_hash("merkle_nodes.hash", &hash)?,
+    ))
+}
+
+#[async_trait]
+impl LogAuditStore for SqliteStore {
+    async fn log_nodes_at_level(
+        &self,
+        level: u8,
+        from_index: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<(u64, Hash)>> {
+        fetch_decoded(
+            &self.read,
+            sqlx::query(
+                "SELECT level, node_index, hash FROM merkle_nodes WHERE level = ? AND node_index >= ? \
+                 ORDER BY node_index LIMIT ?",
+            )
+            .bind(i64::from(level))
+            .bind(number(from_index, "from_index")?)
+            .bind(i64::from(limit)),
+            stored_node,
+        )
+        .await
+    }
+
+    async fn tree_heads(&self, from_size: u64, limit: u32) -> StoreResult<Vec<SignedTreeHead>> {
+        fetch_decoded(
+            &self.read,
+            sqlx::query(concat!(
+                "SELECT ",
+                tree_head_columns!(),
+                " FROM log_tree_heads WHERE tree_size >= ? ORDER BY tree_size LIMIT ?"
+            ))
+            .bind(number(from_size, "from_size")?)
+            .bind(i64::from(limit)),
+            tree_head,
+        )
+        .await
+    }
+
+    async fn issued_credentials_in_log_order(
+        &self,
+        from_log_index: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<IssuedCredentialRecord>> {
+        fetch_decoded(
+            &self.read,
+            sqlx::query(
+                "SELECT id, outcome_id, learner_id, log_index, issued_at, document \
+                 FROM issued_credentials WHERE log_index >= ? ORDER BY log_index LIMIT ?",
+            )
+            .bind(number(from_log_index, "from_log_index")?)
+            .bind(i64::from(limit)),
+            issued_credential,
+        )
+        .await
     }
 }

@@ -482,6 +482,30 @@ pub trait TransparencyLogStore {
     ) -> StoreResult<Vec<StatusChangeRecord>>;
 }
 
+/// Every stored row of the transparency log in order, page by page, for `xuecheng audit`
+/// (which recomputes the log from its entries and compares): the nodes of one level, the signed
+/// tree heads, and the issued credentials by their entry's position. Read as stored, whatever
+/// that is: nothing here repairs or hides a row.
+#[async_trait]
+pub trait LogAuditStore {
+    /// The stored nodes of `level` with index `from_index..` (at most `limit`), ascending.
+    async fn log_nodes_at_level(
+        &self,
+        level: u8,
+        from_index: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<(u64, xc_merkle::Hash)>>;
+    /// The recorded tree heads of size `from_size..` (at most `limit`), ascending by size.
+    async fn tree_heads(&self, from_size: u64, limit: u32) -> StoreResult<Vec<SignedTreeHead>>;
+    /// The issued credentials whose entry is at `from_log_index..` (at most `limit`),
+    /// ascending by that position.
+    async fn issued_credentials_in_log_order(
+        &self,
+        from_log_index: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<IssuedCredentialRecord>>;
+}
+
 /// Erasure of a learner's identity on request (PIPL art. 47; docs/privacy.md).
 #[async_trait]
 pub trait ErasureStore {
@@ -578,6 +602,7 @@ pub trait Store:
     + AccreditationStore
     + ErasureStore
     + TransparencyLogStore
+    + LogAuditStore
     + Send
     + Sync
 {
@@ -598,6 +623,7 @@ impl<T> Store for T where
         + AccreditationStore
         + ErasureStore
         + TransparencyLogStore
+        + LogAuditStore
         + Send
         + Sync
 {

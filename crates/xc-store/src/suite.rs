@@ -55,6 +55,7 @@ macro_rules! store_suite {
             an_external_id_twice_in_one_call_is_refused_whole,
             a_batch_that_failed_in_the_database_refuses_more_and_keeps_nothing,
             the_log_stores_the_tree_the_reference_computes,
+            the_log_reads_back_in_order_for_the_audit,
             tree_heads_only_move_forward,
             issued_credentials_are_logged_once_per_outcome,
             outcomes_awaiting_credential_are_the_recognised_ones_not_issued,
@@ -4584,4 +4585,72 @@ pub async fn credential_status_changes_are_logged_audited_and_checked(store: &dy
         .unwrap();
     assert_eq!(audited.total, 3);
     assert!(audited.items.iter().all(|entry| entry.subject_id == second));
+}
+
+/// `LogAuditStore` reads every row of the log in order, page by page: each level's nodes as
+/// the reference tree has them, the tree heads by size, the issued credentials by position.
+pub async fn the_log_reads_back_in_order_for_the_audit(store: &dyn Store) {
+    let entries: Vec<NewLogEntry> = (0..13).map(log_entry).collect();
+    let appended = store.append_log_entries(&entries[..4], T0).await.unwrap();
+    let first = signed_head(4, appended.new_root, 1_000);
+    store.record_tree_head(&first).await.unwrap();
+    let appended = store.append_log_entries(&entries[4..], T0).await.unwrap();
+    let second = signed_head(13, appended.new_root, 2_000);
+    store.record_tree_head(&second).await.unwrap();
+    let mut reference = xc_merkle::MemoryTree::new();
+    reference.append_batch(entries.iter().map(|entry| entry.entry.as_slice()));
+    for level in 0..=4u8 {
+        let mut read = Vec::new();
+        let mut from = 0;
+        loop {
+            let page = store.log_nodes_at_level(level, from, 2).await.unwrap();
+            let Some((last, _)) = page.last() else { break };
+            from = last + 1;
+            read.extend(page);
+        }
+        let expected: Vec<(u64, xc_merkle::Hash)> = (0..13u64 >> level)
+            .map(|index| {
+                let node = xc_merkle::NodeId::new(level, index);
+                (index, reference.node(node).unwrap())
+            })
+            .collect();
+        assert_eq!(read, expected, "level {level}");
+    }
+    assert_eq!(
+        store.tree_heads(0, 1).await.unwrap(),
+        std::slice::from_ref(&first)
+    );
+    assert_eq!(
+        store.tree_heads(5, 10).await.unwrap(),
+        std::slice::from_ref(&second)
+    );
+    assert_eq!(store.tree_heads(0, 10).await.unwrap(), [first, second]);
+
+    let (_, learner) = outcome_setup(store).await;
+    let outcomes = [
+        submit_new_outcome(store, &new_outcome(learner, 1, "A-1", T0)).await,
+        submit_new_outcome(store, &new_outcome(learner, 1, "A-2", T0)).await,
+        submit_new_outcome(store, &new_outcome(learner, 1, "A-3", T0)).await,
+    ];
+    let credentials: Vec<NewIssuedCredential> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(n, outcome)| NewIssuedCredential {
+            id: format!("urn:uuid:00000000-0000-4000-8000-0000000000a{n}"),
+            outcome: *outcome,
+            learner,
+            document: format!("{{\"n\":{n}}}"),
+            log_entry: format!("issued {n}").into_bytes(),
+        })
+        .collect();
+    store.issue_credentials(&credentials, T0).await.unwrap();
+    let page = store.issued_credentials_in_log_order(0, 2).await.unwrap();
+    assert_eq!(
+        page.iter().map(|c| c.log_index).collect::<Vec<_>>(),
+        [13, 14]
+    );
+    let rest = store.issued_credentials_in_log_order(15, 2).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].id, "urn:uuid:00000000-0000-4000-8000-0000000000a2");
+    assert_eq!(rest[0].document, "{\"n\":2}");
 }

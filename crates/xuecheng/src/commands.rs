@@ -54,6 +54,8 @@ pub(crate) async fn run(command: Command) -> Result<()> {
             println!("backup written to {} ({size} bytes)", file.display());
             Ok(())
         }
+        Command::Verify(args) => crate::verify::run(args).await,
+        Command::Audit(args) => crate::audit::run(args).await,
         Command::Restore { store, file } => {
             let config = load(&store, None)?;
             restore(&config, &file).await
@@ -92,7 +94,7 @@ pub(crate) async fn run(command: Command) -> Result<()> {
     }
 }
 
-fn load(args: &StoreArgs, listen: Option<SocketAddr>) -> Result<Config> {
+pub(crate) fn load(args: &StoreArgs, listen: Option<SocketAddr>) -> Result<Config> {
     let (config, warnings) = Config::load(args.config.as_deref(), &args.overrides(listen))?;
     init_logging(&config);
     for warning in warnings {
@@ -115,7 +117,7 @@ fn init_logging(config: &Config) {
     };
 }
 
-async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
+pub(crate) async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
     xc_backend::open(
         config.database_url(),
         &config.data_dir,

@@ -1,14 +1,17 @@
 //! The `xuecheng` binary: one program for operators and scripts. `serve` runs the platform,
 //! `demo` runs it on a generated demo city, `generate` builds a demo city, `migrate`, `config`,
-//! `backup`, `restore` and `admin` look after a deployment. Every command that touches the store
+//! `backup`, `restore` and `admin` look after a deployment; `verify` checks an issued credential
+//! offline and `audit` the stored transparency log. Every command that touches the store
 //! takes `--data-dir`, `--database-url` and `--config` the same way (see [`StoreArgs`]).
 
 #![allow(clippy::print_stdout)]
 // A binary has no public API: `pub` marks what its modules share.
 #![allow(unreachable_pub)]
 
+mod audit;
 mod commands;
 mod config;
+mod verify;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -130,6 +133,13 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Check a credential the credit bank issued, offline: every proof, the validity period,
+    /// the status and the log inclusion. Exit code 0 valid, 1 not valid, 2 unreadable input.
+    Verify(verify::VerifyArgs),
+    /// Recompute the transparency log from the stored entries and name every stored row that
+    /// was changed or removed (entries, Merkle nodes, signed tree heads, issued credentials).
+    /// Exit code 0 clean, 1 findings, 2 the store or key file cannot be read.
+    Audit(audit::AuditArgs),
     /// Administration: accounts and roles.
     Admin {
         #[command(subcommand)]
@@ -197,6 +207,13 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            // verify and audit end with their own exit codes.
+            if let Some(exit) = error.downcast_ref::<verify::Exit>() {
+                if let Some(message) = &exit.message {
+                    eprintln!("error: {message}");
+                }
+                return ExitCode::from(exit.code);
+            }
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }

@@ -3,11 +3,7 @@
 
 use time::macros::{date, datetime};
 use xc_credentials::{Canonicaliser, ContextLoader, VerifyOptions, verify_credential};
-use xc_domain::credit::{
-    ContactHours, Credits, FrameworkLevel, OutcomeCategory, OutcomeId, OutcomeKind, OutcomeTitle,
-    SubmittedOutcome,
-};
-use xc_domain::{InstitutionId, LearnerId};
+use xc_domain::credit::{Credits, FrameworkLevel, OutcomeCategory};
 use xc_issuer::credential::CredentialError;
 use xc_issuer::{
     IssuerKeys, IssuerProfile, OutcomeCredentialInput, outcome_credential, sign_outcome_credential,
@@ -18,29 +14,13 @@ const DID: &str = "did:web:bank.example.org";
 
 fn recognised(grant: Option<Grant>) -> OutcomeRecord {
     OutcomeRecord {
-        id: OutcomeId::new(42),
-        learner: LearnerId::new(7),
-        external_id: "SF-2026-001".into(),
-        submitted: SubmittedOutcome {
-            provider: InstitutionId::new(3),
-            kind: OutcomeKind::CommunityCourse,
-            title: OutcomeTitle::parse("书法(楷书)").unwrap(),
-            hours: Some(ContactHours::whole(32).unwrap()),
-            grade: None,
-            field: None,
-            achieved_on: date!(2026 - 06 - 30),
-            score: None,
-            evidence: Vec::new(),
-        },
         status: if grant.is_some() {
             OutcomeStatus::Recognised
         } else {
             OutcomeStatus::InReview
         },
         grant,
-        submitted_at: datetime!(2026-07-01 08:00 UTC),
-        submitted_by: None,
-        batch: None,
+        ..xc_issuer::testing::sample_outcome()
     }
 }
 

@@ -1,6 +1,9 @@
 //! The `xuecheng` binary as operators and scripts use it: flags, help, errors, exit codes,
 //! backup and restore, user creation, graceful shutdown.
 
+mod audit;
+mod verify;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
