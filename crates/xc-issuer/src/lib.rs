@@ -44,8 +44,8 @@ pub use issue::{
     prepare_outcome_credentials, record_issued,
 };
 pub use keys::{IssuerError, IssuerKeys};
-pub use service::{Issuer, did_web_of};
 pub use public_keys::{IssuerPublicKeys, PublicKeysError};
+pub use service::{Issuer, did_web_of};
 pub use tree_heads::{sign_tree_head, verify_tree_head_signatures};
 pub use verify::{
     InclusionError, InclusionReport, ProofBundle, ProofOutcome, ProofReport, StatusReport,

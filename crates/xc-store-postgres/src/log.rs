@@ -17,7 +17,11 @@ use xc_domain::UserId;
 use xc_domain::credit::OutcomeId;
 use xc_merkle::{Hash, NodeId, TreeHead};
 use xc_store::{
-    AuditEvent, CredentialStatus, IssuedCredentialRecord, LogAppend, LogAuditStore, LogEntryKind, LogEntryRecord, NewIssuedCredential, NewLogEntry, NewStatusChange, SignedTreeHead, StatusAction, StatusChangeRecord, StoreError, StoreResult, TransparencyLogStore, append_frontier, nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash, tree_head_may_follow,
+    AuditEvent, CredentialStatus, IssuedCredentialRecord, LogAppend, LogAuditStore, LogEntryKind,
+    LogEntryRecord, NewIssuedCredential, NewLogEntry, NewStatusChange, SignedTreeHead,
+    StatusAction, StatusChangeRecord, StoreError, StoreResult, TransparencyLogStore,
+    append_frontier, nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash,
+    tree_head_may_follow,
 };
 
 use crate::PgStore;
@@ -526,6 +530,7 @@ fn status_change(row: &PgRow) -> StoreResult<StatusChangeRecord> {
         log_index: count(log_index, "credential_status_changes.log_index")?,
         status_index: count(status_index, "issued_credentials.log_index")?,
     })
+}
 
 #[async_trait]
 impl LogAuditStore for PgStore {

@@ -16,7 +16,11 @@ use xc_domain::UserId;
 use xc_domain::credit::OutcomeId;
 use xc_merkle::{Hash, NodeId, TreeHead};
 use xc_store::{
-    AuditEvent, CredentialStatus, IssuedCredentialRecord, LogAppend, LogAuditStore, LogEntryKind, LogEntryRecord, NewIssuedCredential, NewLogEntry, NewStatusChange, SignedTreeHead, StatusAction, StatusChangeRecord, StoreError, StoreResult, TransparencyLogStore, append_frontier, nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash, tree_head_may_follow,
+    AuditEvent, CredentialStatus, IssuedCredentialRecord, LogAppend, LogAuditStore, LogEntryKind,
+    LogEntryRecord, NewIssuedCredential, NewLogEntry, NewStatusChange, SignedTreeHead,
+    StatusAction, StatusChangeRecord, StoreError, StoreResult, TransparencyLogStore,
+    append_frontier, nodes_completed_by, signatures_from_json, signatures_to_json, stored_hash,
+    tree_head_may_follow,
 };
 
 use crate::SqliteStore;
@@ -518,6 +522,8 @@ impl SqliteStore {
             status_index: u64::try_from(status_index)
                 .map_err(|_| StoreError::corrupt("issued_credentials", status_index.to_string()))?,
         })
+    }
+}
 
 fn stored_node(row: &SqliteRow) -> StoreResult<(u64, Hash)> {
     let level: i64 = row.try_get("level").map_err(db_error)?;
