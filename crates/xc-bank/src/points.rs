@@ -168,13 +168,79 @@ pub struct BulkAwardTally {
     pub capped: u64,
 }
 
+/// What learners already hold for recognised outcomes, per day and per year, while a bulk
+/// award is planned: seeded from the ledger (or empty for learners who have none), and counting
+/// each award planned, so the caps see the earlier outcomes of the same call.
+#[derive(Debug, Default)]
+pub struct HeldPoints {
+    by_day: std::collections::HashMap<(LearnerId, Date), u64>,
+    by_year: std::collections::HashMap<(LearnerId, i32), u64>,
+}
+
+impl HeldPoints {
+    /// Records what `learner` held on `day` and in its year before the call.
+    pub fn seed(&mut self, learner: LearnerId, day: Date, on_day: u64, in_year: u64) {
+        self.by_day.insert((learner, day), on_day);
+        self.by_year.insert((learner, day.year()), in_year);
+    }
+}
+
+/// Plans the awards for recognised outcomes `(learner, outcome, recognised at)`, in order, each
+/// on the day it was recognised, exactly as [`award_recognition`] would one by one: the caps
+/// apply to what `held` says plus the awards planned before. Returns the ledger rows to append
+/// (event reference `outcome:<id>`) and what they hold. Pure: the caller appends.
+pub fn plan_recognition_awards(
+    policy: &PointsPolicy,
+    recognised: &[(LearnerId, OutcomeId, OffsetDateTime)],
+    held: &mut HeldPoints,
+) -> Result<(Vec<PointsEntry>, BulkAwardTally), BankError> {
+    let activity = PointsActivity::RecognisedOutcome;
+    let mut tally = BulkAwardTally::default();
+    let mut entries = Vec::with_capacity(recognised.len());
+    if policy.rule_for(activity).is_none() {
+        return Ok((entries, tally));
+    }
+    for (learner, outcome, at) in recognised {
+        let day = at.date();
+        let reference = recognition_reference(*outcome)?;
+        let event = PointsEvent::once(activity, day, reference);
+        let today = held.by_day.get(&(*learner, day)).copied().unwrap_or(0);
+        let this_year = held
+            .by_year
+            .get(&(*learner, day.year()))
+            .copied()
+            .unwrap_or(0);
+        let decision = award_within(policy, today, this_year, &event)
+            .map_err(|refusal| Invalid::new("reference", refusal.to_string()))?;
+        if decision.awarded.is_zero() {
+            tally.capped += 1;
+            continue;
+        }
+        let points = decision.awarded.get();
+        *held.by_day.entry((*learner, day)).or_default() += points;
+        *held.by_year.entry((*learner, day.year())).or_default() += points;
+        tally.awarded += 1;
+        tally.points += points;
+        entries.push(PointsEntry {
+            learner: *learner,
+            at: *at,
+            day,
+            award: activity.as_str().to_owned(),
+            points: points as i64,
+            source_kind: "event".to_owned(),
+            source_id: event.reference().as_str().to_owned(),
+        });
+    }
+    Ok((entries, tally))
+}
+
 /// Awards the points for many recognised outcomes (each `(learner, outcome)` once, event
 /// reference `outcome:<id>`, on the day of `now`) exactly as [`award_recognition`] would one by
 /// one, in order, but with two store calls per 10,000: what the affected learners already hold
-/// for recognised outcomes on that day and in that year (one query), then one bulk append. Caps
-/// are applied in memory per learner, counting the earlier outcomes of the same call. The store
-/// skips a reference the ledger already holds, so awarding the same outcomes again appends
-/// nothing; the caps of such a repeat are only ever tighter, never looser.
+/// for recognised outcomes on that day and in that year (one query), then one bulk append (see
+/// [`plan_recognition_awards`]). The store skips a reference the ledger already holds, so
+/// awarding the same outcomes again appends nothing; the caps of such a repeat are only ever
+/// tighter, never looser.
 pub async fn award_recognitions(
     store: &dyn Store,
     policy: &PointsPolicy,
@@ -192,59 +258,44 @@ pub async fn award_recognitions(
         let mut learners: Vec<LearnerId> = chunk.iter().map(|(learner, _)| *learner).collect();
         learners.sort_unstable();
         learners.dedup();
-        let mut held: std::collections::HashMap<LearnerId, (u64, u64)> = store
-            .points_held(&learners, activity.as_str(), day)
-            .await?
-            .into_iter()
-            .map(|held| {
-                (
-                    held.learner,
-                    (
-                        u64::try_from(held.on_day).unwrap_or(0),
-                        u64::try_from(held.in_year).unwrap_or(0),
-                    ),
-                )
-            })
-            .collect();
-        let mut entries = Vec::with_capacity(chunk.len());
-        let mut chunk_points = 0u64;
-        for (learner, outcome) in chunk {
-            let reference = recognition_reference(*outcome)?;
-            let event = PointsEvent::once(activity, day, reference);
-            let (today, this_year) = held.entry(*learner).or_default();
-            let decision = award_within(policy, *today, *this_year, &event)
-                .map_err(|refusal| Invalid::new("reference", refusal.to_string()))?;
-            if decision.awarded.is_zero() {
-                tally.capped += 1;
-                continue;
-            }
-            let points = decision.awarded.get();
-            *today += points;
-            *this_year += points;
-            chunk_points += points;
-            entries.push(PointsEntry {
-                learner: *learner,
-                at: now,
+        let mut held = HeldPoints::default();
+        for row in store.points_held(&learners, activity.as_str(), day).await? {
+            held.seed(
+                row.learner,
                 day,
-                award: activity.as_str().to_owned(),
-                points: points as i64,
-                source_kind: "event".to_owned(),
-                source_id: event.reference().as_str().to_owned(),
-            });
+                u64::try_from(row.on_day).unwrap_or(0),
+                u64::try_from(row.in_year).unwrap_or(0),
+            );
         }
+        let items: Vec<(LearnerId, OutcomeId, OffsetDateTime)> = chunk
+            .iter()
+            .map(|(learner, outcome)| (*learner, *outcome, now))
+            .collect();
+        let (entries, planned) = plan_recognition_awards(policy, &items, &mut held)?;
+        tally.capped += planned.capped;
         if entries.is_empty() {
             continue;
         }
-        let audit = AuditEvent::new(actor.clone(), "points.award_many", "points", "bulk")
-            .with_detail(json!({
-                "activity": activity.as_str(),
-                "events": entries.len(),
-                "points": chunk_points,
-            }));
-        tally.awarded += store.append_points_many(&entries, &audit).await?;
-        tally.points += chunk_points;
+        tally.awarded += append_awards(store, &entries, planned.points, actor.clone()).await?;
+        tally.points += planned.points;
     }
     Ok(tally)
+}
+
+/// Appends planned recognition awards with one audit entry (`points.award_many`); answers the
+/// rows appended (fewer when the ledger already held some references).
+pub async fn append_awards(
+    store: &dyn Store,
+    entries: &[PointsEntry],
+    points: u64,
+    actor: Actor,
+) -> Result<u64, BankError> {
+    let audit = AuditEvent::new(actor, "points.award_many", "points", "bulk").with_detail(json!({
+        "activity": PointsActivity::RecognisedOutcome.as_str(),
+        "events": entries.len(),
+        "points": points,
+    }));
+    Ok(store.append_points_many(entries, &audit).await?)
 }
 
 /// The domain's incentive of a stored one.

@@ -2,7 +2,7 @@
 //! every table (learners streamed in batches, generated and sealed on their own thread while the
 //! store writes the previous batch), create the demo logins, publish the credit bank's
 //! specifications, stream the outcomes and decisions (generated on their own thread), award the
-//! demo citizen's points for their recognised outcomes, and record the run in the audit log.
+//! learners' points for their recognised outcomes, and record the run in the audit log.
 
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,8 @@ pub struct GenerateReport {
     /// Of `outcomes`, those still waiting for a reviewer.
     pub outcomes_in_review: u64,
     pub decisions: u64,
+    /// Points ledger rows awarded for the recognised outcomes.
+    pub points_awards: u64,
     pub elapsed: Duration,
 }
 
@@ -70,6 +72,8 @@ pub enum GenerateError {
     Privacy(#[from] PrivacyError),
     #[error("the learner generator thread stopped before it finished")]
     GeneratorStopped,
+    #[error("could not award the generated learners' points: {0}")]
+    Points(#[from] xc_bank::BankError),
     #[error(
         "the store numbered specification {code} version {got}, expected version {expected}: generate into an empty database"
     )]
@@ -250,21 +254,6 @@ pub async fn generate(
     let mut bank = CreditBank::new(&city);
     publish_specifications(store, &mut bank, staff.reviewer, progress).await?;
     let outcomes = load_outcomes(store, &city, &bank, staff, progress).await?;
-    // The demo citizen's recognised outcomes earn their points, as the bank awards them at
-    // recognition (one ledger row each: there is no bulk load for the ledger, so only for the
-    // demo citizen).
-    let policy = xc_bank::points::default_policy();
-    for (outcome, recognised_at) in &outcomes.demo_citizen {
-        xc_bank::points::award_recognition(
-            store,
-            &policy,
-            DEMO_CITIZEN,
-            *outcome,
-            *recognised_at,
-            Actor::System("generate".to_owned()),
-        )
-        .await;
-    }
     store.finish_load().await?;
 
     let report = GenerateReport {
@@ -282,6 +271,7 @@ pub async fn generate(
         outcomes: outcomes.outcomes,
         outcomes_in_review: outcomes.in_review,
         decisions: outcomes.decisions,
+        points_awards: outcomes.points_awards,
         elapsed: started.elapsed(),
     };
     let audit = AuditEvent::new(Actor::System("generate".to_owned()), "city.generate", "city", options.scale.as_str())
@@ -299,6 +289,7 @@ pub async fn generate(
             "outcomes": report.outcomes,
             "outcomes_in_review": report.outcomes_in_review,
             "decisions": report.decisions,
+            "points_awards": report.points_awards,
             "positions_generated": true,
             "note": "synthetic demo city: real division codes, names and district census residents; subdistrict centroids, neighbourhood positions, sub-district populations, sites, teachers, learners and their credit-bank outcomes are generated",
         }));
@@ -441,8 +432,8 @@ struct OutcomeCounts {
     outcomes: u64,
     in_review: u64,
     decisions: u64,
-    /// The demo citizen's recognised outcomes, with when they were recognised.
-    demo_citizen: Vec<(OutcomeId, OffsetDateTime)>,
+    /// Points ledger rows appended for the recognised outcomes.
+    points_awards: u64,
 }
 
 /// Streams the outcomes and their decisions into the store: a thread generates batch n+1 while
@@ -476,6 +467,7 @@ async fn load_outcomes(
 
     let mut counts = OutcomeCounts::default();
     let mut learners_done = 0;
+    let policy = xc_bank::points::default_policy();
     while let Some(batch) = receiver.recv().await {
         store.load_outcomes(&batch.outcomes).await?;
         store.load_decisions(&batch.decisions).await?;
@@ -486,22 +478,7 @@ async fn load_outcomes(
             .filter(|outcome| outcome.status == OutcomeStatus::InReview)
             .count() as u64;
         counts.decisions += count(&batch.decisions);
-        let demo_citizen: Vec<OutcomeId> = batch
-            .outcomes
-            .iter()
-            .filter(|o| o.learner == DEMO_CITIZEN && o.status == OutcomeStatus::Recognised)
-            .map(|o| o.id)
-            .collect();
-        if !demo_citizen.is_empty() {
-            counts.demo_citizen.extend(
-                batch
-                    .decisions
-                    .iter()
-                    .filter(|d| demo_citizen.contains(&d.outcome))
-                    .map(|d| (d.outcome, d.decided_at)),
-            );
-        }
-        counts.demo_citizen.sort_by_key(|(_, at)| *at);
+        counts.points_awards += award_points(store, &policy, &batch).await?;
         learners_done = batch.learners_done;
         progress(Progress {
             stage: "outcomes",
@@ -513,4 +490,46 @@ async fn load_outcomes(
         return Err(GenerateError::GeneratorStopped);
     }
     Ok(counts)
+}
+
+/// Every recognised outcome of a batch earns its points under the default policy, on the day it
+/// was recognised, as the bank awards them (caps included): the batch holds its learners whole
+/// and the ledger holds nothing for them yet, so the caps are counted from zero in memory and
+/// the batch's awards are one append.
+async fn award_points(
+    store: &dyn Store,
+    policy: &xc_domain::credit::PointsPolicy,
+    batch: &OutcomeBatch,
+) -> Result<u64, GenerateError> {
+    let recognised: std::collections::HashMap<OutcomeId, LearnerId> = batch
+        .outcomes
+        .iter()
+        .filter(|outcome| outcome.status == OutcomeStatus::Recognised)
+        .map(|outcome| (outcome.id, outcome.learner))
+        .collect();
+    let mut items: Vec<(LearnerId, OutcomeId, OffsetDateTime)> = batch
+        .decisions
+        .iter()
+        .filter(|decision| decision.grant.is_some())
+        .filter_map(|decision| {
+            let learner = recognised.get(&decision.outcome)?;
+            Some((*learner, decision.outcome, decision.decided_at))
+        })
+        .collect();
+    items.sort_by_key(|(_, outcome, at)| (*at, *outcome));
+    let (entries, planned) = xc_bank::points::plan_recognition_awards(
+        policy,
+        &items,
+        &mut xc_bank::points::HeldPoints::default(),
+    )?;
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    Ok(xc_bank::points::append_awards(
+        store,
+        &entries,
+        planned.points,
+        Actor::System("generate".to_owned()),
+    )
+    .await?)
 }

@@ -163,7 +163,7 @@ async fn generate(
     .map_err(|e| anyhow::anyhow!("generate: {e}"))?;
     bar.finish_and_clear();
     println!(
-        "generated the {}-scale city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins; credit bank: {} specifications, {} outcomes ({} in review), {} recognition decisions",
+        "generated the {}-scale city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins; credit bank: {} specifications, {} outcomes ({} in review), {} recognition decisions, {} points awards",
         report.scale,
         report.seed,
         report.elapsed.as_secs_f64(),
@@ -178,7 +178,8 @@ async fn generate(
         report.specifications,
         report.outcomes,
         report.outcomes_in_review,
-        report.decisions
+        report.decisions,
+        report.points_awards
     );
     Ok(())
 }
