@@ -1,0 +1,36 @@
+//! The xAPI core of xuecheng's learning record store (issue 5, SPEC C5): everything about
+//! xAPI 1.0.3 and 2.0 that needs no storage and no HTTP, so that the store and the web layer
+//! only call it.
+//!
+//! - [`version`]: the `X-Experience-API-Version` header and what differs per version.
+//! - [`parse_statement`] / [`parse_statements`]: JSON → [`Statement`], enforcing every MUST of
+//!   the Data part that can be checked without storage; errors name the JSON path and carry the
+//!   status the spec requires ([`XapiError`]).
+//! - [`model`]: the statement as types; serialising one gives the `exact` format.
+//! - [`format`]: the `ids` and `canonical` output formats, `Accept-Language` selection.
+//! - [`compare`]: statement equivalence (Data 2.3.1), for the 409 on a re-used id and for
+//!   signed statements.
+//! - [`agents`]: agent identity keys and the agents/activities a statement matches, for the
+//!   query filters and their indexes.
+//! - [`query`]: the GET /statements parameters.
+//!
+//! **Invariant:** no IO, no clock, no randomness: the caller passes `stored`, new ids and the
+//! canonical activity definitions in.
+
+pub mod agents;
+pub mod compare;
+mod error;
+pub mod format;
+mod json;
+pub mod langtag;
+pub mod model;
+mod parse;
+pub mod query;
+pub mod types;
+pub mod version;
+
+pub use error::{Result, Status, XapiError};
+pub use json::parse_strict;
+pub use model::Statement;
+pub use parse::{parse_agent_parameter, parse_statement, parse_statement_bytes, parse_statements};
+pub use version::XapiVersion;

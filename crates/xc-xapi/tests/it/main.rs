@@ -1,0 +1,9 @@
+//! Integration tests of xc-xapi: the statement rules one MUST at a time, the output formats,
+//! comparison, the query parameters, and "never panics" properties.
+
+mod compare;
+mod formats;
+mod never_panics;
+mod query;
+mod support;
+mod validation;
