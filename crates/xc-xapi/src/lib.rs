@@ -13,6 +13,7 @@
 //! - [`agents`]: agent identity keys and the agents/activities a statement matches, for the
 //!   query filters and their indexes.
 //! - [`query`]: the GET /statements parameters.
+//! - [`signature`]: signed statements (JWS RS256/384/512, payload comparison, x5c).
 //!
 //! **Invariant:** no IO, no clock, no randomness: the caller passes `stored`, new ids and the
 //! canonical activity definitions in.
@@ -26,6 +27,7 @@ pub mod langtag;
 pub mod model;
 mod parse;
 pub mod query;
+pub mod signature;
 pub mod types;
 pub mod version;
 

@@ -5,5 +5,6 @@ mod compare;
 mod formats;
 mod never_panics;
 mod query;
+mod signature;
 mod support;
 mod validation;

@@ -81,6 +81,21 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_signatures(text in "[A-Za-z0-9_.=-]{0,200}", which in 0usize..2) {
+        let mut statement = [full(), full_2_0()][which].clone();
+        statement["attachments"] = serde_json::json!([{
+            "usageType": "http://adlnet.gov/expapi/attachments/signature",
+            "display": {"en": "signature"},
+            "contentType": "application/octet-stream",
+            "length": text.len(),
+            "sha2": crate::support::SHA256
+        }]);
+        let version = [XapiVersion::LATEST_1_0, XapiVersion::LATEST_2_0][which];
+        let statement = xc_xapi::parse_statement(&statement, version).unwrap();
+        let _ = xc_xapi::signature::check_signature(&statement, text.as_bytes(), version);
+    }
+
+    #[test]
     fn headers_parameters_and_scalars(text in ".{0,64}") {
         let _ = XapiVersion::from_header(Some(&text));
         let _ = langtag::is_well_formed(&text);
