@@ -13,6 +13,7 @@
 //! - [`agents`]: agent identity keys and the agents/activities a statement matches, for the
 //!   query filters and their indexes.
 //! - [`query`]: the GET /statements parameters.
+//! - [`multipart`]: multipart/mixed statement requests and their attachments.
 //! - [`signature`]: signed statements (JWS RS256/384/512, payload comparison, x5c).
 //!
 //! **Invariant:** no IO, no clock, no randomness: the caller passes `stored`, new ids and the
@@ -25,6 +26,7 @@ pub mod format;
 mod json;
 pub mod langtag;
 pub mod model;
+pub mod multipart;
 mod parse;
 pub mod query;
 pub mod signature;

@@ -3,6 +3,7 @@
 
 mod compare;
 mod formats;
+mod multipart;
 mod never_panics;
 mod query;
 mod signature;

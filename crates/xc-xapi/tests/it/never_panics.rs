@@ -81,6 +81,21 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_multipart_bodies(
+        bytes in proptest::collection::vec(
+            prop::sample::select(vec![b'-', b'\r', b'\n', b'b', b':', b'{', b'}', b'x', b' ', 0u8]),
+            0..300,
+        ),
+        header in "[ -~]{0,40}",
+    ) {
+        use xc_xapi::multipart::{MultipartLimits, split_statement_request};
+        let limits = MultipartLimits { max_parts: 8, max_header_bytes: 32 };
+        let _ = split_statement_request("multipart/mixed; boundary=b", &bytes, limits);
+        let _ = split_statement_request("multipart/mixed; boundary=--b", &bytes, limits);
+        let _ = split_statement_request(&header, &bytes, limits);
+    }
+
+    #[test]
     fn arbitrary_signatures(text in "[A-Za-z0-9_.=-]{0,200}", which in 0usize..2) {
         let mut statement = [full(), full_2_0()][which].clone();
         statement["attachments"] = serde_json::json!([{
