@@ -64,10 +64,40 @@ impl Statement {
             .filter(|a| a.usage_type.as_str() == SIGNATURE_USAGE_TYPE)
     }
 
+    /// The statement as the LRS stores it: `stored` set (any value sent is overwritten, Data
+    /// 2.4.8), `authority` overwritten by the credentials' (2.4.9: "SHOULD overwrite"), and
+    /// where absent an `id` (2.4.1), a `timestamp` equal to `stored` (2.4.7) and the version's
+    /// default `version` (2.4.10). What the client sent is kept otherwise.
+    pub fn assign(self, assigned: Assigned) -> Statement {
+        Statement {
+            id: self.id.or(Some(assigned.id_if_absent)),
+            timestamp: self.timestamp.or(Some(assigned.stored)),
+            stored: Some(assigned.stored),
+            authority: Some(assigned.authority),
+            version: self
+                .version
+                .or_else(|| Some(assigned.version.default_statement_version().to_string())),
+            ..self
+        }
+    }
+
     /// The JSON of this statement (as `exact` format returns it).
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
+}
+
+/// What the LRS assigns to a statement it accepts (see [`Statement::assign`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assigned {
+    /// A fresh UUID, used only when the statement has no id.
+    pub id_if_absent: Uuid,
+    /// The LRS's clock when it stores the statement.
+    pub stored: Timestamp,
+    /// The agent (or OAuth consumer + user group) the request authenticated as.
+    pub authority: Actor,
+    /// The version family of the request, for the default `version`.
+    pub version: crate::version::XapiVersion,
 }
 
 /// `objectType: "Agent"`.

@@ -1748,3 +1748,52 @@ fn voiding_statements_name_their_target() {
     );
     assert_eq!(parse_statement(&full(), V1).unwrap().voids(), None);
 }
+
+#[test]
+fn the_lrs_assigns_id_stored_timestamp_authority_and_version() {
+    use xc_xapi::model::{Account, Actor, Agent, Assigned, Ifi};
+    use xc_xapi::types::{Iri, Timestamp, Uuid};
+    let authority = Actor::Agent(Agent {
+        object_type: None,
+        name: Some("MOOC provider".into()),
+        ifi: Ifi::Account(Account {
+            home_page: Iri::parse("https://xuecheng.example/xapi", "a").unwrap(),
+            name: "provider-7".into(),
+        }),
+    });
+    let assigned = |version| Assigned {
+        id_if_absent: Uuid::from_random_bytes([7; 16]),
+        stored: Timestamp::parse("2024-06-01T08:00:00.5Z", "s").unwrap(),
+        authority: authority.clone(),
+        version,
+    };
+    let bare = parse_statement(&minimal(), V1)
+        .unwrap()
+        .assign(assigned(V1))
+        .to_json();
+    assert_eq!(bare["id"], json!(Uuid::from_random_bytes([7; 16]).as_str()));
+    assert_eq!(bare["stored"], json!("2024-06-01T08:00:00.500Z"));
+    assert_eq!(bare["timestamp"], bare["stored"]);
+    assert_eq!(bare["version"], json!("1.0.0"));
+    assert_eq!(
+        bare["authority"],
+        json!({"name": "MOOC provider", "account": {"homePage": "https://xuecheng.example/xapi", "name": "provider-7"}})
+    );
+    assert_eq!(
+        parse_statement(&minimal(), V2)
+            .unwrap()
+            .assign(assigned(V2))
+            .to_json()["version"],
+        json!("2.0.0")
+    );
+    // What the client sent stays, except stored and authority.
+    let sent = parse_statement(&full(), V1)
+        .unwrap()
+        .assign(assigned(V1))
+        .to_json();
+    assert_eq!(sent["id"], full()["id"]);
+    assert_eq!(sent["timestamp"], json!("2024-05-04T04:00:00.123Z"));
+    assert_eq!(sent["version"], json!("1.0.0"));
+    assert_eq!(sent["stored"], json!("2024-06-01T08:00:00.500Z"));
+    assert_eq!(sent["authority"]["account"]["name"], json!("provider-7"));
+}
