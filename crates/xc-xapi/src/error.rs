@@ -9,8 +9,11 @@ use std::fmt;
 pub enum Status {
     /// 400: malformed statement, parameter or header.
     BadRequest,
-    /// 409: a statement id already stored with different content (Communication 2.1.1).
+    /// 409: a statement id already stored with different content (Communication 2.1.1), or
+    /// a PUT over an existing document without If-Match / If-None-Match (Communication 3.1).
     Conflict,
+    /// 412: an If-Match / If-None-Match precondition failed (Communication 3.1).
+    PreconditionFailed,
     /// 413: larger than the configured limit.
     PayloadTooLarge,
 }
@@ -21,6 +24,7 @@ impl Status {
         match self {
             Status::BadRequest => 400,
             Status::Conflict => 409,
+            Status::PreconditionFailed => 412,
             Status::PayloadTooLarge => 413,
         }
     }

@@ -13,6 +13,8 @@
 //! - [`agents`]: agent identity keys and the agents/activities a statement matches, for the
 //!   query filters and their indexes.
 //! - [`query`]: the GET /statements parameters.
+//! - [`documents`]: State / Activity Profile / Agent Profile parameters, ETags, preconditions,
+//!   the JSON merge of a POST.
 //! - [`multipart`]: multipart/mixed statement requests and their attachments.
 //! - [`signature`]: signed statements (JWS RS256/384/512, payload comparison, x5c).
 //!
@@ -21,6 +23,7 @@
 
 pub mod agents;
 pub mod compare;
+pub mod documents;
 mod error;
 pub mod format;
 mod json;

@@ -2,6 +2,7 @@
 //! comparison, the query parameters, and "never panics" properties.
 
 mod compare;
+mod documents;
 mod formats;
 mod multipart;
 mod never_panics;
