@@ -9,6 +9,7 @@ use sha1::{Digest, Sha1};
 use crate::error::{Result, Status, XapiError};
 use crate::json::parse_strict;
 use crate::model::Actor;
+use crate::params::Params;
 use crate::parse::parse_agent_parameter;
 use crate::types::{Iri, Timestamp, Uuid};
 use crate::version::XapiVersion;
@@ -81,25 +82,9 @@ impl DocumentRequest {
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self> {
         let allowed = resource.parameters();
-        let mut seen: Vec<(&str, &str)> = Vec::new();
-        for (name, value) in pairs {
-            if !allowed.contains(&name) {
-                return Err(XapiError::bad_request(
-                    name,
-                    format!(
-                        "is not a parameter of this resource (allowed: {})",
-                        allowed.join(", ")
-                    ),
-                ));
-            }
-            if seen.iter().any(|(n, _)| *n == name) {
-                return Err(XapiError::bad_request(name, "is given more than once"));
-            }
-            seen.push((name, value));
-        }
-        let get = |name: &str| seen.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-        let required =
-            |name: &str| get(name).ok_or_else(|| XapiError::bad_request(name, "is required"));
+        let params = Params::collect(pairs, allowed, "this resource")?;
+        let get = |name: &str| params.get(name);
+        let required = |name: &str| params.required(name);
         let activity_id = if allowed.contains(&"activityId") {
             Some(Iri::parse(required("activityId")?, "activityId")?)
         } else {

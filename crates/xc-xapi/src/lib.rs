@@ -30,6 +30,7 @@ mod json;
 pub mod langtag;
 pub mod model;
 pub mod multipart;
+mod params;
 mod parse;
 pub mod query;
 pub mod signature;

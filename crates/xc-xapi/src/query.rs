@@ -11,6 +11,7 @@ use crate::agents::{StatementIndex, actor_keys};
 use crate::error::{Result, XapiError};
 use crate::format::Format;
 use crate::model::Actor;
+use crate::params::Params;
 use crate::parse::parse_agent_parameter;
 use crate::types::{Iri, Timestamp, Uuid};
 
@@ -102,46 +103,17 @@ impl Filter {
     }
 }
 
-fn boolean(name: &str, value: &str) -> Result<bool> {
-    match value {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        other => Err(XapiError::bad_request(
-            name,
-            format!("must be true or false, not {other:?}"),
-        )),
-    }
-}
-
 impl StatementQuery {
     /// Parses decoded `(name, value)` pairs from the query string (or, in 1.0.x's alternate
     /// request syntax, from the form body).
     pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
-        let mut seen: Vec<(&str, &str)> = Vec::new();
-        for (name, value) in pairs {
-            if !PARAMETERS.contains(&name) {
-                return Err(XapiError::bad_request(
-                    name,
-                    format!(
-                        "is not a parameter of GET statements (allowed: {})",
-                        PARAMETERS.join(", ")
-                    ),
-                ));
-            }
-            if seen.iter().any(|(n, _)| *n == name) {
-                return Err(XapiError::bad_request(name, "is given more than once"));
-            }
-            seen.push((name, value));
-        }
-        let get = |name: &str| seen.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let params = Params::collect(pairs, &PARAMETERS, "GET statements")?;
+        let get = |name: &str| params.get(name);
         let format = get("format")
             .map(Format::parse)
             .transpose()?
             .unwrap_or_default();
-        let attachments = get("attachments")
-            .map(|v| boolean("attachments", v))
-            .transpose()?
-            .unwrap_or(false);
+        let attachments = params.boolean("attachments", false)?;
         let single = match (get("statementId"), get("voidedStatementId")) {
             (Some(_), Some(_)) => {
                 return Err(XapiError::bad_request(
@@ -154,11 +126,11 @@ impl StatementQuery {
             (None, None) => None,
         };
         if let Some((name, id, voided)) = single {
-            if let Some((other, _)) = seen.iter().find(|(n, _)| {
+            if let Some(other) = params.names().find(|n| {
                 !["statementId", "voidedStatementId", "format", "attachments"].contains(n)
             }) {
                 return Err(XapiError::bad_request(
-                    *other,
+                    other,
                     format!("cannot be used with {name}: only format and attachments can"),
                 ));
             }
@@ -182,14 +154,8 @@ impl StatementQuery {
             registration: get("registration")
                 .map(|v| Uuid::parse(v, "registration"))
                 .transpose()?,
-            related_activities: get("related_activities")
-                .map(|v| boolean("related_activities", v))
-                .transpose()?
-                .unwrap_or(false),
-            related_agents: get("related_agents")
-                .map(|v| boolean("related_agents", v))
-                .transpose()?
-                .unwrap_or(false),
+            related_activities: params.boolean("related_activities", false)?,
+            related_agents: params.boolean("related_agents", false)?,
             since: get("since")
                 .map(|v| Timestamp::parse(v, "since"))
                 .transpose()?,
@@ -208,10 +174,7 @@ impl StatementQuery {
                     ));
                 }
             },
-            ascending: get("ascending")
-                .map(|v| boolean("ascending", v))
-                .transpose()?
-                .unwrap_or(false),
+            ascending: params.boolean("ascending", false)?,
         };
         Ok(StatementQuery {
             selection: Selection::Filter(Box::new(filter)),
