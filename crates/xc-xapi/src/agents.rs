@@ -7,6 +7,7 @@
 //! `registration`, so the store writes them once at insert time and never parses JSON to
 //! answer a query.
 
+use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
 use crate::model::{
@@ -147,4 +148,37 @@ impl StatementIndex {
             self.add_context(context);
         }
     }
+}
+
+/// The Person Object of the Agents resource (Communication 2.4): every name and identifier of
+/// the agents the LRS knows to be one person (at least the one asked for), each listed once, in
+/// the order given.
+pub fn person(agents: &[Agent]) -> Value {
+    let mut object = Map::new();
+    object.insert("objectType".into(), json!("Person"));
+    let mut push = |key: &str, value: Value| {
+        let list = object
+            .entry(key.to_string())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(items) = list
+            && !items.contains(&value)
+        {
+            items.push(value);
+        }
+    };
+    for agent in agents {
+        if let Some(name) = &agent.name {
+            push("name", json!(name));
+        }
+        match &agent.ifi {
+            Ifi::Mbox(mbox) => push("mbox", json!(mbox.as_str())),
+            Ifi::MboxSha1Sum(hex) => push("mbox_sha1sum", json!(hex)),
+            Ifi::OpenId(iri) => push("openid", json!(iri.as_str())),
+            Ifi::Account(account) => push(
+                "account",
+                json!({"homePage": account.home_page.as_str(), "name": account.name}),
+            ),
+        }
+    }
+    Value::Object(object)
 }

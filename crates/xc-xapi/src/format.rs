@@ -346,3 +346,41 @@ impl Canonicaliser<'_> {
         }
     }
 }
+
+/// Folds a definition met in a new statement into the activity's canonical one (the Activities
+/// resource returns "all available information about an activity"): language maps are merged
+/// entry by entry, the newer text winning for a language; every other property the incoming
+/// definition has replaces the stored one; what it lacks is kept.
+pub fn merge_definition(canonical: &mut ActivityDefinition, incoming: &ActivityDefinition) {
+    fn merge_map(into: &mut Option<LanguageMap>, from: &Option<LanguageMap>) {
+        if let Some(from) = from {
+            into.get_or_insert_with(LanguageMap::new)
+                .extend(from.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    fn replace<T: Clone>(into: &mut Option<T>, from: &Option<T>) {
+        if from.is_some() {
+            into.clone_from(from);
+        }
+    }
+    merge_map(&mut canonical.name, &incoming.name);
+    merge_map(&mut canonical.description, &incoming.description);
+    replace(&mut canonical.activity_type, &incoming.activity_type);
+    replace(&mut canonical.more_info, &incoming.more_info);
+    replace(&mut canonical.interaction_type, &incoming.interaction_type);
+    replace(
+        &mut canonical.correct_responses_pattern,
+        &incoming.correct_responses_pattern,
+    );
+    replace(&mut canonical.choices, &incoming.choices);
+    replace(&mut canonical.scale, &incoming.scale);
+    replace(&mut canonical.source, &incoming.source);
+    replace(&mut canonical.target, &incoming.target);
+    replace(&mut canonical.steps, &incoming.steps);
+    if let Some(extensions) = &incoming.extensions {
+        canonical
+            .extensions
+            .get_or_insert_with(Default::default)
+            .extend(extensions.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+}

@@ -136,3 +136,35 @@ fn canonical_uses_the_stores_definitions_and_one_language() {
     let english = to_canonical(&statement, &Store, &AcceptLanguage::parse("en")).to_json();
     assert_eq!(english["verb"]["display"], json!({"en-US": "completed"}));
 }
+
+#[test]
+fn definitions_merge_into_the_canonical_one() {
+    use xc_xapi::format::merge_definition;
+    let first = parse_statement(&full(), V1).unwrap();
+    let xc_xapi::model::StatementObject::Activity(activity) = &first.object else {
+        panic!()
+    };
+    let mut canonical = (**activity.definition.as_ref().unwrap()).clone();
+    let incoming = ActivityDefinition {
+        name: Some(map(&[("en", "Calligraphy II"), ("fr", "Calligraphie")])),
+        more_info: Some(Iri::parse("http://example.com/new-info", "m").unwrap()),
+        ..Default::default()
+    };
+    merge_definition(&mut canonical, &incoming);
+    let json = serde_json::to_value(&canonical).unwrap();
+    assert_eq!(
+        json["name"],
+        json!({"en": "Calligraphy II", "fr": "Calligraphie", "zh-Hans": "书法"})
+    );
+    assert_eq!(json["moreInfo"], json!("http://example.com/new-info"));
+    // What the newer definition lacks is kept.
+    assert_eq!(json["interactionType"], json!("choice"));
+    assert_eq!(
+        json["description"],
+        full()["object"]["definition"]["description"]
+    );
+    assert_eq!(
+        json["extensions"],
+        json!({"http://example.com/ext/hours": 32})
+    );
+}

@@ -220,3 +220,29 @@ fn the_index_lists_direct_and_related_agents_and_activities() {
         "mbox_sha1sum:abcdef"
     );
 }
+
+#[test]
+fn the_person_object_lists_every_identifier_once() {
+    use xc_xapi::agents::person;
+    use xc_xapi::model::Actor;
+    let agent = |text: &str| match xc_xapi::parse_agent_parameter(text, "agent").unwrap() {
+        Actor::Agent(agent) => agent,
+        Actor::Group(_) => panic!(),
+    };
+    let person = person(&[
+        agent(r#"{"name":"Ann","mbox":"mailto:ann@example.com"}"#),
+        agent(r#"{"name":"Ann","account":{"homePage":"http://mooc.example","name":"ann01"}}"#),
+        agent(r#"{"name":"Ann Li","mbox":"mailto:ann@example.com"}"#),
+        agent(r#"{"openid":"http://openid.example/ann"}"#),
+    ]);
+    assert_eq!(
+        person,
+        json!({
+            "objectType": "Person",
+            "name": ["Ann", "Ann Li"],
+            "mbox": ["mailto:ann@example.com"],
+            "account": [{"homePage": "http://mooc.example", "name": "ann01"}],
+            "openid": ["http://openid.example/ann"]
+        })
+    );
+}
