@@ -257,3 +257,79 @@ fn limits_hold() {
         split_statement_request(&content_type(), &body(&[json_part(&statement)]), limits).is_ok()
     );
 }
+
+/// The body the suite's signing helper builds: leading CRLF, no space after the header colons,
+/// the statement without attachments signed, then the signature attachment added.
+fn suite_signed_body(statement: &Value, algorithm: &str, boundary: &str) -> Vec<u8> {
+    let jws = crate::signature::sign(statement, algorithm, false);
+    let mut with_signature = statement.clone();
+    with_signature["attachments"] = json!([{
+        "usageType": "http://adlnet.gov/expapi/attachments/signature",
+        "display": {"en-US": "Signed by the Test Suite"},
+        "description": {"en-US": "Signed by the Test Suite"},
+        "contentType": "application/octet-stream",
+        "length": jws.len(),
+        "sha2": sha256(jws.as_bytes())
+    }]);
+    let mut out =
+        format!("{CRLF}--{boundary}{CRLF}Content-Type:application/json{CRLF}{CRLF}").into_bytes();
+    out.extend_from_slice(with_signature.to_string().as_bytes());
+    out.extend_from_slice(
+        format!(
+            "{CRLF}--{boundary}{CRLF}Content-Type:application/octet-stream{CRLF}Content-Transfer-Encoding:binary{CRLF}X-Experience-API-Hash:{}{CRLF}{CRLF}",
+            sha256(jws.as_bytes())
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(jws.as_bytes());
+    out.extend_from_slice(format!("{CRLF}--{boundary}--").as_bytes());
+    out
+}
+
+#[test]
+fn a_signed_statement_travels_end_to_end() {
+    let boundary = "-------2870159437";
+    let content_type = format!("multipart/mixed; boundary={boundary}");
+    let mut statement = crate::support::full();
+    statement.as_object_mut().unwrap().remove("attachments");
+    for version in [XapiVersion::LATEST_1_0, XapiVersion::LATEST_2_0] {
+        for algorithm in ["RS256", "RS384", "RS512"] {
+            let body = suite_signed_body(&statement, algorithm, boundary);
+            let request =
+                split_statement_request(&content_type, &body, MultipartLimits::default()).unwrap();
+            let statements =
+                parse_statements(&parse_strict(request.statements).unwrap(), version).unwrap();
+            match_attachments(&statements, &request.attachments).unwrap();
+            let signature = statements[0].signature_attachments().next().unwrap();
+            let part = request
+                .attachments
+                .iter()
+                .find(|p| p.sha2 == signature.sha2)
+                .unwrap();
+            xc_xapi::signature::check_signature(&statements[0], part.body, version).unwrap();
+        }
+    }
+    // The statement changed after signing (a longer duration): refused.
+    let body = suite_signed_body(&statement, "RS256", boundary);
+    let tampered = String::from_utf8(body)
+        .unwrap()
+        .replacen("PT1H30M", "PT2H30M", 1);
+    let request = split_statement_request(
+        &content_type,
+        tampered.as_bytes(),
+        MultipartLimits::default(),
+    )
+    .unwrap();
+    let statements = parse_statements(
+        &parse_strict(request.statements).unwrap(),
+        XapiVersion::LATEST_1_0,
+    )
+    .unwrap();
+    let error = xc_xapi::signature::check_signature(
+        &statements[0],
+        request.attachments[0].body,
+        XapiVersion::LATEST_1_0,
+    )
+    .unwrap_err();
+    assert!(error.reason.contains("result"), "{error}");
+}

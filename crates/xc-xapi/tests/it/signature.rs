@@ -78,7 +78,7 @@ fn appendix_statement() -> Value {
     serde_json::from_str(SIGNED_STATEMENT).unwrap()
 }
 
-fn sign(payload: &Value, algorithm: &str, with_certificate: bool) -> String {
+pub(crate) fn sign(payload: &Value, algorithm: &str, with_certificate: bool) -> String {
     let pem_body: String = PRIVATE_KEY_PEM
         .lines()
         .filter(|line| !line.starts_with("-----"))
