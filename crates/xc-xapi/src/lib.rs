@@ -40,5 +40,8 @@ pub mod version;
 pub use error::{Result, Status, XapiError};
 pub use json::parse_strict;
 pub use model::Statement;
-pub use parse::{parse_agent_parameter, parse_statement, parse_statement_bytes, parse_statements};
+pub use parse::{
+    parse_agent_parameter, parse_put_statement, parse_statement, parse_statement_bytes,
+    parse_statements,
+};
 pub use version::XapiVersion;

@@ -88,6 +88,38 @@ pub fn parse_statements(value: &Value, version: XapiVersion) -> Result<Vec<State
     }
 }
 
+/// Parses the body of PUT /statements?statementId=…: exactly one statement (an array is
+/// refused), whose `id`, when it has one, must be the `statementId` parameter; the statement
+/// returned carries that id (Communication 2.1.1).
+pub fn parse_put_statement(
+    statement_id: Option<&str>,
+    value: &Value,
+    version: XapiVersion,
+) -> Result<Statement> {
+    let id = Uuid::parse(
+        statement_id.ok_or_else(|| XapiError::bad_request("statementId", "is required for PUT"))?,
+        "statementId",
+    )?;
+    if !value.is_object() {
+        return Err(wrong_type(
+            "",
+            "one statement object (send batches with POST)",
+            value,
+        ));
+    }
+    let mut statement = parse_statement(value, version)?;
+    match &statement.id {
+        Some(own) if *own != id => Err(XapiError::bad_request(
+            "id",
+            format!("is {own} but the statementId parameter is {id}: they must be the same"),
+        )),
+        _ => {
+            statement.id = Some(id);
+            Ok(statement)
+        }
+    }
+}
+
 /// Parses and validates one statement.
 pub fn parse_statement(value: &Value, version: XapiVersion) -> Result<Statement> {
     Validator { version }.statement(value)

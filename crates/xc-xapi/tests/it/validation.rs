@@ -1797,3 +1797,42 @@ fn the_lrs_assigns_id_stored_timestamp_authority_and_version() {
     assert_eq!(sent["stored"], json!("2024-06-01T08:00:00.500Z"));
     assert_eq!(sent["authority"]["account"]["name"], json!("provider-7"));
 }
+
+#[test]
+fn put_takes_one_statement_whose_id_is_the_parameter() {
+    use xc_xapi::parse_put_statement;
+    let id = "fd41c918-b88b-4b20-a0a5-a4c32391aaa0";
+    let put = parse_put_statement(Some(id), &minimal(), V1).unwrap();
+    assert_eq!(put.id.unwrap().as_str(), id);
+    let put = parse_put_statement(Some(&id.to_uppercase()), &full(), V1).unwrap();
+    assert_eq!(put.id.unwrap().as_str(), id);
+    assert_eq!(
+        parse_put_statement(None, &minimal(), V1).unwrap_err().path,
+        "statementId"
+    );
+    assert_eq!(
+        parse_put_statement(Some("x"), &minimal(), V1)
+            .unwrap_err()
+            .path,
+        "statementId"
+    );
+    let other = "6690e6c9-3ef0-4ed3-8b37-7f3964730bee";
+    assert_eq!(
+        parse_put_statement(Some(other), &full(), V1)
+            .unwrap_err()
+            .path,
+        "id"
+    );
+    assert_eq!(
+        parse_put_statement(Some(id), &json!([minimal()]), V1)
+            .unwrap_err()
+            .path,
+        ""
+    );
+    let mut broken = minimal();
+    broken["verb"] = json!({});
+    assert_eq!(
+        parse_put_statement(Some(id), &broken, V1).unwrap_err().path,
+        "verb.id"
+    );
+}
