@@ -1,0 +1,545 @@
+//! The learning record store on PostgreSQL ([`LrsStore`]): the tables of migration 0011.
+//!
+//! A batch of statements (with its voiding, attachments, canonical definitions and agents) is
+//! one transaction; an id inserted concurrently by another transaction is waited for
+//! (`ON CONFLICT DO NOTHING`) and then compared. A canonical definition and a document are
+//! read and written under a transaction-level advisory lock on their key (taken in sorted order
+//! for definitions), so concurrent merges and precondition checks never lose a write. A query with
+//! filters finds the matching statements through the key tables and follows StatementRefs to
+//! them with a recursive CTE; one without filters reads `xapi_statements` in `(stored, seq)`
+//! order directly.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use time::OffsetDateTime;
+use xc_store::{
+    AttachmentContent, DocumentRecord, DocumentScope, DocumentWrite, LrsStore, STATEMENT_PAGE_MAX,
+    StatementCursor, StatementInsert, StatementPage, StoreError, StoreResult, StoredStatement,
+    apply_document_write, check_same_statement, decode_agents, decode_definition, decode_statement,
+    encode_definition, from_micros, merged_definition, micros, prepare_statements,
+};
+use xc_xapi::Statement;
+use xc_xapi::model::{ActivityDefinition, Agent};
+use xc_xapi::query::Filter;
+use xc_xapi::types::Uuid;
+
+use crate::PgStore;
+use crate::error::store_error as db_error;
+
+fn stored_statement(row: &PgRow) -> StoreResult<StoredStatement> {
+    let id: String = row.try_get("id").map_err(db_error)?;
+    let body: String = row.try_get("body").map_err(db_error)?;
+    Ok(StoredStatement {
+        seq: row.try_get("seq").map_err(db_error)?,
+        voided: row.try_get("voided").map_err(db_error)?,
+        statement: decode_statement(&body, &id)?,
+    })
+}
+
+fn document_record(row: &PgRow) -> StoreResult<DocumentRecord> {
+    Ok(DocumentRecord {
+        document_id: row.try_get("document_id").map_err(db_error)?,
+        content_type: row.try_get("content_type").map_err(db_error)?,
+        contents: row.try_get("contents").map_err(db_error)?,
+        etag: row.try_get("etag").map_err(db_error)?,
+        updated: from_micros(row.try_get("updated").map_err(db_error)?)?,
+    })
+}
+
+/// Whether any of agent, verb, activity, registration is given (the StatementRef rule applies).
+fn has_filters(filter: &Filter) -> bool {
+    filter.agent.is_some()
+        || filter.verb.is_some()
+        || filter.activity.is_some()
+        || filter.registration.is_some()
+}
+
+/// The statement filters (agent, verb, activity, registration) as ` AND …` conditions on `s`.
+fn push_filters(query: &mut QueryBuilder<Postgres>, filter: &Filter) {
+    if let Some(key) = filter.agent_key() {
+        query
+            .push(" AND s.seq IN (SELECT seq FROM xapi_statement_agents WHERE agent_key = ")
+            .push_bind(key);
+        if !filter.related_agents {
+            query.push(" AND NOT related_only");
+        }
+        query.push(")");
+    }
+    if let Some(activity) = &filter.activity {
+        query
+            .push(" AND s.seq IN (SELECT seq FROM xapi_statement_activities WHERE activity_id = ")
+            .push_bind(activity.as_str().to_string());
+        if !filter.related_activities {
+            query.push(" AND NOT related_only");
+        }
+        query.push(")");
+    }
+    if let Some(verb) = &filter.verb {
+        query
+            .push(" AND s.verb = ")
+            .push_bind(verb.as_str().to_string());
+    }
+    if let Some(registration) = &filter.registration {
+        query
+            .push(" AND s.registration = ")
+            .push_bind(registration.as_str().to_string());
+    }
+}
+
+fn page_limit(filter: &Filter) -> u32 {
+    if filter.limit == 0 || filter.limit > STATEMENT_PAGE_MAX {
+        STATEMENT_PAGE_MAX
+    } else {
+        filter.limit
+    }
+}
+
+async fn document_on(
+    conn: &mut PgConnection,
+    scope: &DocumentScope,
+    document_id: &str,
+) -> StoreResult<Option<DocumentRecord>> {
+    sqlx::query(
+        "SELECT document_id, content_type, contents, etag, updated FROM xapi_documents \
+         WHERE resource = $1 AND activity_id = $2 AND agent_key = $3 AND registration = $4 \
+         AND document_id = $5",
+    )
+    .bind(scope.resource_name())
+    .bind(&scope.activity_id)
+    .bind(&scope.agent_key)
+    .bind(&scope.registration)
+    .bind(document_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error)?
+    .map(|row| document_record(&row))
+    .transpose()
+}
+
+async fn insert_on(
+    conn: &mut PgConnection,
+    statements: &[Statement],
+    attachments: &[AttachmentContent],
+) -> StoreResult<Vec<StatementInsert>> {
+    let prepared = prepare_statements(statements)?;
+    let mut outcome = Vec::with_capacity(prepared.len());
+    let mut definitions: BTreeMap<String, Vec<&ActivityDefinition>> = BTreeMap::new();
+    for (row, statement) in prepared.iter().zip(statements) {
+        let seq: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO xapi_statements (id, stored, verb, registration, references_id, \
+             voiding, body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING \
+             RETURNING seq",
+        )
+        .bind(&row.id)
+        .bind(row.stored)
+        .bind(&row.verb)
+        .bind(&row.registration)
+        .bind(&row.references)
+        .bind(row.voiding)
+        .bind(&row.body)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        let Some(seq) = seq else {
+            let body: String = sqlx::query_scalar("SELECT body FROM xapi_statements WHERE id = $1")
+                .bind(&row.id)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_error)?;
+            check_same_statement(&body, statement)?;
+            outcome.push(StatementInsert::AlreadyStored);
+            continue;
+        };
+        for (key, related_only) in &row.agents {
+            sqlx::query(
+                "INSERT INTO xapi_statement_agents (agent_key, related_only, stored, seq) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(key)
+            .bind(*related_only)
+            .bind(row.stored)
+            .bind(seq)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        }
+        for (activity, related_only) in &row.activities {
+            sqlx::query(
+                "INSERT INTO xapi_statement_activities (activity_id, related_only, stored, seq) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(activity)
+            .bind(*related_only)
+            .bind(row.stored)
+            .bind(seq)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        }
+        for (key, agent) in xc_store::agents_named(statement) {
+            sqlx::query(
+                "INSERT INTO xapi_agents (agent_key, agent) VALUES ($1, $2) \
+                 ON CONFLICT (agent_key, agent) DO NOTHING",
+            )
+            .bind(key)
+            .bind(agent)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        }
+        for (id, incoming) in &row.definitions {
+            definitions.entry(id.clone()).or_default().push(incoming);
+        }
+        outcome.push(StatementInsert::Stored);
+    }
+    // Voiding after every row of the batch is in, so a batch may void its own statements.
+    for (row, inserted) in prepared.iter().zip(&outcome) {
+        if let (true, StatementInsert::Stored, Some(target)) =
+            (row.voiding, inserted, &row.references)
+        {
+            sqlx::query(
+                "INSERT INTO xapi_voided (target_id, voiding_id) \
+                 SELECT id, $1::text FROM xapi_statements WHERE id = $2 AND NOT voiding \
+                 ON CONFLICT (target_id) DO NOTHING",
+            )
+            .bind(&row.id)
+            .bind(target)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        }
+    }
+    // In sorted order, so two batches never wait for each other's locks in a cycle.
+    for (id, incoming) in &definitions {
+        advisory_lock(conn, &format!("xapi_activity {id}")).await?;
+        let mut current = activity_definition_on(conn, id).await?;
+        for definition in incoming {
+            current = Some(merged_definition(current, definition));
+        }
+        let Some(definition) = current else { continue };
+        sqlx::query(
+            "INSERT INTO xapi_activities (id, definition) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
+        )
+        .bind(id)
+        .bind(encode_definition(&definition))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    }
+    for attachment in attachments {
+        sqlx::query(
+            "INSERT INTO xapi_attachments (sha2, content_type, content) VALUES ($1, $2, $3) \
+             ON CONFLICT (sha2) DO NOTHING",
+        )
+        .bind(attachment.sha2.to_ascii_lowercase())
+        .bind(&attachment.content_type)
+        .bind(&attachment.content)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(outcome)
+}
+
+/// A lock on `key` held until the transaction ends.
+async fn advisory_lock(conn: &mut PgConnection, key: &str) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(key)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+async fn activity_definition_on(
+    conn: &mut PgConnection,
+    id: &str,
+) -> StoreResult<Option<ActivityDefinition>> {
+    let text: Option<String> =
+        sqlx::query_scalar("SELECT definition FROM xapi_activities WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    text.map(|text| decode_definition(id, &text)).transpose()
+}
+
+#[async_trait]
+impl LrsStore for PgStore {
+    async fn insert_statements(
+        &self,
+        statements: &[Statement],
+        attachments: &[AttachmentContent],
+    ) -> StoreResult<Vec<StatementInsert>> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let outcome = insert_on(&mut tx, statements, attachments).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(outcome)
+    }
+
+    async fn get_statement(&self, id: &Uuid, voided: bool) -> StoreResult<StoredStatement> {
+        let found = sqlx::query(
+            "SELECT s.seq, s.id, s.body, v.target_id IS NOT NULL AS voided \
+             FROM xapi_statements s LEFT JOIN xapi_voided v ON v.target_id = s.id \
+             WHERE s.id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?
+        .map(|row| stored_statement(&row))
+        .transpose()?;
+        match found {
+            Some(statement) if statement.voided == voided => Ok(statement),
+            _ => Err(StoreError::NotFound { what: "statement" }),
+        }
+    }
+
+    async fn query_statements(
+        &self,
+        filter: &Filter,
+        cursor: Option<&StatementCursor>,
+    ) -> StoreResult<StatementPage> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let max_seq = match cursor {
+            Some(cursor) => cursor.max_seq,
+            None => sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM xapi_statements")
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_error)?,
+        };
+        let limit = page_limit(filter);
+        let mut query = QueryBuilder::<Postgres>::new("");
+        if has_filters(filter) {
+            query
+                .push(
+                    "WITH RECURSIVE matched (seq, id) AS (SELECT s.seq, s.id \
+                     FROM xapi_statements s WHERE s.seq <= ",
+                )
+                .push_bind(max_seq);
+            push_filters(&mut query, filter);
+            query
+                .push(
+                    " UNION SELECT r.seq, r.id FROM matched m JOIN xapi_statements r \
+                     ON r.references_id = m.id WHERE r.seq <= ",
+                )
+                .push_bind(max_seq)
+                .push(
+                    ") SELECT s.seq, s.id, s.stored, s.body, FALSE AS voided FROM matched m \
+                     JOIN xapi_statements s ON s.seq = m.seq WHERE TRUE",
+                );
+        } else {
+            query
+                .push(
+                    "SELECT s.seq, s.id, s.stored, s.body, FALSE AS voided FROM xapi_statements s \
+                     WHERE s.seq <= ",
+                )
+                .push_bind(max_seq);
+        }
+        query.push(" AND NOT EXISTS (SELECT 1 FROM xapi_voided v WHERE v.target_id = s.id)");
+        if let Some(since) = &filter.since {
+            query
+                .push(" AND s.stored > ")
+                .push_bind(micros(since.datetime()));
+        }
+        if let Some(until) = &filter.until {
+            query
+                .push(" AND s.stored <= ")
+                .push_bind(micros(until.datetime()));
+        }
+        let (after, order) = if filter.ascending {
+            (" > ", " ORDER BY s.stored, s.seq")
+        } else {
+            (" < ", " ORDER BY s.stored DESC, s.seq DESC")
+        };
+        if let Some(cursor) = cursor {
+            query
+                .push(" AND (s.stored, s.seq)")
+                .push(after)
+                .push("(")
+                .push_bind(cursor.after.0)
+                .push(", ")
+                .push_bind(cursor.after.1)
+                .push(")");
+        }
+        query
+            .push(order)
+            .push(" LIMIT ")
+            .push_bind(i64::from(limit) + 1);
+        let rows = query
+            .build()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        let more = rows.len() > limit as usize;
+        let mut statements = Vec::with_capacity(rows.len().min(limit as usize));
+        let mut last = None;
+        for row in rows.iter().take(limit as usize) {
+            last = Some((
+                row.try_get::<i64, _>("stored").map_err(db_error)?,
+                row.try_get::<i64, _>("seq").map_err(db_error)?,
+            ));
+            statements.push(stored_statement(row)?);
+        }
+        Ok(StatementPage {
+            statements,
+            more: last
+                .filter(|_| more)
+                .map(|after| StatementCursor { max_seq, after }),
+        })
+    }
+
+    async fn attachments(&self, sha2: &[String]) -> StoreResult<Vec<AttachmentContent>> {
+        let mut found = Vec::new();
+        for chunk in sha2.chunks(500) {
+            let mut query = QueryBuilder::<Postgres>::new(
+                "SELECT sha2, content_type, content FROM xapi_attachments WHERE sha2 IN (",
+            );
+            let mut list = query.separated(", ");
+            for hash in chunk {
+                list.push_bind(hash.to_ascii_lowercase());
+            }
+            query.push(")");
+            let rows: Vec<(String, String, Vec<u8>)> = query
+                .build_query_as()
+                .persistent(false)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+            found.extend(
+                rows.into_iter()
+                    .map(|(sha2, content_type, content)| AttachmentContent {
+                        sha2,
+                        content_type,
+                        content,
+                    }),
+            );
+        }
+        Ok(found)
+    }
+
+    async fn activity_definition(&self, id: &str) -> StoreResult<Option<ActivityDefinition>> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        activity_definition_on(&mut conn, id).await
+    }
+
+    async fn agents_seen(&self, key: &str) -> StoreResult<Vec<Agent>> {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT agent FROM xapi_agents WHERE agent_key = $1 ORDER BY seen")
+                .bind(key)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        decode_agents(&rows)
+    }
+
+    async fn document(
+        &self,
+        scope: &DocumentScope,
+        document_id: &str,
+    ) -> StoreResult<Option<DocumentRecord>> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        document_on(&mut conn, scope, document_id).await
+    }
+
+    async fn document_ids(
+        &self,
+        scope: &DocumentScope,
+        since: Option<OffsetDateTime>,
+    ) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT document_id FROM xapi_documents WHERE resource = $1 AND activity_id = $2 \
+             AND agent_key = $3 AND registration = $4 AND updated > $5 ORDER BY document_id",
+        )
+        .bind(scope.resource_name())
+        .bind(&scope.activity_id)
+        .bind(&scope.agent_key)
+        .bind(&scope.registration)
+        .bind(since.map_or(i64::MIN, micros))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    async fn write_document(
+        &self,
+        scope: &DocumentScope,
+        document_id: &str,
+        write: &DocumentWrite,
+    ) -> StoreResult<Option<DocumentRecord>> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        advisory_lock(
+            &mut tx,
+            &format!(
+                "xapi_document {} {} {} {} {document_id}",
+                scope.resource_name(),
+                scope.activity_id,
+                scope.agent_key,
+                scope.registration
+            ),
+        )
+        .await?;
+        let current = document_on(&mut tx, scope, document_id).await?;
+        let next = apply_document_write(scope, document_id, current.as_ref(), write)?;
+        match &next {
+            Some(document) => {
+                sqlx::query(
+                    "INSERT INTO xapi_documents (resource, activity_id, agent_key, registration, \
+                     document_id, content_type, contents, etag, updated) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (resource, activity_id, agent_key, registration, document_id) \
+                     DO UPDATE SET content_type = excluded.content_type, \
+                     contents = excluded.contents, etag = excluded.etag, updated = excluded.updated",
+                )
+                .bind(scope.resource_name())
+                .bind(&scope.activity_id)
+                .bind(&scope.agent_key)
+                .bind(&scope.registration)
+                .bind(document_id)
+                .bind(&document.content_type)
+                .bind(&document.contents)
+                .bind(&document.etag)
+                .bind(micros(document.updated))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            }
+            None => {
+                sqlx::query(
+                    "DELETE FROM xapi_documents WHERE resource = $1 AND activity_id = $2 \
+                     AND agent_key = $3 AND registration = $4 AND document_id = $5",
+                )
+                .bind(scope.resource_name())
+                .bind(&scope.activity_id)
+                .bind(&scope.agent_key)
+                .bind(&scope.registration)
+                .bind(document_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            }
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(next)
+    }
+
+    async fn delete_documents(&self, scope: &DocumentScope) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM xapi_documents WHERE resource = $1 AND activity_id = $2 \
+             AND agent_key = $3 AND registration = $4",
+        )
+        .bind(scope.resource_name())
+        .bind(&scope.activity_id)
+        .bind(&scope.agent_key)
+        .bind(&scope.registration)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected())
+    }
+}
