@@ -33,25 +33,26 @@ $$;
 CREATE TRIGGER xapi_statements_no_update BEFORE UPDATE ON xapi_statements
     FOR EACH ROW EXECUTE FUNCTION xapi_never_changes();
 
--- `agent`: each key once per statement; related_only when it matches only with
+-- `agent`: each key once per statement, in `stored` order under the key (a query reads one
+-- range, newest or oldest first, and stops at its limit); related_only when it matches only with
 -- related_agents=true (authority, instructor, team, inside a SubStatement).
 CREATE TABLE xapi_statement_agents (
     agent_key TEXT NOT NULL,
     related_only BOOLEAN NOT NULL,
     stored BIGINT NOT NULL,
     seq BIGINT NOT NULL REFERENCES xapi_statements (seq) ON DELETE CASCADE,
-    PRIMARY KEY (agent_key, related_only, stored, seq)
+    PRIMARY KEY (agent_key, stored, seq)
 );
 CREATE INDEX xapi_statement_agents_by_statement ON xapi_statement_agents (seq);
 
--- `activity`: related_only false for the object, true for context activities and inside a
+-- `activity`, laid out like the agents: related_only false for the object, true for context activities and inside a
 -- SubStatement (matched only with related_activities=true).
 CREATE TABLE xapi_statement_activities (
     activity_id TEXT NOT NULL,
     related_only BOOLEAN NOT NULL,
     stored BIGINT NOT NULL,
     seq BIGINT NOT NULL REFERENCES xapi_statements (seq) ON DELETE CASCADE,
-    PRIMARY KEY (activity_id, related_only, stored, seq)
+    PRIMARY KEY (activity_id, stored, seq)
 );
 CREATE INDEX xapi_statement_activities_by_statement ON xapi_statement_activities (seq);
 

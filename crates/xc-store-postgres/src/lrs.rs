@@ -57,23 +57,55 @@ fn has_filters(filter: &Filter) -> bool {
         || filter.registration.is_some()
 }
 
-/// The statement filters (agent, verb, activity, registration) as ` AND …` conditions on `s`.
-fn push_filters(query: &mut QueryBuilder<Postgres>, filter: &Filter) {
-    if let Some(key) = filter.agent_key() {
+/// Which key table drives the direct matches of a filtered query: the agent's, else the
+/// activity's, else none (`xapi_statements` itself, through its verb or registration index).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Driver {
+    Agents,
+    Activities,
+    Statements,
+}
+
+impl Driver {
+    fn of(filter: &Filter) -> Self {
+        if filter.agent.is_some() {
+            Driver::Agents
+        } else if filter.activity.is_some() {
+            Driver::Activities
+        } else {
+            Driver::Statements
+        }
+    }
+}
+
+/// The statement filters (agent, verb, activity, registration) as ` AND …` conditions on `s`,
+/// but for the one `driver` already applies.
+fn push_filters(query: &mut QueryBuilder<Postgres>, filter: &Filter, driver: Option<Driver>) {
+    if let Some(key) = filter.agent_key()
+        && driver != Some(Driver::Agents)
+    {
         query
-            .push(" AND s.seq IN (SELECT seq FROM xapi_statement_agents WHERE agent_key = ")
+            .push(
+                " AND EXISTS (SELECT 1 FROM xapi_statement_agents x WHERE x.seq = s.seq \
+                 AND x.agent_key = ",
+            )
             .push_bind(key);
         if !filter.related_agents {
-            query.push(" AND NOT related_only");
+            query.push(" AND NOT x.related_only");
         }
         query.push(")");
     }
-    if let Some(activity) = &filter.activity {
+    if let Some(activity) = &filter.activity
+        && driver != Some(Driver::Activities)
+    {
         query
-            .push(" AND s.seq IN (SELECT seq FROM xapi_statement_activities WHERE activity_id = ")
+            .push(
+                " AND EXISTS (SELECT 1 FROM xapi_statement_activities x WHERE x.seq = s.seq \
+                 AND x.activity_id = ",
+            )
             .push_bind(activity.as_str().to_string());
         if !filter.related_activities {
-            query.push(" AND NOT related_only");
+            query.push(" AND NOT x.related_only");
         }
         query.push(")");
     }
@@ -87,6 +119,129 @@ fn push_filters(query: &mut QueryBuilder<Postgres>, filter: &Filter) {
             .push(" AND s.registration = ")
             .push_bind(registration.as_str().to_string());
     }
+}
+
+/// ` AND …`: `seq` up to the snapshot, `since`/`until` and the cursor, on the `stored` and
+/// `seq` columns of `alias`.
+fn push_window(
+    query: &mut QueryBuilder<Postgres>,
+    alias: &str,
+    filter: &Filter,
+    cursor: Option<&StatementCursor>,
+    max_seq: i64,
+) {
+    query
+        .push(format!(" AND {alias}.seq <= "))
+        .push_bind(max_seq);
+    if let Some(since) = &filter.since {
+        query
+            .push(format!(" AND {alias}.stored > "))
+            .push_bind(micros(since.datetime()));
+    }
+    if let Some(until) = &filter.until {
+        query
+            .push(format!(" AND {alias}.stored <= "))
+            .push_bind(micros(until.datetime()));
+    }
+    if let Some(cursor) = cursor {
+        query
+            .push(format!(
+                " AND ({alias}.stored, {alias}.seq) {} (",
+                if filter.ascending { ">" } else { "<" }
+            ))
+            .push_bind(cursor.after.0)
+            .push(", ")
+            .push_bind(cursor.after.1)
+            .push(")");
+    }
+}
+
+/// ` ORDER BY … LIMIT …` in the query's order on `alias`.
+fn push_order(query: &mut QueryBuilder<Postgres>, alias: &str, filter: &Filter, limit: u32) {
+    let direction = if filter.ascending { "" } else { " DESC" };
+    query
+        .push(format!(
+            " ORDER BY {alias}.stored{direction}, {alias}.seq{direction} LIMIT "
+        ))
+        .push_bind(i64::from(limit) + 1);
+}
+
+const NOT_VOIDED: &str = " AND NOT EXISTS (SELECT 1 FROM xapi_voided v WHERE v.target_id = s.id)";
+
+/// The filtered query: the first `limit + 1` direct matches, read as one index range of the
+/// driving key table in the query's order, together with the statements that reach a direct
+/// match through StatementRefs (`chain` walks each referring statement in the window to every
+/// statement it targets, transitively), ordered and limited again.
+fn push_filtered(
+    query: &mut QueryBuilder<Postgres>,
+    filter: &Filter,
+    cursor: Option<&StatementCursor>,
+    max_seq: i64,
+    limit: u32,
+) {
+    query.push(
+        "WITH RECURSIVE chain (seq, target) AS (SELECT r.seq, r.references_id \
+         FROM xapi_statements r WHERE r.references_id IS NOT NULL",
+    );
+    push_window(query, "r", filter, cursor, max_seq);
+    query
+        .push(
+            " UNION SELECT c.seq, t.references_id FROM chain c JOIN xapi_statements t \
+             ON t.id = c.target WHERE t.references_id IS NOT NULL AND t.seq <= ",
+        )
+        .push_bind(max_seq)
+        .push("), picked (seq) AS (SELECT seq FROM (");
+    let driver = Driver::of(filter);
+    let alias = match driver {
+        Driver::Agents => {
+            query
+                .push(
+                    "SELECT s.seq FROM xapi_statement_agents d JOIN xapi_statements s \
+                     ON s.seq = d.seq WHERE d.agent_key = ",
+                )
+                .push_bind(filter.agent_key().unwrap_or_default());
+            if !filter.related_agents {
+                query.push(" AND NOT d.related_only");
+            }
+            "d"
+        }
+        Driver::Activities => {
+            query
+                .push(
+                    "SELECT s.seq FROM xapi_statement_activities d JOIN xapi_statements s \
+                     ON s.seq = d.seq WHERE d.activity_id = ",
+                )
+                .push_bind(
+                    filter
+                        .activity
+                        .as_ref()
+                        .map(|a| a.as_str().to_string())
+                        .unwrap_or_default(),
+                );
+            if !filter.related_activities {
+                query.push(" AND NOT d.related_only");
+            }
+            "d"
+        }
+        Driver::Statements => {
+            query.push("SELECT s.seq FROM xapi_statements s WHERE TRUE");
+            "s"
+        }
+    };
+    push_window(query, alias, filter, cursor, max_seq);
+    push_filters(query, filter, Some(driver));
+    query.push(NOT_VOIDED);
+    push_order(query, alias, filter, limit);
+    query.push(
+        ") AS direct UNION SELECT c.seq FROM chain c JOIN xapi_statements s \
+         ON s.id = c.target WHERE s.seq <= ",
+    );
+    query.push_bind(max_seq);
+    push_filters(query, filter, None);
+    query.push(
+        ") SELECT s.seq, s.id, s.stored, s.body, FALSE AS voided FROM picked p \
+         JOIN xapi_statements s ON s.seq = p.seq WHERE TRUE",
+    );
 }
 
 fn page_limit(filter: &Filter) -> u32 {
@@ -315,61 +470,16 @@ impl LrsStore for PgStore {
         let limit = page_limit(filter);
         let mut query = QueryBuilder::<Postgres>::new("");
         if has_filters(filter) {
-            query
-                .push(
-                    "WITH RECURSIVE matched (seq, id) AS (SELECT s.seq, s.id \
-                     FROM xapi_statements s WHERE s.seq <= ",
-                )
-                .push_bind(max_seq);
-            push_filters(&mut query, filter);
-            query
-                .push(
-                    " UNION SELECT r.seq, r.id FROM matched m JOIN xapi_statements r \
-                     ON r.references_id = m.id WHERE r.seq <= ",
-                )
-                .push_bind(max_seq)
-                .push(
-                    ") SELECT s.seq, s.id, s.stored, s.body, FALSE AS voided FROM matched m \
-                     JOIN xapi_statements s ON s.seq = m.seq WHERE TRUE",
-                );
+            push_filtered(&mut query, filter, cursor, max_seq, limit);
         } else {
-            query
-                .push(
-                    "SELECT s.seq, s.id, s.stored, s.body, FALSE AS voided FROM xapi_statements s \
-                     WHERE s.seq <= ",
-                )
-                .push_bind(max_seq);
+            query.push(
+                "SELECT s.seq, s.id, s.stored, s.body, FALSE AS voided FROM xapi_statements s \
+                 WHERE TRUE",
+            );
         }
-        query.push(" AND NOT EXISTS (SELECT 1 FROM xapi_voided v WHERE v.target_id = s.id)");
-        if let Some(since) = &filter.since {
-            query
-                .push(" AND s.stored > ")
-                .push_bind(micros(since.datetime()));
-        }
-        if let Some(until) = &filter.until {
-            query
-                .push(" AND s.stored <= ")
-                .push_bind(micros(until.datetime()));
-        }
-        let (after, order) = if filter.ascending {
-            (" > ", " ORDER BY s.stored, s.seq")
-        } else {
-            (" < ", " ORDER BY s.stored DESC, s.seq DESC")
-        };
-        if let Some(cursor) = cursor {
-            query
-                .push(" AND (s.stored, s.seq)")
-                .push(after)
-                .push("(")
-                .push_bind(cursor.after.0)
-                .push(", ")
-                .push_bind(cursor.after.1)
-                .push(")");
-        }
-        query
-            .push(order)
-            .push(" LIMIT ")
-            .push_bind(i64::from(limit) + 1);
+        push_window(&mut query, "s", filter, cursor, max_seq);
+        query.push(NOT_VOIDED);
+        push_order(&mut query, "s", filter, limit);
         let rows = query
             .build()
             .persistent(false)

@@ -27,25 +27,26 @@ CREATE INDEX xapi_statements_by_reference ON xapi_statements (references_id)
 CREATE TRIGGER xapi_statements_no_update BEFORE UPDATE ON xapi_statements
 BEGIN SELECT RAISE(ABORT, 'xapi_statements never change: voiding is a row of xapi_voided'); END;
 
--- `agent`: each key once per statement; related_only = 1 when it matches only with
+-- `agent`: each key once per statement, in `stored` order under the key (a query reads one
+-- range, newest or oldest first, and stops at its limit); related_only = 1 when it matches only with
 -- related_agents=true (authority, instructor, team, inside a SubStatement).
 CREATE TABLE xapi_statement_agents (
     agent_key TEXT NOT NULL,
     related_only INTEGER NOT NULL CHECK (related_only IN (0, 1)),
     stored INTEGER NOT NULL,
     seq INTEGER NOT NULL REFERENCES xapi_statements (seq) ON DELETE CASCADE,
-    PRIMARY KEY (agent_key, related_only, stored, seq)
+    PRIMARY KEY (agent_key, stored, seq)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX xapi_statement_agents_by_statement ON xapi_statement_agents (seq);
 
--- `activity`: related_only = 0 for the object, 1 for context activities and inside a
+-- `activity`, laid out like the agents: related_only = 0 for the object, 1 for context activities and inside a
 -- SubStatement (matched only with related_activities=true).
 CREATE TABLE xapi_statement_activities (
     activity_id TEXT NOT NULL,
     related_only INTEGER NOT NULL CHECK (related_only IN (0, 1)),
     stored INTEGER NOT NULL,
     seq INTEGER NOT NULL REFERENCES xapi_statements (seq) ON DELETE CASCADE,
-    PRIMARY KEY (activity_id, related_only, stored, seq)
+    PRIMARY KEY (activity_id, stored, seq)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX xapi_statement_activities_by_statement ON xapi_statement_activities (seq);
 

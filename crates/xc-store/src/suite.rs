@@ -4659,6 +4659,42 @@ pub async fn xapi_filters_match_what_the_statement_is_about(store: &dyn Store) {
             ],
             vec![],
         ),
+        (
+            vec![
+                ("verb", "http://adlnet.gov/expapi/verbs/mentored"),
+                ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+            ],
+            vec![2, 4],
+        ),
+        (
+            vec![
+                ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+                ("activity", "http://example.com/activities/course-2"),
+            ],
+            vec![5],
+        ),
+        (
+            vec![
+                ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+                ("activity", "http://example.com/activities/course-1"),
+            ],
+            vec![],
+        ),
+        (
+            vec![
+                ("activity", "http://example.com/activities/course-1"),
+                ("related_activities", "true"),
+                ("verb", "http://adlnet.gov/expapi/verbs/planned"),
+            ],
+            vec![3],
+        ),
+        (
+            vec![
+                ("registration", registration),
+                ("verb", "http://adlnet.gov/expapi/verbs/completed"),
+            ],
+            vec![1],
+        ),
         // since (exclusive) and until (inclusive) on stored, also for referring statements.
         (vec![("since", "2026-03-01T08:01:00Z")], vec![3, 4, 5]),
         (vec![("until", "2026-03-01T08:01:00Z")], vec![1, 2]),
@@ -4683,6 +4719,24 @@ pub async fn xapi_filters_match_what_the_statement_is_about(store: &dyn Store) {
         let expected: Vec<String> = expected.into_iter().map(xapi_id).collect();
         assert_eq!(xapi_query_ids(store, &query).await, expected, "{label}");
     }
+    // Pages of one, mixing direct matches and a statement matched through its StatementRef.
+    let bob = xapi_filter(&[
+        ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+        ("limit", "1"),
+        asc,
+    ]);
+    assert_eq!(
+        xapi_page_through(store, &bob, async |_| {}).await,
+        [2, 4, 5].map(xapi_id).to_vec()
+    );
+    let bob = xapi_filter(&[
+        ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+        ("limit", "1"),
+    ]);
+    assert_eq!(
+        xapi_page_through(store, &bob, async |_| {}).await,
+        [5, 4, 2].map(xapi_id).to_vec()
+    );
     // Newest first by default; limit.
     assert_eq!(
         xapi_query_ids(store, &[]).await,
