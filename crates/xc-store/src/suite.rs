@@ -5156,4 +5156,15 @@ pub async fn xapi_documents_are_written_with_their_preconditions(store: &dyn Sto
         None
     );
     assert_eq!(store.document(&profile, "p1").await.unwrap(), None);
+    // A GET writes nothing.
+    assert!(matches!(
+        store
+            .write_document(&profile, "p1", &xapi_write(Get, "{}", None, None, later))
+            .await,
+        Err(StoreError::Invalid {
+            field: "method",
+            ..
+        })
+    ));
+    assert_eq!(store.document(&profile, "p1").await.unwrap(), None);
 }
