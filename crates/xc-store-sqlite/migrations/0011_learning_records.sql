@@ -18,37 +18,31 @@ CREATE TABLE xapi_statements (
     CONSTRAINT xapi_statements_id_unique UNIQUE (id)
 ) STRICT;
 CREATE INDEX xapi_statements_by_stored ON xapi_statements (stored, seq);
-CREATE INDEX xapi_statements_by_verb ON xapi_statements (verb, stored, seq);
-CREATE INDEX xapi_statements_by_registration ON xapi_statements (registration, stored, seq)
-    WHERE registration IS NOT NULL;
 CREATE INDEX xapi_statements_by_reference ON xapi_statements (references_id)
     WHERE references_id IS NOT NULL;
 -- Deleting stays possible for the erasure of an actor (issue 5, privacy); changing never.
 CREATE TRIGGER xapi_statements_no_update BEFORE UPDATE ON xapi_statements
 BEGIN SELECT RAISE(ABORT, 'xapi_statements never change: voiding is a row of xapi_voided'); END;
 
--- `agent`: each key once per statement, in `stored` order under the key (a query reads one
--- range, newest or oldest first, and stops at its limit); related_only = 1 when it matches only with
--- related_agents=true (authority, instructor, team, inside a SubStatement).
-CREATE TABLE xapi_statement_agents (
-    agent_key TEXT NOT NULL,
-    related_only INTEGER NOT NULL CHECK (related_only IN (0, 1)),
+-- Every key a filter matches a statement by (kind agent / activity / verb / registration), in
+-- `stored` order under the key, so a filtered page is one range read in the query's order that
+-- stops at its limit. `via` is the statement the key belongs to: the statement itself, or —
+-- for the StatementRef rule — a statement it targets (transitively), whose keys are copied to
+-- the referring statement with the referring statement's `stored` (also when the target
+-- arrives later). related_only = 1 when the key matches only with related_agents /
+-- related_activities.
+CREATE TABLE xapi_statement_keys (
+    kind TEXT NOT NULL CHECK (kind IN ('agent', 'activity', 'verb', 'registration')),
+    key TEXT NOT NULL,
     stored INTEGER NOT NULL,
     seq INTEGER NOT NULL REFERENCES xapi_statements (seq) ON DELETE CASCADE,
-    PRIMARY KEY (agent_key, stored, seq)
-) STRICT, WITHOUT ROWID;
-CREATE INDEX xapi_statement_agents_by_statement ON xapi_statement_agents (seq);
-
--- `activity`, laid out like the agents: related_only = 0 for the object, 1 for context activities and inside a
--- SubStatement (matched only with related_activities=true).
-CREATE TABLE xapi_statement_activities (
-    activity_id TEXT NOT NULL,
+    via INTEGER NOT NULL REFERENCES xapi_statements (seq) ON DELETE CASCADE,
     related_only INTEGER NOT NULL CHECK (related_only IN (0, 1)),
-    stored INTEGER NOT NULL,
-    seq INTEGER NOT NULL REFERENCES xapi_statements (seq) ON DELETE CASCADE,
-    PRIMARY KEY (activity_id, stored, seq)
+    PRIMARY KEY (kind, key, stored, seq, via)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX xapi_statement_activities_by_statement ON xapi_statement_activities (seq);
+-- The probes of the other filters, the copies for referring statements, cascades.
+CREATE INDEX xapi_statement_keys_by_statement ON xapi_statement_keys (seq, via, kind, key);
+CREATE INDEX xapi_statement_keys_by_via ON xapi_statement_keys (via);
 
 -- A voided statement: one row, written with the voiding statement, never changed.
 CREATE TABLE xapi_voided (

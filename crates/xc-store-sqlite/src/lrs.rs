@@ -2,10 +2,10 @@
 //!
 //! Writes run on the one writer connection in `BEGIN IMMEDIATE` transactions, so a batch of
 //! statements (with its voiding, attachments, canonical definitions and agents) and a document
-//! write with its precondition check are each serialised and all-or-nothing. A query with
-//! filters finds the matching statements through the key tables and follows StatementRefs to
-//! them with a recursive CTE; one without filters reads `xapi_statements` in `(stored, seq)`
-//! order directly.
+//! write with its precondition check are each serialised and all-or-nothing. The StatementRef
+//! rule is applied at insert time (a referring statement holds copies of its targets' keys in
+//! `xapi_statement_keys`), so a filtered page is one range of that table in the query's order,
+//! stopped at the limit; an unfiltered page reads `xapi_statements` in `(stored, seq)` order.
 
 use std::collections::HashMap;
 
@@ -14,10 +14,11 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 use xc_store::{
-    AttachmentContent, DocumentRecord, DocumentScope, DocumentWrite, LrsStore, STATEMENT_PAGE_MAX,
-    StatementCursor, StatementInsert, StatementPage, StoreError, StoreResult, StoredStatement,
-    apply_document_write, check_same_statement, decode_agents, decode_definition, decode_statement,
-    encode_definition, merged_definition, micros, prepare_statements,
+    AttachmentContent, DocumentRecord, DocumentScope, DocumentWrite, KeyKind, LrsStore,
+    STATEMENT_PAGE_MAX, StatementCursor, StatementInsert, StatementPage, StoreError, StoreResult,
+    StoredStatement, apply_document_write, check_same_statement, decode_agents, decode_definition,
+    decode_statement, encode_definition, filter_keys, merged_definition, micros,
+    prepare_statements,
 };
 use xc_xapi::Statement;
 use xc_xapi::model::{ActivityDefinition, Agent};
@@ -45,86 +46,6 @@ fn document_record(row: &SqliteRow) -> StoreResult<DocumentRecord> {
         etag: row.try_get("etag").map_err(db_error)?,
         updated: from_micros(row.try_get("updated").map_err(db_error)?)?,
     })
-}
-
-/// Whether any of agent, verb, activity, registration is given (the StatementRef rule applies).
-fn has_filters(filter: &Filter) -> bool {
-    filter.agent.is_some()
-        || filter.verb.is_some()
-        || filter.activity.is_some()
-        || filter.registration.is_some()
-}
-
-/// Which key table drives the direct matches of a filtered query: the agent's, else the
-/// activity's, else none (`xapi_statements` itself, through its verb or registration index).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Driver {
-    Agents,
-    Activities,
-    Statements,
-}
-
-impl Driver {
-    fn of(filter: &Filter) -> Self {
-        if filter.agent.is_some() {
-            Driver::Agents
-        } else if filter.activity.is_some() {
-            Driver::Activities
-        } else {
-            Driver::Statements
-        }
-    }
-}
-
-/// The statement filters (agent, verb, activity, registration) as ` AND …` conditions on `s`,
-/// but for the one `driver` already applies.
-fn push_filters(query: &mut QueryBuilder<Sqlite>, filter: &Filter, driver: Option<Driver>) {
-    if let Some(key) = filter.agent_key()
-        && driver != Some(Driver::Agents)
-    {
-        query
-            .push(
-                " AND EXISTS (SELECT 1 FROM xapi_statement_agents x WHERE x.seq = s.seq \
-                 AND x.agent_key = ",
-            )
-            .push_bind(key);
-        if !filter.related_agents {
-            query.push(" AND x.related_only = 0");
-        }
-        query.push(")");
-    }
-    if let Some(activity) = &filter.activity
-        && driver != Some(Driver::Activities)
-    {
-        query
-            .push(
-                " AND EXISTS (SELECT 1 FROM xapi_statement_activities x WHERE x.seq = s.seq \
-                 AND x.activity_id = ",
-            )
-            .push_bind(activity.as_str().to_string());
-        if !filter.related_activities {
-            query.push(" AND x.related_only = 0");
-        }
-        query.push(")");
-    }
-    // When a key table drives, `+` keeps SQLite from reading the verb or registration index
-    // instead (which would read every match of it, then sort): the driver's range is already in
-    // the query's order and the read stops at the limit.
-    let plus = if matches!(driver, Some(Driver::Agents | Driver::Activities)) {
-        "+"
-    } else {
-        ""
-    };
-    if let Some(verb) = &filter.verb {
-        query
-            .push(format!(" AND {plus}s.verb = "))
-            .push_bind(verb.as_str().to_string());
-    }
-    if let Some(registration) = &filter.registration {
-        query
-            .push(format!(" AND {plus}s.registration = "))
-            .push_bind(registration.as_str().to_string());
-    }
 }
 
 /// ` AND …`: `seq` up to the snapshot, `since`/`until` and the cursor, on the `stored` and
@@ -174,80 +95,48 @@ fn push_order(query: &mut QueryBuilder<Sqlite>, alias: &str, filter: &Filter, li
 
 const NOT_VOIDED: &str = " AND NOT EXISTS (SELECT 1 FROM xapi_voided v WHERE v.target_id = s.id)";
 
-/// The filtered query: the first `limit + 1` direct matches, read as one index range of the
-/// driving key table in the query's order, together with the statements that reach a direct
-/// match through StatementRefs (`chain` walks each referring statement in the window to every
-/// statement it targets, transitively), ordered and limited again.
+/// The filtered query: one range of `xapi_statement_keys` (the first filter's key) in the
+/// query's order, each row kept when the statement it came from (`via`: the statement itself or
+/// one it targets) also has the other filters' keys; a statement reached through several of its
+/// keys' rows is listed once.
 fn push_filtered(
     query: &mut QueryBuilder<Sqlite>,
+    keys: &[(KeyKind, String, bool)],
     filter: &Filter,
     cursor: Option<&StatementCursor>,
     max_seq: i64,
     limit: u32,
 ) {
     query.push(
-        "WITH RECURSIVE chain (seq, target) AS (SELECT r.seq, r.references_id \
-         FROM xapi_statements r WHERE r.references_id IS NOT NULL",
+        "SELECT s.seq, s.id, d.stored, s.body, 0 AS voided FROM xapi_statement_keys d \
+         JOIN xapi_statements s ON s.seq = d.seq WHERE 1 = 1",
     );
-    push_window(query, "r", filter, cursor, max_seq);
-    query
-        .push(
-            " UNION SELECT c.seq, t.references_id FROM chain c JOIN xapi_statements t \
-             ON t.id = c.target WHERE t.references_id IS NOT NULL AND t.seq <= ",
-        )
-        .push_bind(max_seq)
-        .push("), picked (seq) AS (SELECT seq FROM (");
-    let driver = Driver::of(filter);
-    let alias = match driver {
-        Driver::Agents => {
-            query
-                .push(
-                    "SELECT s.seq FROM xapi_statement_agents d JOIN xapi_statements s \
-                     ON s.seq = d.seq WHERE d.agent_key = ",
-                )
-                .push_bind(filter.agent_key().unwrap_or_default());
-            if !filter.related_agents {
-                query.push(" AND d.related_only = 0");
-            }
+    for (i, (kind, key, related)) in keys.iter().enumerate() {
+        let alias = if i == 0 {
+            query.push(" AND d.kind = ");
             "d"
+        } else {
+            query.push(
+                " AND EXISTS (SELECT 1 FROM xapi_statement_keys x WHERE x.seq = d.seq \
+                 AND x.via = d.via AND x.kind = ",
+            );
+            "x"
+        };
+        query
+            .push_bind(kind.as_str())
+            .push(format!(" AND {alias}.key = "))
+            .push_bind(key.clone());
+        if !related {
+            query.push(format!(" AND {alias}.related_only = 0"));
         }
-        Driver::Activities => {
-            query
-                .push(
-                    "SELECT s.seq FROM xapi_statement_activities d JOIN xapi_statements s \
-                     ON s.seq = d.seq WHERE d.activity_id = ",
-                )
-                .push_bind(
-                    filter
-                        .activity
-                        .as_ref()
-                        .map(|a| a.as_str().to_string())
-                        .unwrap_or_default(),
-                );
-            if !filter.related_activities {
-                query.push(" AND d.related_only = 0");
-            }
-            "d"
+        if i > 0 {
+            query.push(")");
         }
-        Driver::Statements => {
-            query.push("SELECT s.seq FROM xapi_statements s WHERE 1 = 1");
-            "s"
-        }
-    };
-    push_window(query, alias, filter, cursor, max_seq);
-    push_filters(query, filter, Some(driver));
+    }
+    push_window(query, "d", filter, cursor, max_seq);
     query.push(NOT_VOIDED);
-    push_order(query, alias, filter, limit);
-    query.push(
-        ") AS direct UNION SELECT c.seq FROM chain c JOIN xapi_statements s \
-         ON s.id = c.target WHERE s.seq <= ",
-    );
-    query.push_bind(max_seq);
-    push_filters(query, filter, None);
-    query.push(
-        ") SELECT s.seq, s.id, s.stored, s.body, 0 AS voided FROM picked p \
-         JOIN xapi_statements s ON s.seq = p.seq WHERE 1 = 1",
-    );
+    query.push(" GROUP BY d.stored, d.seq");
+    push_order(query, "d", filter, limit);
 }
 
 fn page_limit(filter: &Filter) -> u32 {
@@ -278,6 +167,62 @@ async fn document_on(
     .map_err(db_error)?
     .map(|row| document_record(&row))
     .transpose()
+}
+
+/// Copies the keys statement `from` holds (its own and its targets') to statement `to`, as
+/// the StatementRef rule's copies; returns how many were new.
+async fn copy_keys(conn: &mut SqliteConnection, from: i64, to: i64) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "INSERT INTO xapi_statement_keys (kind, key, stored, seq, via, related_only) \
+         SELECT k.kind, k.key, t.stored, t.seq, k.via, k.related_only \
+         FROM xapi_statement_keys k JOIN xapi_statements t ON t.seq = ? \
+         WHERE k.seq = ? ON CONFLICT DO NOTHING",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(done.rows_affected())
+}
+
+/// The StatementRef rule at insert time: the new statement `seq` takes its target's keys (when
+/// the target is stored), and gives its keys to the statements already referring to it, and
+/// so on up every chain of references (a copy that adds nothing ends its chain).
+async fn link_references(
+    conn: &mut SqliteConnection,
+    seq: i64,
+    references: Option<&str>,
+) -> StoreResult<()> {
+    if let Some(target) = references {
+        let target: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM xapi_statements WHERE id = ? AND seq <> ?")
+                .bind(target)
+                .bind(seq)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error)?;
+        if let Some(target) = target {
+            copy_keys(conn, target, seq).await?;
+        }
+    }
+    let mut pending = vec![seq];
+    while let Some(target) = pending.pop() {
+        let referrers: Vec<i64> = sqlx::query_scalar(
+            "SELECT r.seq FROM xapi_statements r JOIN xapi_statements t \
+             ON r.references_id = t.id WHERE t.seq = ? AND r.seq <> t.seq",
+        )
+        .bind(target)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        for referrer in referrers {
+            if copy_keys(conn, target, referrer).await? > 0 {
+                pending.push(referrer);
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn insert_on(
@@ -314,32 +259,22 @@ async fn insert_on(
             outcome.push(StatementInsert::AlreadyStored);
             continue;
         };
-        for (key, related_only) in &row.agents {
+        for (kind, key, related_only) in &row.keys {
             sqlx::query(
-                "INSERT INTO xapi_statement_agents (agent_key, related_only, stored, seq) \
-                 VALUES (?, ?, ?, ?)",
+                "INSERT INTO xapi_statement_keys (kind, key, stored, seq, via, related_only) \
+                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             )
+            .bind(kind.as_str())
             .bind(key)
-            .bind(i64::from(*related_only))
             .bind(row.stored)
             .bind(seq)
+            .bind(seq)
+            .bind(i64::from(*related_only))
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
         }
-        for (activity, related_only) in &row.activities {
-            sqlx::query(
-                "INSERT INTO xapi_statement_activities (activity_id, related_only, stored, seq) \
-                 VALUES (?, ?, ?, ?)",
-            )
-            .bind(activity)
-            .bind(i64::from(*related_only))
-            .bind(row.stored)
-            .bind(seq)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
-        }
+        link_references(conn, seq, row.references.as_deref()).await?;
         for (key, agent) in xc_store::agents_named(statement) {
             sqlx::query(
                 "INSERT INTO xapi_agents (agent_key, agent) VALUES (?, ?) \
@@ -466,17 +401,18 @@ impl LrsStore for SqliteStore {
         };
         let limit = page_limit(filter);
         let mut query = QueryBuilder::<Sqlite>::new("");
-        if has_filters(filter) {
-            push_filtered(&mut query, filter, cursor, max_seq, limit);
-        } else {
+        let keys = filter_keys(filter);
+        if keys.is_empty() {
             query.push(
                 "SELECT s.seq, s.id, s.stored, s.body, 0 AS voided FROM xapi_statements s \
                  WHERE 1 = 1",
             );
+            push_window(&mut query, "s", filter, cursor, max_seq);
+            query.push(NOT_VOIDED);
+            push_order(&mut query, "s", filter, limit);
+        } else {
+            push_filtered(&mut query, &keys, filter, cursor, max_seq, limit);
         }
-        push_window(&mut query, "s", filter, cursor, max_seq);
-        query.push(NOT_VOIDED);
-        push_order(&mut query, "s", filter, limit);
         let rows = query
             .build()
             .persistent(false)

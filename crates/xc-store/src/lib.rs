@@ -533,9 +533,10 @@ pub trait AccreditationStore {
 /// The learning record store (issue 5, SPEC C5; docs/xapi.md). Statements are stored once and
 /// never change: `xapi_statements` refuses UPDATE, and voiding is a row of its own
 /// (`xapi_voided`). Beside each statement the store keeps the keys of
-/// `xc_xapi::agents::StatementIndex` (agents, activities, verb, registration, the statement it
-/// references), each indexed with `stored`, so every filter of GET /statements is an indexed
-/// `=`. Statements are ordered by `stored`, then by the store's sequence number.
+/// `xc_xapi::agents::StatementIndex` (agents, activities, verb, registration), each with
+/// `stored`, and — for the StatementRef rule — copies of the keys of the statements it targets,
+/// so every filtered page of GET /statements is one index range. Statements are ordered by
+/// `stored`, then by the store's sequence number.
 #[async_trait]
 pub trait LrsStore {
     /// Stores a batch of validated statements, each with its `id` and `stored` assigned, and

@@ -112,13 +112,60 @@ pub struct PreparedStatement {
     pub voiding: bool,
     /// The statement's `exact` JSON.
     pub body: String,
-    /// `(agent key, related_only)`: each key once; `related_only` when it matches only with
-    /// `related_agents=true`.
-    pub agents: Vec<(String, bool)>,
-    /// `(activity id, related_only)`: each id once; not `related_only` for the object.
-    pub activities: Vec<(String, bool)>,
+    /// Every key a filter matches this statement by: `(kind, key, related_only)`, each once;
+    /// `related_only` when it matches only with `related_agents` / `related_activities`.
+    pub keys: Vec<(KeyKind, String, bool)>,
     /// The activity definitions this statement carries, to fold into the canonical ones.
     pub definitions: Vec<(String, ActivityDefinition)>,
+}
+
+/// What a key of `xapi_statement_keys` is, for which filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Agent,
+    Activity,
+    Verb,
+    Registration,
+}
+
+impl KeyKind {
+    /// The `kind` column's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Agent => "agent",
+            KeyKind::Activity => "activity",
+            KeyKind::Verb => "verb",
+            KeyKind::Registration => "registration",
+        }
+    }
+}
+
+/// The filters of a query as `(kind, key, also related_only rows)`, the first the one whose
+/// range drives the query (agent, else activity, else registration, else verb). Empty: no
+/// filter.
+pub fn filter_keys(filter: &xc_xapi::query::Filter) -> Vec<(KeyKind, String, bool)> {
+    let mut keys = Vec::new();
+    if let Some(key) = filter.agent_key() {
+        keys.push((KeyKind::Agent, key, filter.related_agents));
+    }
+    if let Some(activity) = &filter.activity {
+        keys.push((
+            KeyKind::Activity,
+            activity.as_str().to_string(),
+            filter.related_activities,
+        ));
+    }
+    if let Some(registration) = &filter.registration {
+        keys.push((
+            KeyKind::Registration,
+            registration.as_str().to_string(),
+            false,
+        ));
+    }
+    if let Some(verb) = &filter.verb {
+        keys.push((KeyKind::Verb, verb.as_str().to_string(), false));
+    }
+    keys
 }
 
 /// Microseconds since the epoch (the precision both engines keep for `stored`).
@@ -174,16 +221,19 @@ fn prepare(statement: &Statement) -> Result<PreparedStatement, String> {
         .as_ref()
         .ok_or("has no stored time: assign it before storing")?;
     let index = StatementIndex::of(statement);
-    let agents = index
+    let mut keys: Vec<(KeyKind, String, bool)> = index
         .related_agents
         .iter()
-        .map(|key| (key.clone(), !index.agents.contains(key)))
+        .map(|key| (KeyKind::Agent, key.clone(), !index.agents.contains(key)))
         .collect();
-    let activities = index
-        .related_activities
-        .iter()
-        .map(|a| (a.clone(), index.activity.as_deref() != Some(a.as_str())))
-        .collect();
+    keys.extend(index.related_activities.iter().map(|a| {
+        let related_only = index.activity.as_deref() != Some(a.as_str());
+        (KeyKind::Activity, a.clone(), related_only)
+    }));
+    keys.push((KeyKind::Verb, index.verb.clone(), false));
+    if let Some(registration) = &index.registration {
+        keys.push((KeyKind::Registration, registration.clone(), false));
+    }
     Ok(PreparedStatement {
         id: id.as_str().to_string(),
         stored: micros(stored.datetime()),
@@ -192,8 +242,7 @@ fn prepare(statement: &Statement) -> Result<PreparedStatement, String> {
         references: index.references.map(|r| r.as_str().to_string()),
         voiding: statement.voids().is_some(),
         body: statement.to_json().to_string(),
-        agents,
-        activities,
+        keys,
         definitions: definitions(statement),
     })
 }

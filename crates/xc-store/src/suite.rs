@@ -4737,22 +4737,81 @@ pub async fn xapi_filters_match_what_the_statement_is_about(store: &dyn Store) {
         xapi_page_through(store, &bob, async |_| {}).await,
         [5, 4, 2].map(xapi_id).to_vec()
     );
+    // The StatementRef rule also when the targets arrive after the statements referring to
+    // them: 8 → 6 → 7, stored in the order 8, 6, 7.
+    let refers = |n: u32, target: u32| {
+        xapi_statement(
+            n,
+            LRS_T0 + minutes(i64::from(n)),
+            serde_json::json!({
+                "actor": {"mbox": "mailto:gus@example.com"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"},
+                "object": {"objectType": "StatementRef", "id": xapi_id(target)},
+            }),
+        )
+    };
+    store.insert_statements(&[refers(8, 6)], &[]).await.unwrap();
+    store.insert_statements(&[refers(6, 7)], &[]).await.unwrap();
+    store
+        .insert_statements(
+            &[xapi_simple(
+                7,
+                LRS_T0 + minutes(7),
+                "fay",
+                "passed",
+                "course-3",
+            )],
+            &[],
+        )
+        .await
+        .unwrap();
+    let fay = r#"{"mbox":"mailto:fay@example.com"}"#;
+    assert_eq!(
+        xapi_query_ids(store, &[("agent", fay), asc]).await,
+        [6, 7, 8].map(xapi_id).to_vec()
+    );
+    assert_eq!(
+        xapi_query_ids(
+            store,
+            &[
+                ("agent", fay),
+                ("verb", "http://adlnet.gov/expapi/verbs/passed"),
+                asc
+            ]
+        )
+        .await,
+        [6, 7, 8].map(xapi_id).to_vec()
+    );
+    // Both filters must hold for the same statement: gus commented, but not on anything fay did
+    // with that verb.
+    assert_eq!(
+        xapi_query_ids(
+            store,
+            &[
+                ("agent", fay),
+                ("verb", "http://adlnet.gov/expapi/verbs/commented"),
+                asc
+            ]
+        )
+        .await,
+        Vec::<String>::new()
+    );
     // Newest first by default; limit.
     assert_eq!(
         xapi_query_ids(store, &[]).await,
-        [5, 4, 3, 2, 1].map(xapi_id).to_vec()
+        [8, 7, 6, 5, 4, 3, 2, 1].map(xapi_id).to_vec()
     );
     let page = store
         .query_statements(&xapi_filter(&[("limit", "2")]), None)
         .await
         .unwrap();
-    assert_eq!(xapi_ids(&page), [5, 4].map(xapi_id).to_vec());
+    assert_eq!(xapi_ids(&page), [8, 7].map(xapi_id).to_vec());
     assert!(page.more.is_some());
     let all = store
-        .query_statements(&xapi_filter(&[("limit", "5")]), None)
+        .query_statements(&xapi_filter(&[("limit", "8")]), None)
         .await
         .unwrap();
-    assert_eq!(all.statements.len(), 5);
+    assert_eq!(all.statements.len(), 8);
     assert_eq!(
         all.more, None,
         "no more page when exactly the limit matched"

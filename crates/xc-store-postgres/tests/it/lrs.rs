@@ -189,3 +189,57 @@ async fn definitions_merged_at_once_lose_nothing() {
         assert_eq!(names[language], json!("name"), "{names}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_target_and_its_referrer_inserted_at_once_are_linked() {
+    let store = fresh_store_or_skip!().await;
+    // Racer 2k stores statement k by agent k; racer 2k+1 stores a statement referring to it.
+    race(&store, |i, store| async move {
+        let k = i / 2;
+        let body = if i % 2 == 0 {
+            json!({
+                "id": format!("00000000-0000-4000-8000-{k:012}"),
+                "stored": "2026-03-01T08:00:00Z",
+                "actor": {"mbox": format!("mailto:agent{k}@example.com")},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                "object": {"id": "http://example.com/activities/course-1"},
+            })
+        } else {
+            json!({
+                "id": format!("00000000-0000-4000-8001-{k:012}"),
+                "stored": "2026-03-01T08:01:00Z",
+                "actor": {"mbox": "mailto:reviewer@example.com"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"},
+                "object": {"objectType": "StatementRef", "id": format!("00000000-0000-4000-8000-{k:012}")},
+            })
+        };
+        let statement = xc_xapi::parse_statement(&body, XapiVersion::LATEST_1_0).unwrap();
+        store.insert_statements(&[statement], &[]).await.unwrap()
+    })
+    .await;
+    for k in 0..RACERS / 2 {
+        let agent = format!(r#"{{"mbox":"mailto:agent{k}@example.com"}}"#);
+        let query = [("agent", agent.as_str()), ("ascending", "true")];
+        let filter = match xc_xapi::query::StatementQuery::parse(query)
+            .unwrap()
+            .selection
+        {
+            xc_xapi::query::Selection::Filter(filter) => *filter,
+            other => panic!("{other:?}"),
+        };
+        let page = store.query_statements(&filter, None).await.unwrap();
+        let ids: Vec<&str> = page
+            .statements
+            .iter()
+            .map(|s| s.statement.id.as_ref().unwrap().as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                format!("00000000-0000-4000-8000-{k:012}"),
+                format!("00000000-0000-4000-8001-{k:012}")
+            ],
+            "agent {k}"
+        );
+    }
+}
