@@ -423,9 +423,6 @@ async fn publish_specifications(
     Ok(())
 }
 
-/// The learner the demo citizen login is linked to.
-const DEMO_CITIZEN: LearnerId = LearnerId::new(1);
-
 /// What [`load_outcomes`] wrote.
 #[derive(Debug, Default)]
 struct OutcomeCounts {

@@ -62,6 +62,7 @@ mod general_rules;
 mod geography;
 mod learners;
 mod log;
+mod lrs;
 mod maintenance;
 mod outcome_codec;
 mod outcome_writes;

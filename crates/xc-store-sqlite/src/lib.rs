@@ -12,6 +12,7 @@ mod conversion;
 mod erasure;
 mod general_rules;
 mod log;
+mod lrs;
 mod outcomes;
 mod points;
 mod rows;

@@ -12,6 +12,11 @@ pub enum StoreError {
     Invalid { field: &'static str, reason: String },
     #[error("not supported by the {engine} backend: {what}")]
     Unsupported { engine: &'static str, what: String },
+    /// A request the learning record store must refuse with the xAPI status it carries (a
+    /// statement id re-used with other content: 409; a document precondition: 412 or 409; a
+    /// POST merge of non-JSON documents: 400).
+    #[error("{0}")]
+    Xapi(xc_xapi::XapiError),
     #[error("database error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

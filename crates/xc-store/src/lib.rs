@@ -20,6 +20,7 @@
 mod credit;
 mod error;
 mod log;
+mod lrs;
 mod records;
 pub mod suite;
 
@@ -36,6 +37,7 @@ use xc_domain::{
 pub use credit::*;
 pub use error::{StoreError, StoreResult};
 pub use log::*;
+pub use lrs::*;
 pub use records::*;
 
 /// Districts, subdistricts, neighbourhoods and the overview figures built from them.
@@ -587,6 +589,80 @@ pub trait AccreditationStore {
     async fn list_accreditations(&self) -> StoreResult<Vec<AccreditationRecord>>;
 }
 
+/// The learning record store (issue 5, SPEC C5; docs/xapi.md). Statements are stored once and
+/// never change: `xapi_statements` refuses UPDATE, and voiding is a row of its own
+/// (`xapi_voided`). Beside each statement the store keeps the keys of
+/// `xc_xapi::agents::StatementIndex` (agents, activities, verb, registration), each with
+/// `stored`, and — for the StatementRef rule — copies of the keys of the statements it targets,
+/// so every filtered page of GET /statements is one index range. Statements are ordered by
+/// `stored`, then by the store's sequence number.
+#[async_trait]
+pub trait LrsStore {
+    /// Stores a batch of validated statements, each with its `id` and `stored` assigned, and
+    /// the attachments' bytes, all in one transaction: everything or nothing. A statement whose
+    /// id is stored already with equivalent content is `AlreadyStored` (nothing written); with
+    /// other content the whole batch is refused with `Xapi` (409, naming the id). A voiding
+    /// statement marks its target voided, unless the target is itself a voiding statement or
+    /// is not stored. Activity definitions are folded into the canonical ones and the Agents
+    /// named are remembered, in the same transaction. An attachment hash already stored keeps
+    /// its first bytes. `Invalid` for an empty batch, a missing id or `stored`, an id twice.
+    async fn insert_statements(
+        &self,
+        statements: &[xc_xapi::Statement],
+        attachments: &[AttachmentContent],
+    ) -> StoreResult<Vec<StatementInsert>>;
+    /// One statement by id: `voided: false` finds it only if it is not voided
+    /// (`statementId`), `voided: true` only if it is (`voidedStatementId`); `NotFound {
+    /// what: "statement" }` otherwise.
+    async fn get_statement(
+        &self,
+        id: &xc_xapi::types::Uuid,
+        voided: bool,
+    ) -> StoreResult<StoredStatement>;
+    /// A page of the statements matching `filter` (every filter of GET /statements, with the
+    /// StatementRef rule: a statement targeting a matching statement matches too, and since /
+    /// until apply to it), voided statements left out, newest first unless `ascending`, at most
+    /// `filter.limit` (0, or above [`STATEMENT_PAGE_MAX`]: that many). `cursor` is a previous
+    /// page's `more`; the filter must be the same.
+    async fn query_statements(
+        &self,
+        filter: &xc_xapi::query::Filter,
+        cursor: Option<&StatementCursor>,
+    ) -> StoreResult<StatementPage>;
+    /// The stored attachments among `sha2` (lower-case hex), in no particular order.
+    async fn attachments(&self, sha2: &[String]) -> StoreResult<Vec<AttachmentContent>>;
+    /// The canonical definition of an activity (every definition received, merged).
+    async fn activity_definition(
+        &self,
+        id: &str,
+    ) -> StoreResult<Option<xc_xapi::model::ActivityDefinition>>;
+    /// The Agents seen with this key (`xc_xapi::agents::ifi_key`), in the order first seen.
+    async fn agents_seen(&self, key: &str) -> StoreResult<Vec<xc_xapi::model::Agent>>;
+    /// One document, if stored.
+    async fn document(
+        &self,
+        scope: &DocumentScope,
+        document_id: &str,
+    ) -> StoreResult<Option<DocumentRecord>>;
+    /// The ids of the scope's documents updated after `since` (all when `None`), sorted.
+    async fn document_ids(
+        &self,
+        scope: &DocumentScope,
+        since: Option<OffsetDateTime>,
+    ) -> StoreResult<Vec<String>>;
+    /// A PUT, POST (JSON merge) or DELETE of one document, its preconditions checked against
+    /// the stored document in the same transaction (`Xapi` with 412 / 409 / 400 when refused,
+    /// nothing written). Returns the document now stored (`None` after a DELETE).
+    async fn write_document(
+        &self,
+        scope: &DocumentScope,
+        document_id: &str,
+        write: &DocumentWrite,
+    ) -> StoreResult<Option<DocumentRecord>>;
+    /// Deletes every document of the scope (State's DELETE without `stateId`); returns how many.
+    async fn delete_documents(&self, scope: &DocumentScope) -> StoreResult<u64>;
+}
+
 pub trait Store:
     GeographyStore
     + SiteStore
@@ -603,6 +679,7 @@ pub trait Store:
     + ErasureStore
     + TransparencyLogStore
     + LogAuditStore
+    + LrsStore
     + Send
     + Sync
 {
@@ -624,6 +701,7 @@ impl<T> Store for T where
         + ErasureStore
         + TransparencyLogStore
         + LogAuditStore
+        + LrsStore
         + Send
         + Sync
 {

@@ -87,6 +87,13 @@ macro_rules! store_suite {
             erasing_twice_is_a_conflict_and_changes_nothing,
             erasing_an_unknown_learner_is_not_found,
             erasing_a_learner_leaves_others_untouched,
+            xapi_statements_are_stored_once_and_read_back,
+            xapi_voiding_hides_the_target_and_keeps_the_voiding_statement,
+            xapi_filters_match_what_the_statement_is_about,
+            xapi_more_pages_neither_repeat_nor_skip_under_concurrent_writes,
+            xapi_attachments_are_stored_once_by_hash,
+            xapi_definitions_are_merged_and_agents_remembered,
+            xapi_documents_are_written_with_their_preconditions,
         );
     };
     (@tests $make:expr; $($name:ident,)+) => {
@@ -4653,4 +4660,961 @@ pub async fn the_log_reads_back_in_order_for_the_audit(store: &dyn Store) {
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].id, "urn:uuid:00000000-0000-4000-8000-0000000000a2");
     assert_eq!(rest[0].document, "{\"n\":2}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The learning record store (LrsStore, issue 5)
+// ---------------------------------------------------------------------------------------------
+
+const LRS_T0: OffsetDateTime = datetime!(2026-03-01 08:00 UTC);
+
+/// The id of the `n`th test statement.
+fn xapi_id(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+/// A statement from JSON (validated like a 1.0.3 request), with its id and `stored` set.
+fn xapi_statement(
+    n: u32,
+    stored: OffsetDateTime,
+    mut body: serde_json::Value,
+) -> xc_xapi::Statement {
+    body["id"] = serde_json::json!(xapi_id(n));
+    body["stored"] =
+        serde_json::json!(xc_xapi::types::Timestamp::from_datetime(stored).to_rfc3339());
+    xc_xapi::parse_statement(&body, xc_xapi::XapiVersion::LATEST_1_0).unwrap()
+}
+
+/// `actor` did `verb` to activity `activity`.
+fn xapi_simple(
+    n: u32,
+    stored: OffsetDateTime,
+    actor: &str,
+    verb: &str,
+    activity: &str,
+) -> xc_xapi::Statement {
+    xapi_statement(
+        n,
+        stored,
+        serde_json::json!({
+            "actor": {"mbox": format!("mailto:{actor}@example.com")},
+            "verb": {"id": format!("http://adlnet.gov/expapi/verbs/{verb}")},
+            "object": {"id": format!("http://example.com/activities/{activity}")},
+        }),
+    )
+}
+
+fn xapi_voiding(n: u32, stored: OffsetDateTime, target: u32) -> xc_xapi::Statement {
+    xapi_statement(
+        n,
+        stored,
+        serde_json::json!({
+            "actor": {"mbox": "mailto:admin@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+            "object": {"objectType": "StatementRef", "id": xapi_id(target)},
+        }),
+    )
+}
+
+fn xapi_uuid(n: u32) -> xc_xapi::types::Uuid {
+    xc_xapi::types::Uuid::parse(&xapi_id(n), "id").unwrap()
+}
+
+fn xapi_ids(page: &StatementPage) -> Vec<String> {
+    page.statements
+        .iter()
+        .map(|s| s.statement.id.as_ref().unwrap().as_str().to_string())
+        .collect()
+}
+
+fn xapi_filter(query: &[(&str, &str)]) -> xc_xapi::query::Filter {
+    match xc_xapi::query::StatementQuery::parse(query.iter().copied())
+        .unwrap()
+        .selection
+    {
+        xc_xapi::query::Selection::Filter(filter) => *filter,
+        other => panic!("not a list query: {other:?}"),
+    }
+}
+
+async fn xapi_query_ids(store: &dyn Store, query: &[(&str, &str)]) -> Vec<String> {
+    xapi_ids(
+        &store
+            .query_statements(&xapi_filter(query), None)
+            .await
+            .unwrap(),
+    )
+}
+
+fn minutes(n: i64) -> time::Duration {
+    time::Duration::minutes(n)
+}
+
+pub async fn xapi_statements_are_stored_once_and_read_back(store: &dyn Store) {
+    let first = xapi_simple(1, LRS_T0, "ann", "completed", "course-1");
+    let second = xapi_simple(2, LRS_T0 + minutes(1), "bob", "attempted", "course-1");
+    let inserted = store
+        .insert_statements(&[first.clone(), second.clone()], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        inserted,
+        vec![StatementInsert::Stored, StatementInsert::Stored]
+    );
+    let read = store.get_statement(&xapi_uuid(1), false).await.unwrap();
+    assert!(!read.voided);
+    assert!(xc_xapi::compare::equivalent(&read.statement, &first));
+    assert_eq!(read.statement.stored, first.stored);
+    assert_eq!(read.statement.to_json(), first.to_json());
+    // The same statement again (a retried POST): accepted, nothing written.
+    let again = store
+        .insert_statements(
+            &[first.clone(), xapi_simple(3, LRS_T0, "cat", "passed", "x")],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        vec![StatementInsert::AlreadyStored, StatementInsert::Stored]
+    );
+    // The same id with other content: 409 naming the id, and nothing of the batch is kept.
+    let other = xapi_simple(1, LRS_T0, "ann", "failed", "course-1");
+    match store
+        .insert_statements(&[xapi_simple(4, LRS_T0, "dan", "passed", "x"), other], &[])
+        .await
+    {
+        Err(StoreError::Xapi(error)) => {
+            assert_eq!(error.status, xc_xapi::Status::Conflict);
+            assert!(error.reason.contains(&xapi_id(1)), "{}", error.reason);
+            assert!(error.reason.contains("verb"), "{}", error.reason);
+        }
+        other => panic!("expected a 409, got {other:?}"),
+    }
+    assert!(matches!(
+        store.get_statement(&xapi_uuid(4), false).await,
+        Err(StoreError::NotFound { what: "statement" })
+    ));
+    assert!(matches!(
+        store.get_statement(&xapi_uuid(9), false).await,
+        Err(StoreError::NotFound { what: "statement" })
+    ));
+    // Bad input: nothing, no id, no stored, an id twice.
+    assert!(matches!(
+        store.insert_statements(&[], &[]).await,
+        Err(StoreError::Invalid {
+            field: "statements",
+            ..
+        })
+    ));
+    let mut no_id = xapi_simple(5, LRS_T0, "eve", "passed", "x");
+    no_id.id = None;
+    let mut no_stored = xapi_simple(6, LRS_T0, "eve", "passed", "x");
+    no_stored.stored = None;
+    let twice = xapi_simple(7, LRS_T0, "eve", "passed", "x");
+    for batch in [vec![no_id], vec![no_stored], vec![twice.clone(), twice]] {
+        match store.insert_statements(&batch, &[]).await {
+            Err(StoreError::Invalid {
+                field: "statements",
+                reason,
+            }) => {
+                assert!(reason.contains("statement ["), "{reason}")
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        xapi_query_ids(store, &[("ascending", "true")]).await,
+        vec![xapi_id(1), xapi_id(3), xapi_id(2)]
+    );
+}
+
+pub async fn xapi_voiding_hides_the_target_and_keeps_the_voiding_statement(store: &dyn Store) {
+    store
+        .insert_statements(
+            &[
+                xapi_simple(1, LRS_T0, "ann", "completed", "course-1"),
+                xapi_simple(2, LRS_T0, "bob", "completed", "course-1"),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+    // Voids 1; a voiding statement of a voiding statement voids nothing; a voiding statement
+    // of an unknown id is stored all the same.
+    store
+        .insert_statements(
+            &[
+                xapi_voiding(10, LRS_T0 + minutes(1), 1),
+                xapi_voiding(11, LRS_T0 + minutes(2), 10),
+                xapi_voiding(12, LRS_T0 + minutes(3), 99),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.get_statement(&xapi_uuid(1), false).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let voided = store.get_statement(&xapi_uuid(1), true).await.unwrap();
+    assert!(voided.voided);
+    for live in [2, 10, 11, 12] {
+        assert!(
+            !store
+                .get_statement(&xapi_uuid(live), false)
+                .await
+                .unwrap()
+                .voided
+        );
+        assert!(matches!(
+            store.get_statement(&xapi_uuid(live), true).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+    assert_eq!(
+        xapi_query_ids(store, &[("ascending", "true")]).await,
+        vec![xapi_id(2), xapi_id(10), xapi_id(11), xapi_id(12)]
+    );
+    // The StatementRef rule: the voided statement matches `agent`, so the statement voiding it
+    // is returned (and the one voiding that, in turn); the voided one itself is not.
+    assert_eq!(
+        xapi_query_ids(
+            store,
+            &[
+                ("agent", r#"{"mbox":"mailto:ann@example.com"}"#),
+                ("ascending", "true")
+            ]
+        )
+        .await,
+        vec![xapi_id(10), xapi_id(11)]
+    );
+    // A voiding statement in the same batch as its target voids it.
+    store
+        .insert_statements(
+            &[
+                xapi_voiding(21, LRS_T0 + minutes(5), 20),
+                xapi_simple(20, LRS_T0 + minutes(4), "cat", "completed", "course-2"),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .get_statement(&xapi_uuid(20), true)
+            .await
+            .unwrap()
+            .voided
+    );
+}
+
+/// Query parameters and the statements (by number) they return, oldest first.
+type XapiQueryCase = (Vec<(&'static str, &'static str)>, Vec<u32>);
+
+pub async fn xapi_filters_match_what_the_statement_is_about(store: &dyn Store) {
+    let registration = "11111111-2222-4333-8444-555555555555";
+    let rich = xapi_statement(
+        1,
+        LRS_T0,
+        serde_json::json!({
+            "actor": {"objectType": "Group", "member": [{"mbox": "mailto:ann@example.com"}], "account": {"homePage": "http://example.com", "name": "team-a"}},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+            "object": {"id": "http://example.com/activities/course-1"},
+            "context": {
+                "registration": registration,
+                "instructor": {"mbox": "mailto:teacher@example.com"},
+                "contextActivities": {"parent": {"id": "http://example.com/activities/programme"}}
+            }
+        }),
+    );
+    let about_agent = xapi_statement(
+        2,
+        LRS_T0 + minutes(1),
+        serde_json::json!({
+            "actor": {"mbox": "mailto:teacher@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/mentored"},
+            "object": {"objectType": "Agent", "mbox": "mailto:bob@example.com"},
+        }),
+    );
+    let sub = xapi_statement(
+        3,
+        LRS_T0 + minutes(2),
+        serde_json::json!({
+            "actor": {"mbox": "mailto:cat@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/planned"},
+            "object": {"objectType": "SubStatement",
+                "actor": {"mbox": "mailto:dan@example.com"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/attended"},
+                "object": {"id": "http://example.com/activities/course-1"}},
+        }),
+    );
+    let referring = xapi_statement(
+        4,
+        LRS_T0 + minutes(3),
+        serde_json::json!({
+            "actor": {"mbox": "mailto:eve@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"},
+            "object": {"objectType": "StatementRef", "id": xapi_id(2)},
+        }),
+    );
+    let plain = xapi_simple(5, LRS_T0 + minutes(4), "bob", "completed", "course-2");
+    store
+        .insert_statements(&[rich, about_agent, sub, referring, plain], &[])
+        .await
+        .unwrap();
+    let asc = ("ascending", "true");
+    let cases: Vec<XapiQueryCase> = vec![
+        // agent: actor, group members and the group's IFI, Agent objects; StatementRef rule.
+        (
+            vec![("agent", r#"{"mbox":"mailto:ann@example.com"}"#)],
+            vec![1],
+        ),
+        (
+            vec![(
+                "agent",
+                r#"{"objectType":"Group","account":{"homePage":"http://example.com","name":"team-a"}}"#,
+            )],
+            vec![1],
+        ),
+        (
+            vec![("agent", r#"{"mbox":"mailto:bob@example.com"}"#)],
+            vec![2, 4, 5],
+        ),
+        (
+            vec![("agent", r#"{"mbox":"mailto:teacher@example.com"}"#)],
+            vec![2, 4],
+        ),
+        (
+            vec![
+                ("agent", r#"{"mbox":"mailto:teacher@example.com"}"#),
+                ("related_agents", "true"),
+            ],
+            vec![1, 2, 4],
+        ),
+        (
+            vec![("agent", r#"{"mbox":"mailto:dan@example.com"}"#)],
+            vec![],
+        ),
+        (
+            vec![
+                ("agent", r#"{"mbox":"mailto:dan@example.com"}"#),
+                ("related_agents", "true"),
+            ],
+            vec![3],
+        ),
+        // activity: the object; with related_activities also context and SubStatement.
+        (
+            vec![("activity", "http://example.com/activities/course-1")],
+            vec![1],
+        ),
+        (
+            vec![
+                ("activity", "http://example.com/activities/course-1"),
+                ("related_activities", "true"),
+            ],
+            vec![1, 3],
+        ),
+        (
+            vec![("activity", "http://example.com/activities/programme")],
+            vec![],
+        ),
+        (
+            vec![
+                ("activity", "http://example.com/activities/programme"),
+                ("related_activities", "true"),
+            ],
+            vec![1],
+        ),
+        // verb, registration, and combinations (all must hold for the same statement).
+        (
+            vec![("verb", "http://adlnet.gov/expapi/verbs/completed")],
+            vec![1, 5],
+        ),
+        (
+            vec![("verb", "http://adlnet.gov/expapi/verbs/mentored")],
+            vec![2, 4],
+        ),
+        (vec![("registration", registration)], vec![1]),
+        (
+            vec![
+                ("verb", "http://adlnet.gov/expapi/verbs/completed"),
+                ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+            ],
+            vec![5],
+        ),
+        (
+            vec![
+                ("verb", "http://adlnet.gov/expapi/verbs/commented"),
+                ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+            ],
+            vec![],
+        ),
+        (
+            vec![
+                ("verb", "http://adlnet.gov/expapi/verbs/mentored"),
+                ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+            ],
+            vec![2, 4],
+        ),
+        (
+            vec![
+                ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+                ("activity", "http://example.com/activities/course-2"),
+            ],
+            vec![5],
+        ),
+        (
+            vec![
+                ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+                ("activity", "http://example.com/activities/course-1"),
+            ],
+            vec![],
+        ),
+        (
+            vec![
+                ("activity", "http://example.com/activities/course-1"),
+                ("related_activities", "true"),
+                ("verb", "http://adlnet.gov/expapi/verbs/planned"),
+            ],
+            vec![3],
+        ),
+        (
+            vec![
+                ("registration", registration),
+                ("verb", "http://adlnet.gov/expapi/verbs/completed"),
+            ],
+            vec![1],
+        ),
+        // since (exclusive) and until (inclusive) on stored, also for referring statements.
+        (vec![("since", "2026-03-01T08:01:00Z")], vec![3, 4, 5]),
+        (vec![("until", "2026-03-01T08:01:00Z")], vec![1, 2]),
+        (
+            vec![
+                ("since", "2026-03-01T08:01:00Z"),
+                ("verb", "http://adlnet.gov/expapi/verbs/mentored"),
+            ],
+            vec![4],
+        ),
+        (
+            vec![
+                ("since", "2026-03-01T08:00:00Z"),
+                ("until", "2026-03-01T08:02:00Z"),
+            ],
+            vec![2, 3],
+        ),
+    ];
+    for (mut query, expected) in cases {
+        let label = format!("{query:?}");
+        query.push(asc);
+        let expected: Vec<String> = expected.into_iter().map(xapi_id).collect();
+        assert_eq!(xapi_query_ids(store, &query).await, expected, "{label}");
+    }
+    // Pages of one, mixing direct matches and a statement matched through its StatementRef.
+    let bob = xapi_filter(&[
+        ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+        ("limit", "1"),
+        asc,
+    ]);
+    assert_eq!(
+        xapi_page_through(store, &bob, async |_| {}).await,
+        [2, 4, 5].map(xapi_id).to_vec()
+    );
+    let bob = xapi_filter(&[
+        ("agent", r#"{"mbox":"mailto:bob@example.com"}"#),
+        ("limit", "1"),
+    ]);
+    assert_eq!(
+        xapi_page_through(store, &bob, async |_| {}).await,
+        [5, 4, 2].map(xapi_id).to_vec()
+    );
+    // The StatementRef rule also when the targets arrive after the statements referring to
+    // them: 8 → 6 → 7, stored in the order 8, 6, 7.
+    let refers = |n: u32, target: u32| {
+        xapi_statement(
+            n,
+            LRS_T0 + minutes(i64::from(n)),
+            serde_json::json!({
+                "actor": {"mbox": "mailto:gus@example.com"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"},
+                "object": {"objectType": "StatementRef", "id": xapi_id(target)},
+            }),
+        )
+    };
+    store.insert_statements(&[refers(8, 6)], &[]).await.unwrap();
+    store.insert_statements(&[refers(6, 7)], &[]).await.unwrap();
+    store
+        .insert_statements(
+            &[xapi_simple(
+                7,
+                LRS_T0 + minutes(7),
+                "fay",
+                "passed",
+                "course-3",
+            )],
+            &[],
+        )
+        .await
+        .unwrap();
+    let fay = r#"{"mbox":"mailto:fay@example.com"}"#;
+    assert_eq!(
+        xapi_query_ids(store, &[("agent", fay), asc]).await,
+        [6, 7, 8].map(xapi_id).to_vec()
+    );
+    assert_eq!(
+        xapi_query_ids(
+            store,
+            &[
+                ("agent", fay),
+                ("verb", "http://adlnet.gov/expapi/verbs/passed"),
+                asc
+            ]
+        )
+        .await,
+        [6, 7, 8].map(xapi_id).to_vec()
+    );
+    // Both filters must hold for the same statement: gus commented, but not on anything fay did
+    // with that verb.
+    assert_eq!(
+        xapi_query_ids(
+            store,
+            &[
+                ("agent", fay),
+                ("verb", "http://adlnet.gov/expapi/verbs/commented"),
+                asc
+            ]
+        )
+        .await,
+        Vec::<String>::new()
+    );
+    // Newest first by default; limit.
+    assert_eq!(
+        xapi_query_ids(store, &[]).await,
+        [8, 7, 6, 5, 4, 3, 2, 1].map(xapi_id).to_vec()
+    );
+    let page = store
+        .query_statements(&xapi_filter(&[("limit", "2")]), None)
+        .await
+        .unwrap();
+    assert_eq!(xapi_ids(&page), [8, 7].map(xapi_id).to_vec());
+    assert!(page.more.is_some());
+    let all = store
+        .query_statements(&xapi_filter(&[("limit", "8")]), None)
+        .await
+        .unwrap();
+    assert_eq!(all.statements.len(), 8);
+    assert_eq!(
+        all.more, None,
+        "no more page when exactly the limit matched"
+    );
+}
+
+/// Pages through `filter` with `more`, calling `between` after each page.
+async fn xapi_page_through(
+    store: &dyn Store,
+    filter: &xc_xapi::query::Filter,
+    mut between: impl AsyncFnMut(usize),
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<StatementCursor> = None;
+    for page_number in 0.. {
+        let page = store
+            .query_statements(filter, cursor.as_ref())
+            .await
+            .unwrap();
+        seen.extend(xapi_ids(&page));
+        let Some(more) = page.more else { break };
+        // The cursor survives the `more` IRL.
+        cursor = Some(StatementCursor::decode(&more.encode()).unwrap());
+        between(page_number).await;
+    }
+    seen
+}
+
+pub async fn xapi_more_pages_neither_repeat_nor_skip_under_concurrent_writes(store: &dyn Store) {
+    for (actor, ascending, base) in [("ann", "true", 0), ("zoe", "false", 1000)] {
+        // base+1 ..= base+10, the last two at the same `stored` (ties broken by insertion
+        // order), and one of another actor.
+        let mut batch: Vec<xc_xapi::Statement> = (1..=10)
+            .map(|n| {
+                xapi_simple(
+                    base + n,
+                    LRS_T0 + minutes(i64::from(n.min(9))),
+                    actor,
+                    "completed",
+                    "c",
+                )
+            })
+            .collect();
+        batch.push(xapi_simple(base + 50, LRS_T0, "bob", "completed", "c"));
+        store.insert_statements(&batch, &[]).await.unwrap();
+        let agent = format!(r#"{{"mbox":"mailto:{actor}@example.com"}}"#);
+        let filter = xapi_filter(&[("agent", &agent), ("limit", "3"), ("ascending", ascending)]);
+        // The statement read last, voided before it is read.
+        let last = if ascending == "true" {
+            base + 10
+        } else {
+            base + 1
+        };
+        let mut next = base + 100;
+        let seen = xapi_page_through(store, &filter, async |page| {
+            // Between pages: new statements before, among and after the ones already read.
+            let earlier = xapi_simple(next, LRS_T0 - minutes(5), actor, "completed", "c");
+            let among = xapi_simple(next + 1, LRS_T0 + minutes(4), actor, "completed", "c");
+            let later = xapi_simple(next + 2, LRS_T0 + minutes(60), actor, "completed", "c");
+            next += 3;
+            store
+                .insert_statements(&[earlier, among, later], &[])
+                .await
+                .unwrap();
+            if page == 1 {
+                store
+                    .insert_statements(&[xapi_voiding(base + 300, LRS_T0 + minutes(61), last)], &[])
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+        let mut expected: Vec<String> = (1..=10)
+            .filter(|n| base + n != last)
+            .map(|n| xapi_id(base + n))
+            .collect();
+        if ascending == "false" {
+            expected.reverse();
+        }
+        assert_eq!(seen, expected, "ascending={ascending}");
+    }
+    // A cursor that this store did not give out.
+    for bad in ["", "s1.2", "x1.2.3", "s1.2.3.4", "s1.2.5", "sa.b.c"] {
+        assert!(
+            matches!(
+                StatementCursor::decode(bad),
+                Err(StoreError::Invalid { field: "more", .. })
+            ),
+            "{bad:?}"
+        );
+    }
+}
+
+pub async fn xapi_attachments_are_stored_once_by_hash(store: &dyn Store) {
+    let first = AttachmentContent {
+        sha2: "AB".repeat(32),
+        content_type: "text/plain".into(),
+        content: b"first".to_vec(),
+    };
+    store
+        .insert_statements(
+            &[xapi_simple(1, LRS_T0, "ann", "completed", "c")],
+            std::slice::from_ref(&first),
+        )
+        .await
+        .unwrap();
+    // The same hash again (a re-POST of a known attachment): the first bytes stay.
+    let again = AttachmentContent {
+        content: b"again".to_vec(),
+        ..first.clone()
+    };
+    store
+        .insert_statements(&[xapi_simple(2, LRS_T0, "ann", "completed", "c")], &[again])
+        .await
+        .unwrap();
+    let found = store
+        .attachments(&["ab".repeat(32), "cd".repeat(32)])
+        .await
+        .unwrap();
+    assert_eq!(
+        found,
+        vec![AttachmentContent {
+            sha2: "ab".repeat(32),
+            ..first
+        }]
+    );
+    // A refused batch keeps none of its attachments.
+    let refused = AttachmentContent {
+        sha2: "ef".repeat(32),
+        content_type: "text/plain".into(),
+        content: b"x".to_vec(),
+    };
+    assert!(
+        store
+            .insert_statements(&[xapi_simple(1, LRS_T0, "ann", "failed", "c")], &[refused])
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .attachments(&["ef".repeat(32)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn xapi_definitions_are_merged_and_agents_remembered(store: &dyn Store) {
+    let with_definition = |n: u32, name: &str, lang: &str, text: &str| {
+        xapi_statement(
+            n,
+            LRS_T0,
+            serde_json::json!({
+                "actor": {"mbox": "mailto:ann@example.com", "name": name},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                "object": {"id": "http://example.com/activities/course-1",
+                    "definition": {"name": {lang: text}}},
+                "context": {"contextActivities": {"parent": [{"id": "http://example.com/p",
+                    "definition": {"type": "http://adlnet.gov/expapi/activities/course"}}]}}
+            }),
+        )
+    };
+    store
+        .insert_statements(&[with_definition(1, "Ann", "en", "Course one")], &[])
+        .await
+        .unwrap();
+    store
+        .insert_statements(
+            &[
+                with_definition(2, "Ann Lee", "zh-CN", "课程一"),
+                with_definition(3, "Ann", "en", "Course 1"),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+    let canonical = store
+        .activity_definition("http://example.com/activities/course-1")
+        .await
+        .unwrap()
+        .unwrap();
+    let name = serde_json::to_value(&canonical).unwrap()["name"].clone();
+    assert_eq!(
+        name,
+        serde_json::json!({"en": "Course 1", "zh-CN": "课程一"})
+    );
+    let parent = store
+        .activity_definition("http://example.com/p")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&parent).unwrap()["type"],
+        serde_json::json!("http://adlnet.gov/expapi/activities/course")
+    );
+    assert_eq!(
+        store
+            .activity_definition("http://example.com/none")
+            .await
+            .unwrap(),
+        None
+    );
+    let seen = store
+        .agents_seen("mbox:mailto:ann@example.com")
+        .await
+        .unwrap();
+    let names: Vec<Option<String>> = seen.iter().map(|a| a.name.clone()).collect();
+    assert_eq!(
+        names,
+        vec![Some("Ann".to_string()), Some("Ann Lee".to_string())]
+    );
+    assert!(
+        store
+            .agents_seen("mbox:mailto:nobody@example.com")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn xapi_document_scope(resource: xc_xapi::documents::DocumentResource) -> DocumentScope {
+    use xc_xapi::documents::DocumentResource;
+    DocumentScope {
+        resource,
+        activity_id: match resource {
+            DocumentResource::AgentProfile => String::new(),
+            _ => "http://example.com/activities/course-1".into(),
+        },
+        agent_key: match resource {
+            DocumentResource::ActivityProfile => String::new(),
+            _ => "mbox:mailto:ann@example.com".into(),
+        },
+        registration: String::new(),
+    }
+}
+
+fn xapi_write(
+    method: xc_xapi::documents::DocumentMethod,
+    contents: &str,
+    if_match: Option<&str>,
+    if_none_match: Option<&str>,
+    at: OffsetDateTime,
+) -> DocumentWrite {
+    DocumentWrite {
+        method,
+        version: xc_xapi::XapiVersion::LATEST_2_0,
+        if_match: if_match.map(str::to_string),
+        if_none_match: if_none_match.map(str::to_string),
+        content_type: "application/json".into(),
+        contents: contents.as_bytes().to_vec(),
+        at,
+    }
+}
+
+fn xapi_status(result: StoreResult<Option<DocumentRecord>>) -> u16 {
+    match result {
+        Err(StoreError::Xapi(error)) => error.status.code(),
+        other => panic!("expected an xAPI refusal, got {other:?}"),
+    }
+}
+
+pub async fn xapi_documents_are_written_with_their_preconditions(store: &dyn Store) {
+    use xc_xapi::documents::{DocumentMethod::*, DocumentResource};
+    let profile = xapi_document_scope(DocumentResource::AgentProfile);
+    assert_eq!(store.document(&profile, "p1").await.unwrap(), None);
+    // If-Match on a document that does not exist: 412, nothing written.
+    assert_eq!(
+        xapi_status(
+            store
+                .write_document(
+                    &profile,
+                    "p1",
+                    &xapi_write(Put, "{}", Some("\"abc\""), None, LRS_T0)
+                )
+                .await
+        ),
+        412
+    );
+    let created = store
+        .write_document(
+            &profile,
+            "p1",
+            &xapi_write(Put, r#"{"a":1}"#, None, Some("*"), LRS_T0),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(created.etag, xc_xapi::documents::etag(br#"{"a":1}"#));
+    assert_eq!(
+        store.document(&profile, "p1").await.unwrap(),
+        Some(created.clone())
+    );
+    // A PUT without preconditions over it: 409; with a stale ETag: 412; If-None-Match: 412.
+    let later = LRS_T0 + minutes(1);
+    assert_eq!(
+        xapi_status(
+            store
+                .write_document(&profile, "p1", &xapi_write(Put, "{}", None, None, later))
+                .await
+        ),
+        409
+    );
+    assert_eq!(
+        xapi_status(
+            store
+                .write_document(
+                    &profile,
+                    "p1",
+                    &xapi_write(Put, "{}", Some("\"0000\""), None, later)
+                )
+                .await
+        ),
+        412
+    );
+    assert_eq!(
+        xapi_status(
+            store
+                .write_document(
+                    &profile,
+                    "p1",
+                    &xapi_write(Put, "{}", None, Some("*"), later)
+                )
+                .await
+        ),
+        412
+    );
+    assert_eq!(
+        store.document(&profile, "p1").await.unwrap(),
+        Some(created.clone())
+    );
+    // POST merges JSON objects; a POST of something else onto JSON is 400.
+    let merged = store
+        .write_document(
+            &profile,
+            "p1",
+            &xapi_write(Post, r#"{"b":2}"#, Some(&created.etag), None, later),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&merged.contents).unwrap();
+    assert_eq!(value, serde_json::json!({"a": 1, "b": 2}));
+    assert_eq!(merged.updated, later);
+    let mut text = xapi_write(Post, "plain", None, None, later);
+    text.content_type = "text/plain".into();
+    assert_eq!(
+        xapi_status(store.write_document(&profile, "p1", &text).await),
+        400
+    );
+    // Ids since a time; the State resource's delete-all; DELETE with the right ETag.
+    let state = xapi_document_scope(DocumentResource::State);
+    for (id, at) in [("s1", LRS_T0), ("s2", later)] {
+        store
+            .write_document(&state, id, &xapi_write(Put, "{}", None, None, at))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.document_ids(&state, None).await.unwrap(),
+        vec!["s1", "s2"]
+    );
+    assert_eq!(
+        store.document_ids(&state, Some(LRS_T0)).await.unwrap(),
+        vec!["s2"]
+    );
+    assert_eq!(
+        store.document_ids(&profile, None).await.unwrap(),
+        vec!["p1"]
+    );
+    let activity_profile = xapi_document_scope(DocumentResource::ActivityProfile);
+    assert!(
+        store
+            .document_ids(&activity_profile, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.delete_documents(&state).await.unwrap(), 2);
+    assert!(store.document_ids(&state, None).await.unwrap().is_empty());
+    assert_eq!(
+        xapi_status(
+            store
+                .write_document(
+                    &profile,
+                    "p1",
+                    &xapi_write(Delete, "", Some("\"0000\""), None, later)
+                )
+                .await
+        ),
+        412
+    );
+    assert_eq!(
+        store
+            .write_document(
+                &profile,
+                "p1",
+                &xapi_write(Delete, "", Some(&merged.etag), None, later)
+            )
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.document(&profile, "p1").await.unwrap(), None);
+    // A GET writes nothing.
+    assert!(matches!(
+        store
+            .write_document(&profile, "p1", &xapi_write(Get, "{}", None, None, later))
+            .await,
+        Err(StoreError::Invalid {
+            field: "method",
+            ..
+        })
+    ));
+    assert_eq!(store.document(&profile, "p1").await.unwrap(), None);
 }

@@ -7,6 +7,7 @@
 
 mod conversion;
 mod erasure;
+mod lrs;
 mod outcomes;
 mod support;
 

@@ -1,6 +1,8 @@
 //! The storage test suite on SQLite, plus what only SQLite shows: the append-only audit log in
 //! the database, durability settings, backup.
 
+mod lrs;
+
 use xc_store::*;
 use xc_store_sqlite::SqliteStore;
 

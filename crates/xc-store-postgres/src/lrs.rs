@@ -1,0 +1,606 @@
+//! The learning record store on PostgreSQL ([`LrsStore`]): the tables of migration 0011.
+//!
+//! A batch of statements (with its voiding, attachments, canonical definitions and agents) is
+//! one transaction; an id inserted concurrently by another transaction is waited for
+//! (`ON CONFLICT DO NOTHING`) and then compared. A canonical definition and a document are
+//! read and written under a transaction-level advisory lock on their key (taken in sorted order
+//! for definitions), so concurrent merges and precondition checks never lose a write. The
+//! StatementRef rule is applied at insert time (a referring statement holds copies of its
+//! targets' keys in `xapi_statement_keys`) under an advisory lock on the target's id, so a
+//! target and its referrer stored at once by two transactions are still linked; a filtered page
+//! is one range of that table in the query's order, stopped at the limit.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use time::OffsetDateTime;
+use xc_store::{
+    AttachmentContent, DocumentRecord, DocumentScope, DocumentWrite, KeyKind, LrsStore,
+    STATEMENT_PAGE_MAX, StatementCursor, StatementInsert, StatementPage, StoreError, StoreResult,
+    StoredStatement, apply_document_write, check_same_statement, decode_agents, decode_definition,
+    decode_statement, encode_definition, filter_keys, from_micros, merged_definition, micros,
+    prepare_statements,
+};
+use xc_xapi::Statement;
+use xc_xapi::model::{ActivityDefinition, Agent};
+use xc_xapi::query::Filter;
+use xc_xapi::types::Uuid;
+
+use crate::PgStore;
+use crate::error::store_error as db_error;
+
+fn stored_statement(row: &PgRow) -> StoreResult<StoredStatement> {
+    let id: String = row.try_get("id").map_err(db_error)?;
+    let body: String = row.try_get("body").map_err(db_error)?;
+    Ok(StoredStatement {
+        seq: row.try_get("seq").map_err(db_error)?,
+        voided: row.try_get("voided").map_err(db_error)?,
+        statement: decode_statement(&body, &id)?,
+    })
+}
+
+fn document_record(row: &PgRow) -> StoreResult<DocumentRecord> {
+    Ok(DocumentRecord {
+        document_id: row.try_get("document_id").map_err(db_error)?,
+        content_type: row.try_get("content_type").map_err(db_error)?,
+        contents: row.try_get("contents").map_err(db_error)?,
+        etag: row.try_get("etag").map_err(db_error)?,
+        updated: from_micros(row.try_get("updated").map_err(db_error)?)?,
+    })
+}
+
+/// ` AND …`: `seq` up to the snapshot, `since`/`until` and the cursor, on the `stored` and
+/// `seq` columns of `alias`.
+fn push_window(
+    query: &mut QueryBuilder<Postgres>,
+    alias: &str,
+    filter: &Filter,
+    cursor: Option<&StatementCursor>,
+    max_seq: i64,
+) {
+    query
+        .push(format!(" AND {alias}.seq <= "))
+        .push_bind(max_seq);
+    if let Some(since) = &filter.since {
+        query
+            .push(format!(" AND {alias}.stored > "))
+            .push_bind(micros(since.datetime()));
+    }
+    if let Some(until) = &filter.until {
+        query
+            .push(format!(" AND {alias}.stored <= "))
+            .push_bind(micros(until.datetime()));
+    }
+    if let Some(cursor) = cursor {
+        query
+            .push(format!(
+                " AND ({alias}.stored, {alias}.seq) {} (",
+                if filter.ascending { ">" } else { "<" }
+            ))
+            .push_bind(cursor.after.0)
+            .push(", ")
+            .push_bind(cursor.after.1)
+            .push(")");
+    }
+}
+
+/// ` ORDER BY … LIMIT …` in the query's order on `alias`.
+fn push_order(query: &mut QueryBuilder<Postgres>, alias: &str, filter: &Filter, limit: u32) {
+    let direction = if filter.ascending { "" } else { " DESC" };
+    query
+        .push(format!(
+            " ORDER BY {alias}.stored{direction}, {alias}.seq{direction} LIMIT "
+        ))
+        .push_bind(i64::from(limit) + 1);
+}
+
+const NOT_VOIDED: &str = " AND NOT EXISTS (SELECT 1 FROM xapi_voided v WHERE v.target_id = s.id)";
+
+/// The filtered query: one range of `xapi_statement_keys` (the first filter's key) in the
+/// query's order, each row kept when the statement it came from (`via`: the statement itself or
+/// one it targets) also has the other filters' keys; a statement reached through several of its
+/// keys' rows is listed once.
+fn push_filtered(
+    query: &mut QueryBuilder<Postgres>,
+    keys: &[(KeyKind, String, bool)],
+    filter: &Filter,
+    cursor: Option<&StatementCursor>,
+    max_seq: i64,
+    limit: u32,
+) {
+    query.push(
+        "SELECT s.seq, s.id, d.stored, s.body, FALSE AS voided FROM xapi_statement_keys d \
+         JOIN xapi_statements s ON s.seq = d.seq WHERE TRUE",
+    );
+    for (i, (kind, key, related)) in keys.iter().enumerate() {
+        let alias = if i == 0 {
+            query.push(" AND d.kind = ");
+            "d"
+        } else {
+            query.push(
+                " AND EXISTS (SELECT 1 FROM xapi_statement_keys x WHERE x.seq = d.seq \
+                 AND x.via = d.via AND x.kind = ",
+            );
+            "x"
+        };
+        query
+            .push_bind(kind.as_str())
+            .push(format!(" AND {alias}.key = "))
+            .push_bind(key.clone());
+        if !related {
+            query.push(format!(" AND NOT {alias}.related_only"));
+        }
+        if i > 0 {
+            query.push(")");
+        }
+    }
+    push_window(query, "d", filter, cursor, max_seq);
+    query.push(NOT_VOIDED);
+    query.push(" GROUP BY d.stored, d.seq, s.seq");
+    push_order(query, "d", filter, limit);
+}
+
+fn page_limit(filter: &Filter) -> u32 {
+    if filter.limit == 0 || filter.limit > STATEMENT_PAGE_MAX {
+        STATEMENT_PAGE_MAX
+    } else {
+        filter.limit
+    }
+}
+
+async fn document_on(
+    conn: &mut PgConnection,
+    scope: &DocumentScope,
+    document_id: &str,
+) -> StoreResult<Option<DocumentRecord>> {
+    sqlx::query(
+        "SELECT document_id, content_type, contents, etag, updated FROM xapi_documents \
+         WHERE resource = $1 AND activity_id = $2 AND agent_key = $3 AND registration = $4 \
+         AND document_id = $5",
+    )
+    .bind(scope.resource_name())
+    .bind(&scope.activity_id)
+    .bind(&scope.agent_key)
+    .bind(&scope.registration)
+    .bind(document_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error)?
+    .map(|row| document_record(&row))
+    .transpose()
+}
+
+/// Copies the keys statement `from` holds (its own and its targets') to statement `to`, as
+/// the StatementRef rule's copies; returns how many were new.
+async fn copy_keys(conn: &mut PgConnection, from: i64, to: i64) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "INSERT INTO xapi_statement_keys (kind, key, stored, seq, via, related_only) \
+         SELECT k.kind, k.key, t.stored, t.seq, k.via, k.related_only \
+         FROM xapi_statement_keys k JOIN xapi_statements t ON t.seq = $1 \
+         WHERE k.seq = $2 ON CONFLICT DO NOTHING",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(done.rows_affected())
+}
+
+/// The StatementRef rule at insert time: the new statement `seq` takes its target's keys (when
+/// the target is stored), and gives its keys to the statements already referring to it, and
+/// so on up every chain of references (a copy that adds nothing ends its chain).
+async fn link_references(
+    conn: &mut PgConnection,
+    seq: i64,
+    id: &str,
+    references: Option<&str>,
+) -> StoreResult<()> {
+    // A target and a statement referring to it may be inserted by two transactions at once:
+    // both take the lock of the target's id before looking for the other, so the second one
+    // waits for the first to commit and then sees it.
+    if let Some(target) = references {
+        advisory_lock(conn, &format!("xapi_reference {target}")).await?;
+        let target: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM xapi_statements WHERE id = $1 AND seq <> $2")
+                .bind(target)
+                .bind(seq)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error)?;
+        if let Some(target) = target {
+            copy_keys(conn, target, seq).await?;
+        }
+    }
+    let mut pending = vec![(seq, id.to_string())];
+    while let Some((target, target_id)) = pending.pop() {
+        advisory_lock(conn, &format!("xapi_reference {target_id}")).await?;
+        let referrers: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT seq, id FROM xapi_statements WHERE references_id = $1 AND seq <> $2",
+        )
+        .bind(&target_id)
+        .bind(target)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        for (referrer, referrer_id) in referrers {
+            if copy_keys(conn, target, referrer).await? > 0 {
+                pending.push((referrer, referrer_id));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn insert_on(
+    conn: &mut PgConnection,
+    statements: &[Statement],
+    attachments: &[AttachmentContent],
+) -> StoreResult<Vec<StatementInsert>> {
+    let prepared = prepare_statements(statements)?;
+    let mut outcome = Vec::with_capacity(prepared.len());
+    let mut definitions: BTreeMap<String, Vec<&ActivityDefinition>> = BTreeMap::new();
+    for (row, statement) in prepared.iter().zip(statements) {
+        let seq: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO xapi_statements (id, stored, verb, registration, references_id, \
+             voiding, body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING \
+             RETURNING seq",
+        )
+        .bind(&row.id)
+        .bind(row.stored)
+        .bind(&row.verb)
+        .bind(&row.registration)
+        .bind(&row.references)
+        .bind(row.voiding)
+        .bind(&row.body)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        let Some(seq) = seq else {
+            let body: String = sqlx::query_scalar("SELECT body FROM xapi_statements WHERE id = $1")
+                .bind(&row.id)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_error)?;
+            check_same_statement(&body, statement)?;
+            outcome.push(StatementInsert::AlreadyStored);
+            continue;
+        };
+        for (kind, key, related_only) in &row.keys {
+            sqlx::query(
+                "INSERT INTO xapi_statement_keys (kind, key, stored, seq, via, related_only) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            )
+            .bind(kind.as_str())
+            .bind(key)
+            .bind(row.stored)
+            .bind(seq)
+            .bind(seq)
+            .bind(*related_only)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        }
+        link_references(conn, seq, &row.id, row.references.as_deref()).await?;
+        for (key, agent) in xc_store::agents_named(statement) {
+            sqlx::query(
+                "INSERT INTO xapi_agents (agent_key, agent) VALUES ($1, $2) \
+                 ON CONFLICT (agent_key, agent) DO NOTHING",
+            )
+            .bind(key)
+            .bind(agent)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        }
+        for (id, incoming) in &row.definitions {
+            definitions.entry(id.clone()).or_default().push(incoming);
+        }
+        outcome.push(StatementInsert::Stored);
+    }
+    // Voiding after every row of the batch is in, so a batch may void its own statements.
+    for (row, inserted) in prepared.iter().zip(&outcome) {
+        if let (true, StatementInsert::Stored, Some(target)) =
+            (row.voiding, inserted, &row.references)
+        {
+            sqlx::query(
+                "INSERT INTO xapi_voided (target_id, voiding_id) \
+                 SELECT id, $1::text FROM xapi_statements WHERE id = $2 AND NOT voiding \
+                 ON CONFLICT (target_id) DO NOTHING",
+            )
+            .bind(&row.id)
+            .bind(target)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        }
+    }
+    // In sorted order, so two batches never wait for each other's locks in a cycle.
+    for (id, incoming) in &definitions {
+        advisory_lock(conn, &format!("xapi_activity {id}")).await?;
+        let mut current = activity_definition_on(conn, id).await?;
+        for definition in incoming {
+            current = Some(merged_definition(current, definition));
+        }
+        let Some(definition) = current else { continue };
+        sqlx::query(
+            "INSERT INTO xapi_activities (id, definition) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
+        )
+        .bind(id)
+        .bind(encode_definition(&definition))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    }
+    for attachment in attachments {
+        sqlx::query(
+            "INSERT INTO xapi_attachments (sha2, content_type, content) VALUES ($1, $2, $3) \
+             ON CONFLICT (sha2) DO NOTHING",
+        )
+        .bind(attachment.sha2.to_ascii_lowercase())
+        .bind(&attachment.content_type)
+        .bind(&attachment.content)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(outcome)
+}
+
+/// A lock on `key` held until the transaction ends.
+async fn advisory_lock(conn: &mut PgConnection, key: &str) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(key)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+async fn activity_definition_on(
+    conn: &mut PgConnection,
+    id: &str,
+) -> StoreResult<Option<ActivityDefinition>> {
+    let text: Option<String> =
+        sqlx::query_scalar("SELECT definition FROM xapi_activities WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    text.map(|text| decode_definition(id, &text)).transpose()
+}
+
+#[async_trait]
+impl LrsStore for PgStore {
+    async fn insert_statements(
+        &self,
+        statements: &[Statement],
+        attachments: &[AttachmentContent],
+    ) -> StoreResult<Vec<StatementInsert>> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let outcome = insert_on(&mut tx, statements, attachments).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(outcome)
+    }
+
+    async fn get_statement(&self, id: &Uuid, voided: bool) -> StoreResult<StoredStatement> {
+        let found = sqlx::query(
+            "SELECT s.seq, s.id, s.body, v.target_id IS NOT NULL AS voided \
+             FROM xapi_statements s LEFT JOIN xapi_voided v ON v.target_id = s.id \
+             WHERE s.id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?
+        .map(|row| stored_statement(&row))
+        .transpose()?;
+        match found {
+            Some(statement) if statement.voided == voided => Ok(statement),
+            _ => Err(StoreError::NotFound { what: "statement" }),
+        }
+    }
+
+    async fn query_statements(
+        &self,
+        filter: &Filter,
+        cursor: Option<&StatementCursor>,
+    ) -> StoreResult<StatementPage> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let max_seq = match cursor {
+            Some(cursor) => cursor.max_seq,
+            None => sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM xapi_statements")
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_error)?,
+        };
+        let limit = page_limit(filter);
+        let mut query = QueryBuilder::<Postgres>::new("");
+        let keys = filter_keys(filter);
+        if keys.is_empty() {
+            query.push(
+                "SELECT s.seq, s.id, s.stored, s.body, FALSE AS voided FROM xapi_statements s \
+                 WHERE TRUE",
+            );
+            push_window(&mut query, "s", filter, cursor, max_seq);
+            query.push(NOT_VOIDED);
+            push_order(&mut query, "s", filter, limit);
+        } else {
+            push_filtered(&mut query, &keys, filter, cursor, max_seq, limit);
+        }
+        let rows = query
+            .build()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        let more = rows.len() > limit as usize;
+        let mut statements = Vec::with_capacity(rows.len().min(limit as usize));
+        let mut last = None;
+        for row in rows.iter().take(limit as usize) {
+            last = Some((
+                row.try_get::<i64, _>("stored").map_err(db_error)?,
+                row.try_get::<i64, _>("seq").map_err(db_error)?,
+            ));
+            statements.push(stored_statement(row)?);
+        }
+        Ok(StatementPage {
+            statements,
+            more: last
+                .filter(|_| more)
+                .map(|after| StatementCursor { max_seq, after }),
+        })
+    }
+
+    async fn attachments(&self, sha2: &[String]) -> StoreResult<Vec<AttachmentContent>> {
+        let mut found = Vec::new();
+        for chunk in sha2.chunks(500) {
+            let mut query = QueryBuilder::<Postgres>::new(
+                "SELECT sha2, content_type, content FROM xapi_attachments WHERE sha2 IN (",
+            );
+            let mut list = query.separated(", ");
+            for hash in chunk {
+                list.push_bind(hash.to_ascii_lowercase());
+            }
+            query.push(")");
+            let rows: Vec<(String, String, Vec<u8>)> = query
+                .build_query_as()
+                .persistent(false)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+            found.extend(
+                rows.into_iter()
+                    .map(|(sha2, content_type, content)| AttachmentContent {
+                        sha2,
+                        content_type,
+                        content,
+                    }),
+            );
+        }
+        Ok(found)
+    }
+
+    async fn activity_definition(&self, id: &str) -> StoreResult<Option<ActivityDefinition>> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        activity_definition_on(&mut conn, id).await
+    }
+
+    async fn agents_seen(&self, key: &str) -> StoreResult<Vec<Agent>> {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT agent FROM xapi_agents WHERE agent_key = $1 ORDER BY seen")
+                .bind(key)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        decode_agents(&rows)
+    }
+
+    async fn document(
+        &self,
+        scope: &DocumentScope,
+        document_id: &str,
+    ) -> StoreResult<Option<DocumentRecord>> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        document_on(&mut conn, scope, document_id).await
+    }
+
+    async fn document_ids(
+        &self,
+        scope: &DocumentScope,
+        since: Option<OffsetDateTime>,
+    ) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT document_id FROM xapi_documents WHERE resource = $1 AND activity_id = $2 \
+             AND agent_key = $3 AND registration = $4 AND updated > $5 ORDER BY document_id",
+        )
+        .bind(scope.resource_name())
+        .bind(&scope.activity_id)
+        .bind(&scope.agent_key)
+        .bind(&scope.registration)
+        .bind(since.map_or(i64::MIN, micros))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    async fn write_document(
+        &self,
+        scope: &DocumentScope,
+        document_id: &str,
+        write: &DocumentWrite,
+    ) -> StoreResult<Option<DocumentRecord>> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        advisory_lock(
+            &mut tx,
+            &format!(
+                "xapi_document {} {} {} {} {document_id}",
+                scope.resource_name(),
+                scope.activity_id,
+                scope.agent_key,
+                scope.registration
+            ),
+        )
+        .await?;
+        let current = document_on(&mut tx, scope, document_id).await?;
+        let next = apply_document_write(scope, document_id, current.as_ref(), write)?;
+        match &next {
+            Some(document) => {
+                sqlx::query(
+                    "INSERT INTO xapi_documents (resource, activity_id, agent_key, registration, \
+                     document_id, content_type, contents, etag, updated) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (resource, activity_id, agent_key, registration, document_id) \
+                     DO UPDATE SET content_type = excluded.content_type, \
+                     contents = excluded.contents, etag = excluded.etag, updated = excluded.updated",
+                )
+                .bind(scope.resource_name())
+                .bind(&scope.activity_id)
+                .bind(&scope.agent_key)
+                .bind(&scope.registration)
+                .bind(document_id)
+                .bind(&document.content_type)
+                .bind(&document.contents)
+                .bind(&document.etag)
+                .bind(micros(document.updated))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            }
+            None => {
+                sqlx::query(
+                    "DELETE FROM xapi_documents WHERE resource = $1 AND activity_id = $2 \
+                     AND agent_key = $3 AND registration = $4 AND document_id = $5",
+                )
+                .bind(scope.resource_name())
+                .bind(&scope.activity_id)
+                .bind(&scope.agent_key)
+                .bind(&scope.registration)
+                .bind(document_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            }
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(next)
+    }
+
+    async fn delete_documents(&self, scope: &DocumentScope) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM xapi_documents WHERE resource = $1 AND activity_id = $2 \
+             AND agent_key = $3 AND registration = $4",
+        )
+        .bind(scope.resource_name())
+        .bind(&scope.activity_id)
+        .bind(&scope.agent_key)
+        .bind(&scope.registration)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected())
+    }
+}
