@@ -106,6 +106,7 @@ pub fn prepare_outcome_credentials(
             learner: item.outcome.learner,
             log_entry: issuance_entry(&signed, at),
             document: signed.to_string(),
+            prepared_for: Some(first_index + offset as u64),
         });
     }
     Ok(new)
@@ -113,9 +114,10 @@ pub fn prepare_outcome_credentials(
 
 /// Records prepared credentials with their log entries in one transaction (the store half of
 /// [`issue_outcome_credentials`]). Answers the stored credentials in order.
-/// `first_index` is the one the credentials were prepared for; an append elsewhere meanwhile
-/// (another issuer on the same store) is reported, since their status entries would then point
-/// at other credentials' positions.
+/// `prepared_for` is the position the credentials were prepared for; the store refuses them in
+/// the same transaction (`Conflict { field: "log_index" }`, nothing kept) if anything else was
+/// appended meanwhile (another issuer on the same store), since their status entries would then
+/// point at other credentials' positions.
 pub async fn record_issued(
     store: &dyn Store,
     new: Vec<NewIssuedCredential>,

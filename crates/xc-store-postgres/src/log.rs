@@ -258,6 +258,7 @@ impl TransparencyLogStore for PgStore {
             .collect();
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let appended = append_on(&mut tx, &entries, at).await?;
+        xc_store::check_prepared_positions(credentials, appended.first_index)?;
         let first = number(appended.first_index, "log size")?;
         let ids: Vec<&str> = credentials.iter().map(|c| c.id.as_str()).collect();
         let outcomes: Vec<i64> = credentials.iter().map(|c| c.outcome.get()).collect();

@@ -249,6 +249,7 @@ impl TransparencyLogStore for SqliteStore {
             .await
             .map_err(db_error)?;
         let appended = append_on(&mut tx, &entries, at).await?;
+        xc_store::check_prepared_positions(credentials, appended.first_index)?;
         let first = number(appended.first_index, "log size")?;
         let numbered: Vec<(i64, &NewIssuedCredential)> = credentials
             .iter()

@@ -92,6 +92,27 @@ pub struct NewIssuedCredential {
     pub document: String,
     /// The bytes of its issuance entry in the log.
     pub log_entry: Vec<u8>,
+    /// The log position the credential was signed for (its status-list entries point there):
+    /// the store refuses the whole call as `Conflict { field: "log_index" }` when its entry
+    /// would land anywhere else, as when another issuer appended meanwhile. `None`: no check.
+    pub prepared_for: Option<u64>,
+}
+
+/// Refuses credentials whose issuance entries would not land where they were signed for:
+/// `first_index` is where the store is appending the first of them, in the same transaction.
+pub fn check_prepared_positions(
+    credentials: &[NewIssuedCredential],
+    first_index: u64,
+) -> crate::StoreResult<()> {
+    let misplaced = credentials.iter().enumerate().any(|(offset, credential)| {
+        credential
+            .prepared_for
+            .is_some_and(|position| position != first_index + offset as u64)
+    });
+    if misplaced {
+        return Err(crate::StoreError::Conflict { field: "log_index" });
+    }
+    Ok(())
 }
 
 /// A credential as stored.

@@ -4313,6 +4313,7 @@ pub async fn issued_credentials_are_logged_once_per_outcome(store: &dyn Store) {
         learner,
         document: format!("{{\"id\":\"{n}\"}}"),
         log_entry: format!("issued {n}").into_bytes(),
+        prepared_for: None,
     };
     assert!(matches!(
         store.issue_credentials(&[], T0).await,
@@ -4376,6 +4377,30 @@ pub async fn issued_credentials_are_logged_once_per_outcome(store: &dyn Store) {
     assert!(matches!(error, StoreError::Conflict { .. }), "{error:?}");
     assert_eq!(store.log_size().await.unwrap(), 3);
     assert_eq!(store.outcome_credential(third).await.unwrap(), None);
+    // Signed for position 2 (as if nothing had been appended since position 1 was read): the
+    // store refuses it whole rather than leave its status entries pointing at another's place.
+    let misplaced = NewIssuedCredential {
+        prepared_for: Some(2),
+        ..credential(3, third)
+    };
+    assert!(matches!(
+        store.issue_credentials(&[misplaced], T0).await,
+        Err(StoreError::Conflict { field: "log_index" })
+    ));
+    assert_eq!(store.log_size().await.unwrap(), 3);
+    assert_eq!(store.outcome_credential(third).await.unwrap(), None);
+    let placed = NewIssuedCredential {
+        prepared_for: Some(3),
+        ..credential(3, third)
+    };
+    assert_eq!(
+        store
+            .issue_credentials(&[placed], T0)
+            .await
+            .unwrap()
+            .first_index,
+        3
+    );
     assert!(matches!(
         store.get_issued_credential("urn:uuid:nothing").await,
         Err(StoreError::NotFound { what: "credential" })
@@ -4413,6 +4438,7 @@ pub async fn outcomes_awaiting_credential_are_the_recognised_ones_not_issued(sto
                 learner,
                 document: "{}".into(),
                 log_entry: b"issued".to_vec(),
+                prepared_for: None,
             }],
             T0,
         )
@@ -4439,6 +4465,7 @@ pub async fn credential_status_changes_are_logged_audited_and_checked(store: &dy
             learner: outcome.learner,
             document: "{}".into(),
             log_entry: format!("issued {n}").into_bytes(),
+            prepared_for: None,
         })
         .collect();
     store.issue_credentials(&credentials, T0).await.unwrap();
@@ -4648,6 +4675,7 @@ pub async fn the_log_reads_back_in_order_for_the_audit(store: &dyn Store) {
             learner,
             document: format!("{{\"n\":{n}}}"),
             log_entry: format!("issued {n}").into_bytes(),
+            prepared_for: None,
         })
         .collect();
     store.issue_credentials(&credentials, T0).await.unwrap();
