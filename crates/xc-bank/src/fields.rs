@@ -169,10 +169,7 @@ impl OutcomeInput {
             "evidence" => &self.evidence,
             _ => &None,
         };
-        value
-            .as_deref()
-            .map(str::trim)
-            .filter(|text| !text.is_empty())
+        crate::fields::given(value)
     }
 }
 
@@ -186,6 +183,15 @@ impl OutcomeFields for OutcomeInput {
     fn problem(&self, key: &'static str, invalid: CellInvalid) -> RowProblem {
         RowProblem::new(self.row, key, self.raw(key).unwrap_or_default(), invalid)
     }
+}
+
+/// The trimmed text of a field given by name (a form or an API item), `None` when absent or
+/// blank: what `OutcomeFields::text` answers for such items.
+pub(crate) fn given(value: &Option<String>) -> Option<&str> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
 }
 
 pub(crate) fn parsed<T, E: Into<CellInvalid>>(

@@ -64,9 +64,7 @@ pub async fn follow_up_batch(
             Actor::System("points".into()),
         )
         .await?;
-        tally.points.awarded += awarded.awarded;
-        tally.points.points += awarded.points;
-        tally.points.capped += awarded.capped;
+        tally.points += awarded;
     }
     store
         .record_batch_follow_up(batch, OffsetDateTime::now_utc())

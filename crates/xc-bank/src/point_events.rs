@@ -58,10 +58,7 @@ impl EventInput {
             "hours" => &self.hours,
             _ => &None,
         };
-        value
-            .as_deref()
-            .map(str::trim)
-            .filter(|text| !text.is_empty())
+        crate::fields::given(value)
     }
 }
 

@@ -168,6 +168,14 @@ pub struct BulkAwardTally {
     pub capped: u64,
 }
 
+impl std::ops::AddAssign for BulkAwardTally {
+    fn add_assign(&mut self, other: Self) {
+        self.awarded += other.awarded;
+        self.points += other.points;
+        self.capped += other.capped;
+    }
+}
+
 /// What learners already hold for recognised outcomes, per day and per year, while a bulk
 /// award is planned: seeded from the ledger (or empty for learners who have none), and counting
 /// each award planned, so the caps see the earlier outcomes of the same call.

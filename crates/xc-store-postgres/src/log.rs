@@ -242,20 +242,7 @@ impl TransparencyLogStore for PgStore {
         credentials: &[NewIssuedCredential],
         at: OffsetDateTime,
     ) -> StoreResult<LogAppend> {
-        if credentials.is_empty() {
-            return Err(StoreError::Invalid {
-                field: "credentials",
-                reason: "nothing to issue".into(),
-            });
-        }
-        let entries: Vec<NewLogEntry> = credentials
-            .iter()
-            .map(|credential| NewLogEntry {
-                kind: LogEntryKind::Issuance,
-                subject: credential.id.clone(),
-                entry: credential.log_entry.clone(),
-            })
-            .collect();
+        let entries = xc_store::issuance_entries(credentials)?;
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let appended = append_on(&mut tx, &entries, at).await?;
         xc_store::check_prepared_positions(credentials, appended.first_index)?;

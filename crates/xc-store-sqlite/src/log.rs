@@ -229,20 +229,7 @@ impl TransparencyLogStore for SqliteStore {
         credentials: &[NewIssuedCredential],
         at: OffsetDateTime,
     ) -> StoreResult<LogAppend> {
-        if credentials.is_empty() {
-            return Err(StoreError::Invalid {
-                field: "credentials",
-                reason: "nothing to issue".into(),
-            });
-        }
-        let entries: Vec<NewLogEntry> = credentials
-            .iter()
-            .map(|credential| NewLogEntry {
-                kind: LogEntryKind::Issuance,
-                subject: credential.id.clone(),
-                entry: credential.log_entry.clone(),
-            })
-            .collect();
+        let entries = xc_store::issuance_entries(credentials)?;
         let mut tx = self
             .write
             .begin_with("BEGIN IMMEDIATE")

@@ -98,6 +98,27 @@ pub struct NewIssuedCredential {
     pub prepared_for: Option<u64>,
 }
 
+/// The issuance entries of credentials to record, in order; `Invalid { field: "credentials" }`
+/// when there is nothing to issue. What both engines append before storing the credentials.
+pub fn issuance_entries(
+    credentials: &[NewIssuedCredential],
+) -> crate::StoreResult<Vec<NewLogEntry>> {
+    if credentials.is_empty() {
+        return Err(crate::StoreError::Invalid {
+            field: "credentials",
+            reason: "nothing to issue".into(),
+        });
+    }
+    Ok(credentials
+        .iter()
+        .map(|credential| NewLogEntry {
+            kind: LogEntryKind::Issuance,
+            subject: credential.id.clone(),
+            entry: credential.log_entry.clone(),
+        })
+        .collect())
+}
+
 /// Refuses credentials whose issuance entries would not land where they were signed for:
 /// `first_index` is where the store is appending the first of them, in the same transaction.
 pub fn check_prepared_positions(
