@@ -12,8 +12,8 @@ use xc_domain::credit::OutcomeId;
 use xc_domain::{LearnerId, Password, Role, UserId, Username};
 use xc_privacy::{PiiVault, PrivacyError};
 use xc_store::{
-    Actor, AuditEvent, LearnerRecord, NewUser, OutcomeStatus, RoleAssignment, SpecificationTarget,
-    Store, StoreError,
+    Actor, AuditEvent, LearnerRecord, NewAccreditation, NewUser, OutcomeStatus, RoleAssignment,
+    SpecificationTarget, Store, StoreError,
 };
 
 use crate::credit::{BankStaff, CreditBank, OutcomeBatch};
@@ -57,6 +57,9 @@ pub struct GenerateReport {
     pub decisions: u64,
     /// Points ledger rows awarded for the recognised outcomes.
     pub points_awards: u64,
+    /// Providers in the register of accredited providers (every community school, from the
+    /// day after the city's history ends).
+    pub accredited_providers: u64,
     pub elapsed: Duration,
 }
 
@@ -254,6 +257,7 @@ pub async fn generate(
     let mut bank = CreditBank::new(&city);
     publish_specifications(store, &mut bank, staff.reviewer, progress).await?;
     let outcomes = load_outcomes(store, &city, &bank, staff, progress).await?;
+    let accredited_providers = accredit_community_schools(store, &city, staff.reviewer).await?;
     store.finish_load().await?;
 
     let report = GenerateReport {
@@ -272,6 +276,7 @@ pub async fn generate(
         outcomes_in_review: outcomes.in_review,
         decisions: outcomes.decisions,
         points_awards: outcomes.points_awards,
+        accredited_providers,
         elapsed: started.elapsed(),
     };
     let audit = AuditEvent::new(Actor::System("generate".to_owned()), "city.generate", "city", options.scale.as_str())
@@ -290,6 +295,7 @@ pub async fn generate(
             "outcomes_in_review": report.outcomes_in_review,
             "decisions": report.decisions,
             "points_awards": report.points_awards,
+            "accredited_providers": report.accredited_providers,
             "positions_generated": true,
             "note": "synthetic demo city: real division codes, names and district census residents; subdistrict centroids, neighbourhood positions, sub-district populations, sites, teachers, learners and their credit-bank outcomes are generated",
         }));
@@ -421,6 +427,41 @@ async fn publish_specifications(
         });
     }
     Ok(())
+}
+
+/// Records every community school in the register of accredited providers, granted by the
+/// bank's reviewer from the day after the city's history ends, so the demo's non-formal uploads
+/// from then on are recognised under the general rules (the history itself was decided before
+/// any accreditation, as it was generated). Answers how many were recorded.
+async fn accredit_community_schools(
+    store: &dyn Store,
+    city: &GeneratedCity,
+    decided_by: Option<UserId>,
+) -> Result<u64, GenerateError> {
+    let decided_at = crate::credit::reference_end();
+    let from = crate::REFERENCE_DATE
+        .next_day()
+        .unwrap_or(crate::REFERENCE_DATE);
+    for provider in &city.community_schools {
+        let decision = NewAccreditation {
+            provider: *provider,
+            accredited: true,
+            from,
+            until: None,
+            decided_at,
+            decided_by,
+            reason: "社区学校经区教育局推荐，认定为非学历教育培训机构（示范城市）".to_owned(),
+        };
+        let audit = AuditEvent::new(
+            Actor::System("generate".to_owned()),
+            "accreditation.record",
+            "accreditation",
+            "new",
+        )
+        .with_detail(json!({ "provider": provider.get(), "decision": "grant", "demo": true }));
+        store.record_accreditation(&decision, &audit).await?;
+    }
+    Ok(count(&city.community_schools))
 }
 
 /// What [`load_outcomes`] wrote.

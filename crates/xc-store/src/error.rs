@@ -8,8 +8,14 @@ pub enum StoreError {
     NotFound { what: &'static str },
     #[error("{field} already exists")]
     Conflict { field: &'static str },
+    /// A request the store refuses as given (an empty batch, a status change that does not
+    /// apply now, a value out of range): the caller's to correct.
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
+    /// A value read back from the database that no longer parses: the database was edited
+    /// outside the platform. Never the caller's fault.
+    #[error("{field}: stored value is invalid: {reason}")]
+    Corrupt { field: &'static str, reason: String },
     #[error("not supported by the {engine} backend: {what}")]
     Unsupported { engine: &'static str, what: String },
     /// A request the learning record store must refuse with the xAPI status it carries (a
@@ -29,9 +35,9 @@ impl StoreError {
     /// A value read back from the database that no longer parses: the database was edited
     /// outside the platform.
     pub fn corrupt(field: &'static str, reason: impl Into<String>) -> Self {
-        StoreError::Invalid {
+        StoreError::Corrupt {
             field,
-            reason: format!("stored value is invalid: {}", reason.into()),
+            reason: reason.into(),
         }
     }
 }

@@ -236,6 +236,8 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::NotFound { what } => AppError::NotFound { what },
             StoreError::Conflict { field } => AppError::Conflict { field },
+            // A request the store refuses as given: the caller's to correct.
+            StoreError::Invalid { field, reason } => AppError::invalid(field, reason),
             // A stored value that no longer parses, or an engine failure: ours, not the caller's.
             other => AppError::Internal(other.into()),
         }
@@ -246,9 +248,6 @@ impl From<xc_issuer::IssuerError> for AppError {
     fn from(error: xc_issuer::IssuerError) -> Self {
         match error {
             // A status change that does not apply now, or a missing reason: the caller's.
-            xc_issuer::IssuerError::Store(StoreError::Invalid { field, reason }) => {
-                AppError::invalid(field, reason)
-            }
             xc_issuer::IssuerError::Store(error) => error.into(),
             other => AppError::Internal(other.into()),
         }

@@ -163,7 +163,7 @@ async fn generate(
     .map_err(|e| anyhow::anyhow!("generate: {e}"))?;
     bar.finish_and_clear();
     println!(
-        "generated the {}-scale city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins; credit bank: {} specifications, {} outcomes ({} in review), {} recognition decisions, {} points awards",
+        "generated the {}-scale city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins; credit bank: {} specifications, {} outcomes ({} in review), {} recognition decisions, {} points awards, {} accredited providers",
         report.scale,
         report.seed,
         report.elapsed.as_secs_f64(),
@@ -179,7 +179,8 @@ async fn generate(
         report.outcomes,
         report.outcomes_in_review,
         report.decisions,
-        report.points_awards
+        report.points_awards,
+        report.accredited_providers
     );
     Ok(())
 }

@@ -146,6 +146,25 @@ async fn a_tiny_city_with_its_credit_bank_loads_into_a_real_store() {
     }
     assert!(learners_with_points >= 3);
 
+    // Every community school is in the register of accredited providers from the day after the
+    // city's history, the demo provider's first, so nothing generated was decided under it.
+    let register = store.list_accreditations().await.unwrap();
+    assert_eq!(report.accredited_providers, register.len() as u64);
+    assert!(!register.is_empty());
+    assert_eq!(
+        Some(register[0].decision.provider),
+        city.first_community_school()
+    );
+    for record in &register {
+        assert!(record.decision.accredited);
+        assert_eq!(
+            record.decision.from,
+            xc_gen::REFERENCE_DATE.next_day().unwrap()
+        );
+        assert_eq!(record.decision.until, None);
+        assert!(!record.decision.reason.is_empty());
+    }
+
     // The review queue holds what is still in review, the demo provider's among it.
     let queue = store
         .review_queue(&ReviewFilter::default(), PageRequest::new(0, 10))

@@ -201,14 +201,7 @@ pub async fn end_incentive(
             "code": incentive.code.as_str(),
             "available_until": last_day.to_string(),
         }));
-    state
-        .store
-        .end_incentive(id, last_day, &audit)
-        .await
-        .map_err(|error| match error {
-            StoreError::Invalid { field, reason } => AppError::invalid(field, reason),
-            other => other.into(),
-        })?;
+    state.store.end_incentive(id, last_day, &audit).await?;
     Ok(IncentiveRecord {
         available_until: Some(last_day),
         ..incentive
