@@ -30,6 +30,7 @@ pub mod issuing;
 mod metrics;
 pub mod pages;
 mod views;
+pub mod xapi;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -131,6 +132,8 @@ pub struct AppState {
     pub issuer: Arc<xc_issuer::Issuer>,
     /// Wakes the background issuer (`issuing::issue_owed_forever`).
     issuance: Arc<tokio::sync::Notify>,
+    /// The learning record store's writes under way (`xapi`, issue 5).
+    lrs: Arc<xapi::Lrs>,
 }
 
 /// What a district page lists.
@@ -187,6 +190,7 @@ impl AppState {
             config.issue_owed_at_start,
         ));
         Ok(Self {
+            lrs: Arc::new(xapi::Lrs::default()),
             follow_ups,
             issuer,
             issuance,
@@ -350,6 +354,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::identify,
         ))
+        // xAPI authenticates its own clients (HTTP Basic), outside the pages' sessions.
+        .merge(xapi::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
