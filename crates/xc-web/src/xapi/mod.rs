@@ -29,6 +29,7 @@ use axum::routing::any;
 use axum::{Json, Router};
 use serde_json::json;
 use time::OffsetDateTime;
+use xc_store::{from_micros, micros};
 use xc_xapi::XapiVersion;
 use xc_xapi::documents::DocumentResource;
 use xc_xapi::version::VERSION_HEADER;
@@ -80,10 +81,6 @@ impl Drop for InFlight<'_> {
     }
 }
 
-fn micros(at: OffsetDateTime) -> i64 {
-    (at.unix_timestamp_nanos() / 1_000) as i64
-}
-
 impl Lrs {
     /// Starts a statement write: its `stored` time is taken now, under the same lock
     /// [`Lrs::consistent_through`] reads, so no answer can claim a time this write's statements
@@ -95,8 +92,7 @@ impl Lrs {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = OffsetDateTime::now_utc();
-        let stored = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros(now)) * 1_000)
-            .unwrap_or(now);
+        let stored = from_micros(micros(now)).unwrap_or(now);
         let key = (micros(stored), ticket);
         in_flight.insert(key, ());
         InFlight {
@@ -115,10 +111,7 @@ impl Lrs {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let earliest = match in_flight.keys().next() {
-            Some((stored, _)) => {
-                OffsetDateTime::from_unix_timestamp_nanos(i128::from(*stored) * 1_000)
-                    .unwrap_or_else(|_| OffsetDateTime::now_utc())
-            }
+            Some((stored, _)) => from_micros(*stored).unwrap_or_else(|_| OffsetDateTime::now_utc()),
             None => OffsetDateTime::now_utc(),
         };
         earliest - time::Duration::microseconds(1)
@@ -330,4 +323,29 @@ async fn about(method: Method) -> Response {
         return request::bad("method", "the About resource takes GET and HEAD").into_response();
     }
     Json(json!({"version": ABOUT_VERSIONS, "extensions": {}})).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consistency_stays_before_every_write_under_way() {
+        let lrs = Lrs::default();
+        let first = lrs.begin_write();
+        let second = lrs.begin_write();
+        assert!(first.stored() <= second.stored());
+        assert!(lrs.consistent_through() < first.stored());
+        drop(first);
+        assert!(
+            lrs.consistent_through() < second.stored(),
+            "the later write is still under way"
+        );
+        let stored = second.stored();
+        drop(second);
+        // A clock step past the microsecond the write was stored at.
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        assert!(lrs.consistent_through() >= stored, "nothing under way: now");
+        assert_eq!(stored.nanosecond() % 1_000, 0, "stored to the microsecond");
+    }
 }

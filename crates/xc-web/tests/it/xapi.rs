@@ -989,3 +989,91 @@ async fn bodies_over_the_limit_are_refused_with_413() {
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(header(&response, "x-experience-api-version"), "1.0.3");
 }
+
+#[tokio::test]
+async fn staff_create_platforms_in_their_page_and_the_secret_works_once_shown() {
+    let app = TestApp::new().await;
+    let bank = app.sign_in("bank").await;
+    let empty = app.get("/bank/lrs-clients", Some(&bank)).await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.text());
+    assert!(empty.text().contains("还没有接入任何学习平台"));
+    assert!(empty.text().contains("https://bank.example.org/xapi/"));
+
+    // A blank name: refused, the form shown again, nothing created.
+    let refused = app
+        .form(
+            "/bank/lrs-clients",
+            &[("csrf", &bank.csrf), ("name", " "), ("scope", "all")],
+            &bank.cookie,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("aria-invalid"));
+    assert_eq!(app.audit_count("lrs_client.create").await, 0);
+
+    let created = app
+        .form(
+            "/bank/lrs-clients",
+            &[
+                ("csrf", &bank.csrf),
+                ("name", "老年教育电视频道"),
+                ("institution", "1"),
+                ("scope", "statements/write"),
+                ("scope", "statements/read"),
+            ],
+            &bank.cookie,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text());
+    let html = created.text();
+    assert!(html.contains("它只显示这一次"), "{html}");
+    let codes: Vec<&str> = html
+        .split("<dd><code>")
+        .skip(1)
+        .map(|rest| rest.split("</code>").next().unwrap())
+        .collect();
+    let (key, secret) = (codes[0], codes[1]);
+    assert!(key.starts_with("xcl_"), "{codes:?}");
+    assert_eq!(app.audit_count("lrs_client.create").await, 1);
+
+    // The credentials work, within their scopes.
+    let platform = Client {
+        id: 0,
+        authorization: basic(key, secret),
+        key: key.to_owned(),
+    };
+    let posted = call(
+        &app,
+        Method::POST,
+        "/xapi/statements",
+        Some(&platform),
+        Some("2.0.0"),
+        Some(statement("ann", "completed", "tai-chi")),
+        &[],
+    )
+    .await;
+    assert_eq!(posted.status, StatusCode::OK, "{}", posted.text());
+    let state = call(&app, Method::GET, "/xapi/activities/state?activityId=http%3A%2F%2Fexample.com%2Fa&agent=%7B%22mbox%22%3A%22mailto%3Aa%40example.com%22%7D", Some(&platform), Some("2.0.0"), None, &[]).await;
+    assert_eq!(state.status, StatusCode::FORBIDDEN);
+
+    // Listed afterwards without the secret.
+    let listed = app.get("/bank/lrs-clients", Some(&bank)).await.text();
+    assert!(listed.contains(key) && listed.contains("老年教育电视频道"));
+    assert!(!listed.contains(secret), "the secret is shown only once");
+
+    // Nobody else may see or create platforms.
+    for who in ["citizen-huangpu", "provider", "auditor"] {
+        let session = app.sign_in(who).await;
+        let page = app.get("/bank/lrs-clients", Some(&session)).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{who}");
+        let post = app
+            .form(
+                "/bank/lrs-clients",
+                &[("csrf", &session.csrf), ("name", "x"), ("scope", "all")],
+                &session.cookie,
+            )
+            .await;
+        assert_eq!(post.status, StatusCode::FORBIDDEN, "{who}");
+    }
+    assert_eq!(app.audit_count("lrs_client.create").await, 1);
+}
