@@ -333,7 +333,8 @@ impl AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let (api_routes, openapi) = api::routes().split_for_parts();
+    let (api_routes, mut openapi) = api::routes().split_for_parts();
+    xapi::openapi::document(&mut openapi);
     let openapi_json = Arc::new(openapi.clone());
     Router::new()
         .merge(pages::routes())

@@ -13,6 +13,7 @@
 pub mod clients;
 mod definitions;
 mod documents;
+pub(crate) mod openapi;
 mod request;
 mod statements;
 

@@ -1077,3 +1077,33 @@ async fn staff_create_platforms_in_their_page_and_the_secret_works_once_shown() 
     }
     assert_eq!(app.audit_count("lrs_client.create").await, 1);
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_xapi_resources() {
+    let app = TestApp::new().await;
+    let openapi = app.get("/api/openapi.json", None).await.json();
+    for (path, method) in [
+        ("/xapi/statements", "put"),
+        ("/xapi/statements", "post"),
+        ("/xapi/statements", "get"),
+        ("/xapi/activities/state", "delete"),
+        ("/xapi/activities/profile", "post"),
+        ("/xapi/agents/profile", "put"),
+        ("/xapi/activities", "get"),
+        ("/xapi/agents", "get"),
+        ("/xapi/about", "get"),
+    ] {
+        assert!(
+            openapi["paths"][path][method].is_object(),
+            "{method} {path} is missing"
+        );
+    }
+    assert_eq!(
+        openapi["components"]["securitySchemes"]["lrs_basic"]["scheme"],
+        json!("basic")
+    );
+    assert_eq!(
+        openapi["paths"]["/xapi/statements"]["post"]["security"][0]["lrs_basic"],
+        json!([])
+    );
+}
