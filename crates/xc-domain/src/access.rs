@@ -183,6 +183,9 @@ pub enum Action {
     /// Have one's own learner record erased (PIPL art. 47): a citizen with a learner record.
     /// Only ever one's own; staff accounts are closed by an administrator, not erased this way.
     EraseOwnData,
+    /// Create the learning record store's clients (learning platforms' xAPI credentials) and
+    /// see them listed.
+    ManageLrsClients,
 }
 
 impl Principal {
@@ -221,7 +224,8 @@ impl Principal {
             },
             // Like outcomes: a provider reports its own events, a city admin on its behalf.
             RecordPointsEvents => matches!(self.role, ProviderStaff | CityAdmin),
-            ManageConversion | DecideConversion | ManageIncentives | ManagePointsPolicy => {
+            ManageConversion | DecideConversion | ManageIncentives | ManagePointsPolicy
+            | ManageLrsClients => {
                 matches!(self.role, CreditBankStaff | CityAdmin)
             }
             // A learner acts for themself: a citizen with a learner record.
@@ -446,6 +450,11 @@ mod tests {
         assert_eq!(who_may(Action::EraseOwnData), [Role::Citizen]);
         assert!(!orphan.may(Action::EraseOwnData));
         assert!(!staff_learner.may(Action::EraseOwnData));
+        // LRS clients: the credit bank's staff and the city's administrators.
+        assert_eq!(
+            who_may(Action::ManageLrsClients),
+            [Role::CreditBankStaff, Role::CityAdmin]
+        );
         assert!(
             !auditor.may(Action::DecideConversion) && !auditor.may(Action::ManageIncentives),
             "the auditor decides nothing"

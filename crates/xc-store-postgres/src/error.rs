@@ -13,6 +13,7 @@ fn unique_field(constraint: &str) -> &'static str {
         "users_username_unique" => "username",
         "users_learner_unique" => "learner",
         "api_tokens_token_unique" => "token",
+        "xapi_clients_key_unique" => "key",
         "sessions_pkey" => "session",
         "districts_pkey" | "subdistricts_pkey" | "neighbourhoods_pkey" => "code",
         "outcome_specifications_code_unique" => "code",
@@ -42,7 +43,8 @@ fn reference_field(constraint: &str) -> (&'static str, &'static str) {
         "sites_neighbourhood_code_fkey" => ("neighbourhood", "a neighbourhood"),
         "sites_institution_id_fkey"
         | "teachers_institution_id_fkey"
-        | "api_tokens_institution_id_fkey" => ("institution", "an institution"),
+        | "api_tokens_institution_id_fkey"
+        | "xapi_clients_institution_id_fkey" => ("institution", "an institution"),
         "outcome_specifications_provider_id_fkey"
         | "outcome_batches_provider_id_fkey"
         | "outcomes_provider_id_fkey" => ("provider", "an institution"),

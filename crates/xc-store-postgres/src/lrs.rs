@@ -17,18 +17,20 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use time::OffsetDateTime;
 use xc_store::{
-    AttachmentContent, DocumentRecord, DocumentScope, DocumentWrite, KeyKind, LrsStore,
-    STATEMENT_PAGE_MAX, StatementCursor, StatementInsert, StatementPage, StoreError, StoreResult,
-    StoredStatement, apply_document_write, check_same_statement, decode_agents, decode_definition,
-    decode_statement, encode_definition, filter_keys, from_micros, merged_definition, micros,
-    prepare_statements,
+    AttachmentContent, AuditEvent, DocumentRecord, DocumentScope, DocumentWrite, KeyKind,
+    LrsClientRecord, LrsStore, NewLrsClient, STATEMENT_PAGE_MAX, StatementCursor, StatementInsert,
+    StatementPage, StoreError, StoreResult, StoredStatement, apply_document_write,
+    check_same_statement, decode_agents, decode_definition, decode_scopes, decode_statement,
+    encode_definition, filter_keys, from_micros, merged_definition, micros, prepare_statements,
 };
 use xc_xapi::Statement;
 use xc_xapi::model::{ActivityDefinition, Agent};
 use xc_xapi::query::Filter;
+use xc_xapi::scope::Scope;
 use xc_xapi::types::Uuid;
 
 use crate::PgStore;
+use crate::audit::commit_audited;
 use crate::error::store_error as db_error;
 
 fn stored_statement(row: &PgRow) -> StoreResult<StoredStatement> {
@@ -37,9 +39,33 @@ fn stored_statement(row: &PgRow) -> StoreResult<StoredStatement> {
     Ok(StoredStatement {
         seq: row.try_get("seq").map_err(db_error)?,
         voided: row.try_get("voided").map_err(db_error)?,
+        client: row.try_get("client_id").map_err(db_error)?,
         statement: decode_statement(&body, &id)?,
     })
 }
+
+fn lrs_client(row: &PgRow) -> StoreResult<LrsClientRecord> {
+    let get_i64 = |column: &str| row.try_get::<i64, _>(column).map_err(db_error);
+    Ok(LrsClientRecord {
+        id: get_i64("id")?,
+        key: row.try_get("key").map_err(db_error)?,
+        secret_hash: row.try_get("secret_hash").map_err(db_error)?,
+        name: row.try_get("name").map_err(db_error)?,
+        institution: row
+            .try_get::<Option<i64>, _>("institution_id")
+            .map_err(db_error)?
+            .map(xc_domain::InstitutionId::new),
+        scopes: decode_scopes(&row.try_get::<String, _>("scopes").map_err(db_error)?)?,
+        created_by: row
+            .try_get::<Option<i64>, _>("created_by")
+            .map_err(db_error)?
+            .map(xc_domain::UserId::new),
+        created_at: from_micros(get_i64("created_at")?)?,
+    })
+}
+
+const LRS_CLIENT_COLUMNS: &str =
+    "id, key, secret_hash, name, institution_id, scopes, created_by, created_at";
 
 fn document_record(row: &PgRow) -> StoreResult<DocumentRecord> {
     Ok(DocumentRecord {
@@ -98,6 +124,13 @@ fn push_order(query: &mut QueryBuilder<Postgres>, alias: &str, filter: &Filter, 
 
 const NOT_VOIDED: &str = " AND NOT EXISTS (SELECT 1 FROM xapi_voided v WHERE v.target_id = s.id)";
 
+/// ` AND …` keeping only the statements `client` stored (`statements/read/mine`), when given.
+fn push_client(query: &mut QueryBuilder<Postgres>, client: Option<i64>) {
+    if let Some(client) = client {
+        query.push(" AND s.client_id = ").push_bind(client);
+    }
+}
+
 /// The filtered query: one range of `xapi_statement_keys` (the first filter's key) in the
 /// query's order, each row kept when the statement it came from (`via`: the statement itself or
 /// one it targets) also has the other filters' keys; a statement reached through several of its
@@ -109,9 +142,10 @@ fn push_filtered(
     cursor: Option<&StatementCursor>,
     max_seq: i64,
     limit: u32,
+    client: Option<i64>,
 ) {
     query.push(
-        "SELECT s.seq, s.id, d.stored, s.body, FALSE AS voided FROM xapi_statement_keys d \
+        "SELECT s.seq, s.id, s.client_id, d.stored, s.body, FALSE AS voided FROM xapi_statement_keys d \
          JOIN xapi_statements s ON s.seq = d.seq WHERE TRUE",
     );
     for (i, (kind, key, related)) in keys.iter().enumerate() {
@@ -138,6 +172,7 @@ fn push_filtered(
     }
     push_window(query, "d", filter, cursor, max_seq);
     query.push(NOT_VOIDED);
+    push_client(query, client);
     query.push(" GROUP BY d.stored, d.seq, s.seq");
     push_order(query, "d", filter, limit);
 }
@@ -236,6 +271,7 @@ async fn link_references(
 
 async fn insert_on(
     conn: &mut PgConnection,
+    client: Option<i64>,
     statements: &[Statement],
     attachments: &[AttachmentContent],
 ) -> StoreResult<Vec<StatementInsert>> {
@@ -245,8 +281,8 @@ async fn insert_on(
     for (row, statement) in prepared.iter().zip(statements) {
         let seq: Option<i64> = sqlx::query_scalar(
             "INSERT INTO xapi_statements (id, stored, verb, registration, references_id, \
-             voiding, body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING \
-             RETURNING seq",
+             voiding, body, client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (id) DO NOTHING RETURNING seq",
         )
         .bind(&row.id)
         .bind(row.stored)
@@ -255,6 +291,7 @@ async fn insert_on(
         .bind(&row.references)
         .bind(row.voiding)
         .bind(&row.body)
+        .bind(client)
         .fetch_optional(&mut *conn)
         .await
         .map_err(db_error)?;
@@ -375,20 +412,21 @@ async fn activity_definition_on(
 
 #[async_trait]
 impl LrsStore for PgStore {
-    async fn insert_statements(
+    async fn insert_statements_from(
         &self,
+        client: Option<i64>,
         statements: &[Statement],
         attachments: &[AttachmentContent],
     ) -> StoreResult<Vec<StatementInsert>> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let outcome = insert_on(&mut tx, statements, attachments).await?;
+        let outcome = insert_on(&mut tx, client, statements, attachments).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(outcome)
     }
 
     async fn get_statement(&self, id: &Uuid, voided: bool) -> StoreResult<StoredStatement> {
         let found = sqlx::query(
-            "SELECT s.seq, s.id, s.body, v.target_id IS NOT NULL AS voided \
+            "SELECT s.seq, s.id, s.client_id, s.body, v.target_id IS NOT NULL AS voided \
              FROM xapi_statements s LEFT JOIN xapi_voided v ON v.target_id = s.id \
              WHERE s.id = $1",
         )
@@ -404,10 +442,11 @@ impl LrsStore for PgStore {
         }
     }
 
-    async fn query_statements(
+    async fn query_statements_of(
         &self,
         filter: &Filter,
         cursor: Option<&StatementCursor>,
+        client: Option<i64>,
     ) -> StoreResult<StatementPage> {
         let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let max_seq = match cursor {
@@ -422,14 +461,15 @@ impl LrsStore for PgStore {
         let keys = filter_keys(filter);
         if keys.is_empty() {
             query.push(
-                "SELECT s.seq, s.id, s.stored, s.body, FALSE AS voided FROM xapi_statements s \
+                "SELECT s.seq, s.id, s.client_id, s.stored, s.body, FALSE AS voided FROM xapi_statements s \
                  WHERE TRUE",
             );
             push_window(&mut query, "s", filter, cursor, max_seq);
             query.push(NOT_VOIDED);
+            push_client(&mut query, client);
             push_order(&mut query, "s", filter, limit);
         } else {
-            push_filtered(&mut query, &keys, filter, cursor, max_seq, limit);
+            push_filtered(&mut query, &keys, filter, cursor, max_seq, limit, client);
         }
         let rows = query
             .build()
@@ -602,5 +642,53 @@ impl LrsStore for PgStore {
         .await
         .map_err(db_error)?;
         Ok(done.rows_affected())
+    }
+    async fn create_lrs_client(
+        &self,
+        client: &NewLrsClient,
+        audit: &AuditEvent,
+    ) -> StoreResult<i64> {
+        let mut transaction = self.pool.begin().await.map_err(db_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO xapi_clients (key, secret_hash, name, institution_id, scopes, \
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&client.key)
+        .bind(&client.secret_hash)
+        .bind(&client.name)
+        .bind(client.institution.map(xc_domain::InstitutionId::get))
+        .bind(Scope::join(&client.scopes))
+        .bind(client.created_by.map(xc_domain::UserId::get))
+        .bind(micros(client.created_at))
+        .fetch_one(&mut *transaction)
+        .await
+        .map_err(db_error)?;
+        commit_audited(transaction, &audit.about(id)).await?;
+        Ok(id)
+    }
+
+    async fn find_lrs_client(&self, key: &str) -> StoreResult<Option<LrsClientRecord>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {LRS_CLIENT_COLUMNS} FROM xapi_clients WHERE key = $1 AND revoked_at IS NULL"
+        )))
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(lrs_client)
+        .transpose()
+    }
+
+    async fn list_lrs_clients(&self) -> StoreResult<Vec<LrsClientRecord>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {LRS_CLIENT_COLUMNS} FROM xapi_clients ORDER BY id DESC"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(lrs_client)
+        .collect()
     }
 }

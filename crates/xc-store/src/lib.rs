@@ -610,6 +610,17 @@ pub trait LrsStore {
         &self,
         statements: &[xc_xapi::Statement],
         attachments: &[AttachmentContent],
+    ) -> StoreResult<Vec<StatementInsert>> {
+        self.insert_statements_from(None, statements, attachments)
+            .await
+    }
+    /// [`LrsStore::insert_statements`], remembering the LRS client (`xapi_clients.id`) that
+    /// sent the statements (`None`: the platform itself), for `statements/read/mine`.
+    async fn insert_statements_from(
+        &self,
+        client: Option<i64>,
+        statements: &[xc_xapi::Statement],
+        attachments: &[AttachmentContent],
     ) -> StoreResult<Vec<StatementInsert>>;
     /// One statement by id: `voided: false` finds it only if it is not voided
     /// (`statementId`), `voided: true` only if it is (`voidedStatementId`); `NotFound {
@@ -628,7 +639,28 @@ pub trait LrsStore {
         &self,
         filter: &xc_xapi::query::Filter,
         cursor: Option<&StatementCursor>,
+    ) -> StoreResult<StatementPage> {
+        self.query_statements_of(filter, cursor, None).await
+    }
+    /// [`LrsStore::query_statements`], restricted to the statements one LRS client stored when
+    /// `client` is given (the `statements/read/mine` scope).
+    async fn query_statements_of(
+        &self,
+        filter: &xc_xapi::query::Filter,
+        cursor: Option<&StatementCursor>,
+        client: Option<i64>,
     ) -> StoreResult<StatementPage>;
+    /// Records a new LRS client (Basic credentials with scopes), with its audit entry, in one
+    /// transaction. `Conflict { field: "key" }` when the key is taken.
+    async fn create_lrs_client(
+        &self,
+        client: &NewLrsClient,
+        audit: &AuditEvent,
+    ) -> StoreResult<i64>;
+    /// A client by its key (the Basic user name), if it exists and is not revoked.
+    async fn find_lrs_client(&self, key: &str) -> StoreResult<Option<LrsClientRecord>>;
+    /// Every client, newest first.
+    async fn list_lrs_clients(&self) -> StoreResult<Vec<LrsClientRecord>>;
     /// The stored attachments among `sha2` (lower-case hex), in no particular order.
     async fn attachments(&self, sha2: &[String]) -> StoreResult<Vec<AttachmentContent>>;
     /// The canonical definition of an activity (every definition received, merged).

@@ -18,6 +18,38 @@ use xc_xapi::{Statement, XapiError, XapiVersion};
 
 use crate::{StoreError, StoreResult};
 
+/// A new LRS client: Basic credentials (`key` is the user name; only the SHA-256 of the random
+/// secret is kept, `xc_privacy::tokens`), the scopes they grant, and who the client is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLrsClient {
+    pub key: String,
+    pub secret_hash: Vec<u8>,
+    pub name: String,
+    pub institution: Option<xc_domain::InstitutionId>,
+    pub scopes: Vec<xc_xapi::scope::Scope>,
+    pub created_by: Option<xc_domain::UserId>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A stored LRS client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LrsClientRecord {
+    pub id: i64,
+    pub key: String,
+    pub secret_hash: Vec<u8>,
+    pub name: String,
+    pub institution: Option<xc_domain::InstitutionId>,
+    pub scopes: Vec<xc_xapi::scope::Scope>,
+    pub created_by: Option<xc_domain::UserId>,
+    pub created_at: OffsetDateTime,
+}
+
+/// Reads the stored scope list back (`xc_xapi::scope::Scope::join`'s text).
+pub fn decode_scopes(text: &str) -> StoreResult<Vec<xc_xapi::scope::Scope>> {
+    xc_xapi::scope::Scope::parse_list(text, "scopes")
+        .map_err(|e| StoreError::corrupt("xapi_clients.scopes", e.to_string()))
+}
+
 /// The most statements one page of a query returns, whatever `limit` asks.
 pub const STATEMENT_PAGE_MAX: u32 = 500;
 
@@ -28,6 +60,8 @@ pub struct StoredStatement {
     pub seq: i64,
     /// Whether a voiding statement targets it.
     pub voided: bool,
+    /// The LRS client that stored it (`None`: the platform itself).
+    pub client: Option<i64>,
     pub statement: Statement,
 }
 
@@ -295,7 +329,8 @@ pub fn decode_statement(body: &str, id: &str) -> StoreResult<Statement> {
 /// id and the first property that differs otherwise.
 pub fn check_same_statement(stored_body: &str, incoming: &Statement) -> StoreResult<()> {
     let id = incoming.id.as_ref().map(Uuid::as_str).unwrap_or_default();
-    let stored = decode_statement(stored_body, id)?;
+    let stored = without_assigned_timestamp(decode_statement(stored_body, id)?);
+    let incoming = &without_assigned_timestamp(incoming.clone());
     if xc_xapi::compare::equivalent(&stored, incoming) {
         return Ok(());
     }
@@ -308,6 +343,17 @@ pub fn check_same_statement(stored_body: &str, incoming: &Statement) -> StoreRes
         ),
         status: xc_xapi::Status::Conflict,
     }))
+}
+
+/// The statement without its `timestamp` when the LRS filled it in (`Statement::assign` sets an
+/// absent timestamp to `stored`, to the microsecond): the client sent none, so a re-sent
+/// statement without one is compared as the client sent it (Data 2.3.1 ignores a timestamp
+/// one side lacks).
+fn without_assigned_timestamp(mut statement: Statement) -> Statement {
+    if statement.timestamp.is_some() && statement.timestamp == statement.stored {
+        statement.timestamp = None;
+    }
+    statement
 }
 
 /// The canonical definition after folding `incoming` into `current` (`xc_xapi::format`).

@@ -94,6 +94,7 @@ macro_rules! store_suite {
             xapi_attachments_are_stored_once_by_hash,
             xapi_definitions_are_merged_and_agents_remembered,
             xapi_documents_are_written_with_their_preconditions,
+            xapi_clients_are_found_by_key_and_read_only_their_own_statements,
         );
     };
     (@tests $make:expr; $($name:ident,)+) => {
@@ -5645,4 +5646,131 @@ pub async fn xapi_documents_are_written_with_their_preconditions(store: &dyn Sto
         })
     ));
     assert_eq!(store.document(&profile, "p1").await.unwrap(), None);
+}
+
+pub async fn xapi_clients_are_found_by_key_and_read_only_their_own_statements(store: &dyn Store) {
+    use xc_xapi::scope::Scope;
+    load_fixture_city(store).await;
+    let new_client = |key: &str, scopes: Vec<Scope>| NewLrsClient {
+        key: key.into(),
+        secret_hash: vec![7; 32],
+        name: format!("平台 {key}"),
+        institution: Some(xc_domain::InstitutionId::new(1)),
+        scopes,
+        created_by: None,
+        created_at: LRS_T0,
+    };
+    let audit = AuditEvent::new(
+        Actor::System("suite".into()),
+        "lrs_client.create",
+        "lrs_client",
+        "new",
+    );
+    let mooc = store
+        .create_lrs_client(
+            &new_client(
+                "mooc",
+                vec![Scope::StatementsWrite, Scope::StatementsReadMine],
+            ),
+            &audit,
+        )
+        .await
+        .unwrap();
+    let museum = store
+        .create_lrs_client(&new_client("museum", vec![Scope::All]), &audit)
+        .await
+        .unwrap();
+    assert_eq!(
+        audited_subjects(store, "lrs_client.create").await,
+        (2, vec![museum.to_string(), mooc.to_string()])
+    );
+    let taken = store
+        .create_lrs_client(&new_client("mooc", vec![Scope::All]), &audit)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, StoreError::Conflict { field: "key" }),
+        "{taken:?}"
+    );
+    assert_eq!(
+        audit_count(store, "lrs_client.create").await,
+        2,
+        "nothing audited for a refusal"
+    );
+
+    let found = store.find_lrs_client("mooc").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            found.id,
+            found.name.as_str(),
+            found.secret_hash.clone(),
+            found.scopes.clone()
+        ),
+        (
+            mooc,
+            "平台 mooc",
+            vec![7; 32],
+            vec![Scope::StatementsWrite, Scope::StatementsReadMine]
+        )
+    );
+    assert_eq!(found.institution, Some(xc_domain::InstitutionId::new(1)));
+    assert!(store.find_lrs_client("nobody").await.unwrap().is_none());
+    let listed: Vec<i64> = store
+        .list_lrs_clients()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(listed, vec![museum, mooc]);
+
+    store
+        .insert_statements_from(
+            Some(mooc),
+            &[xapi_simple(1, LRS_T0, "ann", "completed", "c")],
+            &[],
+        )
+        .await
+        .unwrap();
+    store
+        .insert_statements_from(
+            Some(museum),
+            &[xapi_simple(2, LRS_T0 + minutes(1), "ann", "completed", "c")],
+            &[],
+        )
+        .await
+        .unwrap();
+    store
+        .insert_statements(
+            &[xapi_simple(3, LRS_T0 + minutes(2), "ann", "completed", "c")],
+            &[],
+        )
+        .await
+        .unwrap();
+    let read = store.get_statement(&xapi_uuid(1), false).await.unwrap();
+    assert_eq!(read.client, Some(mooc), "a statement remembers its client");
+    let read = store.get_statement(&xapi_uuid(3), false).await.unwrap();
+    assert_eq!(read.client, None, "the platform's own statements have none");
+    for query in [
+        &[][..],
+        &[("agent", "{\"mbox\":\"mailto:ann@example.com\"}")][..],
+    ] {
+        let filter = xapi_filter(query);
+        let mine = store
+            .query_statements_of(&filter, None, Some(mooc))
+            .await
+            .unwrap();
+        assert_eq!(xapi_ids(&mine), vec![xapi_id(1)], "{query:?}");
+        let theirs = store
+            .query_statements_of(&filter, None, Some(museum))
+            .await
+            .unwrap();
+        assert_eq!(xapi_ids(&theirs), vec![xapi_id(2)], "{query:?}");
+        let all = store.query_statements(&filter, None).await.unwrap();
+        assert_eq!(
+            xapi_ids(&all),
+            vec![xapi_id(3), xapi_id(2), xapi_id(1)],
+            "{query:?}"
+        );
+    }
 }

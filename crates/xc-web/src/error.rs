@@ -54,6 +54,14 @@ pub enum AppError {
     FileTooLarge { limit: u64 },
     #[error("the store is not reachable")]
     Unavailable,
+    /// A request to the learning record store (`/xapi/`) that breaks a rule of xAPI: the status
+    /// the spec requires (400, 409, 412, 413), naming where (`actor.mbox`, `statementId`,
+    /// `X-Experience-API-Version`, `If-Match`).
+    #[error("{0}")]
+    Xapi(xc_xapi::XapiError),
+    /// Basic credentials of an LRS client missing or wrong: 401 with `WWW-Authenticate`.
+    #[error("{0}")]
+    LrsUnauthenticated(&'static str),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -147,6 +155,10 @@ impl AppError {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Xapi(error) => {
+                StatusCode::from_u16(error.status.code()).unwrap_or(StatusCode::BAD_REQUEST)
+            }
+            AppError::LrsUnauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -164,6 +176,13 @@ impl AppError {
             AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::PayloadTooLarge { .. } | AppError::FileTooLarge { .. } => "payload_too_large",
             AppError::Unavailable => "unavailable",
+            AppError::Xapi(error) => match error.status {
+                xc_xapi::Status::BadRequest => "xapi_bad_request",
+                xc_xapi::Status::Conflict => "xapi_conflict",
+                xc_xapi::Status::PreconditionFailed => "xapi_precondition_failed",
+                xc_xapi::Status::PayloadTooLarge => "payload_too_large",
+            },
+            AppError::LrsUnauthenticated(_) => "unauthenticated",
             AppError::Internal(_) => "internal",
         }
     }
@@ -175,6 +194,7 @@ impl AppError {
             }
             AppError::Conflict { field } => Some((*field).to_owned()),
             AppError::FileTooLarge { .. } => Some("file".to_owned()),
+            AppError::Xapi(error) if !error.path.is_empty() => Some(error.path.clone()),
             _ => None,
         }
     }
@@ -212,6 +232,12 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
         let mut response = (self.status(), Json(self.body())).into_response();
+        if let AppError::LrsUnauthenticated(_) = self {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Basic realm=\"xAPI\", charset=\"UTF-8\""),
+            );
+        }
         if let AppError::TooManyAttempts { retry_after_secs } = self {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
@@ -238,6 +264,9 @@ impl From<StoreError> for AppError {
             StoreError::Conflict { field } => AppError::Conflict { field },
             // A request the store refuses as given: the caller's to correct.
             StoreError::Invalid { field, reason } => AppError::invalid(field, reason),
+            // The learning record store refusing a statement or document write (a re-used
+            // statement id with other content, a failed document precondition).
+            StoreError::Xapi(error) => AppError::Xapi(error),
             // A stored value that no longer parses, or an engine failure: ours, not the caller's.
             other => AppError::Internal(other.into()),
         }
@@ -363,6 +392,39 @@ mod tests {
         assert_eq!(
             internal.error.message, "internal error",
             "causes are never shown"
+        );
+    }
+
+    #[test]
+    fn xapi_refusals_keep_the_status_the_spec_requires() {
+        let conflict = AppError::from(StoreError::Xapi(xc_xapi::XapiError {
+            path: "id".into(),
+            reason: "already stored".into(),
+            status: xc_xapi::Status::Conflict,
+        }));
+        assert_eq!(
+            (conflict.status().as_u16(), conflict.code()),
+            (409, "xapi_conflict")
+        );
+        assert_eq!(conflict.field().as_deref(), Some("id"));
+        let failed = AppError::from(StoreError::Xapi(xc_xapi::XapiError {
+            path: "If-Match".into(),
+            reason: "changed".into(),
+            status: xc_xapi::Status::PreconditionFailed,
+        }));
+        assert_eq!(failed.status().as_u16(), 412);
+        let bad = AppError::Xapi(xc_xapi::XapiError::bad_request("actor.mbox", "no mailto"));
+        assert_eq!(
+            (bad.status().as_u16(), bad.to_string().as_str()),
+            (400, "actor.mbox: no mailto")
+        );
+        let unauthenticated =
+            AppError::LrsUnauthenticated("send Basic credentials").into_response();
+        assert_eq!(unauthenticated.status().as_u16(), 401);
+        assert!(
+            unauthenticated
+                .headers()
+                .contains_key(axum::http::header::WWW_AUTHENTICATE)
         );
     }
 

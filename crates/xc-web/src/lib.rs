@@ -30,6 +30,7 @@ pub mod issuing;
 mod metrics;
 pub mod pages;
 mod views;
+pub mod xapi;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -131,6 +132,8 @@ pub struct AppState {
     pub issuer: Arc<xc_issuer::Issuer>,
     /// Wakes the background issuer (`issuing::issue_owed_forever`).
     issuance: Arc<tokio::sync::Notify>,
+    /// The learning record store's writes under way (`xapi`, issue 5).
+    lrs: Arc<xapi::Lrs>,
 }
 
 /// What a district page lists.
@@ -187,6 +190,7 @@ impl AppState {
             config.issue_owed_at_start,
         ));
         Ok(Self {
+            lrs: Arc::new(xapi::Lrs::default()),
             follow_ups,
             issuer,
             issuance,
@@ -329,7 +333,8 @@ impl AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let (api_routes, openapi) = api::routes().split_for_parts();
+    let (api_routes, mut openapi) = api::routes().split_for_parts();
+    xapi::openapi::document(&mut openapi);
     let openapi_json = Arc::new(openapi.clone());
     Router::new()
         .merge(pages::routes())
@@ -350,6 +355,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::identify,
         ))
+        // xAPI authenticates its own clients (HTTP Basic), outside the pages' sessions.
+        .merge(xapi::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

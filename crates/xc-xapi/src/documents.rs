@@ -161,7 +161,8 @@ fn listed_tags(header: &str) -> Vec<&str> {
 /// whose current ETag is `current` (`None`: no such document). A failed precondition is 412;
 /// a PUT with neither header over an existing document is 409 on the profile resources, and
 /// under 2.0 on the State resource too (the 2.0 suite runs the same concurrency tests on all
-/// three; 1.0.3 requires the headers only of profile clients).
+/// three; 1.0.3 requires the headers only of profile clients). Under 1.0.x a profile PUT with
+/// neither header is a 400 even when the document does not exist yet.
 pub fn check_preconditions(
     resource: DocumentResource,
     version: XapiVersion,
@@ -204,6 +205,24 @@ pub fn check_preconditions(
                 "a document already exists here: fetch it and send If-Match with its ETag to replace it".into(),
             ));
         }
+    }
+    let profile = matches!(
+        resource,
+        DocumentResource::ActivityProfile | DocumentResource::AgentProfile
+    );
+    if method == DocumentMethod::Put
+        && profile
+        && !version.is_2_0()
+        && current.is_none()
+        && if_match.is_none()
+        && if_none_match.is_none()
+    {
+        // 1.0.3 Communication 2.6 / 2.7: a profile PUT must carry a precondition; the 1.0.3
+        // suite checks the 400 on a document that does not exist yet (2.0 leaves it open).
+        return Err(XapiError::bad_request(
+            "If-None-Match",
+            "a profile PUT needs a precondition: send If-None-Match: * to create the document, or If-Match with its ETag to replace it",
+        ));
     }
     let guarded = match resource {
         DocumentResource::ActivityProfile | DocumentResource::AgentProfile => true,

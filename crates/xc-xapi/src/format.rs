@@ -89,9 +89,11 @@ fn actor_ids(actor: &Actor) -> Actor {
     }
 }
 
+/// An Activity is identified by its `id` alone (the 1.0.3 suite counts one property: a sent
+/// `objectType: "Activity"` is the default, not an identifier).
 fn activity_ids(activity: &Activity) -> Activity {
     Activity {
-        object_type: activity.object_type,
+        object_type: None,
         id: activity.id.clone(),
         definition: None,
     }
@@ -350,7 +352,8 @@ impl Canonicaliser<'_> {
 /// Folds a definition met in a new statement into the activity's canonical one (the Activities
 /// resource returns "all available information about an activity"): language maps are merged
 /// entry by entry, the newer text winning for a language; every other property the incoming
-/// definition has replaces the stored one; what it lacks is kept.
+/// definition has replaces the stored one; what it lacks is kept. The interaction properties
+/// are replaced together (see below).
 pub fn merge_definition(canonical: &mut ActivityDefinition, incoming: &ActivityDefinition) {
     fn merge_map(into: &mut Option<LanguageMap>, from: &Option<LanguageMap>) {
         if let Some(from) = from {
@@ -367,16 +370,29 @@ pub fn merge_definition(canonical: &mut ActivityDefinition, incoming: &ActivityD
     merge_map(&mut canonical.description, &incoming.description);
     replace(&mut canonical.activity_type, &incoming.activity_type);
     replace(&mut canonical.more_info, &incoming.more_info);
-    replace(&mut canonical.interaction_type, &incoming.interaction_type);
-    replace(
-        &mut canonical.correct_responses_pattern,
-        &incoming.correct_responses_pattern,
-    );
-    replace(&mut canonical.choices, &incoming.choices);
-    replace(&mut canonical.scale, &incoming.scale);
-    replace(&mut canonical.source, &incoming.source);
-    replace(&mut canonical.target, &incoming.target);
-    replace(&mut canonical.steps, &incoming.steps);
+    // The interaction properties hang together (which component lists an interactionType
+    // takes): a definition that has any of them replaces them as a group, so the canonical
+    // definition never mixes two interaction types' lists.
+    let interaction = |d: &ActivityDefinition| {
+        d.interaction_type.is_some()
+            || d.correct_responses_pattern.is_some()
+            || d.choices.is_some()
+            || d.scale.is_some()
+            || d.source.is_some()
+            || d.target.is_some()
+            || d.steps.is_some()
+    };
+    if interaction(incoming) {
+        canonical.interaction_type = incoming.interaction_type;
+        canonical
+            .correct_responses_pattern
+            .clone_from(&incoming.correct_responses_pattern);
+        canonical.choices.clone_from(&incoming.choices);
+        canonical.scale.clone_from(&incoming.scale);
+        canonical.source.clone_from(&incoming.source);
+        canonical.target.clone_from(&incoming.target);
+        canonical.steps.clone_from(&incoming.steps);
+    }
     if let Some(extensions) = &incoming.extensions {
         canonical
             .extensions

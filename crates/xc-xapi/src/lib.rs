@@ -33,6 +33,7 @@ pub mod multipart;
 mod params;
 mod parse;
 pub mod query;
+pub mod scope;
 pub mod signature;
 pub mod types;
 pub mod version;

@@ -15,7 +15,7 @@ use xc_privacy::PiiVault;
 use xc_store::{Actor, AuditEvent, NewUser, RoleAssignment, Store};
 
 use crate::config::Config;
-use crate::{AdminCommand, Command, StoreArgs};
+use crate::{AdminCommand, Command, LrsClientCommand, StoreArgs};
 
 pub(crate) async fn run(command: Command) -> Result<()> {
     match command {
@@ -91,7 +91,57 @@ pub(crate) async fn run(command: Command) -> Result<()> {
             let store = open_store(&config).await?;
             create_user(&*store, username, display_name, role, scope, password).await
         }
+        Command::LrsClient {
+            command:
+                LrsClientCommand::Create {
+                    store,
+                    name,
+                    institution,
+                    scopes,
+                },
+        } => {
+            let config = load(&store, None)?;
+            let store = open_store(&config).await?;
+            create_lrs_client(&*store, name, institution, scopes).await
+        }
     }
+}
+
+/// `xuecheng lrs-client create`: prints `key: …` and `secret: …` (scripts read these lines).
+async fn create_lrs_client(
+    store: &dyn Store,
+    name: String,
+    institution: Option<xc_domain::InstitutionId>,
+    mut scopes: Vec<xc_xapi::scope::Scope>,
+) -> Result<()> {
+    if scopes.is_empty() {
+        scopes.push(xc_xapi::scope::Scope::All);
+    }
+    let request = xc_web::xapi::clients::ClientRequest {
+        name,
+        institution,
+        scopes: scopes.clone(),
+    };
+    let created = xc_web::xapi::clients::create_client(
+        store,
+        &request,
+        None,
+        Actor::System("cli:lrs-client create".into()),
+    )
+    .await
+    .map_err(|error| match error.field() {
+        Some(field) => anyhow::anyhow!("--{field}: {error}"),
+        None => anyhow::anyhow!("{error}"),
+    })?;
+    println!(
+        "created LRS client {} (id {})",
+        request.name.trim(),
+        created.id
+    );
+    println!("scopes: {}", xc_xapi::scope::Scope::join(&scopes));
+    println!("key: {}", created.key);
+    println!("secret: {}", created.secret);
+    Ok(())
 }
 
 pub(crate) fn load(args: &StoreArgs, listen: Option<SocketAddr>) -> Result<Config> {

@@ -145,6 +145,37 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Clients of the learning record store (/xapi/): learning platforms with HTTP Basic
+    /// credentials.
+    LrsClient {
+        #[command(subcommand)]
+        command: LrsClientCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LrsClientCommand {
+    /// Create a client and print its key and secret (the secret is shown only now), as
+    /// `key: …` and `secret: …` lines.
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The platform's name, as staff see it and as the statements' authority names it.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// The institution the platform belongs to (its id).
+        #[arg(long, value_name = "ID", value_parser = parse_institution)]
+        institution: Option<xc_domain::InstitutionId>,
+        /// What the credentials may do: all, statements/write, statements/read,
+        /// statements/read/mine, state or profile (repeat, or separate with commas).
+        /// Default: all.
+        #[arg(long = "scope", value_name = "SCOPE", value_parser = parse_scope)]
+        scopes: Vec<xc_xapi::scope::Scope>,
+    },
+}
+
+fn parse_scope(text: &str) -> Result<xc_xapi::scope::Scope, String> {
+    xc_xapi::scope::Scope::parse(text, "--scope").map_err(|e| e.reason)
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 //! cookies.
 
 mod bank;
+mod lrs_clients;
 mod templates;
 
 use askama::Template;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit_log))
         .route("/preferences", post(set_preferences))
         .merge(bank::routes())
+        .merge(lrs_clients::routes())
 }
 
 /// What every page's layout needs.
@@ -63,6 +65,7 @@ pub struct Chrome {
     pub can_manage_conversion: bool,
     pub can_decide_conversion: bool,
     pub can_manage_incentives: bool,
+    pub can_manage_lrs_clients: bool,
 }
 
 impl Chrome {
@@ -86,6 +89,7 @@ impl Chrome {
             can_manage_conversion: principal.is_some_and(|p| p.may(Action::ManageConversion)),
             can_decide_conversion: principal.is_some_and(|p| p.may(Action::DecideConversion)),
             can_manage_incentives: principal.is_some_and(|p| p.may(Action::ManageIncentives)),
+            can_manage_lrs_clients: principal.is_some_and(|p| p.may(Action::ManageLrsClients)),
         }
     }
 

@@ -1205,3 +1205,51 @@ pub(crate) struct CertificatePage {
     /// An SVG we rendered (xc-credentials' QR writer), inserted as is.
     pub(crate) qr_svg: String,
 }
+
+#[derive(Template, Debug)]
+#[template(path = "lrs_clients.html")]
+pub(crate) struct LrsClientsPage {
+    pub(crate) chrome: Chrome,
+    /// Where platforms send their statements.
+    pub(crate) endpoint: String,
+    pub(crate) rows: Vec<LrsClientRow>,
+    /// The client just created, with its secret (shown this once).
+    pub(crate) created: Option<NewClientShown>,
+    pub(crate) name: String,
+    pub(crate) institution: String,
+    pub(crate) scope_options: Vec<ScopeOption>,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl LrsClientsPage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}
+
+/// One LRS client in the list.
+#[derive(Debug, Clone)]
+pub(crate) struct LrsClientRow {
+    pub(crate) name: String,
+    pub(crate) key: String,
+    pub(crate) institution: String,
+    pub(crate) scopes: String,
+    pub(crate) created_at: String,
+}
+
+/// A client just created: its credentials, shown once.
+#[derive(Debug, Clone)]
+pub(crate) struct NewClientShown {
+    pub(crate) name: String,
+    pub(crate) key: String,
+    pub(crate) secret: String,
+}
+
+/// One scope checkbox of the form.
+#[derive(Debug, Clone)]
+pub(crate) struct ScopeOption {
+    pub(crate) value: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) checked: bool,
+}

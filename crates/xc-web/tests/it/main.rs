@@ -26,3 +26,4 @@ mod points_api;
 mod rule_versions;
 mod transcript;
 mod transparency;
+mod xapi;

@@ -305,10 +305,21 @@ fn preconditions() {
         status(R::State, V1, M::Put, Some(&current), None, None),
         Ok(())
     );
+    // 1.0.x: a profile PUT with neither header is refused even for a new document (the 1.0.3
+    // suite, Communication 2.6 / 2.7); 2.0 and the State resource accept it.
     assert_eq!(
         status(R::ActivityProfile, V1, M::Put, None, None, None),
+        Err(Status::BadRequest)
+    );
+    assert_eq!(
+        status(R::AgentProfile, V1, M::Put, None, None, None),
+        Err(Status::BadRequest)
+    );
+    assert_eq!(
+        status(R::AgentProfile, V2, M::Put, None, None, None),
         Ok(())
     );
+    assert_eq!(status(R::State, V1, M::Put, None, None, None), Ok(()));
     assert_eq!(
         status(R::ActivityProfile, V1, M::Post, Some(&current), None, None),
         Ok(())

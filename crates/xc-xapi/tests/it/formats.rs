@@ -40,7 +40,7 @@ fn ids_keeps_only_identifiers() {
     );
     assert_eq!(
         ids["object"],
-        json!({"objectType": "Activity", "id": "http://example.com/courses/calligraphy"})
+        json!({"id": "http://example.com/courses/calligraphy"})
     );
     // An anonymous group keeps its members, identified by IFI only.
     assert_eq!(
@@ -64,7 +64,12 @@ fn ids_keeps_only_identifiers() {
         nested["object"]["actor"],
         json!({"objectType": "Agent", "mbox": "mailto:ann@example.com"})
     );
-    assert!(nested["object"]["object"].get("definition").is_none());
+    assert_eq!(
+        nested["object"]["object"].as_object().unwrap().len(),
+        1,
+        "an activity is its id alone: {}",
+        nested["object"]["object"]
+    );
 }
 
 #[test]
@@ -167,4 +172,36 @@ fn definitions_merge_into_the_canonical_one() {
         json["extensions"],
         json!({"http://example.com/ext/hours": 32})
     );
+
+    // A definition of another interaction type replaces the interaction properties as a
+    // group: the canonical definition stays one that validation accepts (the choice's
+    // `choices` do not linger beside a matching's `source` and `target`).
+    let component = |id: &str| json!({"id": id, "description": {"en": id}});
+    let mut matching = full();
+    matching["object"]["definition"] = json!({
+        "interactionType": "matching",
+        "source": [component("a")],
+        "target": [component("b")],
+        "correctResponsesPattern": ["a[.]b"],
+    });
+    let matching = parse_statement(&matching, V1).unwrap();
+    let xc_xapi::model::StatementObject::Activity(activity) = &matching.object else {
+        panic!()
+    };
+    merge_definition(&mut canonical, activity.definition.as_ref().unwrap());
+    let json = serde_json::to_value(&canonical).unwrap();
+    assert_eq!(json["interactionType"], json!("matching"));
+    assert!(json.get("choices").is_none(), "{json}");
+    assert_eq!(json["source"], json!([component("a")]));
+    assert_eq!(
+        json["name"]["fr"],
+        json!("Calligraphie"),
+        "names are still merged"
+    );
+    let wrapped = json!({
+        "actor": {"mbox": "mailto:a@example.com"},
+        "verb": {"id": "http://example.com/v"},
+        "object": {"id": "http://example.com/a", "definition": json},
+    });
+    parse_statement(&wrapped, V1).expect("the merged definition is valid");
 }

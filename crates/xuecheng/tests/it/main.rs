@@ -60,6 +60,7 @@ fn every_store_command_explains_the_data_flags() {
         &["backup"],
         &["restore"],
         &["admin", "create-user"],
+        &["lrs-client", "create"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");
@@ -500,4 +501,72 @@ fn demo_generates_the_city_on_first_start_and_prints_a_sign_in_per_role() {
         response.contains("\"role\":\"district_admin\""),
         "the demo sign-in works: {response}"
     );
+}
+
+#[test]
+fn lrs_client_create_prints_the_key_and_secret_scripts_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = run(
+        &[
+            "lrs-client",
+            "create",
+            "--data-dir",
+            "data",
+            "--name",
+            "上海学习网",
+            "--scope",
+            "statements/write",
+            "--scope",
+            "statements/read/mine",
+        ],
+        dir.path(),
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let out = stdout(&created);
+    let line = |prefix: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} line in:\n{out}"))
+            .to_owned()
+    };
+    assert!(line("key: ").starts_with("xcl_"), "{out}");
+    assert!(line("secret: ").len() >= 43, "{out}");
+    assert_eq!(line("scopes: "), "statements/write statements/read/mine");
+    // Without --scope: all.
+    let default = run(
+        &[
+            "lrs-client",
+            "create",
+            "--data-dir",
+            "data",
+            "--name",
+            "博物馆",
+        ],
+        dir.path(),
+    );
+    assert!(default.status.success(), "{}", stderr(&default));
+    assert!(
+        stdout(&default).contains("scopes: all"),
+        "{}",
+        stdout(&default)
+    );
+    // Refusals name the flag.
+    for (args, flag) in [
+        (
+            &["--name", "x", "--scope", "statements/delete"][..],
+            "--scope",
+        ),
+        (&["--name", "x", "--institution", "99"][..], "--institution"),
+        (&["--name", "  "][..], "--name"),
+    ] {
+        let mut all = vec!["lrs-client", "create", "--data-dir", "data"];
+        all.extend_from_slice(args);
+        let refused = run(&all, dir.path());
+        assert!(!refused.status.success(), "{args:?}");
+        assert!(
+            stderr(&refused).contains(flag),
+            "{args:?}: {}",
+            stderr(&refused)
+        );
+    }
 }
