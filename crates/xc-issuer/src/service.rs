@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use time::OffsetDateTime;
 use serde_json::Value;
+use time::OffsetDateTime;
 use xc_credentials::status_list::{StatusListEntry, StatusPurpose};
 use xc_credentials::{Canonicaliser, ContextLoader};
 use xc_domain::credit::OutcomeId;
@@ -225,7 +225,10 @@ impl Issuer {
                 .strip_prefix(&lists_prefix)
                 .and_then(|rest| rest.split_once('/'))
                 .and_then(|(purpose, list)| {
-                    Some((StatusPurpose::parse(purpose).ok()?, list.parse::<u64>().ok()?))
+                    Some((
+                        StatusPurpose::parse(purpose).ok()?,
+                        list.parse::<u64>().ok()?,
+                    ))
                 })
             else {
                 continue;
@@ -237,7 +240,10 @@ impl Issuer {
             if list * crate::status::LIST_LENGTH >= log_size.max(1) {
                 continue;
             }
-            lists.push((url, self.status_list_credential(store, purpose, list).await?));
+            lists.push((
+                url,
+                self.status_list_credential(store, purpose, list).await?,
+            ));
         }
         let mut tree_head = None;
         let mut inclusion_proof = None;

@@ -83,10 +83,7 @@ pub fn shareable_values(credential: &Value, holder_name: &str) -> Map<String, Va
                 "/credentialSubject/achievement/alignment/0/targetName",
             ),
         ),
-        (
-            "achieved_on",
-            date("/credentialSubject/activityEndDate"),
-        ),
+        ("achieved_on", date("/credentialSubject/activityEndDate")),
         ("issued_on", date("/validFrom")),
     ];
     values
@@ -158,7 +155,8 @@ mod tests {
 
     fn keys() -> (tempfile::TempDir, IssuerKeys) {
         let directory = tempfile::tempdir().unwrap();
-        let keys = IssuerKeys::open_or_create(directory.path(), "did:web:bank.example.org").unwrap();
+        let keys =
+            IssuerKeys::open_or_create(directory.path(), "did:web:bank.example.org").unwrap();
         (directory, keys)
     }
 
@@ -185,7 +183,11 @@ mod tests {
             &keys,
             &credential(),
             "王秀英",
-            &[ShareField::HolderName, ShareField::Credits, ShareField::Dates],
+            &[
+                ShareField::HolderName,
+                ShareField::Credits,
+                ShareField::Dates,
+            ],
             now,
             now + time::Duration::days(7),
         )

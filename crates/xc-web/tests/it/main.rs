@@ -24,5 +24,6 @@ mod my_credentials;
 mod pages;
 mod points_api;
 mod rule_versions;
+mod sharing;
 mod transcript;
 mod transparency;
