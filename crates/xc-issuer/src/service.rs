@@ -210,12 +210,13 @@ impl Issuer {
     /// entry is under the latest signed tree head, that head and the inclusion proof read from
     /// the store. The leaf is recomputed from the credential given, so a changed copy of an
     /// issued credential fails the inclusion check as well as its proofs. Verification runs on
-    /// the blocking pool (RDF canonicalisation takes milliseconds).
+    /// the blocking pool (RDF canonicalisation takes milliseconds), at the time the inputs are
+    /// gathered: a status list signed just now is valid from this very second, so the check
+    /// must not judge it by an earlier clock reading.
     pub async fn verify_with_store(
         self: &Arc<Self>,
         store: &dyn Store,
         credential: Value,
-        now: OffsetDateTime,
     ) -> Result<VerificationReport, IssuerError> {
         let lists_prefix = format!("{}/credentials/status/", self.profile.base_url);
         let mut lists = Vec::new();
@@ -265,6 +266,7 @@ impl Issuer {
         }
         let keys = self.public_keys()?;
         let issuer = Arc::clone(self);
+        let now = OffsetDateTime::now_utc();
         tokio::task::spawn_blocking(move || {
             let source = |url: &str| {
                 lists

@@ -215,7 +215,7 @@ pub async fn open_share(state: &AppState, token: &str) -> AppResult<OpenedShare>
             .map_err(|error| AppError::Internal(error.into()))?;
         let report = state
             .issuer
-            .verify_with_store(&*state.store, document, now)
+            .verify_with_store(&*state.store, document)
             .await?;
         credentials.push(SharedCredential {
             presentation: item.presentation.clone(),
@@ -323,7 +323,7 @@ pub async fn verify_input(state: &AppState, input: VerifyInput) -> AppResult<Ver
         VerifyInput::Credential(credential) => Ok(Verified::Credential(
             state
                 .issuer
-                .verify_with_store(&*state.store, credential, now)
+                .verify_with_store(&*state.store, credential)
                 .await?,
         )),
         VerifyInput::SdJwt(text) => {
