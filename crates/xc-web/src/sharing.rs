@@ -42,16 +42,6 @@ pub fn share_url(state: &AppState, token: &str) -> String {
     format!("{}/s/{token}", state.issuer.profile().base_url)
 }
 
-/// A credential id as the pages and API name it: `urn:uuid:…` or the bare UUID.
-fn credential_id(text: &str) -> String {
-    let text = text.trim();
-    if text.starts_with("urn:uuid:") {
-        text.to_owned()
-    } else {
-        format!("urn:uuid:{text}")
-    }
-}
-
 /// Makes a share of the signed-in learner's `credentials` showing `fields` for `duration`.
 pub async fn create_share(
     state: &AppState,
@@ -84,7 +74,7 @@ pub async fn create_share(
     let expires_at = now + duration.duration();
     let mut items = Vec::with_capacity(credentials.len());
     for text in credentials {
-        let id = credential_id(text);
+        let id = crate::api::credential_status::credential_id(text.trim().to_owned());
         let issued = match state.store.get_issued_credential(&id).await {
             Ok(issued) if issued.learner == learner => issued,
             Ok(_) | Err(xc_store::StoreError::NotFound { .. }) => {
@@ -309,7 +299,7 @@ fn share_token_of(text: &str) -> Option<String> {
 /// The outcome of verifying what someone brought.
 #[derive(Debug)]
 pub enum Verified {
-    Credential(VerificationReport),
+    Credential(Box<VerificationReport>),
     Presentation {
         issuer: Option<String>,
         result: Result<Vec<(&'static str, String)>, SdJwtError>,
@@ -320,12 +310,12 @@ pub enum Verified {
 pub async fn verify_input(state: &AppState, input: VerifyInput) -> AppResult<Verified> {
     let now = OffsetDateTime::now_utc();
     match input {
-        VerifyInput::Credential(credential) => Ok(Verified::Credential(
+        VerifyInput::Credential(credential) => Ok(Verified::Credential(Box::new(
             state
                 .issuer
                 .verify_with_store(&*state.store, credential)
                 .await?,
-        )),
+        ))),
         VerifyInput::SdJwt(text) => {
             let keys = state.issuer.public_keys()?;
             let result = verify_share_presentation(&text, &keys, now);
