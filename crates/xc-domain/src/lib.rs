@@ -12,6 +12,7 @@ pub mod geo;
 pub mod ids;
 pub mod kinds;
 pub mod national_id;
+pub mod share;
 
 pub use access::{Action, LearnerScope, Principal, Role, Scope};
 pub use account::{DisplayName, Password, PhoneNumber, Username};
@@ -23,3 +24,4 @@ pub use kinds::{
     Gender, InstitutionKind, NeighbourhoodKind, SiteKind, SubdistrictKind, TeacherKind, Topic,
 };
 pub use national_id::NationalId;
+pub use share::{ShareDuration, ShareField};

@@ -12,6 +12,8 @@
 //!   a signed tree head;
 //! - [`status`]: revocation and suspension: each credential's place in the Bitstring Status
 //!   Lists, the log entry of a status change, the signed list credentials;
+//! - [`share`]: a credential shared for verification as an SD-JWT VC that discloses only the
+//!   fields the learner chose;
 //! - [`tree_heads`]: signing the transparency log's tree heads, never for a tree that does not
 //!   extend the last signed one;
 //! - [`public_keys`] and [`verify`]: what a verifier does offline with an issued credential and
@@ -28,6 +30,7 @@ pub mod issue;
 pub mod keys;
 pub mod public_keys;
 pub mod service;
+pub mod share;
 pub mod status;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -12,19 +12,23 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use serde_json::Value;
 use time::OffsetDateTime;
-use xc_credentials::status_list::StatusPurpose;
+use xc_credentials::status_list::{StatusListEntry, StatusPurpose};
 use xc_credentials::{Canonicaliser, ContextLoader};
 use xc_domain::credit::OutcomeId;
 use xc_domain::{InstitutionId, UserId};
 use xc_store::{
     AuditEvent, IssuedCredentialRecord, NewIssuedCredential, NewStatusChange, OutcomeRecord,
-    OutcomeStatus, StatusAction, StatusChangeRecord, Store, StoreError,
+    OutcomeStatus, StatusAction, StatusChangeRecord, Store, StoreError, log_inclusion_proof,
 };
 
 use crate::issue::{prepare_outcome_credentials, record_issued};
 use crate::status::{sign_status_list, status_change_entry};
-use crate::{IssuerError, IssuerKeys, IssuerProfile, ToIssue, sign_tree_head};
+use crate::{
+    IssuerError, IssuerKeys, IssuerProfile, IssuerPublicKeys, ToIssue, VerificationReport,
+    VerifyInputs, sign_tree_head, verify_issued_credential,
+};
 
 /// The `did:web` DID of a site served at `base_url` (`https://host[:port]`, no path): the host,
 /// with a port written `%3A<port>` (W3C did:web §3.2). The DID document is then served at
@@ -191,6 +195,99 @@ impl Issuer {
             OffsetDateTime::now_utc(),
             &self.canonicaliser,
         )
+    }
+
+    /// The keys a verifier of this bank uses: the published DID document read back, so only
+    /// keys listed under `assertionMethod` are trusted, as for any outside verifier.
+    pub fn public_keys(&self) -> Result<IssuerPublicKeys, IssuerError> {
+        IssuerPublicKeys::from_json(&self.keys.did_document())
+            .map_err(|error| IssuerError::Credential(format!("the DID document: {error}")))
+    }
+
+    /// Checks `credential` as a verifier would (`verify_issued_credential`), with everything
+    /// this bank can supply: its published keys, the status lists its `credentialStatus` names
+    /// when they are this bank's, and, when the credential's id is one this bank issued and its
+    /// entry is under the latest signed tree head, that head and the inclusion proof read from
+    /// the store. The leaf is recomputed from the credential given, so a changed copy of an
+    /// issued credential fails the inclusion check as well as its proofs. Verification runs on
+    /// the blocking pool (RDF canonicalisation takes milliseconds), at the time the inputs are
+    /// gathered: a status list signed just now is valid from this very second, so the check
+    /// must not judge it by an earlier clock reading.
+    pub async fn verify_with_store(
+        self: &Arc<Self>,
+        store: &dyn Store,
+        credential: Value,
+    ) -> Result<VerificationReport, IssuerError> {
+        let lists_prefix = format!("{}/credentials/status/", self.profile.base_url);
+        let mut lists = Vec::new();
+        for entry in StatusListEntry::from_credential(&credential).unwrap_or_default() {
+            let url = entry.status_list_credential;
+            let Some((purpose, list)) = url
+                .strip_prefix(&lists_prefix)
+                .and_then(|rest| rest.split_once('/'))
+                .and_then(|(purpose, list)| {
+                    Some((
+                        StatusPurpose::parse(purpose).ok()?,
+                        list.parse::<u64>().ok()?,
+                    ))
+                })
+            else {
+                continue;
+            };
+            if lists.iter().any(|(known, _)| known == &url) {
+                continue;
+            }
+            let log_size = store.log_size().await?;
+            if list * crate::status::LIST_LENGTH >= log_size.max(1) {
+                continue;
+            }
+            lists.push((
+                url,
+                self.status_list_credential(store, purpose, list).await?,
+            ));
+        }
+        let mut tree_head = None;
+        let mut inclusion_proof = None;
+        if let Some(id) = credential.get("id").and_then(Value::as_str) {
+            match store.get_issued_credential(id).await {
+                Ok(issued) => {
+                    if let Some(head) = store.latest_tree_head().await?
+                        && issued.log_index < head.head.size
+                    {
+                        inclusion_proof = Some(
+                            log_inclusion_proof(store, issued.log_index, head.head.size).await?,
+                        );
+                        tree_head = Some(head);
+                    }
+                }
+                Err(StoreError::NotFound { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let keys = self.public_keys()?;
+        let issuer = Arc::clone(self);
+        let now = OffsetDateTime::now_utc();
+        tokio::task::spawn_blocking(move || {
+            let source = |url: &str| {
+                lists
+                    .iter()
+                    .find(|(known, _)| known == url)
+                    .map(|(_, list)| list.clone())
+            };
+            verify_issued_credential(
+                &credential,
+                &VerifyInputs {
+                    keys: &keys,
+                    tree_head: tree_head.as_ref(),
+                    inclusion_proof: inclusion_proof.as_ref(),
+                    status_list: Some(&source),
+                    now,
+                },
+                &issuer.canonicaliser,
+            )
+        })
+        .await
+        .map_err(|join| IssuerError::Credential(format!("the verifying task stopped: {join}")))
     }
 
     async fn issue_locked(

@@ -84,6 +84,24 @@ impl ErasureStore for PgStore {
         .execute(&mut *transaction)
         .await
         .map_err(store_error)?;
+        // Shared presentations may carry the learner's name: gone, and their links closed.
+        sqlx::query(
+            "DELETE FROM credential_share_items WHERE share_id IN \
+             (SELECT id FROM credential_shares WHERE learner_id = $1)",
+        )
+        .bind(learner)
+        .execute(&mut *transaction)
+        .await
+        .map_err(store_error)?;
+        sqlx::query(
+            "UPDATE credential_shares SET revoked_at = $2 \
+             WHERE learner_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(learner)
+        .bind(erasure.at)
+        .execute(&mut *transaction)
+        .await
+        .map_err(store_error)?;
         commit_audited(transaction, &audit.about(id)).await
     }
 

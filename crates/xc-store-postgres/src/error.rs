@@ -12,7 +12,7 @@ fn unique_field(constraint: &str) -> &'static str {
         "learners_national_id_unique" => "national_id",
         "users_username_unique" => "username",
         "users_learner_unique" => "learner",
-        "api_tokens_token_unique" => "token",
+        "api_tokens_token_unique" | "credential_shares_token_unique" => "token",
         "xapi_clients_key_unique" => "key",
         "sessions_pkey" => "session",
         "districts_pkey" | "subdistricts_pkey" | "neighbourhoods_pkey" => "code",

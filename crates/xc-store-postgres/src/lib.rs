@@ -69,6 +69,7 @@ mod outcome_writes;
 mod outcomes;
 mod points;
 mod queries;
+mod shares;
 mod sites;
 mod versions;
 

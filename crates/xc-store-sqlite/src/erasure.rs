@@ -82,6 +82,23 @@ impl ErasureStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        // Shared presentations may carry the learner's name: gone, and their links closed.
+        sqlx::query(
+            "DELETE FROM credential_share_items WHERE share_id IN \
+             (SELECT id FROM credential_shares WHERE learner_id = ?)",
+        )
+        .bind(learner)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query(
+            "UPDATE credential_shares SET revoked_at = ? WHERE learner_id = ? AND revoked_at IS NULL",
+        )
+        .bind(micros(erasure.at))
+        .bind(learner)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
         sqlx::query("INSERT INTO learner_erasures (learner_id, erased_at) VALUES (?, ?)")
             .bind(learner)
             .bind(micros(erasure.at))

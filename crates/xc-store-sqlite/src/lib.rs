@@ -16,6 +16,7 @@ mod lrs;
 mod outcomes;
 mod points;
 mod rows;
+mod shares;
 mod stores;
 mod versions;
 

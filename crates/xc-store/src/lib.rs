@@ -22,6 +22,7 @@ mod error;
 mod log;
 mod lrs;
 mod records;
+mod share;
 pub mod suite;
 
 use async_trait::async_trait;
@@ -39,6 +40,7 @@ pub use error::{StoreError, StoreResult};
 pub use log::*;
 pub use lrs::*;
 pub use records::*;
+pub use share::*;
 
 /// Districts, subdistricts, neighbourhoods and the overview figures built from them.
 #[async_trait]
@@ -484,6 +486,33 @@ pub trait TransparencyLogStore {
     ) -> StoreResult<Vec<StatusChangeRecord>>;
 }
 
+/// Credential shares (求职认证): a learner's chosen credentials as signed presentations behind
+/// an unguessable token, until they expire or are revoked; every view while open is counted.
+#[async_trait]
+pub trait ShareStore {
+    /// Stores a share with its audit entry (subject: the new share's id) in one transaction.
+    /// Each credential must be the learner's (`Invalid { field: "credentials" }` otherwise, as
+    /// for an unknown one); a token already used is `Conflict { field: "token" }`; see
+    /// [`check_new_share`] for the rest. Nothing is kept when refused.
+    async fn create_share(&self, share: &NewShare, audit: &AuditEvent) -> StoreResult<ShareRecord>;
+    /// A learner's shares, newest first.
+    async fn learner_shares(&self, learner: LearnerId) -> StoreResult<Vec<ShareRecord>>;
+    /// Revokes the learner's share `id` at `at`, with its audit entry, in one transaction.
+    /// `NotFound { what: "share" }` when it is not this learner's (or does not exist);
+    /// `Conflict { field: "share" }` when already revoked.
+    async fn revoke_share(
+        &self,
+        learner: LearnerId,
+        id: i64,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<ShareRecord>;
+    /// The share behind `token`, counting one view when it is open at `at` (the count and the
+    /// last view change in the same statement, so concurrent views are all counted).
+    /// `NotFound { what: "share" }` for an unknown token.
+    async fn view_share(&self, token: &str, at: OffsetDateTime) -> StoreResult<ShareRecord>;
+}
+
 /// Every stored row of the transparency log in order, page by page, for `xuecheng audit`
 /// (which recomputes the log from its entries and compares): the nodes of one level, the signed
 /// tree heads, and the issued credentials by their entry's position. Read as stored, whatever
@@ -712,6 +741,7 @@ pub trait Store:
     + TransparencyLogStore
     + LogAuditStore
     + LrsStore
+    + ShareStore
     + Send
     + Sync
 {
@@ -734,6 +764,7 @@ impl<T> Store for T where
         + TransparencyLogStore
         + LogAuditStore
         + LrsStore
+        + ShareStore
         + Send
         + Sync
 {

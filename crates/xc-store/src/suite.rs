@@ -60,6 +60,11 @@ macro_rules! store_suite {
             issued_credentials_are_logged_once_per_outcome,
             outcomes_awaiting_credential_are_the_recognised_ones_not_issued,
             credential_status_changes_are_logged_audited_and_checked,
+            shares_are_stored_with_their_items_and_audited,
+            a_share_of_another_learners_credential_is_refused_whole,
+            share_views_are_counted_only_while_open,
+            a_share_is_revoked_once_by_its_learner,
+            erasing_a_learner_closes_their_shares_and_drops_the_presentations,
             learners_are_matched_by_lookups_and_ids,
             bulk_loaded_outcomes_and_decisions_round_trip_and_new_ids_follow,
             programmes_are_created_once_per_code_and_listed,
@@ -5773,4 +5778,327 @@ pub async fn xapi_clients_are_found_by_key_and_read_only_their_own_statements(st
             "{query:?}"
         );
     }
+}
+
+// ---- credential shares ------------------------------------------------------------------------
+
+/// Two credentials of the fixture learner, issued (ids `urn:uuid:…-00000000000s0` and `…s1`),
+/// and the learner.
+async fn shared_credentials_fixture(store: &dyn Store) -> (LearnerId, Vec<String>) {
+    let outcomes = recognised_outcomes_fixture(store, 2).await;
+    let credentials: Vec<NewIssuedCredential> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(n, outcome)| NewIssuedCredential {
+            id: format!("urn:uuid:00000000-0000-4000-8000-0000000000s{n}"),
+            outcome: outcome.id,
+            learner: outcome.learner,
+            document: "{}".into(),
+            log_entry: format!("issued {n}").into_bytes(),
+            prepared_for: None,
+        })
+        .collect();
+    store.issue_credentials(&credentials, T0).await.unwrap();
+    (
+        outcomes[0].learner,
+        credentials.into_iter().map(|c| c.id).collect(),
+    )
+}
+
+fn new_share(learner: LearnerId, token: &str, credentials: &[String]) -> NewShare {
+    NewShare {
+        token: token.into(),
+        learner,
+        fields: vec![ShareField::HolderName, ShareField::Achievement],
+        created_at: T0,
+        expires_at: T0 + time::Duration::days(7),
+        items: credentials
+            .iter()
+            .map(|credential| ShareItem {
+                credential: credential.clone(),
+                presentation: format!("jwt~disclosure-of-{credential}~"),
+            })
+            .collect(),
+    }
+}
+
+fn share_audit(action: &str) -> AuditEvent {
+    AuditEvent::new(Actor::System("suite".into()), action, "share", "new")
+}
+
+async fn audit_subjects(store: &dyn Store, action: &str) -> Vec<String> {
+    let filter = AuditFilter {
+        action: Some(action.into()),
+        ..Default::default()
+    };
+    store
+        .list_audit(&filter, PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|entry| entry.subject_id)
+        .collect()
+}
+
+const SHARE_TOKEN: &str = "share-token-0123456789abcdef-ABCDEF";
+
+/// A share is stored with its fields, times and items in order, read back newest first, audited
+/// under its new id; a token used twice is a conflict; an empty share, a credential twice, no
+/// fields, or an expiry not after its creation are refused and keep nothing.
+pub async fn shares_are_stored_with_their_items_and_audited(store: &dyn Store) {
+    let (learner, credentials) = shared_credentials_fixture(store).await;
+    let reversed: Vec<String> = credentials.iter().rev().cloned().collect();
+    let first = store
+        .create_share(
+            &new_share(learner, SHARE_TOKEN, &reversed),
+            &share_audit("share.create"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.token, SHARE_TOKEN);
+    assert_eq!(first.learner, learner);
+    assert_eq!(
+        first.fields,
+        [ShareField::HolderName, ShareField::Achievement]
+    );
+    assert_eq!(
+        (first.created_at, first.expires_at, first.revoked_at),
+        (T0, T0 + time::Duration::days(7), None)
+    );
+    assert_eq!((first.view_count, first.last_viewed_at), (0, None));
+    assert_eq!(
+        first
+            .items
+            .iter()
+            .map(|item| item.credential.clone())
+            .collect::<Vec<_>>(),
+        reversed,
+        "in the order given"
+    );
+    assert_eq!(
+        first.items[0].presentation,
+        format!("jwt~disclosure-of-{}~", reversed[0])
+    );
+    assert_eq!(
+        audit_subjects(store, "share.create").await,
+        [first.id.to_string()]
+    );
+    assert_eq!(first.state_at(T0), ShareState::Open);
+    assert_eq!(
+        first.state_at(T0 + time::Duration::days(7)),
+        ShareState::Expired
+    );
+
+    let second = store
+        .create_share(
+            &new_share(learner, "second-token-0123456789abcdef", &credentials[..1]),
+            &share_audit("share.create"),
+        )
+        .await
+        .unwrap();
+    let listed = store.learner_shares(learner).await.unwrap();
+    assert_eq!(listed, [second.clone(), first.clone()], "newest first");
+
+    let twice = store
+        .create_share(
+            &new_share(learner, SHARE_TOKEN, &credentials),
+            &share_audit("share.create"),
+        )
+        .await;
+    assert!(
+        matches!(twice, Err(StoreError::Conflict { field: "token" })),
+        "{twice:?}"
+    );
+    let refused = [
+        (
+            "credentials",
+            NewShare {
+                items: Vec::new(),
+                ..new_share(learner, "empty-token-0123456789abcdef", &credentials)
+            },
+        ),
+        (
+            "credentials",
+            new_share(
+                learner,
+                "twice-token-0123456789abcdef",
+                &[credentials[0].clone(), credentials[0].clone()],
+            ),
+        ),
+        (
+            "fields",
+            NewShare {
+                fields: Vec::new(),
+                ..new_share(learner, "nofield-token-0123456789abcdef", &credentials)
+            },
+        ),
+        (
+            "expires_at",
+            NewShare {
+                expires_at: T0,
+                ..new_share(learner, "expiry-token-0123456789abcdef", &credentials)
+            },
+        ),
+        ("token", new_share(learner, "short", &credentials)),
+    ];
+    for (field, share) in refused {
+        let result = store
+            .create_share(&share, &share_audit("share.create"))
+            .await;
+        assert!(
+            matches!(&result, Err(StoreError::Invalid { field: f, .. }) if *f == field),
+            "{field}: {result:?}"
+        );
+    }
+    assert_eq!(store.learner_shares(learner).await.unwrap().len(), 2);
+    assert_eq!(audit_subjects(store, "share.create").await.len(), 2);
+}
+
+/// A share naming a credential that is not the learner's (another's, or none) is refused whole:
+/// no share, no item, no audit entry.
+pub async fn a_share_of_another_learners_credential_is_refused_whole(store: &dyn Store) {
+    let (learner, credentials) = shared_credentials_fixture(store).await;
+    let other = bank_learner(store, 2).await;
+    for (who, items) in [
+        (other, credentials.clone()),
+        (
+            learner,
+            vec![credentials[0].clone(), "urn:uuid:nothing".into()],
+        ),
+    ] {
+        let result = store
+            .create_share(
+                &new_share(who, SHARE_TOKEN, &items),
+                &share_audit("share.create"),
+            )
+            .await;
+        assert!(
+            matches!(
+                result,
+                Err(StoreError::Invalid {
+                    field: "credentials",
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    }
+    assert!(store.learner_shares(learner).await.unwrap().is_empty());
+    assert!(store.learner_shares(other).await.unwrap().is_empty());
+    assert!(audit_subjects(store, "share.create").await.is_empty());
+    assert!(matches!(
+        store.view_share(SHARE_TOKEN, T0).await,
+        Err(StoreError::NotFound { what: "share" })
+    ));
+}
+
+/// Each view while open counts once (and records when); a view at or after the expiry, or of a
+/// revoked share, answers the share without counting; an unknown token is `NotFound`.
+pub async fn share_views_are_counted_only_while_open(store: &dyn Store) {
+    let (learner, credentials) = shared_credentials_fixture(store).await;
+    store
+        .create_share(
+            &new_share(learner, SHARE_TOKEN, &credentials),
+            &share_audit("share.create"),
+        )
+        .await
+        .unwrap();
+    let at = |minutes: i64| T0 + time::Duration::minutes(minutes);
+    for n in 1..=3 {
+        let viewed = store.view_share(SHARE_TOKEN, at(n)).await.unwrap();
+        assert_eq!(viewed.view_count, n as u64);
+        assert_eq!(viewed.last_viewed_at, Some(at(n)));
+        assert_eq!(viewed.items.len(), 2);
+    }
+    let expiry = T0 + time::Duration::days(7);
+    let late = store.view_share(SHARE_TOKEN, expiry).await.unwrap();
+    assert_eq!(late.view_count, 3, "not counted once expired");
+    assert_eq!(late.state_at(expiry), ShareState::Expired);
+    assert!(matches!(
+        store
+            .view_share("no-such-token-0123456789abcdef", at(1))
+            .await,
+        Err(StoreError::NotFound { what: "share" })
+    ));
+    let (a, b, c, d) = tokio::join!(
+        store.view_share(SHARE_TOKEN, at(10)),
+        store.view_share(SHARE_TOKEN, at(10)),
+        store.view_share(SHARE_TOKEN, at(10)),
+        store.view_share(SHARE_TOKEN, at(10)),
+    );
+    let mut counts: Vec<u64> = [a, b, c, d]
+        .into_iter()
+        .map(|view| view.unwrap().view_count)
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [4, 5, 6, 7], "views at once are each counted");
+}
+
+/// Only the share's learner revokes it, once, with an audit entry; afterwards its views are not
+/// counted and its state is revoked, even before its expiry.
+pub async fn a_share_is_revoked_once_by_its_learner(store: &dyn Store) {
+    let (learner, credentials) = shared_credentials_fixture(store).await;
+    let other = bank_learner(store, 2).await;
+    let share = store
+        .create_share(
+            &new_share(learner, SHARE_TOKEN, &credentials),
+            &share_audit("share.create"),
+        )
+        .await
+        .unwrap();
+    let at = T0 + time::Duration::hours(1);
+    assert!(matches!(
+        store
+            .revoke_share(other, share.id, at, &share_audit("share.revoke"))
+            .await,
+        Err(StoreError::NotFound { what: "share" })
+    ));
+    assert!(audit_subjects(store, "share.revoke").await.is_empty());
+    let revoked = store
+        .revoke_share(learner, share.id, at, &share_audit("share.revoke"))
+        .await
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(at));
+    assert_eq!(revoked.state_at(at), ShareState::Revoked);
+    assert_eq!(
+        audit_subjects(store, "share.revoke").await,
+        [share.id.to_string()]
+    );
+    assert!(matches!(
+        store
+            .revoke_share(learner, share.id, at, &share_audit("share.revoke"))
+            .await,
+        Err(StoreError::Conflict { field: "share" })
+    ));
+    assert_eq!(audit_subjects(store, "share.revoke").await.len(), 1);
+    let viewed = store.view_share(SHARE_TOKEN, at).await.unwrap();
+    assert_eq!(viewed.view_count, 0);
+    assert_eq!(viewed.state_at(at), ShareState::Revoked);
+}
+
+/// Erasure deletes the learner's shared presentations (they may carry the name) and revokes
+/// every open share of theirs.
+pub async fn erasing_a_learner_closes_their_shares_and_drops_the_presentations(store: &dyn Store) {
+    let (learner, credentials) = shared_credentials_fixture(store).await;
+    store
+        .create_share(
+            &new_share(learner, SHARE_TOKEN, &credentials),
+            &share_audit("share.create"),
+        )
+        .await
+        .unwrap();
+    let erasure = Erasure {
+        display_name: "已注销".into(),
+        replacement_lookup: vec![0xee; 32],
+        at: T0 + time::Duration::hours(2),
+    };
+    store
+        .erase_learner(learner, &erasure, &system("learner.erase"))
+        .await
+        .unwrap();
+    let after = store.view_share(SHARE_TOKEN, erasure.at).await.unwrap();
+    assert_eq!(after.revoked_at, Some(erasure.at));
+    assert!(after.items.is_empty());
+    assert_eq!(after.view_count, 0);
 }

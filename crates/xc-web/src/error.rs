@@ -52,6 +52,9 @@ pub enum AppError {
     /// An uploaded file over the size limit: 413.
     #[error("the file is larger than the limit of {} MB: split it into smaller files", limit / (1024 * 1024))]
     FileTooLarge { limit: u64 },
+    /// Something that existed and is no longer available (a revoked or expired share): 410.
+    #[error("{0}")]
+    Gone(String),
     #[error("the store is not reachable")]
     Unavailable,
     /// A request to the learning record store (`/xapi/`) that breaks a rule of xAPI: the status
@@ -76,7 +79,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid`, `bad_request`, `unauthenticated`, `wrong_credentials`,
     /// `forbidden`, `csrf`, `not_found`, `conflict`, `too_many_attempts`, `payload_too_large`,
-    /// `unavailable`, `internal`.
+    /// `gone`, `unavailable`, `internal`.
     pub code: &'static str,
     /// What went wrong and what to do, in plain words.
     pub message: String,
@@ -128,6 +131,8 @@ fn conflict_message(field: &str) -> String {
         }
         // Erasure: the learner's identity is gone already.
         "learner" => "this learner's account has already been erased".into(),
+        // A credential share revoked twice.
+        "share" => "this share has already been revoked".into(),
         other => format!("{other} is already registered"),
     }
 }
@@ -154,6 +159,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } | AppError::FileTooLarge { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Xapi(error) => {
                 StatusCode::from_u16(error.status.code()).unwrap_or(StatusCode::BAD_REQUEST)
@@ -175,6 +181,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::PayloadTooLarge { .. } | AppError::FileTooLarge { .. } => "payload_too_large",
+            AppError::Gone(_) => "gone",
             AppError::Unavailable => "unavailable",
             AppError::Xapi(error) => match error.status {
                 xc_xapi::Status::BadRequest => "xapi_bad_request",

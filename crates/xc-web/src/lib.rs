@@ -29,6 +29,7 @@ pub mod i18n;
 pub mod issuing;
 mod metrics;
 pub mod pages;
+pub mod sharing;
 mod views;
 pub mod xapi;
 

@@ -18,7 +18,7 @@ use crate::extract::ApiJson;
 use super::types::{CredentialStatusResponse, StatusChangeRequest, StatusChangeResponse};
 
 /// A credential id as a path gives it: `urn:uuid:…` or the bare UUID.
-pub(super) fn credential_id(id: String) -> String {
+pub(crate) fn credential_id(id: String) -> String {
     if id.starts_with("urn:uuid:") {
         id
     } else {

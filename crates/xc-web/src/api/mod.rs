@@ -5,6 +5,7 @@
 
 mod bank;
 pub(crate) mod credential_status;
+mod share;
 mod transparency;
 pub mod types;
 
@@ -56,6 +57,7 @@ use types::*;
         (name = "conversion", description = "Credit bank: target programmes, conversion rules (versioned) and learners' conversion applications"),
         (name = "points", description = "Credit bank: points (学习积分) and the incentives they unlock"),
         (name = "credentials", description = "The credit bank as issuer, public: DID document, JWKS, the transparency log (signed tree heads, proofs, entries) and credentials by id"),
+        (name = "sharing", description = "Sharing credentials for verification (SD-JWT VC, only the fields chosen, revocable, views counted) and verifying a credential or presentation"),
         (name = "my data", description = "A learner's download of everything held about them, and the erasure of their record on request"),
     )
 )]
@@ -162,6 +164,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
             credential_status::change_credential_status
         ))
         .routes(routes!(credential_status::get_status_list))
+        .routes(routes!(share::list_my_shares, share::create_share))
+        .routes(routes!(share::revoke_share))
+        .routes(routes!(share::get_share))
+        // A credential or SD-JWT to verify may be larger than a form.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(share::verify))
+                .layer(DefaultBodyLimit::max(
+                    crate::sharing::VERIFY_UPLOAD_LIMIT_BYTES,
+                )),
+        )
         // Larger bodies than anywhere else, for these routes only.
         .merge(
             OpenApiRouter::new()

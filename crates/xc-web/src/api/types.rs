@@ -3,9 +3,11 @@
 //! [`bank`] (re-exported here).
 
 mod bank;
+mod share;
 mod transparency;
 
 pub use bank::*;
+pub use share::*;
 pub use transparency::*;
 
 use serde::{Deserialize, Serialize};

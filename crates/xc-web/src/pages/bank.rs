@@ -14,6 +14,7 @@ mod erase;
 mod general_rules;
 mod my_credentials;
 mod points;
+mod share;
 mod transcript;
 
 use std::collections::HashMap;
@@ -80,6 +81,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(accreditation::routes())
         .merge(credentials::routes())
         .merge(my_credentials::routes())
+        .merge(share::routes())
 }
 
 // --- Shared views ---

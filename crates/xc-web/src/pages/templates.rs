@@ -1172,6 +1172,102 @@ pub(crate) struct CredentialStaffRow {
 pub(crate) struct MyCredentialsPage {
     pub(crate) chrome: Chrome,
     pub(crate) rows: Vec<MyCredentialRow>,
+    /// The share form's field choices.
+    pub(crate) field_options: Vec<FieldOption>,
+    /// The learner's shares, newest first.
+    pub(crate) shares: Vec<MyShareRow>,
+    /// Why the share form was refused.
+    pub(crate) error: Option<String>,
+}
+
+/// One field a share may show, as a checkbox.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldOption {
+    pub(crate) code: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) checked: bool,
+}
+
+/// One of the learner's shares in their list.
+#[derive(Debug, Clone)]
+pub(crate) struct MyShareRow {
+    pub(crate) id: i64,
+    pub(crate) created_at: String,
+    pub(crate) expires_at: String,
+    pub(crate) credentials: usize,
+    pub(crate) views: u64,
+    pub(crate) state: &'static str,
+    pub(crate) open: bool,
+}
+
+/// One of the learner's shares: its link and QR code, views, and the revoke button.
+#[derive(Template, Debug)]
+#[template(path = "share.html")]
+pub(crate) struct SharePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) id: i64,
+    pub(crate) url: String,
+    /// An SVG we rendered (xc-credentials' QR writer), inserted as is.
+    pub(crate) qr_svg: String,
+    pub(crate) state: &'static str,
+    pub(crate) open: bool,
+    pub(crate) fields: String,
+    pub(crate) credentials: usize,
+    pub(crate) created_at: String,
+    pub(crate) expires_at: String,
+    pub(crate) views: u64,
+    pub(crate) last_viewed: String,
+}
+
+/// One check of a verification, in words.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckRow {
+    pub(crate) label: String,
+    /// The badge class: `recognised` (passed), `rejected` (failed), `expired` (not checked).
+    pub(crate) class: &'static str,
+    pub(crate) verdict: &'static str,
+    pub(crate) detail: String,
+}
+
+/// One shared credential as the verifier sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedCard {
+    pub(crate) valid: bool,
+    pub(crate) fields: Vec<(&'static str, String)>,
+    pub(crate) checks: Vec<CheckRow>,
+    pub(crate) sd_jwt: String,
+}
+
+/// What a share link shows (no account needed).
+#[derive(Template, Debug)]
+#[template(path = "shared.html")]
+pub(crate) struct SharedPage {
+    pub(crate) chrome: Chrome,
+    /// Revoked or expired: this message and nothing else.
+    pub(crate) closed: Option<&'static str>,
+    pub(crate) issuer_name: String,
+    pub(crate) issuer_did: String,
+    pub(crate) expires_at: String,
+    pub(crate) cards: Vec<SharedCard>,
+}
+
+/// The outcome of a verification on the verify page.
+#[derive(Debug, Clone)]
+pub(crate) struct VerifyResult {
+    pub(crate) valid: bool,
+    pub(crate) issuer: String,
+    pub(crate) fields: Vec<(&'static str, String)>,
+    pub(crate) checks: Vec<CheckRow>,
+}
+
+/// The public verify page: paste, upload, or a share link.
+#[derive(Template, Debug)]
+#[template(path = "verify.html")]
+pub(crate) struct VerifyPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) text: String,
+    pub(crate) error: Option<String>,
+    pub(crate) result: Option<VerifyResult>,
 }
 
 /// One of the learner's credentials.

@@ -24,6 +24,7 @@ mod my_credentials;
 mod pages;
 mod points_api;
 mod rule_versions;
+mod sharing;
 mod transcript;
 mod transparency;
 mod xapi;

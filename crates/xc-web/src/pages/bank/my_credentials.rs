@@ -78,25 +78,58 @@ async fn my_credentials(State(state): State<AppState>, identity: Identity, uri: 
     if identity.user.is_none() {
         return Redirect::to("/login").into_response();
     }
-    let result = async {
-        let learner = own_learner(&identity)?;
-        let chrome = Chrome::new(&identity, uri.path());
-        let t = chrome.t;
-        let mut rows = Vec::new();
-        for credential in state.store.learner_credentials(learner).await? {
-            let document: Value = serde_json::from_str(&credential.document).unwrap_or_default();
-            rows.push(MyCredentialRow {
-                uuid: uuid_of(&credential.id).to_owned(),
-                achievement: text_at(&document, "/name"),
-                credits: text_at(&document, "/credentialSubject/creditsEarned"),
-                issued_at: date_time(credential.issued_at),
-                status: status_words(status_of(&state, &credential.id).await?, t),
-            });
-        }
-        render(&MyCredentialsPage { rows, chrome })
-    }
-    .await;
+    let result = credentials_page(&state, &identity, &uri, None).await;
     page(&identity, &uri, result)
+}
+
+/// The learner's credentials with the share form and their shares; `error` is why the share
+/// form was refused (the page is then answered with 422).
+pub(super) async fn credentials_page(
+    state: &AppState,
+    identity: &Identity,
+    uri: &Uri,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let learner = own_learner(identity)?;
+    let chrome = Chrome::new(identity, uri.path());
+    let t = chrome.t;
+    let mut rows = Vec::new();
+    for credential in state.store.learner_credentials(learner).await? {
+        let document: Value = serde_json::from_str(&credential.document).unwrap_or_default();
+        rows.push(MyCredentialRow {
+            uuid: uuid_of(&credential.id).to_owned(),
+            achievement: text_at(&document, "/name"),
+            credits: text_at(&document, "/credentialSubject/creditsEarned"),
+            issued_at: date_time(credential.issued_at),
+            status: status_words(status_of(state, &credential.id).await?, t),
+        });
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let shares = crate::sharing::my_shares(state, identity)
+        .await?
+        .into_iter()
+        .map(|share| MyShareRow {
+            id: share.id,
+            created_at: date_time(share.created_at),
+            expires_at: date_time(share.expires_at),
+            credentials: share.items.len(),
+            views: share.view_count,
+            state: super::share::state_words(share.state_at(now), t),
+            open: share.state_at(now) == xc_store::ShareState::Open,
+        })
+        .collect();
+    let failed = error.is_some();
+    let mut response = render(&MyCredentialsPage {
+        rows,
+        field_options: super::share::field_options(t),
+        shares,
+        error,
+        chrome,
+    })?;
+    if failed {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
 }
 
 async fn certificate(
