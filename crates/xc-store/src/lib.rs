@@ -19,6 +19,7 @@
 
 mod credit;
 mod error;
+mod learner_code;
 mod log;
 mod lrs;
 mod records;
@@ -36,6 +37,7 @@ use xc_domain::{
 
 pub use credit::*;
 pub use error::{StoreError, StoreResult};
+pub use learner_code::*;
 pub use log::*;
 pub use lrs::*;
 pub use records::*;
@@ -680,6 +682,7 @@ pub trait Store:
     + TransparencyLogStore
     + LogAuditStore
     + LrsStore
+    + LearnerCodeStore
     + Send
     + Sync
 {
@@ -702,6 +705,7 @@ impl<T> Store for T where
         + TransparencyLogStore
         + LogAuditStore
         + LrsStore
+        + LearnerCodeStore
         + Send
         + Sync
 {
