@@ -12,6 +12,8 @@
 //!   a signed tree head;
 //! - [`status`]: revocation and suspension: each credential's place in the Bitstring Status
 //!   Lists, the log entry of a status change, the signed list credentials;
+//! - [`learner_codes`]: the keys of the learner code (申学码): the signing keys of its
+//!   short-lived tokens and the secret behind each learner's pseudonymous handle;
 //! - [`tree_heads`]: signing the transparency log's tree heads, never for a tree that does not
 //!   extend the last signed one;
 //! - [`public_keys`] and [`verify`]: what a verifier does offline with an issued credential and
@@ -26,6 +28,7 @@ pub mod audit;
 pub mod credential;
 pub mod issue;
 pub mod keys;
+pub mod learner_codes;
 pub mod public_keys;
 pub mod service;
 pub mod status;
@@ -44,6 +47,7 @@ pub use issue::{
     prepare_outcome_credentials, record_issued,
 };
 pub use keys::{IssuerError, IssuerKeys};
+pub use learner_codes::LearnerCodeSigner;
 pub use public_keys::{IssuerPublicKeys, PublicKeysError};
 pub use service::{Issuer, did_web_of};
 pub use tree_heads::{sign_tree_head, verify_tree_head_signatures};

@@ -24,7 +24,7 @@ use xc_store::{
 
 use crate::issue::{prepare_outcome_credentials, record_issued};
 use crate::status::{sign_status_list, status_change_entry};
-use crate::{IssuerError, IssuerKeys, IssuerProfile, ToIssue, sign_tree_head};
+use crate::{IssuerError, IssuerKeys, IssuerProfile, LearnerCodeSigner, ToIssue, sign_tree_head};
 
 /// The `did:web` DID of a site served at `base_url` (`https://host[:port]`, no path): the host,
 /// with a port written `%3A<port>` (W3C did:web §3.2). The DID document is then served at
@@ -60,6 +60,8 @@ pub fn did_web_of(base_url: &str) -> Result<String, IssuerError> {
 #[derive(Debug)]
 pub struct Issuer {
     keys: IssuerKeys,
+    /// The learner code's own keys (not published: only this server checks a learner code).
+    learner_codes: LearnerCodeSigner,
     profile: IssuerProfile,
     canonicaliser: Canonicaliser,
     /// Issuance and tree-head signing, one at a time: two issuers racing for one outcome would
@@ -77,6 +79,7 @@ impl Issuer {
         let did = did_web_of(&profile.base_url)?;
         Ok(Self {
             keys: IssuerKeys::open_or_create(key_directory, &did)?,
+            learner_codes: LearnerCodeSigner::open_or_create(key_directory, &did)?,
             profile,
             canonicaliser: Canonicaliser::new(ContextLoader::bundled()),
             issuing: tokio::sync::Mutex::new(()),
@@ -85,6 +88,11 @@ impl Issuer {
 
     pub fn keys(&self) -> &IssuerKeys {
         &self.keys
+    }
+
+    /// The keys of the learner code (申学码).
+    pub fn learner_codes(&self) -> &LearnerCodeSigner {
+        &self.learner_codes
     }
 
     pub fn profile(&self) -> &IssuerProfile {
