@@ -54,6 +54,10 @@ pub enum AppError {
     FileTooLarge { limit: u64 },
     #[error("the store is not reachable")]
     Unavailable,
+    /// A scanned learner code refused (expired, replayed, forged, for another purpose …): 422,
+    /// or 409 when it was already used; each reason has its own code.
+    #[error("{0}")]
+    LearnerCode(crate::learner_code::CodeRefusal),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -68,7 +72,9 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid`, `bad_request`, `unauthenticated`, `wrong_credentials`,
     /// `forbidden`, `csrf`, `not_found`, `conflict`, `too_many_attempts`, `payload_too_large`,
-    /// `unavailable`, `internal`.
+    /// `unavailable`, `internal`; a refused learner code: `learner_code_malformed`,
+    /// `learner_code_forged`, `learner_code_expired`, `learner_code_not_yet_valid`,
+    /// `learner_code_wrong_purpose`, `learner_code_replayed`, `learner_code_unknown_learner`.
     pub code: &'static str,
     /// What went wrong and what to do, in plain words.
     pub message: String,
@@ -147,6 +153,10 @@ impl AppError {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::LearnerCode(crate::learner_code::CodeRefusal::Replayed) => {
+                StatusCode::CONFLICT
+            }
+            AppError::LearnerCode(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -164,6 +174,7 @@ impl AppError {
             AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::PayloadTooLarge { .. } | AppError::FileTooLarge { .. } => "payload_too_large",
             AppError::Unavailable => "unavailable",
+            AppError::LearnerCode(refusal) => refusal.code(),
             AppError::Internal(_) => "internal",
         }
     }
@@ -175,6 +186,7 @@ impl AppError {
             }
             AppError::Conflict { field } => Some((*field).to_owned()),
             AppError::FileTooLarge { .. } => Some("file".to_owned()),
+            AppError::LearnerCode(_) => Some("code".to_owned()),
             _ => None,
         }
     }

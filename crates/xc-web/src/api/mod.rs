@@ -5,6 +5,7 @@
 
 mod bank;
 pub(crate) mod credential_status;
+mod learner_code;
 mod transparency;
 pub mod types;
 
@@ -56,6 +57,7 @@ use types::*;
         (name = "conversion", description = "Credit bank: target programmes, conversion rules (versioned) and learners' conversion applications"),
         (name = "points", description = "Credit bank: points (学习积分) and the incentives they unlock"),
         (name = "credentials", description = "The credit bank as issuer, public: DID document, JWKS, the transparency log (signed tree heads, proofs, entries) and credentials by id"),
+        (name = "learner code", description = "The learner code (申学码): a learner's code, fresh each minute, and staff checking learners in at a site by scanning it"),
         (name = "my data", description = "A learner's download of everything held about them, and the erasure of their record on request"),
     )
 )]
@@ -162,6 +164,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
             credential_status::change_credential_status
         ))
         .routes(routes!(credential_status::get_status_list))
+        .routes(routes!(learner_code::get_my_learner_code))
+        .routes(routes!(learner_code::check_in_learner))
         // Larger bodies than anywhere else, for these routes only.
         .merge(
             OpenApiRouter::new()

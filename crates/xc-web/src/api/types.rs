@@ -3,9 +3,11 @@
 //! [`bank`] (re-exported here).
 
 mod bank;
+mod learner_code;
 mod transparency;
 
 pub use bank::*;
+pub use learner_code::*;
 pub use transparency::*;
 
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 //! cookies.
 
 mod bank;
+mod learner_code;
 mod templates;
 
 use askama::Template;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit_log))
         .route("/preferences", post(set_preferences))
         .merge(bank::routes())
+        .merge(learner_code::routes())
 }
 
 /// What every page's layout needs.
