@@ -5,6 +5,8 @@
 //!   as a DID document (`did:web`);
 //! - [`credential`]: the Open Badges 3.0 credential of a recognised outcome, signed with
 //!   Ed25519 and SM2 side by side;
+//! - [`clr`]: the learner's whole archive as a CLR 2.0 `ClrCredential` holding their issued
+//!   Open Badges credentials, signed like them;
 //! - [`issue`]: issuing credentials for recognised outcomes, each recorded with its issuance
 //!   entry in the transparency log;
 //! - [`service`]: the issuer a running application holds: issuance one at a time, for outcomes
@@ -25,6 +27,7 @@
 //! and the store.
 
 pub mod audit;
+pub mod clr;
 pub mod credential;
 pub mod issue;
 pub mod keys;
@@ -38,6 +41,7 @@ pub mod tree_heads;
 pub mod verify;
 
 pub use audit::{AuditFinding, AuditReport, audit_log};
+pub use clr::{CLR_CONTEXTS, ClrError, ClrInput, clr_credential, sign_clr_credential};
 pub use credential::{
     CredentialError, IssuerProfile, OutcomeCredentialInput, outcome_credential,
     sign_outcome_credential,

@@ -182,6 +182,52 @@ impl Issuer {
         Ok(recorded)
     }
 
+    /// The learner's whole archive as a signed CLR 2.0 `ClrCredential` made now (see
+    /// [`crate::clr`]): every credential issued to them, as issued. `Invalid { field:
+    /// "credentials" }` when none has been issued yet.
+    pub async fn clr_for(
+        self: &Arc<Self>,
+        store: &dyn Store,
+        learner: xc_domain::LearnerId,
+        at: OffsetDateTime,
+    ) -> Result<serde_json::Value, IssuerError> {
+        let issued = store.learner_credentials(learner).await?;
+        let mut credentials = Vec::with_capacity(issued.len());
+        for record in &issued {
+            credentials.push(serde_json::from_str(&record.document).map_err(|error| {
+                IssuerError::Credential(format!("stored credential {}: {error}", record.id))
+            })?);
+        }
+        if credentials.is_empty() {
+            return Err(IssuerError::Store(StoreError::Invalid {
+                field: "credentials",
+                reason:
+                    "no credential has been issued to you yet: a learning record holds at least one"
+                        .into(),
+            }));
+        }
+        let clr_id = crate::new_credential_id()?;
+        let salt = crate::issue::new_salt()?;
+        let issuer = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            crate::sign_clr_credential(
+                &issuer.keys,
+                &issuer.profile,
+                &crate::ClrInput {
+                    clr_id: &clr_id,
+                    learner,
+                    credentials: &credentials,
+                    identity_salt: &salt,
+                    issued_at: at,
+                },
+                &issuer.canonicaliser,
+            )
+        })
+        .await
+        .map_err(|join| IssuerError::Credential(format!("the signing task stopped: {join}")))?
+        .map_err(|error| IssuerError::Credential(error.to_string()))
+    }
+
     /// The signed status list credential `list` of `purpose` as it stands now.
     pub async fn status_list_credential(
         &self,
