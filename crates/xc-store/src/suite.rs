@@ -513,6 +513,18 @@ pub async fn sites_filter_and_page(store: &dyn Store) {
         .unwrap();
     assert_eq!(xuhui.items.len(), 1);
     assert_eq!(xuhui.items[0].institution, Some(InstitutionId::new(2)));
+    let run_by_first = SiteFilter {
+        institution: Some(InstitutionId::new(1)),
+        ..Default::default()
+    };
+    let first = store
+        .list_sites(&run_by_first, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        first.items.iter().map(|site| site.id).collect::<Vec<_>>(),
+        vec![SiteId::new(1)]
+    );
     assert_eq!(
         store.get_site(SiteId::new(2)).await.unwrap().subdistrict,
         Some(subdistrict("310101002"))

@@ -132,6 +132,39 @@ pub async fn check_in_site(state: &AppState, identity: &Identity, site: SiteId) 
     Ok(site)
 }
 
+/// How many sites the check-in entry page lists.
+pub const CHECK_IN_SITES_LISTED: u32 = 100;
+
+/// The sites the signed-in staff member checks learners in at (the first
+/// [`CHECK_IN_SITES_LISTED`], by id), with how many there are in all.
+pub async fn my_check_in_sites(
+    state: &AppState,
+    identity: &Identity,
+) -> AppResult<xc_store::Paged<Site>> {
+    let principal = identity.require_to(
+        xc_domain::Action::CheckInLearners,
+        "only staff who run a site check learners in there",
+    )?;
+    let filter = match &principal.scope {
+        xc_domain::Scope::Institution(id) => xc_store::SiteFilter {
+            institution: Some(*id),
+            ..Default::default()
+        },
+        xc_domain::Scope::District(code) => xc_store::SiteFilter {
+            district: Some(code.clone()),
+            ..Default::default()
+        },
+        _ => xc_store::SiteFilter::default(),
+    };
+    Ok(state
+        .store
+        .list_sites(
+            &filter,
+            xc_store::PageRequest::new(0, CHECK_IN_SITES_LISTED),
+        )
+        .await?)
+}
+
 /// A check-in as recorded.
 #[derive(Debug, Clone)]
 pub struct CheckedIn {

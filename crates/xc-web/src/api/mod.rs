@@ -408,6 +408,7 @@ async fn list_sites(
             .map(SubdistrictCode::parse)
             .transpose()?,
         kind: query.kind.as_deref().map(SiteKind::parse).transpose()?,
+        institution: None,
     };
     let page = page_of(query.offset, query.limit)?;
     let sites = state.store.list_sites(&filter, page).await?;

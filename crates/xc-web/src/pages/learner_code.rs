@@ -25,6 +25,7 @@ use crate::views::date_time;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/me/code", get(my_code))
+        .route("/check-in", get(check_in_sites))
         .route("/sites/{id}/check-in", get(check_in_form).post(check_in))
 }
 
@@ -47,6 +48,27 @@ async fn my_code(State(state): State<AppState>, identity: Identity, uri: Uri) ->
             axum::http::HeaderValue::from_static("no-store"),
         );
         Ok(response)
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+/// The sites the staff member checks learners in at, each linked to its check-in page.
+async fn check_in_sites(State(state): State<AppState>, identity: Identity, uri: Uri) -> Response {
+    if identity.user.is_none() {
+        return Redirect::to("/login").into_response();
+    }
+    let result = async {
+        let sites = ops::my_check_in_sites(&state, &identity).await?;
+        render(&CheckInSitesPage {
+            chrome: Chrome::new(&identity, uri.path()),
+            total: sites.total,
+            sites: sites
+                .items
+                .into_iter()
+                .map(|site| (site.id.get(), site.name))
+                .collect(),
+        })
     }
     .await;
     page(&identity, &uri, result)

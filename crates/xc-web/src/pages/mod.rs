@@ -65,6 +65,8 @@ pub struct Chrome {
     pub can_manage_conversion: bool,
     pub can_decide_conversion: bool,
     pub can_manage_incentives: bool,
+    /// Staff who run sites: "check learners in".
+    pub can_check_in: bool,
 }
 
 impl Chrome {
@@ -88,6 +90,7 @@ impl Chrome {
             can_manage_conversion: principal.is_some_and(|p| p.may(Action::ManageConversion)),
             can_decide_conversion: principal.is_some_and(|p| p.may(Action::DecideConversion)),
             can_manage_incentives: principal.is_some_and(|p| p.may(Action::ManageIncentives)),
+            can_check_in: principal.is_some_and(|p| p.may(Action::CheckInLearners)),
         }
     }
 

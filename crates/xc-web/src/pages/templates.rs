@@ -1235,6 +1235,17 @@ pub(crate) struct CheckInRefused {
     pub(crate) words: &'static str,
 }
 
+/// The sites a staff member checks learners in at.
+#[derive(Template, Debug)]
+#[template(path = "check_in_sites.html")]
+pub(crate) struct CheckInSitesPage {
+    pub(crate) chrome: Chrome,
+    /// (site id, name), the first of them.
+    pub(crate) sites: Vec<(i64, String)>,
+    /// How many there are in all.
+    pub(crate) total: u64,
+}
+
 /// The staff check-in page of one site: the scan form, and the last scan's verdict.
 #[derive(Template, Debug)]
 #[template(path = "check_in.html")]

@@ -400,3 +400,37 @@ async fn the_staff_page_checks_in_and_shows_the_verdict_in_words() {
         assert!(response.text().contains("use strict"));
     }
 }
+
+#[tokio::test]
+async fn staff_find_the_sites_they_check_in_at() {
+    let app = TestApp::new().await;
+    let provider = app.sign_in("provider").await;
+    let page = app.get("/check-in", Some(&provider)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains("href=\"/sites/1/check-in\""), "{html}");
+    assert!(
+        !html.contains("href=\"/sites/4/check-in\""),
+        "another institution's site"
+    );
+    assert!(html.contains("href=\"/check-in\""), "in the navigation");
+    let district = app
+        .get("/check-in", Some(&app.sign_in("admin-huangpu").await))
+        .await
+        .text();
+    for site in [1, 2, 3] {
+        assert!(district.contains(&format!("href=\"/sites/{site}/check-in\"")));
+    }
+    assert!(!district.contains("href=\"/sites/4/check-in\""));
+    let citizen = app.sign_in("citizen-huangpu").await;
+    assert_eq!(
+        app.get("/check-in", Some(&citizen)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        !app.get("/me/code", Some(&citizen))
+            .await
+            .text()
+            .contains("href=\"/check-in\"")
+    );
+}
