@@ -186,6 +186,9 @@ pub enum Action {
     /// Create the learning record store's clients (learning platforms' xAPI credentials) and
     /// see them listed.
     ManageLrsClients,
+    /// Check learners in at a site by scanning their learner code (申学码): staff who run the
+    /// site. Which sites is [`Principal::may_check_in_at`]'s business.
+    CheckInLearners,
 }
 
 impl Principal {
@@ -238,6 +241,28 @@ impl Principal {
             // Erasure disables every account of the learner: only the citizen account acting for
             // itself asks for it, never a staff account that happens to have a learner record.
             EraseOwnData => matches!(self.role, Citizen) && self.learner_id.is_some(),
+            // Those who run sites: a provider its own institution's, a district admin its
+            // district's, a city admin any. Credit-bank staff and auditors run no site.
+            CheckInLearners => matches!(self.role, ProviderStaff | DistrictAdmin | CityAdmin),
+        }
+    }
+
+    /// Whether this principal may check learners in at a site run by `institution` in
+    /// `district`: provider staff at their own institution's sites, a district admin at any
+    /// site in their district, a city admin anywhere.
+    pub fn may_check_in_at(
+        &self,
+        institution: Option<InstitutionId>,
+        district: &DistrictCode,
+    ) -> bool {
+        if !self.may(Action::CheckInLearners) {
+            return false;
+        }
+        match (&self.role, &self.scope) {
+            (Role::CityAdmin, _) => true,
+            (Role::DistrictAdmin, Scope::District(own)) => own == district,
+            (Role::ProviderStaff, Scope::Institution(own)) => institution == Some(*own),
+            _ => false,
         }
     }
 
@@ -302,6 +327,29 @@ mod tests {
             Scope::for_role(Role::Auditor, None, None).unwrap(),
             Scope::City
         );
+    }
+
+    #[test]
+    fn check_ins_are_for_those_who_run_the_site() {
+        let huangpu = district("310101");
+        let provider = principal(
+            Role::ProviderStaff,
+            Scope::Institution(InstitutionId::new(1)),
+            None,
+        );
+        assert!(provider.may_check_in_at(Some(InstitutionId::new(1)), &huangpu));
+        assert!(!provider.may_check_in_at(Some(InstitutionId::new(2)), &huangpu));
+        assert!(!provider.may_check_in_at(None, &huangpu));
+        let admin = principal(Role::DistrictAdmin, Scope::District(huangpu.clone()), None);
+        assert!(admin.may_check_in_at(None, &huangpu));
+        assert!(!admin.may_check_in_at(None, &district("310104")));
+        let city = principal(Role::CityAdmin, Scope::City, None);
+        assert!(city.may_check_in_at(Some(InstitutionId::new(2)), &huangpu));
+        for role in [Role::CreditBankStaff, Role::Auditor] {
+            assert!(!principal(role, Scope::City, None).may_check_in_at(None, &huangpu));
+        }
+        let citizen = principal(Role::Citizen, Scope::Own, Some(7));
+        assert!(!citizen.may_check_in_at(None, &huangpu));
     }
 
     #[test]

@@ -147,6 +147,20 @@ impl DisplayName {
     }
 }
 
+/// A name as shown to someone who only needs to recognise the person (the staff member who
+/// checks a learner in): the first character, then one `*` for each other (`王**`), so the
+/// learner recognises themself and nobody learns a full name. A one-character name is `*`.
+pub fn masked_name(name: &str) -> String {
+    let name = name.trim();
+    let count = name.chars().count();
+    match name.chars().next() {
+        Some(first) if count > 1 => std::iter::once(first)
+            .chain(std::iter::repeat_n('*', count - 1))
+            .collect(),
+        _ => "*".to_owned(),
+    }
+}
+
 /// A mainland mobile number: 11 digits starting with 13 to 19 (a leading +86 or 86 is dropped).
 /// Personal data: `Debug` is masked.
 #[derive(Clone, PartialEq, Eq)]
@@ -191,6 +205,14 @@ impl fmt::Debug for PhoneNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masked_names_keep_only_the_first_character() {
+        assert_eq!(masked_name("王小明"), "王**");
+        assert_eq!(masked_name(" Li Na "), "L****");
+        assert_eq!(masked_name("王"), "*");
+        assert_eq!(masked_name(""), "*");
+    }
 
     #[test]
     fn usernames_are_lower_cased_and_checked() {

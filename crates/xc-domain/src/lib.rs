@@ -15,7 +15,7 @@ pub mod national_id;
 pub mod share;
 
 pub use access::{Action, LearnerScope, Principal, Role, Scope};
-pub use account::{DisplayName, Password, PhoneNumber, Username};
+pub use account::{DisplayName, Password, PhoneNumber, Username, masked_name};
 pub use codes::{DistrictCode, NeighbourhoodCode, SubdistrictCode};
 pub use error::Invalid;
 pub use geo::GeoPoint;

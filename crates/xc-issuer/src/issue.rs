@@ -42,7 +42,7 @@ pub fn new_credential_id() -> Result<String, IssuerError> {
     ))
 }
 
-fn new_salt() -> Result<String, IssuerError> {
+pub(crate) fn new_salt() -> Result<String, IssuerError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|_| IssuerError::Random)?;
     Ok(hex::encode(bytes))

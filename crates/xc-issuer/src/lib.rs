@@ -5,6 +5,8 @@
 //!   as a DID document (`did:web`);
 //! - [`credential`]: the Open Badges 3.0 credential of a recognised outcome, signed with
 //!   Ed25519 and SM2 side by side;
+//! - [`clr`]: the learner's whole archive as a CLR 2.0 `ClrCredential` holding their issued
+//!   Open Badges credentials, signed like them;
 //! - [`issue`]: issuing credentials for recognised outcomes, each recorded with its issuance
 //!   entry in the transparency log;
 //! - [`service`]: the issuer a running application holds: issuance one at a time, for outcomes
@@ -14,6 +16,8 @@
 //!   Lists, the log entry of a status change, the signed list credentials;
 //! - [`share`]: a credential shared for verification as an SD-JWT VC that discloses only the
 //!   fields the learner chose;
+//! - [`learner_codes`]: the keys of the learner code (申学码): the signing keys of its
+//!   short-lived tokens and the secret behind each learner's pseudonymous handle;
 //! - [`tree_heads`]: signing the transparency log's tree heads, never for a tree that does not
 //!   extend the last signed one;
 //! - [`public_keys`] and [`verify`]: what a verifier does offline with an issued credential and
@@ -25,9 +29,11 @@
 //! and the store.
 
 pub mod audit;
+pub mod clr;
 pub mod credential;
 pub mod issue;
 pub mod keys;
+pub mod learner_codes;
 pub mod public_keys;
 pub mod service;
 pub mod share;
@@ -38,6 +44,7 @@ pub mod tree_heads;
 pub mod verify;
 
 pub use audit::{AuditFinding, AuditReport, audit_log};
+pub use clr::{CLR_CONTEXTS, ClrError, ClrInput, clr_credential, sign_clr_credential};
 pub use credential::{
     CredentialError, IssuerProfile, OutcomeCredentialInput, outcome_credential,
     sign_outcome_credential,
@@ -47,6 +54,7 @@ pub use issue::{
     prepare_outcome_credentials, record_issued,
 };
 pub use keys::{IssuerError, IssuerKeys};
+pub use learner_codes::LearnerCodeSigner;
 pub use public_keys::{IssuerPublicKeys, PublicKeysError};
 pub use service::{Issuer, did_web_of};
 pub use tree_heads::{sign_tree_head, verify_tree_head_signatures};

@@ -26,8 +26,8 @@ use xc_store::{
 use crate::issue::{prepare_outcome_credentials, record_issued};
 use crate::status::{sign_status_list, status_change_entry};
 use crate::{
-    IssuerError, IssuerKeys, IssuerProfile, IssuerPublicKeys, ToIssue, VerificationReport,
-    VerifyInputs, sign_tree_head, verify_issued_credential,
+    IssuerError, IssuerKeys, IssuerProfile, IssuerPublicKeys, LearnerCodeSigner, ToIssue,
+    VerificationReport, VerifyInputs, sign_tree_head, verify_issued_credential,
 };
 
 /// The `did:web` DID of a site served at `base_url` (`https://host[:port]`, no path): the host,
@@ -64,6 +64,8 @@ pub fn did_web_of(base_url: &str) -> Result<String, IssuerError> {
 #[derive(Debug)]
 pub struct Issuer {
     keys: IssuerKeys,
+    /// The learner code's own keys (not published: only this server checks a learner code).
+    learner_codes: LearnerCodeSigner,
     profile: IssuerProfile,
     canonicaliser: Canonicaliser,
     /// Issuance and tree-head signing, one at a time: two issuers racing for one outcome would
@@ -81,6 +83,7 @@ impl Issuer {
         let did = did_web_of(&profile.base_url)?;
         Ok(Self {
             keys: IssuerKeys::open_or_create(key_directory, &did)?,
+            learner_codes: LearnerCodeSigner::open_or_create(key_directory, &did)?,
             profile,
             canonicaliser: Canonicaliser::new(ContextLoader::bundled()),
             issuing: tokio::sync::Mutex::new(()),
@@ -89,6 +92,11 @@ impl Issuer {
 
     pub fn keys(&self) -> &IssuerKeys {
         &self.keys
+    }
+
+    /// The keys of the learner code (申学码).
+    pub fn learner_codes(&self) -> &LearnerCodeSigner {
+        &self.learner_codes
     }
 
     pub fn profile(&self) -> &IssuerProfile {
@@ -176,6 +184,52 @@ impl Issuer {
         let recorded = store.change_credential_status(&change, audit).await?;
         sign_tree_head(store, &self.keys, OffsetDateTime::now_utc()).await?;
         Ok(recorded)
+    }
+
+    /// The learner's whole archive as a signed CLR 2.0 `ClrCredential` made now (see
+    /// [`crate::clr`]): every credential issued to them, as issued. `Invalid { field:
+    /// "credentials" }` when none has been issued yet.
+    pub async fn clr_for(
+        self: &Arc<Self>,
+        store: &dyn Store,
+        learner: xc_domain::LearnerId,
+        at: OffsetDateTime,
+    ) -> Result<serde_json::Value, IssuerError> {
+        let issued = store.learner_credentials(learner).await?;
+        let mut credentials = Vec::with_capacity(issued.len());
+        for record in &issued {
+            credentials.push(serde_json::from_str(&record.document).map_err(|error| {
+                IssuerError::Credential(format!("stored credential {}: {error}", record.id))
+            })?);
+        }
+        if credentials.is_empty() {
+            return Err(IssuerError::Store(StoreError::Invalid {
+                field: "credentials",
+                reason:
+                    "no credential has been issued to you yet: a learning record holds at least one"
+                        .into(),
+            }));
+        }
+        let clr_id = crate::new_credential_id()?;
+        let salt = crate::issue::new_salt()?;
+        let issuer = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            crate::sign_clr_credential(
+                &issuer.keys,
+                &issuer.profile,
+                &crate::ClrInput {
+                    clr_id: &clr_id,
+                    learner,
+                    credentials: &credentials,
+                    identity_salt: &salt,
+                    issued_at: at,
+                },
+                &issuer.canonicaliser,
+            )
+        })
+        .await
+        .map_err(|join| IssuerError::Credential(format!("the signing task stopped: {join}")))?
+        .map_err(|error| IssuerError::Credential(error.to_string()))
     }
 
     /// The signed status list credential `list` of `purpose` as it stands now.

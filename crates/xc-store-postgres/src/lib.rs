@@ -60,6 +60,7 @@ mod erasure;
 mod error;
 mod general_rules;
 mod geography;
+mod learner_codes;
 mod learners;
 mod log;
 mod lrs;

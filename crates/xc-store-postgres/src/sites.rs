@@ -27,6 +27,11 @@ fn filtered_sites(select: &str, filter: &SiteFilter) -> QueryBuilder<Postgres> {
     if let Some(kind) = filter.kind {
         query.push(" AND kind = ").push_bind(kind.as_str());
     }
+    if let Some(institution) = filter.institution {
+        query
+            .push(" AND institution_id = ")
+            .push_bind(institution.get());
+    }
     query
 }
 

@@ -11,6 +11,7 @@ mod accreditations;
 mod conversion;
 mod erasure;
 mod general_rules;
+mod learner_codes;
 mod log;
 mod lrs;
 mod outcomes;

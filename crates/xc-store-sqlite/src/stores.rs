@@ -115,6 +115,11 @@ fn push_site_filter(query: &mut QueryBuilder<Sqlite>, filter: &SiteFilter) {
     if let Some(kind) = filter.kind {
         query.push(" AND kind = ").push_bind(kind.as_str());
     }
+    if let Some(institution) = filter.institution {
+        query
+            .push(" AND institution_id = ")
+            .push_bind(institution.get());
+    }
 }
 
 fn push_page(query: &mut QueryBuilder<Sqlite>, page: PageRequest) {

@@ -19,6 +19,7 @@
 
 mod credit;
 mod error;
+mod learner_code;
 mod log;
 mod lrs;
 mod records;
@@ -37,6 +38,7 @@ use xc_domain::{
 
 pub use credit::*;
 pub use error::{StoreError, StoreResult};
+pub use learner_code::*;
 pub use log::*;
 pub use lrs::*;
 pub use records::*;
@@ -742,6 +744,7 @@ pub trait Store:
     + LogAuditStore
     + LrsStore
     + ShareStore
+    + LearnerCodeStore
     + Send
     + Sync
 {
@@ -765,6 +768,7 @@ impl<T> Store for T where
         + LogAuditStore
         + LrsStore
         + ShareStore
+        + LearnerCodeStore
         + Send
         + Sync
 {

@@ -285,6 +285,8 @@ pub struct SiteFilter {
     pub district: Option<DistrictCode>,
     pub subdistrict: Option<SubdistrictCode>,
     pub kind: Option<SiteKind>,
+    /// The sites an institution runs (a provider's staff check learners in there).
+    pub institution: Option<InstitutionId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -100,6 +100,8 @@ macro_rules! store_suite {
             xapi_definitions_are_merged_and_agents_remembered,
             xapi_documents_are_written_with_their_preconditions,
             xapi_clients_are_found_by_key_and_read_only_their_own_statements,
+            learner_handles_are_recorded_once_and_found,
+            a_check_in_is_recorded_once_per_code,
         );
     };
     (@tests $make:expr; $($name:ident,)+) => {
@@ -517,6 +519,18 @@ pub async fn sites_filter_and_page(store: &dyn Store) {
         .unwrap();
     assert_eq!(xuhui.items.len(), 1);
     assert_eq!(xuhui.items[0].institution, Some(InstitutionId::new(2)));
+    let run_by_first = SiteFilter {
+        institution: Some(InstitutionId::new(1)),
+        ..Default::default()
+    };
+    let first = store
+        .list_sites(&run_by_first, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        first.items.iter().map(|site| site.id).collect::<Vec<_>>(),
+        vec![SiteId::new(1)]
+    );
     assert_eq!(
         store.get_site(SiteId::new(2)).await.unwrap().subdistrict,
         Some(subdistrict("310101002"))
@@ -6101,4 +6115,179 @@ pub async fn erasing_a_learner_closes_their_shares_and_drops_the_presentations(s
     assert_eq!(after.revoked_at, Some(erasure.at));
     assert!(after.items.is_empty());
     assert_eq!(after.view_count, 0);
+// ---- learner codes (issue 4) ----------------------------------------------------------------
+
+fn handle(text: &str) -> StoredHandle {
+    StoredHandle::parse(text).unwrap()
+}
+
+fn code_id(text: &str) -> StoredCodeId {
+    StoredCodeId::parse(text).unwrap()
+}
+
+/// A learner's handle is recorded once, found by look-up, and can belong to one learner only.
+pub async fn learner_handles_are_recorded_once_and_found(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let audit = system("learner.create");
+    let first = store
+        .create_learner(&new_learner(7, "310101", Some(1)), &audit)
+        .await
+        .unwrap();
+    let second = store
+        .create_learner(&new_learner(8, "310104", None), &audit)
+        .await
+        .unwrap();
+    assert_eq!(store.learner_handle(first).await.unwrap(), None);
+    let mine = handle("0123456789abcdef");
+    store.record_learner_handle(first, &mine).await.unwrap();
+    // The same handle again is a no-op.
+    store.record_learner_handle(first, &mine).await.unwrap();
+    assert_eq!(
+        store.learner_handle(first).await.unwrap(),
+        Some(mine.clone())
+    );
+    assert_eq!(
+        store.find_learner_by_handle(&mine).await.unwrap(),
+        Some(first)
+    );
+    assert_eq!(
+        store
+            .find_learner_by_handle(&handle("ffffffffffffffff"))
+            .await
+            .unwrap(),
+        None
+    );
+    // Another learner cannot take the handle; the learner cannot get a second one.
+    let taken = store
+        .record_learner_handle(second, &mine)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, StoreError::Conflict { field: "handle" }),
+        "{taken:?}"
+    );
+    let other = store
+        .record_learner_handle(first, &handle("aaaaaaaaaaaaaaaa"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(other, StoreError::Conflict { field: "handle" }),
+        "{other:?}"
+    );
+    assert_eq!(store.learner_handle(second).await.unwrap(), None);
+    let unknown = store
+        .record_learner_handle(
+            LearnerId::new(first.get() + 100),
+            &handle("bbbbbbbbbbbbbbbb"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, StoreError::NotFound { what: "learner" }),
+        "{unknown:?}"
+    );
+    // Malformed handles and code ids cannot be made.
+    for bad in [
+        "",
+        "0123456789ABCDEF",
+        "0123456789abcde",
+        "0123456789abcdeg",
+    ] {
+        assert!(StoredHandle::parse(bad).is_err(), "{bad}");
+    }
+    assert!(StoredCodeId::parse("0123456789abcdef").is_err());
+}
+
+/// A code id is recorded as a check-in once: a replay is a conflict that writes nothing, and
+/// unknown sites or learners are not found.
+pub async fn a_check_in_is_recorded_once_per_code(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let learner = store
+        .create_learner(
+            &new_learner(7, "310101", Some(1)),
+            &system("learner.create"),
+        )
+        .await
+        .unwrap();
+    let staff = reviewer(store, "site.staff").await;
+    let audit = bank_audit("check_in.record", "learner").about(learner);
+    let check_in = NewCheckIn {
+        code: code_id("0123456789abcdef0000000100000002"),
+        learner,
+        site: SiteId::new(1),
+        at: T0,
+        recorded_by: Some(staff),
+    };
+    store.record_check_in(&check_in, &audit).await.unwrap();
+    assert_eq!(audit_count(store, "check_in.record").await, 1);
+    let again = NewCheckIn {
+        site: SiteId::new(2),
+        at: T0 + time::Duration::seconds(20),
+        ..check_in.clone()
+    };
+    let replay = store.record_check_in(&again, &audit).await.unwrap_err();
+    assert!(
+        matches!(replay, StoreError::Conflict { field: "code" }),
+        "{replay:?}"
+    );
+    assert_eq!(audit_count(store, "check_in.record").await, 1);
+    let unknown_site = store
+        .record_check_in(
+            &NewCheckIn {
+                code: code_id("0123456789abcdef0000000100000003"),
+                site: SiteId::new(999),
+                ..check_in.clone()
+            },
+            &audit,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown_site, StoreError::NotFound { what: "site" }),
+        "{unknown_site:?}"
+    );
+    let unknown_learner = store
+        .record_check_in(
+            &NewCheckIn {
+                code: code_id("0123456789abcdef0000000100000004"),
+                learner: LearnerId::new(learner.get() + 100),
+                ..check_in.clone()
+            },
+            &audit,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown_learner, StoreError::NotFound { what: "learner" }),
+        "{unknown_learner:?}"
+    );
+    let later = NewCheckIn {
+        code: code_id("fedcba98765432100000000100000005"),
+        site: SiteId::new(4),
+        at: T0 + time::Duration::hours(2),
+        recorded_by: None,
+        ..check_in.clone()
+    };
+    store.record_check_in(&later, &audit).await.unwrap();
+    let stored = store.learner_check_ins(learner).await.unwrap();
+    assert_eq!(
+        stored,
+        vec![
+            CheckInRecord {
+                code: check_in.code.clone(),
+                learner,
+                site: SiteId::new(1),
+                at: T0,
+                recorded_by: Some(staff),
+            },
+            CheckInRecord {
+                code: later.code.clone(),
+                learner,
+                site: SiteId::new(4),
+                at: later.at,
+                recorded_by: None,
+            },
+        ]
+    );
+    assert_eq!(audit_count(store, "check_in.record").await, 2);
 }

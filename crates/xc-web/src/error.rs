@@ -65,6 +65,10 @@ pub enum AppError {
     /// Basic credentials of an LRS client missing or wrong: 401 with `WWW-Authenticate`.
     #[error("{0}")]
     LrsUnauthenticated(&'static str),
+    /// A scanned learner code refused (expired, replayed, forged, for another purpose …): 422,
+    /// or 409 when it was already used; each reason has its own code.
+    #[error("{0}")]
+    LearnerCode(crate::learner_code::CodeRefusal),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -79,7 +83,9 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid`, `bad_request`, `unauthenticated`, `wrong_credentials`,
     /// `forbidden`, `csrf`, `not_found`, `conflict`, `too_many_attempts`, `payload_too_large`,
-    /// `gone`, `unavailable`, `internal`.
+    /// `gone`, `unavailable`, `internal`; a refused learner code: `learner_code_malformed`,
+    /// `learner_code_forged`, `learner_code_expired`, `learner_code_not_yet_valid`,
+    /// `learner_code_wrong_purpose`, `learner_code_replayed`, `learner_code_unknown_learner`.
     pub code: &'static str,
     /// What went wrong and what to do, in plain words.
     pub message: String,
@@ -165,6 +171,10 @@ impl AppError {
                 StatusCode::from_u16(error.status.code()).unwrap_or(StatusCode::BAD_REQUEST)
             }
             AppError::LrsUnauthenticated(_) => StatusCode::UNAUTHORIZED,
+            AppError::LearnerCode(crate::learner_code::CodeRefusal::Replayed) => {
+                StatusCode::CONFLICT
+            }
+            AppError::LearnerCode(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -190,6 +200,7 @@ impl AppError {
                 xc_xapi::Status::PayloadTooLarge => "payload_too_large",
             },
             AppError::LrsUnauthenticated(_) => "unauthenticated",
+            AppError::LearnerCode(refusal) => refusal.code(),
             AppError::Internal(_) => "internal",
         }
     }
@@ -202,6 +213,7 @@ impl AppError {
             AppError::Conflict { field } => Some((*field).to_owned()),
             AppError::FileTooLarge { .. } => Some("file".to_owned()),
             AppError::Xapi(error) if !error.path.is_empty() => Some(error.path.clone()),
+            AppError::LearnerCode(_) => Some("code".to_owned()),
             _ => None,
         }
     }

@@ -23,10 +23,12 @@ pub mod api;
 pub mod auth;
 pub mod bank;
 mod cache;
+pub mod clock;
 mod error;
 mod extract;
 pub mod i18n;
 pub mod issuing;
+pub mod learner_code;
 mod metrics;
 pub mod pages;
 pub mod sharing;
@@ -86,6 +88,8 @@ pub struct WebConfig {
     /// Issue the credentials still owed (recognised outcomes without one) in the background as
     /// soon as the state is built; otherwise only after the first batch or failed issuance.
     pub issue_owed_at_start: bool,
+    /// The time learner codes are issued and checked by (the system clock; tests set their own).
+    pub clock: clock::Clock,
 }
 
 impl Default for WebConfig {
@@ -98,6 +102,7 @@ impl Default for WebConfig {
             overview_ttl: Duration::from_secs(10),
             upload_dir: None,
             issue_owed_at_start: true,
+            clock: clock::Clock::system(),
         }
     }
 }
@@ -351,6 +356,14 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::serve))
         .route("/static/app.css", get(stylesheet))
+        .route(
+            "/static/learner-code.js",
+            get(|| script(include_str!("../static/learner-code.js"))),
+        )
+        .route(
+            "/static/check-in.js",
+            get(|| script(include_str!("../static/check-in.js"))),
+        )
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -390,6 +403,18 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+/// One of the few scripts the pages use (each page works without it).
+async fn script(source: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        source,
     )
         .into_response()
 }

@@ -313,6 +313,7 @@ impl Config {
             overview_ttl: Duration::from_secs(u64::from(self.web.overview_ttl_seconds)),
             upload_dir: Some(self.data_dir.join("uploads")),
             issue_owed_at_start: self.issuer.issue_owed_at_start,
+            clock: xc_web::clock::Clock::system(),
         }
     }
 

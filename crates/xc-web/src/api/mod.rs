@@ -6,6 +6,7 @@
 mod bank;
 pub(crate) mod credential_status;
 mod share;
+mod learner_code;
 mod transparency;
 pub mod types;
 
@@ -58,6 +59,7 @@ use types::*;
         (name = "points", description = "Credit bank: points (学习积分) and the incentives they unlock"),
         (name = "credentials", description = "The credit bank as issuer, public: DID document, JWKS, the transparency log (signed tree heads, proofs, entries) and credentials by id"),
         (name = "sharing", description = "Sharing credentials for verification (SD-JWT VC, only the fields chosen, revocable, views counted) and verifying a credential or presentation"),
+        (name = "learner code", description = "The learner code (申学码): a learner's code, fresh each minute, and staff checking learners in at a site by scanning it"),
         (name = "my data", description = "A learner's download of everything held about them, and the erasure of their record on request"),
     )
 )]
@@ -175,6 +177,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
                     crate::sharing::VERIFY_UPLOAD_LIMIT_BYTES,
                 )),
         )
+        .routes(routes!(learner_code::get_my_learner_code))
+        .routes(routes!(learner_code::check_in_learner))
         // Larger bodies than anywhere else, for these routes only.
         .merge(
             OpenApiRouter::new()
@@ -417,6 +421,7 @@ async fn list_sites(
             .map(SubdistrictCode::parse)
             .transpose()?,
         kind: query.kind.as_deref().map(SiteKind::parse).transpose()?,
+        institution: None,
     };
     let page = page_of(query.offset, query.limit)?;
     let sites = state.store.list_sites(&filter, page).await?;

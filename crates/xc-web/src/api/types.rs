@@ -3,10 +3,12 @@
 //! [`bank`] (re-exported here).
 
 mod bank;
+mod learner_code;
 mod share;
 mod transparency;
 
 pub use bank::*;
+pub use learner_code::*;
 pub use share::*;
 pub use transparency::*;
 

@@ -5,6 +5,7 @@
 
 mod bank;
 mod lrs_clients;
+mod learner_code;
 mod templates;
 
 use askama::Template;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/preferences", post(set_preferences))
         .merge(bank::routes())
         .merge(lrs_clients::routes())
+        .merge(learner_code::routes())
 }
 
 /// What every page's layout needs.
@@ -66,6 +68,8 @@ pub struct Chrome {
     pub can_decide_conversion: bool,
     pub can_manage_incentives: bool,
     pub can_manage_lrs_clients: bool,
+    /// Staff who run sites: "check learners in".
+    pub can_check_in: bool,
 }
 
 impl Chrome {
@@ -90,6 +94,7 @@ impl Chrome {
             can_decide_conversion: principal.is_some_and(|p| p.may(Action::DecideConversion)),
             can_manage_incentives: principal.is_some_and(|p| p.may(Action::ManageIncentives)),
             can_manage_lrs_clients: principal.is_some_and(|p| p.may(Action::ManageLrsClients)),
+            can_check_in: principal.is_some_and(|p| p.may(Action::CheckInLearners)),
         }
     }
 

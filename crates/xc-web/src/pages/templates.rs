@@ -1348,4 +1348,53 @@ pub(crate) struct ScopeOption {
     pub(crate) value: &'static str,
     pub(crate) label: &'static str,
     pub(crate) checked: bool,
+/// The learner's own code (申学码) for this minute, refreshed by `static/learner-code.js`.
+#[derive(Template, Debug)]
+#[template(path = "learner_code.html")]
+pub(crate) struct LearnerCodePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) token: String,
+    /// An SVG we rendered (xc-credentials' QR writer), inserted as is.
+    pub(crate) svg: String,
+    /// When the next code is due, in seconds since the epoch (for the script).
+    pub(crate) refresh_at_unix: i64,
+    /// The same, as the clock shows it (`HH:MM`, Beijing time).
+    pub(crate) changes_at: String,
+}
+
+/// A check-in recorded, as the staff page shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckInDone {
+    pub(crate) learner: String,
+    pub(crate) at: String,
+    pub(crate) points: u64,
+}
+
+/// A refused code, in the page's language, with its stable code.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckInRefused {
+    pub(crate) code: &'static str,
+    pub(crate) words: &'static str,
+}
+
+/// The sites a staff member checks learners in at.
+#[derive(Template, Debug)]
+#[template(path = "check_in_sites.html")]
+pub(crate) struct CheckInSitesPage {
+    pub(crate) chrome: Chrome,
+    /// (site id, name), the first of them.
+    pub(crate) sites: Vec<(i64, String)>,
+    /// How many there are in all.
+    pub(crate) total: u64,
+}
+
+/// The staff check-in page of one site: the scan form, and the last scan's verdict.
+#[derive(Template, Debug)]
+#[template(path = "check_in.html")]
+pub(crate) struct CheckInPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) site_id: i64,
+    pub(crate) site_name: String,
+    pub(crate) done: Option<CheckInDone>,
+    pub(crate) refusal: Option<CheckInRefused>,
 }

@@ -33,6 +33,9 @@ pub struct TestApp {
     /// The app's issuer (its keys live in `upload_dir/issuer`).
     pub issuer: std::sync::Arc<xc_issuer::Issuer>,
     pub vault: PiiVault,
+    /// The app's clock: manual, at the start of the test (5 s into a minute); a test moves it
+    /// with `advance`.
+    pub clock: xc_web::clock::Clock,
 }
 
 pub struct TestResponse {
@@ -220,12 +223,20 @@ impl TestApp {
             )
             .unwrap(),
         );
+        let start = time::OffsetDateTime::now_utc()
+            .unix_timestamp()
+            .div_euclid(60)
+            * 60
+            + 5;
+        let clock =
+            xc_web::clock::Clock::manual(time::OffsetDateTime::from_unix_timestamp(start).unwrap());
         let state = xc_web::AppState::new(
             store.store.clone(),
             vault.clone(),
             xc_web::WebConfig {
                 upload_dir: Some(upload_dir.path().join("uploads")),
                 issue_owed_at_start: false,
+                clock: clock.clone(),
                 ..xc_web::WebConfig::default()
             },
             issuer.clone(),
@@ -245,6 +256,7 @@ impl TestApp {
             upload_dir,
             issuer,
             vault,
+            clock,
         }
     }
 

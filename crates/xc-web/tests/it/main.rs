@@ -20,6 +20,7 @@ mod erase;
 mod general_rules;
 mod incentives;
 mod issuance;
+mod learner_code;
 mod my_credentials;
 mod pages;
 mod points_api;

@@ -112,3 +112,104 @@ async fn a_learner_lists_prints_and_downloads_their_own_credentials() {
     let signed_out = app.get("/me/credentials", None).await;
     assert!(signed_out.status.is_redirection());
 }
+
+#[tokio::test]
+async fn the_whole_archive_downloads_as_a_signed_clr_that_verifies() {
+    let app = TestApp::new().await;
+    let bank = app.sign_in("bank").await;
+    publish_calligraphy(&app, &bank).await;
+    let provider = app.sign_in("provider").await;
+    let citizen = app.sign_in("citizen-huangpu").await;
+
+    // Nothing issued yet: nothing to put in a CLR.
+    let empty = app.get("/me/credentials/clr.json", Some(&citizen)).await;
+    assert_eq!(
+        empty.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        empty.text()
+    );
+
+    let mut issued = Vec::new();
+    for external in ["M-1", "M-2"] {
+        let response = submit(
+            &app,
+            &provider,
+            calligraphy(external, &app.huangpu_national_id),
+        )
+        .await;
+        let outcome = OutcomeId::new(response.json()["outcome_id"].as_i64().unwrap());
+        let credential = app
+            .store
+            .outcome_credential(outcome)
+            .await
+            .unwrap()
+            .unwrap();
+        issued.push(serde_json::from_str::<serde_json::Value>(&credential.document).unwrap());
+    }
+    let list = app.get("/me/credentials", Some(&citizen)).await.text();
+    assert!(list.contains("/me/credentials/clr.json"), "{list}");
+
+    let download = app.get("/me/credentials/clr.json", Some(&citizen)).await;
+    assert_eq!(download.status, StatusCode::OK, "{}", download.text());
+    assert!(
+        download.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let clr: serde_json::Value = download.json();
+    assert_eq!(
+        clr["@context"],
+        serde_json::json!([
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+        ])
+    );
+    assert_eq!(
+        clr["type"],
+        serde_json::json!(["VerifiableCredential", "ClrCredential"])
+    );
+    assert_eq!(
+        clr["credentialSubject"]["type"],
+        serde_json::json!(["ClrSubject"])
+    );
+    let inside = clr["credentialSubject"]["verifiableCredential"]
+        .as_array()
+        .unwrap();
+    assert_eq!(inside.len(), 2);
+    for credential in &issued {
+        assert!(inside.contains(credential), "each credential as issued");
+    }
+    assert!(!download.text().contains("黄浦学员"), "no name in clear");
+
+    // The CLR's own proofs (all three suites) and each credential inside verify with the
+    // issuer's keys through the existing verifier.
+    let canonicaliser =
+        xc_credentials::Canonicaliser::new(xc_credentials::ContextLoader::bundled());
+    // The credentials were issued on the system clock, the CLR on the app's (a few seconds
+    // earlier): judge both now.
+    let options = xc_credentials::VerifyOptions::assertion_at(time::OffsetDateTime::now_utc());
+    let keys = app.issuer.keys().keyring();
+    let verified = xc_credentials::verify_credential(&clr, keys, &options, &canonicaliser)
+        .unwrap_or_else(|error| panic!("the CLR verifies: {error}"));
+    assert_eq!(verified.proofs.len(), 3, "{verified:?}");
+    for credential in inside {
+        xc_credentials::verify_credential(credential, keys, &options, &canonicaliser).unwrap();
+    }
+    // A changed credential inside breaks the CLR's proofs.
+    let mut altered = clr.clone();
+    altered["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["creditsEarned"] =
+        serde_json::json!(99);
+    assert!(xc_credentials::verify_credential(&altered, keys, &options, &canonicaliser).is_err());
+
+    // Only one's own: another learner's CLR holds none of these.
+    let other = app.sign_in("citizen-xuhui").await;
+    assert_eq!(
+        app.get("/me/credentials/clr.json", Some(&other))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}

@@ -1,7 +1,8 @@
 //! A learner's own credentials (issue 4): `/me/credentials` lists every credential the credit
 //! bank issued them with its status; `/me/credentials/{id}` is a printable certificate (A4 by
 //! the print styles every printable page shares) with a QR code of the credential's public URL,
-//! which a verifier opens; `/me/credentials/{id}/download` is the signed JSON as an attachment.
+//! which a verifier opens; `/me/credentials/{id}/download` is the signed JSON as an attachment;
+//! `/me/credentials/clr.json` is the whole archive as a signed CLR 2.0 `ClrCredential`.
 //! Only the learner's own: another's credential is 404, as if it did not exist.
 
 use axum::Router;
@@ -24,6 +25,7 @@ use crate::views::date_time;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/me/credentials", get(my_credentials))
+        .route("/me/credentials/clr.json", get(download_clr))
         .route("/me/credentials/{id}", get(certificate))
         .route("/me/credentials/{id}/download", get(download))
 }
@@ -204,6 +206,32 @@ async fn download(
                 (header::CACHE_CONTROL, "no-store".to_owned()),
             ],
             credential.document,
+        )
+            .into_response())
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+/// The learner's whole archive as a signed CLR 2.0 `ClrCredential` (made now, every issued
+/// credential inside as issued), as an attachment.
+async fn download_clr(State(state): State<AppState>, identity: Identity, uri: Uri) -> Response {
+    let result = async {
+        let learner = own_learner(&identity)?;
+        let clr = state
+            .issuer
+            .clr_for(&*state.store, learner, state.config.clock.now())
+            .await?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, "application/json".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"learning-record-clr.json\"".to_owned(),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            clr.to_string(),
         )
             .into_response())
     }
