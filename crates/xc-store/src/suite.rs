@@ -6115,6 +6115,8 @@ pub async fn erasing_a_learner_closes_their_shares_and_drops_the_presentations(s
     assert_eq!(after.revoked_at, Some(erasure.at));
     assert!(after.items.is_empty());
     assert_eq!(after.view_count, 0);
+}
+
 // ---- learner codes (issue 4) ----------------------------------------------------------------
 
 fn handle(text: &str) -> StoredHandle {

@@ -5,8 +5,8 @@
 
 mod bank;
 pub(crate) mod credential_status;
-mod share;
 mod learner_code;
+mod share;
 mod transparency;
 pub mod types;
 

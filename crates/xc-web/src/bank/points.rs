@@ -11,7 +11,7 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use xc_domain::credit::{IncentiveCode, IncentiveId, Points, ValidityPeriod};
 use xc_domain::{Action, LearnerId};
-use xc_store::{AuditEvent, IncentiveRecord, NewIncentive, PointsRecord, StoreError};
+use xc_store::{AuditEvent, IncentiveRecord, NewIncentive, PointsRecord};
 
 use super::{non_empty, own_learner, today};
 use crate::AppState;

@@ -4,8 +4,8 @@
 //! cookies.
 
 mod bank;
-mod lrs_clients;
 mod learner_code;
+mod lrs_clients;
 mod templates;
 
 use askama::Template;

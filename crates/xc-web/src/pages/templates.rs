@@ -1348,6 +1348,8 @@ pub(crate) struct ScopeOption {
     pub(crate) value: &'static str,
     pub(crate) label: &'static str,
     pub(crate) checked: bool,
+}
+
 /// The learner's own code (申学码) for this minute, refreshed by `static/learner-code.js`.
 #[derive(Template, Debug)]
 #[template(path = "learner_code.html")]
