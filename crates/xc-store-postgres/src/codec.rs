@@ -448,7 +448,7 @@ mod tests {
     fn an_unknown_stored_topic_is_reported_as_corrupt() {
         let error = topics_from_text("health,cinema").unwrap_err();
         assert!(
-            matches!(error, StoreError::Invalid { field: "topic", .. }),
+            matches!(error, StoreError::Corrupt { field: "topic", .. }),
             "{error:?}"
         );
     }
