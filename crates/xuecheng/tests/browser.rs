@@ -551,8 +551,12 @@ async fn inner_size(client: &Client) -> Result<(u32, u32)> {
     }
 }
 
+/// The tallest window Chromium makes here: it refused 15,742 CSS pixels and gave 15,599.
+const MAX_SCREENSHOT_HEIGHT: u32 = 15_000;
+
 /// The whole page, not only what fits on the screen: the viewport is made as tall as the page
-/// for the screenshot, then set back to `viewport`.
+/// (at most [`MAX_SCREENSHOT_HEIGHT`]: the top of a longer page) for the screenshot, then set
+/// back to `viewport`.
 async fn save_full_page_screenshot(
     client: &Client,
     dir: &Path,
@@ -565,7 +569,8 @@ async fn save_full_page_screenshot(
         .as_u64()
         .and_then(|h| u32::try_from(h).ok())
         .context("reading the page height")?;
-    set_viewport(client, (viewport.0, height.max(viewport.1))).await?;
+    let height = height.clamp(viewport.1, MAX_SCREENSHOT_HEIGHT.max(viewport.1));
+    set_viewport(client, (viewport.0, height)).await?;
     let saved = save_screenshot(client, dir, name).await;
     set_viewport(client, viewport).await?;
     saved
