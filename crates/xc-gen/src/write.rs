@@ -12,9 +12,11 @@ use xc_domain::credit::OutcomeId;
 use xc_domain::{LearnerId, Password, Role, UserId, Username};
 use xc_privacy::{PiiVault, PrivacyError};
 use xc_store::{
-    Actor, AuditEvent, LearnerRecord, NewAccreditation, NewUser, OutcomeStatus, RoleAssignment,
-    SpecificationTarget, Store, StoreError,
+    Actor, AuditEvent, LearnerRecord, NewUser, OutcomeStatus, RoleAssignment, SpecificationTarget,
+    Store, StoreError,
 };
+
+use xc_bank::accreditation::{AccreditationInput, record_accreditation};
 
 use crate::credit::{BankStaff, CreditBank, OutcomeBatch};
 use crate::{GenerateOptions, GeneratedCity, Scale, demo_logins, generate_city};
@@ -75,7 +77,9 @@ pub enum GenerateError {
     Privacy(#[from] PrivacyError),
     #[error("the learner generator thread stopped before it finished")]
     GeneratorStopped,
-    #[error("could not award the generated learners' points: {0}")]
+    /// The credit bank refused what the generator asked of it (the learners' points, the
+    /// accreditations).
+    #[error("the credit bank refused part of the generated city (points or accreditations): {0}")]
     Points(#[from] xc_bank::BankError),
     #[error(
         "the store numbered specification {code} version {got}, expected version {expected}: generate into an empty database"
@@ -443,13 +447,10 @@ async fn accredit_community_schools(
         .next_day()
         .unwrap_or(crate::REFERENCE_DATE);
     for provider in &city.community_schools {
-        let decision = NewAccreditation {
+        let grant = AccreditationInput::Grant {
             provider: *provider,
-            accredited: true,
             from,
             until: None,
-            decided_at,
-            decided_by,
             reason: "社区学校经区教育局推荐，认定为非学历教育培训机构（示范城市）".to_owned(),
         };
         let audit = AuditEvent::new(
@@ -459,7 +460,7 @@ async fn accredit_community_schools(
             "new",
         )
         .with_detail(json!({ "provider": provider.get(), "decision": "grant", "demo": true }));
-        store.record_accreditation(&decision, &audit).await?;
+        record_accreditation(store, &grant, decided_at, decided_by, &audit).await?;
     }
     Ok(count(&city.community_schools))
 }

@@ -295,7 +295,8 @@ impl From<StoreError> for AppError {
 impl From<xc_issuer::IssuerError> for AppError {
     fn from(error: xc_issuer::IssuerError) -> Self {
         match error {
-            // A status change that does not apply now, or a missing reason: the caller's.
+            // The store's answer maps as any other (a status change that does not apply now is
+            // its `Invalid`: the caller's).
             xc_issuer::IssuerError::Store(error) => error.into(),
             other => AppError::Internal(other.into()),
         }
@@ -464,6 +465,31 @@ mod tests {
             AppError::from(BankError::Store(StoreError::Conflict { field: "learner" }));
         assert_eq!(erased_twice.status(), 409);
         assert!(erased_twice.to_string().contains("already been erased"));
+    }
+
+    #[test]
+    fn a_store_refusal_is_the_callers_and_a_corrupt_value_is_ours() {
+        let refused = AppError::from(StoreError::Invalid {
+            field: "action",
+            reason: "the credential is not suspended".into(),
+        });
+        assert_eq!(
+            (refused.status().as_u16(), refused.code()),
+            (422, "invalid")
+        );
+        assert_eq!(refused.field().as_deref(), Some("action"));
+        let through_the_issuer =
+            AppError::from(xc_issuer::IssuerError::Store(StoreError::Invalid {
+                field: "reason",
+                reason: "a reason is required".into(),
+            }));
+        assert_eq!(through_the_issuer.status().as_u16(), 422);
+        let corrupt = AppError::from(StoreError::corrupt("kind", "\"cinema\" is not a kind"));
+        assert_eq!(
+            (corrupt.status().as_u16(), corrupt.code()),
+            (500, "internal")
+        );
+        assert_eq!(corrupt.field(), None, "nothing for the caller to correct");
     }
 
     #[test]

@@ -570,7 +570,7 @@ async fn save_full_page_screenshot(
         .as_u64()
         .and_then(|h| u32::try_from(h).ok())
         .context("reading the page height")?;
-    let height = height.clamp(viewport.1, MAX_SCREENSHOT_HEIGHT.max(viewport.1));
+    let height = height.min(MAX_SCREENSHOT_HEIGHT).max(viewport.1);
     set_viewport(client, (viewport.0, height)).await?;
     let saved = save_screenshot(client, dir, name).await;
     set_viewport(client, viewport).await?;
