@@ -169,7 +169,12 @@ enum LrsClientCommand {
         /// What the credentials may do: all, statements/write, statements/read,
         /// statements/read/mine, state or profile (repeat, or separate with commas).
         /// Default: all.
-        #[arg(long = "scope", value_name = "SCOPE", value_parser = parse_scope)]
+        #[arg(
+            long = "scope",
+            value_name = "SCOPE",
+            value_parser = parse_scope,
+            value_delimiter = ','
+        )]
         scopes: Vec<xc_xapi::scope::Scope>,
     },
 }

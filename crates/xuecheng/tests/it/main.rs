@@ -532,6 +532,26 @@ fn lrs_client_create_prints_the_key_and_secret_scripts_read() {
     assert!(line("key: ").starts_with("xcl_"), "{out}");
     assert!(line("secret: ").len() >= 43, "{out}");
     assert_eq!(line("scopes: "), "statements/write statements/read/mine");
+    // Scopes separated with commas, as the help says.
+    let commas = run(
+        &[
+            "lrs-client",
+            "create",
+            "--data-dir",
+            "data",
+            "--name",
+            "电视大学",
+            "--scope",
+            "state,profile",
+        ],
+        dir.path(),
+    );
+    assert!(commas.status.success(), "{}", stderr(&commas));
+    assert!(
+        stdout(&commas).contains("scopes: state profile"),
+        "{}",
+        stdout(&commas)
+    );
     // Without --scope: all.
     let default = run(
         &[
