@@ -129,6 +129,9 @@ async fn the_whole_archive_downloads_as_a_signed_clr_that_verifies() {
         "{}",
         empty.text()
     );
+    // ... and the page offers no CLR download.
+    let none = app.get("/me/credentials", Some(&citizen)).await.text();
+    assert!(!none.contains("/me/credentials/clr.json"), "{none}");
 
     let mut issued = Vec::new();
     for external in ["M-1", "M-2"] {
