@@ -132,14 +132,12 @@ pub async fn check_in_site(state: &AppState, identity: &Identity, site: SiteId) 
     Ok(site)
 }
 
-/// How many sites the check-in entry page lists.
-pub const CHECK_IN_SITES_LISTED: u32 = 100;
-
-/// The sites the signed-in staff member checks learners in at (the first
-/// [`CHECK_IN_SITES_LISTED`], by id), with how many there are in all.
+/// The sites the signed-in staff member checks learners in at (the page `request` asks for, by
+/// id), with how many there are in all.
 pub async fn my_check_in_sites(
     state: &AppState,
     identity: &Identity,
+    request: xc_store::PageRequest,
 ) -> AppResult<xc_store::Paged<Site>> {
     let principal = identity.require_to(
         xc_domain::Action::CheckInLearners,
@@ -156,13 +154,7 @@ pub async fn my_check_in_sites(
         },
         _ => xc_store::SiteFilter::default(),
     };
-    Ok(state
-        .store
-        .list_sites(
-            &filter,
-            xc_store::PageRequest::new(0, CHECK_IN_SITES_LISTED),
-        )
-        .await?)
+    Ok(state.store.list_sites(&filter, request).await?)
 }
 
 /// A check-in as recorded.

@@ -13,11 +13,12 @@ use serde::Deserialize;
 use xc_domain::SiteId;
 
 use super::templates::*;
-use super::{Chrome, CsrfFormResult, page, render};
+use super::{Chrome, CsrfFormResult, ListPage, ListQuery, page, render};
 use crate::AppState;
 use crate::api::code_in_path;
 use crate::auth::Identity;
 use crate::error::{AppError, AppResult};
+use crate::extract::ApiQuery;
 use crate::i18n::Text;
 use crate::learner_code::{self as ops, CodeRefusal};
 use crate::views::date_time;
@@ -53,15 +54,28 @@ async fn my_code(State(state): State<AppState>, identity: Identity, uri: Uri) ->
     page(&identity, &uri, result)
 }
 
-/// The sites the staff member checks learners in at, each linked to its check-in page.
-async fn check_in_sites(State(state): State<AppState>, identity: Identity, uri: Uri) -> Response {
+/// How many sites a page of the check-in entry list shows.
+const CHECK_IN_SITES_PER_PAGE: u32 = 100;
+
+/// The sites the staff member checks learners in at, each linked to its check-in page, a
+/// hundred a page (a district administrator runs many).
+async fn check_in_sites(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    query: Result<ApiQuery<ListQuery>, AppError>,
+) -> Response {
     if identity.user.is_none() {
         return Redirect::to("/login").into_response();
     }
     let result = async {
-        let sites = ops::my_check_in_sites(&state, &identity).await?;
+        let ApiQuery(query) = query?;
+        let list_page = ListPage::from_query(query.page, CHECK_IN_SITES_PER_PAGE);
+        let sites = ops::my_check_in_sites(&state, &identity, list_page.request()).await?;
         render(&CheckInSitesPage {
             chrome: Chrome::new(&identity, uri.path()),
+            page: list_page.number,
+            pages: list_page.pages(sites.total),
             total: sites.total,
             sites: sites
                 .items

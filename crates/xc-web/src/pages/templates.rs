@@ -1332,6 +1332,8 @@ pub(crate) struct LrsClientRow {
     pub(crate) institution: String,
     pub(crate) scopes: String,
     pub(crate) created_at: String,
+    /// When it was revoked, if it was.
+    pub(crate) revoked_at: Option<String>,
 }
 
 /// A client just created: its credentials, shown once.
@@ -1384,10 +1386,12 @@ pub(crate) struct CheckInRefused {
 #[template(path = "check_in_sites.html")]
 pub(crate) struct CheckInSitesPage {
     pub(crate) chrome: Chrome,
-    /// (site id, name), the first of them.
+    /// (site id, name) of this page's sites.
     pub(crate) sites: Vec<(i64, String)>,
     /// How many there are in all.
     pub(crate) total: u64,
+    pub(crate) page: u64,
+    pub(crate) pages: u64,
 }
 
 /// The staff check-in page of one site: the scan form, and the last scan's verdict.
@@ -1399,4 +1403,44 @@ pub(crate) struct CheckInPage {
     pub(crate) site_name: String,
     pub(crate) done: Option<CheckInDone>,
     pub(crate) refusal: Option<CheckInRefused>,
+}
+
+/// Statement search (`/bank/statements`).
+#[derive(Template, Debug)]
+#[template(path = "statements.html")]
+pub(crate) struct StatementsPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) rows: Vec<StatementRow>,
+    /// The next page's link, when there is one.
+    pub(crate) next: Option<String>,
+    pub(crate) email: String,
+    pub(crate) activity: String,
+    pub(crate) since: String,
+    pub(crate) until: String,
+    pub(crate) verb_options: Vec<VerbOption>,
+    /// (key, name, selected) of the platforms the reader may search.
+    pub(crate) platform_options: Vec<(String, String, bool)>,
+    /// Whether "every platform" may be chosen (not for provider staff).
+    pub(crate) all_platforms: bool,
+    pub(crate) searched_at: String,
+}
+
+/// A verb offered in the search form.
+#[derive(Debug)]
+pub(crate) struct VerbOption {
+    pub(crate) iri: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) selected: bool,
+}
+
+/// A statement as staff read it.
+#[derive(Debug)]
+pub(crate) struct StatementRow {
+    pub(crate) stored: String,
+    pub(crate) actor: String,
+    pub(crate) verb: String,
+    pub(crate) object: String,
+    pub(crate) result: String,
+    pub(crate) platform: String,
+    pub(crate) voided: bool,
 }

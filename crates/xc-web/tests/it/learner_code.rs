@@ -422,6 +422,17 @@ async fn staff_find_the_sites_they_check_in_at() {
         assert!(district.contains(&format!("href=\"/sites/{site}/check-in\"")));
     }
     assert!(!district.contains("href=\"/sites/4/check-in\""));
+    // Pages: past the last one, no site; a page number that is not one is refused, named.
+    let past = app.get("/check-in?page=2", Some(&provider)).await.text();
+    assert!(!past.contains("href=\"/sites/1/check-in\""), "{past}");
+    let bad = app.get("/check-in?page=two", Some(&provider)).await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad.text()
+    );
+    assert!(bad.text().contains("page"), "{}", bad.text());
     let citizen = app.sign_in("citizen-huangpu").await;
     assert_eq!(
         app.get("/check-in", Some(&citizen)).await.status,
