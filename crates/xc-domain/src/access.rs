@@ -186,6 +186,9 @@ pub enum Action {
     /// Create the learning record store's clients (learning platforms' xAPI credentials) and
     /// see them listed.
     ManageLrsClients,
+    /// Search the statements the learning platforms reported: the credit bank's staff, city
+    /// administrators and auditors all of them, provider staff their institution's platforms'.
+    SearchStatements,
     /// Check learners in at a site by scanning their learner code (申学码): staff who run the
     /// site. Which sites is [`Principal::may_check_in_at`]'s business.
     CheckInLearners,
@@ -244,6 +247,12 @@ impl Principal {
             // Those who run sites: a provider its own institution's, a district admin its
             // district's, a city admin any. Credit-bank staff and auditors run no site.
             CheckInLearners => matches!(self.role, ProviderStaff | DistrictAdmin | CityAdmin),
+            SearchStatements => {
+                matches!(
+                    self.role,
+                    ProviderStaff | CreditBankStaff | CityAdmin | Auditor
+                )
+            }
         }
     }
 
@@ -502,6 +511,16 @@ mod tests {
         assert_eq!(
             who_may(Action::ManageLrsClients),
             [Role::CreditBankStaff, Role::CityAdmin]
+        );
+        // Statements: staff of the bank, the city, auditors, and providers (their own).
+        assert_eq!(
+            who_may(Action::SearchStatements),
+            [
+                Role::ProviderStaff,
+                Role::CreditBankStaff,
+                Role::CityAdmin,
+                Role::Auditor
+            ]
         );
         assert!(
             !auditor.may(Action::DecideConversion) && !auditor.may(Action::ManageIncentives),

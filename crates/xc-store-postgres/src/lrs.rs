@@ -22,6 +22,7 @@ use xc_store::{
     StatementPage, StoreError, StoreResult, StoredStatement, apply_document_write,
     check_same_statement, decode_agents, decode_definition, decode_scopes, decode_statement,
     encode_definition, filter_keys, from_micros, merged_definition, micros, prepare_statements,
+    revoke_refusal,
 };
 use xc_xapi::Statement;
 use xc_xapi::model::{ActivityDefinition, Agent};
@@ -61,11 +62,16 @@ fn lrs_client(row: &PgRow) -> StoreResult<LrsClientRecord> {
             .map_err(db_error)?
             .map(xc_domain::UserId::new),
         created_at: from_micros(get_i64("created_at")?)?,
+        revoked_at: row
+            .try_get::<Option<i64>, _>("revoked_at")
+            .map_err(db_error)?
+            .map(from_micros)
+            .transpose()?,
     })
 }
 
 const LRS_CLIENT_COLUMNS: &str =
-    "id, key, secret_hash, name, institution_id, scopes, created_by, created_at";
+    "id, key, secret_hash, name, institution_id, scopes, created_by, created_at, revoked_at";
 
 fn document_record(row: &PgRow) -> StoreResult<DocumentRecord> {
     Ok(DocumentRecord {
@@ -690,5 +696,35 @@ impl LrsStore for PgStore {
         .iter()
         .map(lrs_client)
         .collect()
+    }
+
+    async fn revoke_lrs_client(
+        &self,
+        key: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<LrsClientRecord> {
+        let mut transaction = self.pool.begin().await.map_err(db_error)?;
+        let revoked = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE xapi_clients SET revoked_at = $1 WHERE key = $2 AND revoked_at IS NULL \
+             RETURNING {LRS_CLIENT_COLUMNS}"
+        )))
+        .bind(micros(at))
+        .bind(key)
+        .fetch_optional(&mut *transaction)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = revoked else {
+            let known: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM xapi_clients WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *transaction)
+                    .await
+                    .map_err(db_error)?;
+            return Err(revoke_refusal(known.is_some()));
+        };
+        let client = lrs_client(&row)?;
+        commit_audited(transaction, &audit.about(client.id)).await?;
+        Ok(client)
     }
 }

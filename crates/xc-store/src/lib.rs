@@ -690,8 +690,19 @@ pub trait LrsStore {
     ) -> StoreResult<i64>;
     /// A client by its key (the Basic user name), if it exists and is not revoked.
     async fn find_lrs_client(&self, key: &str) -> StoreResult<Option<LrsClientRecord>>;
-    /// Every client, newest first.
+    /// Every client, newest first, the revoked ones included.
     async fn list_lrs_clients(&self) -> StoreResult<Vec<LrsClientRecord>>;
+    /// Revokes a client's credentials at `at`, with its audit entry, in one transaction, and
+    /// returns the client as now stored: from then on [`LrsStore::find_lrs_client`] does not
+    /// find it, so its key and secret open nothing; what it stored stays. `NotFound { what:
+    /// "LRS client" }` for an unknown key, `Invalid { field: "key" }` when it is revoked
+    /// already (nothing written either way).
+    async fn revoke_lrs_client(
+        &self,
+        key: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<LrsClientRecord>;
     /// The stored attachments among `sha2` (lower-case hex), in no particular order.
     async fn attachments(&self, sha2: &[String]) -> StoreResult<Vec<AttachmentContent>>;
     /// The canonical definition of an activity (every definition received, merged).

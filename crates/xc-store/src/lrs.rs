@@ -42,6 +42,20 @@ pub struct LrsClientRecord {
     pub scopes: Vec<xc_xapi::scope::Scope>,
     pub created_by: Option<xc_domain::UserId>,
     pub created_at: OffsetDateTime,
+    /// When staff revoked the credentials (a revoked client is never found by its key again).
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// Why a client could not be revoked: `known` says whether its key exists at all.
+pub fn revoke_refusal(known: bool) -> StoreError {
+    if known {
+        StoreError::Invalid {
+            field: "key",
+            reason: "these credentials are revoked already".into(),
+        }
+    } else {
+        StoreError::NotFound { what: "LRS client" }
+    }
 }
 
 /// Reads the stored scope list back (`xc_xapi::scope::Scope::join`'s text).

@@ -5792,6 +5792,57 @@ pub async fn xapi_clients_are_found_by_key_and_read_only_their_own_statements(st
             "{query:?}"
         );
     }
+
+    // Revoking: the key opens nothing any more, the client is still listed (revoked), its
+    // statements stay, and the revocation is audited once.
+    let revoke = AuditEvent::new(
+        Actor::System("suite".into()),
+        "lrs_client.revoke",
+        "lrs_client",
+        "mooc",
+    );
+    let at = LRS_T0 + minutes(5);
+    let revoked = store.revoke_lrs_client("mooc", at, &revoke).await.unwrap();
+    assert_eq!((revoked.id, revoked.revoked_at), (mooc, Some(at)));
+    assert!(store.find_lrs_client("mooc").await.unwrap().is_none());
+    assert!(store.find_lrs_client("museum").await.unwrap().is_some());
+    let listed: Vec<(i64, Option<OffsetDateTime>)> = store
+        .list_lrs_clients()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| (c.id, c.revoked_at))
+        .collect();
+    assert_eq!(listed, vec![(museum, None), (mooc, Some(at))]);
+    assert_eq!(
+        store
+            .get_statement(&xapi_uuid(1), false)
+            .await
+            .unwrap()
+            .client,
+        Some(mooc)
+    );
+    let again = store
+        .revoke_lrs_client("mooc", at + minutes(1), &revoke)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again, StoreError::Invalid { field: "key", .. }),
+        "{again:?}"
+    );
+    let unknown = store
+        .revoke_lrs_client("nobody", at, &revoke)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, StoreError::NotFound { what: "LRS client" }),
+        "{unknown:?}"
+    );
+    assert_eq!(
+        audited_subjects(store, "lrs_client.revoke").await,
+        (1, vec![mooc.to_string()]),
+        "one audit entry, for the revocation that happened"
+    );
 }
 
 // ---- credential shares ------------------------------------------------------------------------

@@ -5,10 +5,12 @@
 //! `xuecheng lrs-client create` command does.
 
 use axum::Router;
+use axum::extract::Path;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use xc_domain::{Action, InstitutionId};
 use xc_xapi::scope::Scope;
 
@@ -19,10 +21,12 @@ use crate::auth::Identity;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Text;
 use crate::views::date_time;
-use crate::xapi::clients::{ClientRequest, create_client};
+use crate::xapi::clients::{ClientRequest, create_client, revoke_client};
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/bank/lrs-clients", get(clients).post(create))
+    Router::new()
+        .route("/bank/lrs-clients", get(clients).post(create))
+        .route("/bank/lrs-clients/{key}/revoke", post(revoke))
 }
 
 const WHY: &str = "only credit-bank staff and city administrators manage learning platforms";
@@ -76,6 +80,7 @@ async fn clients_page(
                 .collect::<Vec<_>>()
                 .join("、"),
             created_at: date_time(client.created_at),
+            revoked_at: client.revoked_at.map(date_time),
         })
         .collect();
     let (typed, error) = match typed {
@@ -185,6 +190,32 @@ async fn create(
             }
             Err(other) => Err(other),
         }
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+/// Revokes a platform's credentials (the form on each row), then shows the list again.
+async fn revoke(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    Path(key): Path<String>,
+    CsrfFormResult(pairs): CsrfFormResult<Vec<(String, String)>>,
+) -> Response {
+    let result = async {
+        identity.require_to(Action::ManageLrsClients, WHY)?;
+        if let Some((name, _)) = pairs?.into_iter().next() {
+            return Err(AppError::invalid(name, "is not a field of this form"));
+        }
+        revoke_client(
+            &*state.store,
+            &key,
+            state.config.clock.now(),
+            identity.actor(),
+        )
+        .await?;
+        Ok(Redirect::to("/bank/lrs-clients").into_response())
     }
     .await;
     page(&identity, &uri, result)

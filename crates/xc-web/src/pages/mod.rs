@@ -6,6 +6,7 @@
 mod bank;
 mod learner_code;
 mod lrs_clients;
+mod statements;
 mod templates;
 
 use askama::Template;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/preferences", post(set_preferences))
         .merge(bank::routes())
         .merge(lrs_clients::routes())
+        .merge(statements::routes())
         .merge(learner_code::routes())
 }
 
@@ -68,6 +70,8 @@ pub struct Chrome {
     pub can_decide_conversion: bool,
     pub can_manage_incentives: bool,
     pub can_manage_lrs_clients: bool,
+    /// Staff who search the learning records (`/bank/statements`).
+    pub can_search_statements: bool,
     /// Staff who run sites: "check learners in".
     pub can_check_in: bool,
 }
@@ -94,6 +98,7 @@ impl Chrome {
             can_decide_conversion: principal.is_some_and(|p| p.may(Action::DecideConversion)),
             can_manage_incentives: principal.is_some_and(|p| p.may(Action::ManageIncentives)),
             can_manage_lrs_clients: principal.is_some_and(|p| p.may(Action::ManageLrsClients)),
+            can_search_statements: principal.is_some_and(|p| p.may(Action::SearchStatements)),
             can_check_in: principal.is_some_and(|p| p.may(Action::CheckInLearners)),
         }
     }

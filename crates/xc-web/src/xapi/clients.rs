@@ -88,6 +88,19 @@ pub async fn create_client(
     Ok(CreatedClient { id, key, secret })
 }
 
+/// Revokes the client with `key` (audited as `lrs_client.revoke` by `actor`): from now on its
+/// Basic credentials get 401; what it stored stays. 404 for an unknown key, 422 when it is
+/// revoked already.
+pub async fn revoke_client(
+    store: &dyn Store,
+    key: &str,
+    at: OffsetDateTime,
+    actor: Actor,
+) -> AppResult<LrsClientRecord> {
+    let audit = AuditEvent::new(actor, "lrs_client.revoke", "lrs_client", key);
+    Ok(store.revoke_lrs_client(key, at, &audit).await?)
+}
+
 /// The client a request's Basic credentials name, or 401.
 pub(crate) async fn authenticate(
     store: &dyn Store,

@@ -1074,8 +1074,81 @@ async fn staff_create_platforms_in_their_page_and_the_secret_works_once_shown() 
             )
             .await;
         assert_eq!(post.status, StatusCode::FORBIDDEN, "{who}");
+        let revoke = app
+            .form(
+                &format!("/bank/lrs-clients/{key}/revoke"),
+                &[("csrf", &session.csrf)],
+                &session.cookie,
+            )
+            .await;
+        assert_eq!(revoke.status, StatusCode::FORBIDDEN, "{who}");
     }
     assert_eq!(app.audit_count("lrs_client.create").await, 1);
+
+    // Revoked: the same credentials get 401 at once, the row says so, and it is audited once;
+    // what the platform stored stays.
+    let revoked = app
+        .form(
+            &format!("/bank/lrs-clients/{key}/revoke"),
+            &[("csrf", &bank.csrf)],
+            &bank.cookie,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.text());
+    let after = call(
+        &app,
+        Method::GET,
+        "/xapi/statements",
+        Some(&platform),
+        Some("2.0.0"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.text());
+    let listed = app.get("/bank/lrs-clients", Some(&bank)).await.text();
+    assert!(listed.contains("已停用"), "{listed}");
+    assert!(
+        !listed.contains(&format!("/bank/lrs-clients/{key}/revoke")),
+        "no revoke button on a revoked row"
+    );
+    assert_eq!(app.audit_count("lrs_client.revoke").await, 1);
+    let posted_id = posted.json()[0].as_str().unwrap().to_owned();
+    let reader = client(&app, "reader", &[Scope::All]).await;
+    let kept = call(
+        &app,
+        Method::GET,
+        &format!("/xapi/statements?statementId={posted_id}"),
+        Some(&reader),
+        Some("2.0.0"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(kept.status, StatusCode::OK, "{}", kept.text());
+    // Twice, or an unknown key: refused, named, nothing audited.
+    let again = app
+        .form(
+            &format!("/bank/lrs-clients/{key}/revoke"),
+            &[("csrf", &bank.csrf)],
+            &bank.cookie,
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.text()
+    );
+    let unknown = app
+        .form(
+            "/bank/lrs-clients/xcl_nobody/revoke",
+            &[("csrf", &bank.csrf)],
+            &bank.cookie,
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text());
+    assert_eq!(app.audit_count("lrs_client.revoke").await, 1);
 }
 
 #[tokio::test]
@@ -1105,5 +1178,201 @@ async fn the_openapi_document_lists_the_xapi_resources() {
     assert_eq!(
         openapi["paths"]["/xapi/statements"]["post"]["security"][0]["lrs_basic"],
         json!([])
+    );
+}
+
+#[tokio::test]
+async fn staff_search_statements_and_providers_see_only_their_platforms() {
+    let app = TestApp::new().await;
+    // A platform of institution 1 (the provider's) and one of the city (no institution).
+    let own = client(&app, "机构平台", &[Scope::All]).await;
+    let city = create_client(
+        &*app.store.store,
+        &ClientRequest {
+            name: "全市慕课".into(),
+            institution: None,
+            scopes: vec![Scope::All],
+        },
+        None,
+        xc_store::Actor::System("test".into()),
+    )
+    .await
+    .unwrap();
+    let city = Client {
+        id: city.id,
+        authorization: basic(&city.key, &city.secret),
+        key: city.key,
+    };
+    for (platform, actor, verb, activity) in [
+        (&own, "ann", "completed", "tai-chi"),
+        (&own, "bob", "attended", "calligraphy"),
+        (&city, "ann", "experienced", "museum"),
+    ] {
+        let posted = call(
+            &app,
+            Method::POST,
+            "/xapi/statements",
+            Some(platform),
+            Some("2.0.0"),
+            Some(statement(actor, verb, activity)),
+            &[],
+        )
+        .await;
+        assert_eq!(posted.status, StatusCode::OK, "{}", posted.text());
+    }
+
+    // Credit-bank staff: everything, newest first, with the platform's name.
+    let bank = app.sign_in("bank").await;
+    let all = app.get("/bank/statements", Some(&bank)).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text());
+    let html = all.text();
+    assert_eq!(html.matches("<tr><td data-label").count(), 3, "{html}");
+    // Newest first; activities by the name in the reader's language (课程), verbs by theirs.
+    let table = &html[html.find("id=\"statements\"").unwrap()..];
+    assert!(table.find("experienced").unwrap() < table.find("completed").unwrap());
+    assert!(html.contains("课程"), "{html}");
+    assert!(
+        html.contains("全市慕课") && html.contains("机构平台"),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"/bank/statements\""),
+        "in the navigation"
+    );
+    assert_eq!(app.audit_count("statements.search").await, 0);
+
+    // One learner, by e-mail: audited, without the address in clear.
+    let ann = app
+        .get("/bank/statements?email=ann%40example.com", Some(&bank))
+        .await
+        .text();
+    assert_eq!(ann.matches("<tr><td data-label").count(), 2, "{ann}");
+    assert!(!ann.contains("bob@example.com"), "{ann}");
+    assert_eq!(app.audit_count("statements.search").await, 1);
+    let entries = app
+        .store
+        .list_audit(
+            &xc_store::AuditFilter::default(),
+            xc_store::PageRequest::new(0, 10),
+        )
+        .await
+        .unwrap();
+    let search = entries
+        .items
+        .iter()
+        .find(|e| e.action == "statements.search")
+        .unwrap();
+    assert!(search.subject_id.starts_with("mbox-sha256:"), "{search:?}");
+    assert!(!search.subject_id.contains("ann"), "{search:?}");
+
+    // By verb and by platform.
+    let attended = app
+        .get(
+            "/bank/statements?verb=http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fattended",
+            Some(&bank),
+        )
+        .await
+        .text();
+    assert_eq!(
+        attended.matches("<tr><td data-label").count(),
+        1,
+        "{attended}"
+    );
+    let of_city = app
+        .get(
+            &format!("/bank/statements?platform={}", city.key),
+            Some(&bank),
+        )
+        .await
+        .text();
+    assert_eq!(
+        of_city.matches("<tr><td data-label").count(),
+        1,
+        "{of_city}"
+    );
+
+    // Provider staff: only their institution's platform, whatever they ask.
+    let provider = app.sign_in("provider").await;
+    let theirs = app.get("/bank/statements", Some(&provider)).await.text();
+    assert_eq!(theirs.matches("<tr><td data-label").count(), 2, "{theirs}");
+    let table = &theirs[theirs.find("id=\"statements\"").unwrap()..];
+    assert!(!table.contains("experienced"), "{theirs}");
+    let refused = app
+        .get(
+            &format!("/bank/statements?platform={}", city.key),
+            Some(&provider),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("platform"), "{}", refused.text());
+
+    // Bad input is named: a date, an e-mail, a verb that is not an IRI, an unknown field.
+    for (query, field) in [
+        ("since=29%2F11%2F2026", "since"),
+        ("since=2026-11-29&until=2026-11-01", "until"),
+        ("email=not-an-address", "email"),
+        ("verb=completed", "verb"),
+        ("colour=red", "colour"),
+        ("more=nonsense", "more"),
+    ] {
+        let response = app
+            .get(&format!("/bank/statements?{query}"), Some(&bank))
+            .await;
+        assert!(
+            response.status.is_client_error(),
+            "{query}: {}",
+            response.status
+        );
+        assert!(
+            response.text().contains(field),
+            "{query}: {}",
+            response.text()
+        );
+    }
+
+    // Pages of 30: the next page's link carries the filter and the cursor, and the two pages
+    // hold every statement once.
+    let batch: Vec<Value> = (0..31)
+        .map(|i| statement(&format!("learner{i}"), "attended", "walk"))
+        .collect();
+    let posted = call(
+        &app,
+        Method::POST,
+        "/xapi/statements",
+        Some(&own),
+        Some("2.0.0"),
+        Some(Value::Array(batch)),
+        &[],
+    )
+    .await;
+    assert_eq!(posted.status, StatusCode::OK, "{}", posted.text());
+    let query = "verb=http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fattended";
+    let first = app
+        .get(&format!("/bank/statements?{query}"), Some(&bank))
+        .await
+        .text();
+    assert_eq!(first.matches("<tr><td data-label").count(), 30);
+    let next = first
+        .split("href=\"")
+        .find_map(|rest| {
+            let href = rest.split('"').next()?;
+            href.contains("more=")
+                .then(|| href.replace("&amp;", "&").replace("&#38;", "&"))
+        })
+        .expect("a next page link");
+    assert!(next.contains(query), "{next}");
+    let second = app.get(&next, Some(&bank)).await.text();
+    assert_eq!(second.matches("<tr><td data-label").count(), 2, "{second}");
+    assert!(
+        second.contains("bob@example.com"),
+        "the oldest attended statement is last"
+    );
+    assert!(!second.contains("more="), "no third page");
+
+    // Citizens may not search.
+    let citizen = app.sign_in("citizen-huangpu").await;
+    assert_eq!(
+        app.get("/bank/statements", Some(&citizen)).await.status,
+        StatusCode::FORBIDDEN
     );
 }
