@@ -1,7 +1,8 @@
 //! End-to-end browser test: the real `xuecheng` binary generates the tiny demo city and serves
 //! it; Debian's Chromium, driven through chromedriver (WebDriver, plain HTTP on loopback), walks
 //! through the pages as a citizen would: the home page, the one-tap elder mode, registration and
-//! signing in, then the demo citizen's archive and printable transcript. Screenshots (and the
+//! signing in, then the demo citizen's archive and printable transcript, the learner code and a
+//! staff check-in with it, sharing a credential and a verifier opening the share. Screenshots (and the
 //! transcript printed as a PDF) land in `target/screenshots/` for a person to look at.
 //!
 //! Without Chromium and chromedriver the test prints "skipped: …" and passes, unless
@@ -40,7 +41,9 @@ const GENERATE_DEADLINE: Duration = Duration::from_secs(180);
 /// How long the server and chromedriver may take to come up.
 const START_DEADLINE: Duration = Duration::from_secs(30);
 /// How long the whole browser walk may take.
-const BROWSER_DEADLINE: Duration = Duration::from_secs(180);
+const BROWSER_DEADLINE: Duration = Duration::from_secs(300);
+/// How long the server may take to issue the demo citizen's first credential after it starts.
+const ISSUANCE_DEADLINE: Duration = Duration::from_secs(60);
 /// How long one page may take to reach the state a step waits for.
 const STEP_DEADLINE: Duration = Duration::from_secs(20);
 
@@ -298,23 +301,7 @@ async fn walk_through(client: &Client, base: &str, shots: &Path) -> Result<()> {
 
     // The demo citizen's learning archive, in elder mode on a phone: totals in words, a page of
     // the timeline, nothing wider than the screen.
-    client.delete_all_cookies().await?;
-    client.goto(&format!("{base}login")).await?;
-    wait_until(
-        client,
-        "the sign-in page",
-        "return document.readyState === 'complete'",
-    )
-    .await?;
-    type_into(client, "username", "demo-citizen").await?;
-    type_into(client, "password", xc_gen::DEMO_PASSWORD).await?;
-    client.find(Locator::Id("sign-in")).await?.click().await?;
-    wait_until(
-        client,
-        "the account page of the demo citizen",
-        "return document.readyState === 'complete' && location.pathname === '/account'",
-    )
-    .await?;
+    sign_in(client, base, "demo-citizen").await?;
     client
         .find(Locator::Id("elder-toggle"))
         .await?
@@ -388,7 +375,190 @@ async fn walk_through(client: &Client, base: &str, shots: &Path) -> Result<()> {
     );
     std::fs::write(shots.join("transcript-print.pdf"), &pdf)
         .context("saving the printed transcript")?;
+
+    walk_code_check_in_and_share(client, base, shots).await
+}
+
+/// The learner code and what it is for (issue 4): the demo citizen shows the code on a phone in
+/// elder mode, the demo provider's staff types it in at one of their sites and sees the check-in
+/// recorded; the citizen then shares a credential, and a verifier with no account opens the
+/// share and the verify page.
+async fn walk_code_check_in_and_share(client: &Client, base: &str, shots: &Path) -> Result<()> {
+    // Still signed in as the demo citizen, in elder mode, on a phone.
+    client.goto(&format!("{base}me/code")).await?;
+    wait_until(
+        client,
+        "the learner code with its QR code",
+        "return document.readyState === 'complete' \
+            && document.querySelector('#learner-code-qr svg') !== null",
+    )
+    .await?;
+    ensure!(
+        has_elder_class(client).await?,
+        "elder mode was not kept on the learner code"
+    );
+    check_fits_phone(client, "the learner code in elder mode").await?;
+    let token = client
+        .find(Locator::Id("learner-code"))
+        .await?
+        .attr("data-token")
+        .await?
+        .context("the learner code carries no token")?;
+    save_screenshot(client, shots, "learner-code-elder-phone.png").await?;
+
+    // The provider's staff check the citizen in with the code, on a phone, while it is fresh.
+    sign_in(client, base, "demo-provider").await?;
+    client.goto(&format!("{base}check-in")).await?;
+    wait_until(
+        client,
+        "the check-in page's list of sites",
+        "return document.readyState === 'complete' \
+            && document.querySelector('.check-in-sites a') !== null",
+    )
+    .await?;
+    check_fits_phone(client, "the list of sites to check in at").await?;
+    client
+        .find(Locator::Css(".check-in-sites a"))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        client,
+        "a site's check-in form",
+        "return document.readyState === 'complete' \
+            && document.getElementById('check-in-code') !== null",
+    )
+    .await?;
+    type_into(client, "check-in-code", &token).await?;
+    client
+        .find(Locator::Css("#check-in-form button"))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        client,
+        "the check-in's verdict",
+        "return document.readyState === 'complete' \
+            && document.querySelector('.check-in-result') !== null",
+    )
+    .await?;
+    let verdict = client.find(Locator::Css(".check-in-result")).await?;
+    let class = verdict.attr("class").await?.unwrap_or_default();
+    ensure!(
+        class.split_whitespace().any(|c| c == "ok"),
+        "the check-in was refused: {}",
+        page_text(client).await
+    );
+    check_fits_phone(client, "the check-in verdict").await?;
+    save_screenshot(client, shots, "check-in-phone.png").await?;
+
+    // The citizen shares the first credential issued to them (the server issues the demo
+    // city's credentials in the background after it starts).
+    sign_in(client, base, "demo-citizen").await?;
+    let deadline = Instant::now() + ISSUANCE_DEADLINE;
+    loop {
+        client.goto(&format!("{base}me/credentials")).await?;
+        wait_until(
+            client,
+            "the learner's credentials",
+            "return document.readyState === 'complete' \
+                && location.pathname === '/me/credentials'",
+        )
+        .await?;
+        let boxes = client
+            .find_all(Locator::Css("#share-form input[name=credential]"))
+            .await?;
+        if let Some(first) = boxes.first() {
+            first.click().await?;
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "no credential was issued to the demo citizen within {ISSUANCE_DEADLINE:?}: {}",
+            page_text(client).await
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    check_fits_phone(client, "the learner's credentials").await?;
+    save_full_page_screenshot(client, shots, "credentials-phone-full.png", PHONE).await?;
+    client
+        .find(Locator::Css("#share-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        client,
+        "the new share",
+        "return document.readyState === 'complete' \
+            && location.pathname.startsWith('/me/shares/')",
+    )
+    .await?;
+    let link = client
+        .find(Locator::Css("figure.share-qr a"))
+        .await?
+        .attr("href")
+        .await?
+        .context("the share shows no link")?;
+    let share_token = link
+        .rsplit_once("/s/")
+        .map(|(_, token)| token.to_owned())
+        .with_context(|| format!("the share's link {link} is not a /s/ link"))?;
+    check_fits_phone(client, "the new share").await?;
+    save_screenshot(client, shots, "share-phone.png").await?;
+
+    // A verifier, with no account, opens the link on a phone.
+    client.delete_all_cookies().await?;
+    client.goto(&format!("{base}s/{share_token}")).await?;
+    wait_until(
+        client,
+        "the shared credential",
+        "return document.readyState === 'complete' \
+            && document.querySelector('.shared-credential') !== null",
+    )
+    .await?;
+    ensure!(
+        client
+            .find_all(Locator::Css(".shared-credential .badge.recognised"))
+            .await?
+            .len()
+            == 1,
+        "the shared credential is not shown as valid: {}",
+        page_text(client).await
+    );
+    check_fits_phone(client, "the shared credential").await?;
+    save_full_page_screenshot(client, shots, "shared-phone-full.png", PHONE).await?;
+    client.goto(&format!("{base}verify")).await?;
+    wait_until(
+        client,
+        "the verify page",
+        "return document.readyState === 'complete' && location.pathname === '/verify'",
+    )
+    .await?;
+    check_fits_phone(client, "the verify page").await?;
+    save_screenshot(client, shots, "verify-phone.png").await?;
     Ok(())
+}
+
+/// Signs in as one of the demo accounts (signing out whoever was signed in) and waits for the
+/// account page.
+async fn sign_in(client: &Client, base: &str, username: &str) -> Result<()> {
+    client.delete_all_cookies().await?;
+    client.goto(&format!("{base}login")).await?;
+    wait_until(
+        client,
+        "the sign-in page",
+        "return document.readyState === 'complete'",
+    )
+    .await?;
+    type_into(client, "username", username).await?;
+    type_into(client, "password", xc_gen::DEMO_PASSWORD).await?;
+    client.find(Locator::Id("sign-in")).await?.click().await?;
+    wait_until(
+        client,
+        &format!("the account page of {username}"),
+        "return document.readyState === 'complete' && location.pathname === '/account'",
+    )
+    .await
 }
 
 /// Opens a WebDriver session with headless Chromium.
