@@ -68,6 +68,8 @@ pub struct Chrome {
     pub can_decide_conversion: bool,
     pub can_manage_incentives: bool,
     pub can_manage_lrs_clients: bool,
+    /// Credit-bank staff: the trust list of mutual recognition.
+    pub can_manage_trust_list: bool,
     /// Staff who run sites: "check learners in".
     pub can_check_in: bool,
 }
@@ -94,6 +96,7 @@ impl Chrome {
             can_decide_conversion: principal.is_some_and(|p| p.may(Action::DecideConversion)),
             can_manage_incentives: principal.is_some_and(|p| p.may(Action::ManageIncentives)),
             can_manage_lrs_clients: principal.is_some_and(|p| p.may(Action::ManageLrsClients)),
+            can_manage_trust_list: principal.is_some_and(|p| p.may(Action::ManageTrustList)),
             can_check_in: principal.is_some_and(|p| p.may(Action::CheckInLearners)),
         }
     }
