@@ -6390,7 +6390,7 @@ pub async fn trusted_banks_are_listed_and_refreshing_only_adds_keys(store: &dyn 
     );
     assert_eq!(
         store.trusted_banks().await.unwrap(),
-        [added.clone()],
+        std::slice::from_ref(&added),
         "nothing else kept"
     );
     assert_eq!(
