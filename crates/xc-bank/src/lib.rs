@@ -19,6 +19,9 @@
 //!   application with the engine's proposal and explanation, staff's approval or amendment.
 //! - [`points`]: awarding points under the city's policy and redeeming incentives, over the
 //!   append-only ledger.
+//! - [`external`]: outcomes brought from another city's credit bank (mutual recognition): the
+//!   verified credential read as an outcome of that bank, stored with its provenance, and
+//!   recognised by this bank's own standards.
 //! - [`erase`]: erasing a learner's identity on request, keeping the learning records.
 //! - [`export`]: a learner's copy of all their data, as JSON and XLSX.
 //! - [`archive`]: a learner's archive: outcomes with their decisions, filtered, with totals.
@@ -35,6 +38,7 @@ pub mod conversion;
 pub mod erase;
 pub mod error;
 pub mod export;
+pub mod external;
 pub mod fields;
 pub mod follow_up;
 pub mod general_rules;
@@ -66,6 +70,7 @@ pub(crate) fn check_label(
 pub use archive::{Archive, ArchiveFilter, ArchiveItem, Totals, archive};
 pub use conversion::{ConversionRules, RuleInput};
 pub use error::BankError;
+pub use external::{Brought, BroughtCredential, outcome_of_credential, record_brought};
 pub use fields::{LearnerRef, OutcomeInput, OutcomeRow};
 pub use follow_up::{FollowUpTally, FollowUps, follow_up_batch};
 pub use general_rules::{GradeLevelRow, NonFormalRuleRow};

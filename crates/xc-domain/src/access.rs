@@ -192,6 +192,11 @@ pub enum Action {
     /// Check learners in at a site by scanning their learner code (申学码): staff who run the
     /// site. Which sites is [`Principal::may_check_in_at`]'s business.
     CheckInLearners,
+    /// Keep the trust list of other cities' credit banks (mutual recognition): add a bank,
+    /// refresh its pinned keys.
+    ManageTrustList,
+    /// Bring a credential from another city's credit bank into one's own archive.
+    BringCredentials,
 }
 
 impl Principal {
@@ -231,11 +236,11 @@ impl Principal {
             // Like outcomes: a provider reports its own events, a city admin on its behalf.
             RecordPointsEvents => matches!(self.role, ProviderStaff | CityAdmin),
             ManageConversion | DecideConversion | ManageIncentives | ManagePointsPolicy
-            | ManageLrsClients => {
+            | ManageLrsClients | ManageTrustList => {
                 matches!(self.role, CreditBankStaff | CityAdmin)
             }
             // A learner acts for themself: a citizen with a learner record.
-            ApplyConversion | RedeemIncentives => {
+            ApplyConversion | RedeemIncentives | BringCredentials => {
                 matches!(self.role, Citizen) && self.learner_id.is_some()
             }
             // Whoever has a learner record may have a copy of it, whatever their role: the copy

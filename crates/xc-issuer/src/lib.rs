@@ -22,6 +22,9 @@
 //!   extend the last signed one;
 //! - [`public_keys`] and [`verify`]: what a verifier does offline with an issued credential and
 //!   the issuer's published keys — proofs, validity, status, log inclusion — in one report;
+//! - [`mutual`]: mutual recognition between cities: the keys pinned from another bank's DID
+//!   document, its served tree heads and proofs read, and the verdict on a credential brought
+//!   from it;
 //! - [`audit`]: recomputing the whole stored log from its entries, naming every stored row that
 //!   was changed or removed.
 //!
@@ -34,6 +37,7 @@ pub mod credential;
 pub mod issue;
 pub mod keys;
 pub mod learner_codes;
+pub mod mutual;
 pub mod public_keys;
 pub mod service;
 pub mod share;
@@ -55,6 +59,9 @@ pub use issue::{
 };
 pub use keys::{IssuerError, IssuerKeys};
 pub use learner_codes::LearnerCodeSigner;
+pub use mutual::{
+    Accepted, ExternalRefusal, PinError, judge_external, keys_to_pin, pinned_resolver,
+};
 pub use public_keys::{IssuerPublicKeys, PublicKeysError};
 pub use service::{Issuer, did_web_of};
 pub use tree_heads::{sign_tree_head, verify_tree_head_signatures};

@@ -200,6 +200,14 @@ impl IssuerPublicKeys {
             .map(|(id, held)| (id.as_str(), held.distrusted.as_deref()))
     }
 
+    /// The keys held and trusted, by id.
+    pub fn trusted_keys(&self) -> impl Iterator<Item = (&str, &VerificationKey)> {
+        self.keys
+            .iter()
+            .filter(|(_, held)| held.distrusted.is_none())
+            .map(|(id, held)| (id.as_str(), &held.key))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

@@ -25,6 +25,9 @@ fn unique_field(constraint: &str) -> &'static str {
         "conversion_rule_versions_pkey" => "version",
         "conversion_applications_one_open" => "programme",
         "learner_erasures_pkey" => "learner",
+        "trusted_banks_did_unique" => "did",
+        "trusted_bank_keys_pkey" => "keys",
+        "external_outcomes_pkey" | "external_outcomes_credential_unique" => "credential",
         _ => "id",
     }
 }

@@ -72,6 +72,7 @@ mod points;
 mod queries;
 mod shares;
 mod sites;
+mod trust;
 mod versions;
 
 use std::fmt;

@@ -19,6 +19,7 @@ mod points;
 mod rows;
 mod shares;
 mod stores;
+mod trust;
 mod versions;
 
 use std::path::Path;

@@ -254,7 +254,7 @@ const _: () = assert!(ROWS_PER_INSERT * DECISION_FIELDS_WIDTH <= BULK_VALUES);
 /// is held cannot change between finding it and inserting the rest, so the new rows get their
 /// ids here (one past the highest) and are inserted without `RETURNING`, whose rows the driver
 /// would hand across threads one at a time.
-async fn store_outcomes(
+pub(crate) async fn store_outcomes(
     conn: &mut SqliteConnection,
     provider: InstitutionId,
     batch: Option<BatchId>,

@@ -1,7 +1,7 @@
 //! Storage for xuecheng: small traits per domain area ([`GeographyStore`], [`SiteStore`],
 //! [`LearnerStore`], [`AccountStore`], [`AuditStore`], [`BulkStore`], [`MaintenanceStore`], and
 //! the credit bank's [`PointsStore`], [`OutcomeStore`], [`ConversionStore`] and
-//! [`GeneralRuleStore`], [`AccreditationStore`]),
+//! [`GeneralRuleStore`], [`AccreditationStore`], and mutual recognition's [`TrustListStore`]),
 //! the records they move, and [`StoreError`]. Each backend crate (SQLite, PostgreSQL) implements
 //! all of them; the rest of the system holds an `Arc<dyn Store>` and never knows which engine is
 //! behind it.
@@ -25,6 +25,7 @@ mod lrs;
 mod records;
 mod share;
 pub mod suite;
+mod trust;
 
 use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
@@ -43,6 +44,7 @@ pub use log::*;
 pub use lrs::*;
 pub use records::*;
 pub use share::*;
+pub use trust::*;
 
 /// Districts, subdistricts, neighbourhoods and the overview figures built from them.
 #[async_trait]
@@ -756,6 +758,7 @@ pub trait Store:
     + LrsStore
     + ShareStore
     + LearnerCodeStore
+    + TrustListStore
     + Send
     + Sync
 {
@@ -780,6 +783,7 @@ impl<T> Store for T where
         + LrsStore
         + ShareStore
         + LearnerCodeStore
+        + TrustListStore
         + Send
         + Sync
 {

@@ -102,6 +102,8 @@ macro_rules! store_suite {
             xapi_clients_are_found_by_key_and_read_only_their_own_statements,
             learner_handles_are_recorded_once_and_found,
             a_check_in_is_recorded_once_per_code,
+            trusted_banks_are_listed_and_refreshing_only_adds_keys,
+            an_external_outcome_is_stored_once_with_its_provenance,
         );
     };
     (@tests $make:expr; $($name:ident,)+) => {
@@ -6343,4 +6345,280 @@ pub async fn a_check_in_is_recorded_once_per_code(store: &dyn Store) {
         ]
     );
     assert_eq!(audit_count(store, "check_in.record").await, 2);
+}
+
+// ---- mutual recognition (issue 4 §8) --------------------------------------------------------
+
+const ED_KEY: &str = "z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+const SM2_KEY: &str = "zEPh8Vq1nJ3FbAKqL5NvhCBXvVtYRfpHk3D5xXe3g2Wm1sHQ3";
+
+fn pinned(key_id: &str, multikey: &str) -> PinnedKey {
+    PinnedKey {
+        key_id: key_id.into(),
+        public_key_multibase: multikey.into(),
+    }
+}
+
+fn hangzhou(keys: Vec<PinnedKey>) -> NewTrustedBank {
+    NewTrustedBank {
+        name: "杭州市学分银行".into(),
+        did: "did:web:bank.hangzhou.example".into(),
+        base_url: "https://bank.hangzhou.example".into(),
+        keys,
+        added_at: T0,
+        added_by: None,
+    }
+}
+
+fn trust_audit(action: &str) -> AuditEvent {
+    AuditEvent::new(Actor::System("suite".into()), action, "trusted_bank", "new")
+}
+
+/// A bank is put on the list with its institution (kind credit_bank) and keys; its DID once; a
+/// refresh pins new keys, keeps old ones, and refuses a key id whose key changed, changing
+/// nothing; every change is audited with the entry's id.
+pub async fn trusted_banks_are_listed_and_refreshing_only_adds_keys(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let first_key = pinned("did:web:bank.hangzhou.example#ed25519-1", ED_KEY);
+    let added = store
+        .add_trusted_bank(
+            &hangzhou(vec![first_key.clone()]),
+            &trust_audit("trust_list.add"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (added.name.as_str(), added.did.as_str(), added.refreshed_at),
+        ("杭州市学分银行", "did:web:bank.hangzhou.example", T0)
+    );
+    assert_eq!(added.keys.len(), 1);
+    assert_eq!(
+        (added.keys[0].key.clone(), added.keys[0].pinned_at),
+        (first_key.clone(), T0)
+    );
+    let institution = store.get_institution(added.institution).await.unwrap();
+    assert_eq!(
+        (institution.name.as_str(), institution.kind),
+        ("杭州市学分银行", InstitutionKind::CreditBank)
+    );
+
+    let twice = store
+        .add_trusted_bank(
+            &hangzhou(vec![first_key.clone()]),
+            &trust_audit("trust_list.add"),
+        )
+        .await;
+    assert!(
+        matches!(twice, Err(StoreError::Conflict { field: "did" })),
+        "{twice:?}"
+    );
+    let blank = store
+        .add_trusted_bank(
+            &NewTrustedBank {
+                name: "  ".into(),
+                did: "did:web:other.example".into(),
+                ..hangzhou(vec![first_key.clone()])
+            },
+            &trust_audit("trust_list.add"),
+        )
+        .await;
+    assert!(
+        matches!(blank, Err(StoreError::Invalid { field: "name", .. })),
+        "{blank:?}"
+    );
+    let keyless = store
+        .add_trusted_bank(
+            &NewTrustedBank {
+                did: "did:web:other.example".into(),
+                ..hangzhou(Vec::new())
+            },
+            &trust_audit("trust_list.add"),
+        )
+        .await;
+    assert!(
+        matches!(keyless, Err(StoreError::Invalid { field: "keys", .. })),
+        "{keyless:?}"
+    );
+    assert_eq!(
+        store.trusted_banks().await.unwrap(),
+        std::slice::from_ref(&added),
+        "nothing else kept"
+    );
+    assert_eq!(
+        audit_subjects(store, "trust_list.add").await,
+        [added.id.to_string()]
+    );
+
+    let later = T0 + time::Duration::days(30);
+    let second_key = pinned("did:web:bank.hangzhou.example#sm2-1", SM2_KEY);
+    let refreshed = store
+        .pin_trusted_bank_keys(
+            added.id,
+            std::slice::from_ref(&second_key),
+            later,
+            &trust_audit("trust_list.refresh"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refreshed.refreshed_at, later);
+    assert_eq!(
+        refreshed
+            .keys
+            .iter()
+            .map(|key| (key.key.clone(), key.pinned_at))
+            .collect::<Vec<_>>(),
+        [(first_key.clone(), T0), (second_key.clone(), later)],
+        "a key no longer published is kept"
+    );
+    let substituted = store
+        .pin_trusted_bank_keys(
+            added.id,
+            &[pinned("did:web:bank.hangzhou.example#ed25519-1", SM2_KEY)],
+            later + time::Duration::days(1),
+            &trust_audit("trust_list.refresh"),
+        )
+        .await;
+    assert!(
+        matches!(substituted, Err(StoreError::Conflict { field: "keys" })),
+        "{substituted:?}"
+    );
+    assert_eq!(store.trusted_bank(added.id).await.unwrap(), refreshed);
+    assert_eq!(
+        store
+            .trusted_bank_by_did("did:web:bank.hangzhou.example")
+            .await
+            .unwrap(),
+        Some(refreshed.clone())
+    );
+    assert_eq!(
+        store
+            .trusted_bank_by_did("did:web:nobody.example")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(matches!(
+        store.trusted_bank(added.id + 100).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        audit_subjects(store, "trust_list.refresh").await,
+        [added.id.to_string()]
+    );
+}
+
+/// An outcome brought from a trusted bank is stored with its provenance and its audit entry;
+/// the same credential again stores nothing and answers the outcome that holds it; an outcome
+/// not submitted under the bank's institution is refused whole.
+pub async fn an_external_outcome_is_stored_once_with_its_provenance(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let learner = bank_learner(store, 1).await;
+    let bank = store
+        .add_trusted_bank(
+            &hangzhou(vec![pinned(
+                "did:web:bank.hangzhou.example#ed25519-1",
+                ED_KEY,
+            )]),
+            &trust_audit("trust_list.add"),
+        )
+        .await
+        .unwrap();
+    let credential_id = "urn:uuid:0b9f3c1e-6a53-4d1c-9a55-2f9a3e0c1d7e";
+    let brought = |provider: InstitutionId| NewExternalOutcome {
+        outcome: NewOutcome {
+            learner,
+            external_id: credential_id.into(),
+            submitted: SubmittedOutcome {
+                provider,
+                hours: None,
+                score: None,
+                ..calligraphy_outcome(1)
+            },
+            submitted_at: T0,
+            submitted_by: None,
+            automatic: None,
+        },
+        bank: bank.id,
+        provenance: Provenance {
+            credential_id: credential_id.into(),
+            credential_sha256: "ab".repeat(32),
+            document: r#"{"id":"urn:uuid:0b9f3c1e-6a53-4d1c-9a55-2f9a3e0c1d7e"}"#.into(),
+            verified_at: T0,
+            verified_with: vec!["did:web:bank.hangzhou.example#ed25519-1".into()],
+            status_check: "active".into(),
+            inclusion_check: "not checked: no tree head".into(),
+        },
+    };
+    let audit = || bank_audit("external_credential.accept", "outcome");
+
+    let elsewhere = store
+        .record_external_outcome(&brought(InstitutionId::new(1)), &audit())
+        .await;
+    assert!(
+        matches!(
+            elsewhere,
+            Err(StoreError::Invalid {
+                field: "provider",
+                ..
+            })
+        ),
+        "{elsewhere:?}"
+    );
+    assert!(
+        store
+            .learner_external_outcomes(learner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let new = brought(bank.institution);
+    let Written::Stored(id) = store.record_external_outcome(&new, &audit()).await.unwrap() else {
+        panic!("stored the first time");
+    };
+    let outcome = store.get_outcome(id).await.unwrap();
+    assert_eq!(
+        (
+            outcome.learner,
+            outcome.submitted.provider,
+            outcome.external_id.as_str()
+        ),
+        (learner, bank.institution, credential_id)
+    );
+    assert_eq!(outcome.status, OutcomeStatus::InReview);
+    let record = store.external_outcome(id).await.unwrap().unwrap();
+    assert_eq!(
+        record,
+        ExternalOutcomeRecord {
+            outcome: id,
+            learner,
+            bank: bank.id,
+            provenance: new.provenance.clone(),
+        }
+    );
+    assert_eq!(
+        store.learner_external_outcomes(learner).await.unwrap(),
+        [record]
+    );
+
+    assert_eq!(
+        store.record_external_outcome(&new, &audit()).await.unwrap(),
+        Written::AlreadyStored(id)
+    );
+    assert_eq!(
+        audit_subjects(store, "external_credential.accept").await,
+        [id.to_string()],
+        "bringing it again writes nothing"
+    );
+    let local = match store
+        .submit_outcome(
+            &new_outcome(learner, 1, "local-1", T0),
+            &bank_audit("outcome.submit", "outcome"),
+        )
+        .await
+    {
+        Ok(Written::Stored(id)) => id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(store.external_outcome(local).await.unwrap(), None);
 }

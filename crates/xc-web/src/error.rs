@@ -69,6 +69,18 @@ pub enum AppError {
     /// or 409 when it was already used; each reason has its own code.
     #[error("{0}")]
     LearnerCode(crate::learner_code::CodeRefusal),
+    /// Another credit bank could not be fetched from (mutual recognition): 502, naming
+    /// `base_url`.
+    #[error("the other bank could not be fetched from: {0}")]
+    BankFetch(crate::mutual::FetchError),
+    /// Another bank's DID document cannot be pinned (not a DID document, another DID, no key
+    /// for credentials): 422 naming `base_url`, each reason its own code.
+    #[error("{0}")]
+    DidDocument(xc_issuer::PinError),
+    /// A credential brought from another bank refused (untrusted issuer, altered, expired,
+    /// revoked …): 422 naming `credential`, each reason its own code.
+    #[error("{0}")]
+    ExternalCredential(xc_issuer::ExternalRefusal),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -85,7 +97,12 @@ pub struct ErrorDetail {
     /// `forbidden`, `csrf`, `not_found`, `conflict`, `too_many_attempts`, `payload_too_large`,
     /// `gone`, `unavailable`, `internal`; a refused learner code: `learner_code_malformed`,
     /// `learner_code_forged`, `learner_code_expired`, `learner_code_not_yet_valid`,
-    /// `learner_code_wrong_purpose`, `learner_code_replayed`, `learner_code_unknown_learner`.
+    /// `learner_code_wrong_purpose`, `learner_code_replayed`, `learner_code_unknown_learner`;
+    /// mutual recognition: `bank_unreachable`, `not_a_did_document`, `did_mismatch`,
+    /// `no_assertion_keys`, and for a refused credential `credential_unreadable`,
+    /// `untrusted_issuer`, `credential_altered`, `credential_no_eddsa_proof`,
+    /// `credential_expired`, `credential_not_yet_valid`, `credential_revoked`,
+    /// `credential_suspended`, `credential_status_unknown`, `credential_not_in_log`.
     pub code: &'static str,
     /// What went wrong and what to do, in plain words.
     pub message: String,
@@ -139,6 +156,15 @@ fn conflict_message(field: &str) -> String {
         "learner" => "this learner's account has already been erased".into(),
         // A credential share revoked twice.
         "share" => "this share has already been revoked".into(),
+        // Mutual recognition.
+        "did" => "this bank is on the trust list already: refresh its entry instead".into(),
+        "keys" => "the bank now publishes another key under a key id pinned before: a key id \
+                   never changes its key, so this is refused; ask the bank what happened"
+            .into(),
+        "credential" => {
+            "another learner has already brought this credential: only its holder can bring it"
+                .into()
+        }
         other => format!("{other} is already registered"),
     }
 }
@@ -175,6 +201,10 @@ impl AppError {
                 StatusCode::CONFLICT
             }
             AppError::LearnerCode(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BankFetch(_) => StatusCode::BAD_GATEWAY,
+            AppError::DidDocument(_) | AppError::ExternalCredential(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -201,6 +231,13 @@ impl AppError {
             },
             AppError::LrsUnauthenticated(_) => "unauthenticated",
             AppError::LearnerCode(refusal) => refusal.code(),
+            AppError::BankFetch(_) => "bank_unreachable",
+            AppError::DidDocument(error) => match error {
+                xc_issuer::PinError::NotADidDocument(_) => "not_a_did_document",
+                xc_issuer::PinError::DidMismatch { .. } => "did_mismatch",
+                xc_issuer::PinError::NoAssertionKeys => "no_assertion_keys",
+            },
+            AppError::ExternalCredential(refusal) => refusal.code(),
             AppError::Internal(_) => "internal",
         }
     }
@@ -214,6 +251,8 @@ impl AppError {
             AppError::FileTooLarge { .. } => Some("file".to_owned()),
             AppError::Xapi(error) if !error.path.is_empty() => Some(error.path.clone()),
             AppError::LearnerCode(_) => Some("code".to_owned()),
+            AppError::BankFetch(_) | AppError::DidDocument(_) => Some("base_url".to_owned()),
+            AppError::ExternalCredential(_) => Some("credential".to_owned()),
             _ => None,
         }
     }

@@ -17,6 +17,10 @@
 //! standards, and replaced after every publication) and decide learners' applications; a learner
 //! previews what their outcomes convert into, applies, reads their points, redeems incentives
 //! and downloads everything held about them.
+//!
+//! Mutual recognition between cities (`mutual`): credit-bank staff keep a trust list of other
+//! cities' banks (keys pinned from their DID documents); a learner brings a credential from one
+//! of them, which is verified against the list and recognised here under this bank's rules.
 
 pub mod accounts;
 pub mod api;
@@ -30,6 +34,7 @@ pub mod i18n;
 pub mod issuing;
 pub mod learner_code;
 mod metrics;
+pub mod mutual;
 pub mod pages;
 pub mod sharing;
 mod views;

@@ -9,7 +9,6 @@
 //! 2 an input could not be read (missing file, not JSON, not the expected shape).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::Args;
 use serde_json::Value;
@@ -25,11 +24,6 @@ use xc_issuer::{
 pub const EXIT_INVALID: u8 = 1;
 /// The exit code of an input that could not be read.
 pub const EXIT_UNREADABLE: u8 = 2;
-
-/// How long a loopback status list fetch may take.
-const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
-/// The largest status list credential read over loopback.
-const FETCH_LIMIT: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -222,30 +216,11 @@ fn loopback_url(url: &str) -> Option<http::Uri> {
     loopback.then_some(uri)
 }
 
-/// Fetches a status list credential from this machine (loopback HTTP only).
+/// Fetches a status list credential from this machine (loopback HTTP only), through the one
+/// HTTP client of the platform (`xc_web::mutual::fetch_json`: 10 s, 4 MB at most).
 async fn fetch_loopback(url: &str) -> Option<Value> {
-    use http_body_util::BodyExt as _;
-    let uri = loopback_url(url)?;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Empty<bytes::Bytes>>();
-    let request = http::Request::get(uri)
-        .header("accept", "application/vc+ld+json, application/json")
-        .body(http_body_util::Empty::new())
-        .ok()?;
-    let response = tokio::time::timeout(FETCH_TIMEOUT, client.request(request))
-        .await
-        .ok()?
-        .ok()?;
-    if !response.status().is_success() {
-        return None;
-    }
-    let body = http_body_util::Limited::new(response.into_body(), FETCH_LIMIT);
-    let bytes = tokio::time::timeout(FETCH_TIMEOUT, body.collect())
-        .await
-        .ok()?
-        .ok()?
-        .to_bytes();
-    serde_json::from_slice(&bytes).ok()
+    loopback_url(url)?;
+    xc_web::mutual::fetch_json(url).await.ok()
 }
 
 /// The report in plain words, one check a line.

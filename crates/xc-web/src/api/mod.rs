@@ -6,6 +6,7 @@
 mod bank;
 pub(crate) mod credential_status;
 mod learner_code;
+mod mutual;
 mod share;
 mod transparency;
 pub mod types;
@@ -58,6 +59,7 @@ use types::*;
         (name = "conversion", description = "Credit bank: target programmes, conversion rules (versioned) and learners' conversion applications"),
         (name = "points", description = "Credit bank: points (学习积分) and the incentives they unlock"),
         (name = "credentials", description = "The credit bank as issuer, public: DID document, JWKS, the transparency log (signed tree heads, proofs, entries) and credentials by id"),
+        (name = "mutual-recognition", description = "Mutual recognition between cities (长三角互认): the trust list of other credit banks (pinned keys) and credentials learners bring from them"),
         (name = "sharing", description = "Sharing credentials for verification (SD-JWT VC, only the fields chosen, revocable, views counted) and verifying a credential or presentation"),
         (name = "learner code", description = "The learner code (申学码): a learner's code, fresh each minute, and staff checking learners in at a site by scanning it"),
         (name = "my data", description = "A learner's download of everything held about them, and the erasure of their record on request"),
@@ -176,6 +178,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
                 .layer(DefaultBodyLimit::max(
                     crate::sharing::VERIFY_UPLOAD_LIMIT_BYTES,
                 )),
+        )
+        .routes(routes!(
+            mutual::list_trusted_banks,
+            mutual::add_trusted_bank
+        ))
+        .routes(routes!(mutual::refresh_trusted_bank))
+        // A credential brought from another bank may be larger than a form.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(
+                    mutual::list_my_external_credentials,
+                    mutual::bring_credential
+                ))
+                .layer(DefaultBodyLimit::max(crate::mutual::BRING_LIMIT_BYTES)),
         )
         .routes(routes!(learner_code::get_my_learner_code))
         .routes(routes!(learner_code::check_in_learner))

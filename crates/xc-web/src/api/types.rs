@@ -4,11 +4,13 @@
 
 mod bank;
 mod learner_code;
+mod mutual;
 mod share;
 mod transparency;
 
 pub use bank::*;
 pub use learner_code::*;
+pub use mutual::*;
 pub use share::*;
 pub use transparency::*;
 

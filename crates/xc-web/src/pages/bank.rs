@@ -12,6 +12,7 @@ mod conversion;
 mod credentials;
 mod erase;
 mod general_rules;
+mod mutual;
 mod my_credentials;
 mod points;
 mod share;
@@ -82,6 +83,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(credentials::routes())
         .merge(my_credentials::routes())
         .merge(share::routes())
+        .merge(mutual::routes())
 }
 
 // --- Shared views ---
@@ -1058,6 +1060,7 @@ async fn case_page(
         general_rule_credits: case.general_rule_credits.map(|c| c.to_string()),
         provider_accreditation: accreditation::status_label(case.provider_accreditation, t),
         provider_accredited: case.provider_accreditation.is_accredited(),
+        external: mutual::external_view(state, case.outcome.id).await?,
         history: case
             .history
             .iter()

@@ -72,6 +72,8 @@ pub struct Chrome {
     pub can_manage_lrs_clients: bool,
     /// Staff who search the learning records (`/bank/statements`).
     pub can_search_statements: bool,
+    /// Credit-bank staff: the trust list of mutual recognition.
+    pub can_manage_trust_list: bool,
     /// Staff who run sites: "check learners in".
     pub can_check_in: bool,
 }
@@ -99,6 +101,7 @@ impl Chrome {
             can_manage_incentives: principal.is_some_and(|p| p.may(Action::ManageIncentives)),
             can_manage_lrs_clients: principal.is_some_and(|p| p.may(Action::ManageLrsClients)),
             can_search_statements: principal.is_some_and(|p| p.may(Action::SearchStatements)),
+            can_manage_trust_list: principal.is_some_and(|p| p.may(Action::ManageTrustList)),
             can_check_in: principal.is_some_and(|p| p.may(Action::CheckInLearners)),
         }
     }

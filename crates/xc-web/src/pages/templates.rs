@@ -503,6 +503,8 @@ pub(crate) struct ReviewCasePage {
     /// Where the provider stood in the register on the day the outcome was achieved, in words.
     pub(crate) provider_accreditation: &'static str,
     pub(crate) provider_accredited: bool,
+    /// Where the outcome came from, when a learner brought it from another city's bank.
+    pub(crate) external: Option<ExternalView>,
     pub(crate) history: Vec<HistoryRow>,
     pub(crate) levels: Vec<Choice>,
     pub(crate) categories: Vec<Choice>,
@@ -1443,4 +1445,82 @@ pub(crate) struct StatementRow {
     pub(crate) result: String,
     pub(crate) platform: String,
     pub(crate) voided: bool,
+}
+
+/// One bank of the trust list.
+#[derive(Debug, Clone)]
+pub(crate) struct TrustedBankRow {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) did: String,
+    pub(crate) base_url: String,
+    pub(crate) institution: i64,
+    pub(crate) refreshed_at: String,
+    /// Each pinned key as `<key id> (<multikey>)`.
+    pub(crate) keys: Vec<String>,
+}
+
+/// The trust list of mutual recognition (credit-bank staff).
+#[derive(Template, Debug)]
+#[template(path = "trust_list.html")]
+pub(crate) struct TrustListPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) rows: Vec<TrustedBankRow>,
+    pub(crate) notice: Option<String>,
+    pub(crate) name: String,
+    pub(crate) base_url: String,
+    pub(crate) error: Option<String>,
+    pub(crate) error_field: Option<String>,
+}
+
+impl TrustListPage {
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.error_field.as_deref() == Some(field)
+    }
+}
+
+/// A credential the learner brought, as listed.
+#[derive(Debug, Clone)]
+pub(crate) struct BroughtRow {
+    pub(crate) title: String,
+    pub(crate) bank: String,
+    pub(crate) badge: &'static str,
+    pub(crate) badge_class: &'static str,
+    pub(crate) verified_at: String,
+    pub(crate) verified_with: Vec<String>,
+    pub(crate) status_check: String,
+    pub(crate) inclusion_check: String,
+}
+
+/// The credential just accepted.
+#[derive(Debug, Clone)]
+pub(crate) struct BroughtShown {
+    pub(crate) stored_now: bool,
+    pub(crate) row: BroughtRow,
+}
+
+/// Bringing a credential from another city's bank (learners).
+#[derive(Template, Debug)]
+#[template(path = "bring.html")]
+pub(crate) struct BringPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) text: String,
+    pub(crate) result: Option<BroughtShown>,
+    pub(crate) error: Option<String>,
+    /// The stable code of a refusal (`untrusted_issuer` …), empty for a problem with the input.
+    pub(crate) error_code: String,
+    pub(crate) rows: Vec<BroughtRow>,
+}
+
+/// An outcome brought from another city's bank, as its reviewer sees it: the provenance and what
+/// the issuing bank granted (for information: this bank decides by its own rules).
+#[derive(Debug, Clone)]
+pub(crate) struct ExternalView {
+    pub(crate) bank: String,
+    pub(crate) credential_id: String,
+    pub(crate) their_level: String,
+    pub(crate) their_credits: String,
+    pub(crate) verified_at: String,
+    pub(crate) status_check: String,
+    pub(crate) inclusion_check: String,
 }

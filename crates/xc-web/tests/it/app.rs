@@ -106,6 +106,11 @@ pub fn national_id(region: &str, year: i32, sequence: u16) -> String {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        TestApp::at(TEST_BASE_URL).await
+    }
+
+    /// A test app whose issuer serves at `base_url` (its DID is did:web of that host).
+    pub async fn at(base_url: &str) -> TestApp {
         let store = TestStore::fresh().await;
         xc_store::suite::load_fixture_city(&*store).await;
         let vault = PiiVault::random();
@@ -218,7 +223,7 @@ impl TestApp {
                 &upload_dir.path().join("issuer"),
                 xc_issuer::IssuerProfile {
                     name: "学城终身教育学分银行".into(),
-                    base_url: TEST_BASE_URL.into(),
+                    base_url: base_url.into(),
                 },
             )
             .unwrap(),

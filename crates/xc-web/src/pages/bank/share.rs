@@ -436,7 +436,10 @@ async fn verify_pasted(
 /// Reads the upload form: `csrf` first, then `file` (at most [`VERIFY_UPLOAD_LIMIT_BYTES`],
 /// UTF-8 text). A file is small enough to be held in memory; a larger one is refused while it
 /// is read.
-async fn read_verify_upload(identity: &Identity, mut multipart: Multipart) -> AppResult<String> {
+pub(super) async fn read_verify_upload(
+    identity: &Identity,
+    mut multipart: Multipart,
+) -> AppResult<String> {
     let too_large = || AppError::FileTooLarge {
         limit: VERIFY_UPLOAD_LIMIT_BYTES as u64,
     };

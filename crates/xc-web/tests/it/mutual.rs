@@ -1,0 +1,508 @@
+//! Mutual recognition between cities (issue 4 §8) with two instances of the app on loopback:
+//! real TCP listeners, separate stores (two SQLite files, or two PostgreSQL databases when
+//! `XUECHENG_TEST_DATABASE_URL` is set) and separate issuer keys. Bank A issues a credential of a
+//! recognised outcome; bank B puts A on its trust list by A's address (fetching A's DID document
+//! over HTTP), a learner brings A's credential to B, and B verifies it with the pinned keys,
+//! fetches its status and log inclusion from A, and records it as an external outcome with its
+//! provenance, recognised by B's own standards.
+
+use std::net::SocketAddr;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::app::{Session, TestApp, store_recognised_without_credential};
+use crate::bank_fixture::publish_calligraphy;
+
+/// An app serving on a loopback port of its own, as another city's bank would.
+struct Served {
+    app: TestApp,
+    base_url: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Binds first (so the port, and the DID, are known before the app is built), then serves.
+async fn served() -> Served {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let app = TestApp::at(&base_url).await;
+    let router = app.router.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    Served {
+        app,
+        base_url,
+        server,
+    }
+}
+
+/// A recognised outcome of bank A's provider for its Huangpu learner, issued its credential.
+async fn issue_in(bank: &Served, external_id: &str) -> Value {
+    let outcome = store_recognised_without_credential(&bank.app, external_id).await;
+    let issued = bank
+        .app
+        .issuer
+        .issue_for(&*bank.app.store, &[outcome])
+        .await
+        .unwrap();
+    serde_json::from_str(&issued[0].document).unwrap()
+}
+
+async fn bring(app: &TestApp, learner: &Session, credential: &Value) -> crate::app::TestResponse {
+    app.json(
+        Method::POST,
+        "/api/v1/me/external-credentials",
+        json!({ "credential": credential }),
+        Some(learner),
+    )
+    .await
+}
+
+/// The JSON text of `value` with every object's members in reverse order and other spacing.
+fn reversed_text(value: &Value) -> String {
+    match value {
+        Value::Object(members) => {
+            let inner: Vec<String> = members
+                .iter()
+                .rev()
+                .map(|(key, value)| {
+                    format!("{} :  {}", Value::String(key.clone()), reversed_text(value))
+                })
+                .collect();
+            format!("{{\n  {}\n}}", inner.join(" ,\n  "))
+        }
+        Value::Array(items) => format!(
+            "[ {} ]",
+            items
+                .iter()
+                .map(reversed_text)
+                .collect::<Vec<_>>()
+                .join(" , ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn a_credential_of_a_trusted_bank_becomes_an_outcome_here_with_its_provenance() {
+    let a = served().await;
+    let b = served().await;
+    let a_staff = a.app.sign_in("bank").await;
+    publish_calligraphy(&a.app, &a_staff).await;
+    let credential = issue_in(&a, "HZ-1").await;
+    let a_did = format!(
+        "did:web:{}",
+        a.base_url.trim_start_matches("http://").replace(':', "%3A")
+    );
+    assert_eq!(credential["issuer"]["id"], a_did.as_str());
+
+    let learner = b.app.sign_in("citizen-huangpu").await;
+    let b_staff = b.app.sign_in("bank").await;
+
+    // B does not list A yet: refused with the reason, nothing stored.
+    let untrusted = bring(&b.app, &learner, &credential).await;
+    assert_eq!(
+        untrusted.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        untrusted.text()
+    );
+    assert_eq!(untrusted.error_code(), "untrusted_issuer");
+    assert_eq!(untrusted.error_field(), "credential");
+    assert!(
+        untrusted.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&a_did)
+    );
+    assert_eq!(b.app.audit_count("external_credential.accept").await, 0);
+
+    // Credit-bank staff of B add A by its address: A's DID document is fetched, its keys pinned.
+    let added = b
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/trusted-banks",
+            json!({"name": "杭州市学分银行", "base_url": format!("{}/", a.base_url)}),
+            Some(&b_staff),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    let bank = added.json();
+    assert_eq!(bank["did"], a_did.as_str());
+    assert_eq!(bank["base_url"], a.base_url.as_str());
+    let pinned: Vec<&str> = bank["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["key_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(pinned.len(), 2, "{bank}");
+    assert!(
+        pinned.contains(&format!("{a_did}#ed25519-1").as_str()),
+        "{pinned:?}"
+    );
+    assert!(
+        pinned.contains(&format!("{a_did}#sm2-1").as_str()),
+        "{pinned:?}"
+    );
+    assert_eq!(b.app.audit_count("trust_list.add").await, 1);
+    let institution = bank["institution_id"].as_i64().unwrap();
+
+    // An altered credential (one value changed) is refused with the reason.
+    let mut altered = credential.clone();
+    altered["credentialSubject"]["achievement"]["name"] = json!("书法(行书)");
+    let refused = bring(&b.app, &learner, &altered).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(refused.error_code(), "credential_altered");
+    assert!(
+        refused.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("signature does not match"),
+        "{}",
+        refused.text()
+    );
+
+    // The credential as issued: accepted, with provenance, into B's review queue (B has no
+    // specification for A's outcomes yet).
+    let accepted = bring(&b.app, &learner, &credential).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text());
+    let body = accepted.json();
+    assert_eq!(body["stored_now"], true);
+    let outcome = &body["outcome"];
+    assert_eq!(outcome["provider_id"], institution);
+    assert_eq!(outcome["learner_id"], b.app.huangpu_learner.get());
+    assert_eq!(outcome["external_id"], credential["id"]);
+    assert_eq!(outcome["status"], "in_review");
+    assert_eq!(outcome["title"], "书法(楷书)");
+    let provenance = &body["provenance"];
+    assert_eq!(provenance["issuer"], a_did.as_str());
+    assert_eq!(provenance["bank_name"], "杭州市学分银行");
+    assert_eq!(provenance["credential_id"], credential["id"]);
+    assert_eq!(
+        provenance["verified_with"].as_array().unwrap().len(),
+        3,
+        "{provenance}"
+    );
+    assert_eq!(
+        provenance["status_check"], "active",
+        "A's status list was fetched"
+    );
+    assert!(
+        provenance["inclusion_check"]
+            .as_str()
+            .unwrap()
+            .starts_with("included at"),
+        "A's log was asked: {provenance}"
+    );
+    let outcome_id = outcome["id"].as_i64().unwrap();
+    let stored = b
+        .app
+        .store
+        .external_outcome(xc_domain::credit::OutcomeId::new(outcome_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&stored.provenance.document).unwrap(),
+        credential,
+        "the credential is kept as brought"
+    );
+    assert_eq!(
+        stored.provenance.credential_sha256,
+        hex::encode(Sha256::digest(stored.provenance.document.as_bytes()))
+    );
+    let queue = b
+        .app
+        .get("/api/v1/review-queue", Some(&b_staff))
+        .await
+        .json();
+    assert!(
+        queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|item| item["id"] == outcome_id),
+        "B's review queue holds it: {queue}"
+    );
+    let case = b
+        .app
+        .get(&format!("/bank/review/{outcome_id}"), Some(&b_staff))
+        .await;
+    assert_eq!(case.status, StatusCode::OK);
+    assert!(
+        case.text().contains(credential["id"].as_str().unwrap()),
+        "the reviewer sees the provenance"
+    );
+    assert_eq!(b.app.audit_count("external_credential.accept").await, 1);
+
+    // Twice: nothing stored again; another learner cannot bring it at all.
+    let again = bring(&b.app, &learner, &credential).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert_eq!(again.json()["stored_now"], false);
+    assert_eq!(again.json()["outcome"]["id"], outcome_id);
+    assert_eq!(b.app.audit_count("external_credential.accept").await, 1);
+    let other = b.app.sign_in("citizen-xuhui").await;
+    let claimed = bring(&b.app, &other, &credential).await;
+    assert_eq!(claimed.status, StatusCode::CONFLICT, "{}", claimed.text());
+    assert_eq!(claimed.error_field(), "credential");
+
+    // B publishes its own standard for A's calligraphy course: the next credential, pasted with
+    // its JSON members reordered and re-spaced, verifies and is recognised automatically by B.
+    let spec = b
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/specifications",
+            json!({
+                "provider_id": institution,
+                "code": "HZ-SF-01",
+                "kind": "community_course",
+                "title": "书法（楷书）",
+                "level": 2,
+                "credits": "1.5",
+            }),
+            Some(&b_staff),
+        )
+        .await;
+    assert_eq!(spec.status, StatusCode::CREATED, "{}", spec.text());
+    let second = issue_in(&a, "HZ-2").await;
+    let page = b.app.get("/me/credentials/bring", Some(&learner)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let pasted = b
+        .app
+        .form(
+            "/me/credentials/bring",
+            &[("csrf", &learner.csrf), ("text", &reversed_text(&second))],
+            &learner.cookie,
+        )
+        .await;
+    assert_eq!(pasted.status, StatusCode::CREATED, "{}", pasted.text());
+    assert!(pasted.text().contains("杭州市学分银行"));
+    let mine = b
+        .app
+        .get("/api/v1/me/external-credentials", Some(&learner))
+        .await
+        .json();
+    let credentials = mine["credentials"].as_array().unwrap();
+    assert_eq!(credentials.len(), 2, "{mine}");
+    let newest = &credentials[0]["outcome"];
+    assert_eq!(newest["external_id"], second["id"]);
+    assert_eq!(
+        newest["status"], "recognised",
+        "B's own specification matched"
+    );
+    assert_eq!(newest["grant"]["credits"], "1.5", "B's credits, not A's");
+
+    // The trust list page shows A; a refresh finds no new key and keeps the pinned ones.
+    let list = b.app.get("/bank/trust", Some(&b_staff)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text().contains(&a_did));
+    let bank_id = bank["id"].as_i64().unwrap();
+    let refreshed = b
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/trusted-banks/{bank_id}/refresh"),
+            json!({}),
+            Some(&b_staff),
+        )
+        .await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text());
+    assert_eq!(refreshed.json()["new_keys"], 0);
+    assert_eq!(
+        refreshed.json()["bank"]["keys"].as_array().unwrap().len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn adding_a_bank_refuses_what_is_not_one() {
+    let a = served().await;
+    let b = served().await;
+    let staff = b.app.sign_in("bank").await;
+    let add = |base_url: String| {
+        let app = &b.app;
+        let staff = staff.clone();
+        async move {
+            app.json(
+                Method::POST,
+                "/api/v1/trusted-banks",
+                json!({"name": "某市学分银行", "base_url": base_url}),
+                Some(&staff),
+            )
+            .await
+        }
+    };
+    // Nobody listens there.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        drop(listener);
+        format!("http://{address}")
+    };
+    let unreachable = add(closed).await;
+    assert_eq!(
+        unreachable.status,
+        StatusCode::BAD_GATEWAY,
+        "{}",
+        unreachable.text()
+    );
+    assert_eq!(unreachable.error_code(), "bank_unreachable");
+    assert_eq!(unreachable.error_field(), "base_url");
+    // A DID document served under another name: `localhost` is not the DID's host.
+    let port = a.base_url.rsplit(':').next().unwrap();
+    let mismatch = add(format!("http://localhost:{port}")).await;
+    assert_eq!(
+        mismatch.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        mismatch.text()
+    );
+    assert_eq!(mismatch.error_code(), "did_mismatch");
+    // A path is not a bank's address.
+    let path = add(format!("{}/credentials", a.base_url)).await;
+    assert_eq!(path.error_field(), "base_url", "{}", path.text());
+    assert_eq!(path.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A learner may not keep the trust list.
+    let learner = b.app.sign_in("citizen-huangpu").await;
+    let forbidden = b
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/trusted-banks",
+            json!({"name": "x", "base_url": a.base_url}),
+            Some(&learner),
+        )
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    // The same bank twice is a conflict; nothing else was stored.
+    assert_eq!(add(a.base_url.clone()).await.status, StatusCode::CREATED);
+    let twice = add(a.base_url.clone()).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text());
+    assert_eq!(twice.error_field(), "did");
+    assert_eq!(b.app.audit_count("trust_list.add").await, 1);
+    let listed = b
+        .app
+        .get("/api/v1/trusted-banks", Some(&staff))
+        .await
+        .json();
+    assert_eq!(listed["banks"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_revoked_credential_of_a_trusted_bank_is_refused() {
+    let a = served().await;
+    let b = served().await;
+    let a_staff = a.app.sign_in("bank").await;
+    publish_calligraphy(&a.app, &a_staff).await;
+    let credential = issue_in(&a, "HZ-R").await;
+    let revoked = a
+        .app
+        .json(
+            Method::POST,
+            &format!(
+                "/api/v1/credentials/{}/status",
+                credential["id"].as_str().unwrap()
+            ),
+            json!({"action": "revoke", "reason": "证书有误"}),
+            Some(&a_staff),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::CREATED, "{}", revoked.text());
+    let b_staff = b.app.sign_in("bank").await;
+    let added = b
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/trusted-banks",
+            json!({"name": "杭州市学分银行", "base_url": a.base_url}),
+            Some(&b_staff),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    let learner = b.app.sign_in("citizen-huangpu").await;
+    let refused = bring(&b.app, &learner, &credential).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(refused.error_code(), "credential_revoked");
+    assert_eq!(b.app.audit_count("external_credential.accept").await, 0);
+    let page = b
+        .app
+        .get_with_cookies("/me/credentials/bring", &learner, "xc_lang=en")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("Bring a credential from another city"));
+}
+
+#[tokio::test]
+async fn the_bring_page_refuses_with_the_reason_in_elder_mode_too() {
+    let b = served().await;
+    let learner = b.app.sign_in("citizen-huangpu").await;
+    let page = b
+        .app
+        .get_with_cookies("/me/credentials/bring", &learner, "xc_elder=1")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("class=\"elder\""), "elder mode is on");
+    let refused = b
+        .app
+        .form(
+            "/me/credentials/bring",
+            &[("csrf", &learner.csrf), ("text", "{not json")],
+            &learner.cookie,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("not JSON"), "{}", refused.text());
+    let staff = b.app.sign_in("bank").await;
+    assert_eq!(
+        b.app
+            .get("/me/credentials/bring", Some(&staff))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_mutual_recognition_endpoints_are_in_the_openapi_document() {
+    let app = TestApp::new().await;
+    let openapi = app.get("/api/openapi.json", None).await.json();
+    for (path, method) in [
+        ("/api/v1/trusted-banks", "get"),
+        ("/api/v1/trusted-banks", "post"),
+        ("/api/v1/trusted-banks/{id}/refresh", "post"),
+        ("/api/v1/me/external-credentials", "get"),
+        ("/api/v1/me/external-credentials", "post"),
+    ] {
+        assert!(
+            openapi["paths"][path][method].is_object(),
+            "{method} {path} is missing from the OpenAPI document"
+        );
+    }
+    assert!(openapi["components"]["schemas"]["BringCredentialRequest"].is_object());
+}
