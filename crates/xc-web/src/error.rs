@@ -139,6 +139,8 @@ fn conflict_message(field: &str) -> String {
         "learner" => "this learner's account has already been erased".into(),
         // A credential share revoked twice.
         "share" => "this share has already been revoked".into(),
+        // An xAPI actor linked to a learner (issue 5 §4): one actor is one person.
+        "agent" => "this actor is already linked to another learner: an actor is one person".into(),
         other => format!("{other} is already registered"),
     }
 }

@@ -4,11 +4,13 @@
 
 mod bank;
 mod learner_code;
+mod learning_records;
 mod share;
 mod transparency;
 
 pub use bank::*;
 pub use learner_code::*;
+pub use learning_records::*;
 pub use share::*;
 pub use transparency::*;
 

@@ -68,6 +68,7 @@ pub struct Chrome {
     pub can_decide_conversion: bool,
     pub can_manage_incentives: bool,
     pub can_manage_lrs_clients: bool,
+    pub can_manage_lrs_integration: bool,
     /// Staff who run sites: "check learners in".
     pub can_check_in: bool,
 }
@@ -94,6 +95,8 @@ impl Chrome {
             can_decide_conversion: principal.is_some_and(|p| p.may(Action::DecideConversion)),
             can_manage_incentives: principal.is_some_and(|p| p.may(Action::ManageIncentives)),
             can_manage_lrs_clients: principal.is_some_and(|p| p.may(Action::ManageLrsClients)),
+            can_manage_lrs_integration: principal
+                .is_some_and(|p| p.may(Action::ManageLrsIntegration)),
             can_check_in: principal.is_some_and(|p| p.may(Action::CheckInLearners)),
         }
     }

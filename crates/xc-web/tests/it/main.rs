@@ -21,6 +21,7 @@ mod general_rules;
 mod incentives;
 mod issuance;
 mod learner_code;
+mod lrs_integration;
 mod my_credentials;
 mod pages;
 mod points_api;
