@@ -25,6 +25,9 @@
 //! - [`erase`]: erasing a learner's identity on request, keeping the learning records.
 //! - [`export`]: a learner's copy of all their data, as JSON and XLSX.
 //! - [`archive`]: a learner's archive: outcomes with their decisions, filtered, with totals.
+//! - [`learning_records`]: the learning record store joined to the bank: actors mapped to
+//!   learners, their activity in the archive, statement rules awarding points, the walk that
+//!   applies stored statements once, linking an actor later, erasing an actor.
 //! - [`transcript`]: a learner's printable transcript: recognised outcomes grouped by category
 //!   and level, totals, approved conversions, under a reference for the content and date.
 //!
@@ -42,6 +45,7 @@ pub mod external;
 pub mod fields;
 pub mod follow_up;
 pub mod general_rules;
+pub mod learning_records;
 pub mod point_events;
 pub mod points;
 pub mod points_policy;

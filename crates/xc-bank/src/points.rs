@@ -12,9 +12,9 @@ use serde_json::json;
 use time::{Date, OffsetDateTime};
 use xc_domain::credit::OutcomeId;
 use xc_domain::credit::{
-    EventReference, Incentive, IncentiveCode, LedgerChange, LedgerEntry, Points, PointsActivity,
-    PointsAward, PointsAwardRule, PointsEvent, PointsPolicy, ValidityPeriod, award, award_within,
-    redeem,
+    AwardRefusal, EventReference, Incentive, IncentiveCode, LedgerChange, LedgerEntry, Points,
+    PointsActivity, PointsAward, PointsAwardRule, PointsEvent, PointsPolicy, ValidityPeriod, award,
+    award_within, redeem,
 };
 use xc_domain::{Invalid, LearnerId};
 use xc_store::{Actor, AuditEvent, IncentiveRecord, PointsEntry, PointsRecord, Store, StoreError};
@@ -93,10 +93,41 @@ pub async fn award_points(
     now: OffsetDateTime,
     actor: Actor,
 ) -> Result<PointsAward, BankError> {
+    award_event(store, policy, learner, event, now, actor)
+        .await?
+        .map_err(|refusal| Invalid::new("reference", refusal.to_string()).into())
+}
+
+/// Awards `event` like [`award_points`], answering `None` when the event's reference was
+/// awarded already or the policy has no rule for its activity: for awards that may be applied
+/// again (a statement's, after its actor is linked), where both mean "nothing to add".
+pub async fn award_points_once(
+    store: &dyn Store,
+    policy: &PointsPolicy,
+    learner: LearnerId,
+    event: &PointsEvent,
+    now: OffsetDateTime,
+    actor: Actor,
+) -> Result<Option<PointsAward>, BankError> {
+    Ok(award_event(store, policy, learner, event, now, actor)
+        .await?
+        .ok())
+}
+
+async fn award_event(
+    store: &dyn Store,
+    policy: &PointsPolicy,
+    learner: LearnerId,
+    event: &PointsEvent,
+    now: OffsetDateTime,
+    actor: Actor,
+) -> Result<Result<PointsAward, AwardRefusal>, BankError> {
     let records = store.list_points(learner).await?;
     let entries = ledger_entries(&records)?;
-    let decision = award(policy, &entries, event)
-        .map_err(|refusal| Invalid::new("reference", refusal.to_string()))?;
+    let decision = match award(policy, &entries, event) {
+        Ok(decision) => decision,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     if let Some(LedgerEntry {
         on,
         change:
@@ -124,7 +155,7 @@ pub async fn award_points(
         }));
         store.append_points(&entry, &audit).await?;
     }
-    Ok(decision)
+    Ok(Ok(decision))
 }
 
 /// The event reference a recognised outcome earns its points under, once: `outcome:<id>`.

@@ -197,6 +197,12 @@ pub enum Action {
     ManageTrustList,
     /// Bring a credential from another city's credit bank into one's own archive.
     BringCredentials,
+    /// Publish the rules that turn xAPI statements into points, and link an xAPI actor to the
+    /// learner it is (issue 5 §4).
+    ManageLrsIntegration,
+    /// Delete everything the learning record store holds about one actor (issue 5 §5): an
+    /// administrator acting on a person's request.
+    EraseLrsActor,
 }
 
 impl Principal {
@@ -236,9 +242,11 @@ impl Principal {
             // Like outcomes: a provider reports its own events, a city admin on its behalf.
             RecordPointsEvents => matches!(self.role, ProviderStaff | CityAdmin),
             ManageConversion | DecideConversion | ManageIncentives | ManagePointsPolicy
-            | ManageLrsClients | ManageTrustList => {
+            | ManageLrsClients | ManageTrustList | ManageLrsIntegration => {
                 matches!(self.role, CreditBankStaff | CityAdmin)
             }
+            // Like closing an account: the city's administrator, on a written request.
+            EraseLrsActor => matches!(self.role, CityAdmin),
             // A learner acts for themself: a citizen with a learner record.
             ApplyConversion | RedeemIncentives | BringCredentials => {
                 matches!(self.role, Citizen) && self.learner_id.is_some()

@@ -25,6 +25,8 @@ pub const KEY_LEN: usize = 64;
 pub enum PiiField {
     NationalId,
     Phone,
+    /// An xAPI actor's identifier (its IFI key), hashed for the audit of its erasure and links.
+    XapiActor,
 }
 
 impl PiiField {
@@ -32,6 +34,7 @@ impl PiiField {
         match self {
             PiiField::NationalId => b"national_id",
             PiiField::Phone => b"phone",
+            PiiField::XapiActor => b"xapi_actor",
         }
     }
 }

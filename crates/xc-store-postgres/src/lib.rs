@@ -64,6 +64,7 @@ mod learner_codes;
 mod learners;
 mod log;
 mod lrs;
+mod lrs_integration;
 mod maintenance;
 mod outcome_codec;
 mod outcome_writes;

@@ -14,6 +14,7 @@ mod general_rules;
 mod learner_codes;
 mod log;
 mod lrs;
+mod lrs_integration;
 mod outcomes;
 mod points;
 mod rows;

@@ -22,6 +22,7 @@ mod error;
 mod learner_code;
 mod log;
 mod lrs;
+mod lrs_integration;
 mod records;
 mod share;
 pub mod suite;
@@ -42,6 +43,7 @@ pub use error::{StoreError, StoreResult};
 pub use learner_code::*;
 pub use log::*;
 pub use lrs::*;
+pub use lrs_integration::*;
 pub use records::*;
 pub use share::*;
 pub use trust::*;
@@ -739,6 +741,75 @@ pub trait LrsStore {
     async fn delete_documents(&self, scope: &DocumentScope) -> StoreResult<u64>;
 }
 
+/// The learning record store joined to the credit bank (issue 5 §4, §5; docs/xapi.md,
+/// "Integration"). An actor maps to a learner through a link of its IFI key (staff's, here) or
+/// the platform's own account (decided by the caller); a mapped statement gets a row of
+/// `xapi_learner_statements`, which the archive reads a page at a time through its primary key
+/// `(learner_id, stored, seq)`. The integration walk remembers the highest `seq` it applied.
+#[async_trait]
+pub trait LrsIntegrationStore {
+    /// Statements with `seq` above `after`, in `seq` order, at most `limit` (voided ones too,
+    /// marked).
+    async fn statements_after(&self, after: i64, limit: u32) -> StoreResult<Vec<StoredStatement>>;
+    /// The highest `seq` the integration walk has applied (0 before the first).
+    async fn integration_applied(&self) -> StoreResult<i64>;
+    /// Places `rows` in their learners' timelines (a row already there is left as it is) and,
+    /// when `applied` is given, moves the walk's mark up to it (never down), in one
+    /// transaction. Answers how many rows were new. `NotFound { what: "learner" }` when a
+    /// learner does not exist (nothing written).
+    async fn record_integration(
+        &self,
+        rows: &[LearnerStatementRow],
+        applied: Option<i64>,
+    ) -> StoreResult<u64>;
+    /// Links every key of `link` to its learner with the audit entry, in one transaction.
+    /// Answers false when every key was linked to this learner already (nothing written).
+    /// `NotFound { what: "learner" }` for an unknown learner; `Conflict { field: "agent" }`
+    /// when a key is linked to another learner; `Invalid { field: "agent" }` without keys.
+    async fn link_actor(&self, link: &NewActorLink, audit: &AuditEvent) -> StoreResult<bool>;
+    /// The links of the given keys (those that exist).
+    async fn actor_links(&self, keys: &[String]) -> StoreResult<Vec<ActorLinkRecord>>;
+    /// Every link of one learner, oldest first.
+    async fn learner_actor_links(&self, learner: LearnerId) -> StoreResult<Vec<ActorLinkRecord>>;
+    /// The statements whose own `agent` key (actor, or Agent/Group object) is `key`, in
+    /// `(stored, seq)` order after `after`, at most `limit` (voided ones too, marked).
+    async fn statements_of_agent(
+        &self,
+        key: &str,
+        after: Option<StatementPosition>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredStatement>>;
+    /// A page of a learner's timeline, newest first, voided statements left out, at most
+    /// `limit` (capped at [`LEARNER_STATEMENT_PAGE_MAX`]).
+    async fn learner_statements(
+        &self,
+        learner: LearnerId,
+        window: &TimelineWindow,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredStatement>>;
+    /// Publishes the next version of the statement rules with its audit entry.
+    async fn publish_statement_rules(
+        &self,
+        body: &serde_json::Value,
+        published_at: OffsetDateTime,
+        published_by: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> StoreResult<Version>;
+    /// Every version of the statement rules, oldest first.
+    async fn list_statement_rule_versions(&self) -> StoreResult<Vec<StatementRulesVersion>>;
+    /// Deletes everything about the actor known by `keys`, with the audit entry, in one
+    /// transaction: every statement naming one of the keys among its own agents (actor,
+    /// object, authority, instructor, team and their members, a SubStatement's; cascading to
+    /// their index rows, voiding rows and timeline rows), the attachments only those statements
+    /// listed, the State and Agent Profile documents of the keys, the agents remembered under
+    /// them and their links. Nothing else. `Invalid { field: "agent" }` without keys.
+    async fn erase_actor(
+        &self,
+        keys: &[String],
+        audit: &AuditEvent,
+    ) -> StoreResult<ActorErasureCounts>;
+}
+
 pub trait Store:
     GeographyStore
     + SiteStore
@@ -756,6 +827,7 @@ pub trait Store:
     + TransparencyLogStore
     + LogAuditStore
     + LrsStore
+    + LrsIntegrationStore
     + ShareStore
     + LearnerCodeStore
     + TrustListStore
@@ -781,6 +853,7 @@ impl<T> Store for T where
         + TransparencyLogStore
         + LogAuditStore
         + LrsStore
+        + LrsIntegrationStore
         + ShareStore
         + LearnerCodeStore
         + TrustListStore

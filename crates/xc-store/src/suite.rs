@@ -104,6 +104,10 @@ macro_rules! store_suite {
             a_check_in_is_recorded_once_per_code,
             trusted_banks_are_listed_and_refreshing_only_adds_keys,
             an_external_outcome_is_stored_once_with_its_provenance,
+            lrs_actor_links_name_one_learner_and_are_audited,
+            lrs_learner_timelines_page_newest_first_through_their_rows,
+            lrs_statement_rules_are_versioned_and_never_change,
+            lrs_erasing_an_actor_deletes_what_is_about_them_and_nothing_else,
         );
     };
     (@tests $make:expr; $($name:ident,)+) => {
@@ -6621,4 +6625,478 @@ pub async fn an_external_outcome_is_stored_once_with_its_provenance(store: &dyn 
         other => panic!("{other:?}"),
     };
     assert_eq!(store.external_outcome(local).await.unwrap(), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The learning record store joined to the credit bank (LrsIntegrationStore, issue 5 §4, §5)
+// ---------------------------------------------------------------------------------------------
+
+const ANN: &str = "mbox:mailto:ann@example.com";
+const BOB: &str = "mbox:mailto:bob@example.com";
+
+fn link_of(keys: &[&str], learner: LearnerId) -> NewActorLink {
+    NewActorLink {
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        learner,
+        linked_at: LRS_T0,
+        linked_by: None,
+    }
+}
+
+async fn two_learners(store: &dyn Store) -> (LearnerId, LearnerId) {
+    load_fixture_city(store).await;
+    let audit = system("learner.create");
+    let first = store
+        .create_learner(&new_learner(7, "310101", Some(1)), &audit)
+        .await
+        .unwrap();
+    let second = store
+        .create_learner(&new_learner(8, "310104", None), &audit)
+        .await
+        .unwrap();
+    (first, second)
+}
+
+fn row_of(learner: LearnerId, statement: &StoredStatement) -> LearnerStatementRow {
+    LearnerStatementRow {
+        learner,
+        stored: micros(statement.statement.stored.as_ref().unwrap().datetime()),
+        seq: statement.seq,
+    }
+}
+
+fn ids_of(statements: &[StoredStatement]) -> Vec<String> {
+    statements
+        .iter()
+        .map(|s| s.statement.id.as_ref().unwrap().as_str().to_string())
+        .collect()
+}
+
+pub async fn lrs_actor_links_name_one_learner_and_are_audited(store: &dyn Store) {
+    let (ann, bob) = two_learners(store).await;
+    let audit = system("xapi_actor.link");
+    assert!(
+        store
+            .link_actor(&link_of(&[ANN, "mbox_sha1sum:aa"], ann), &audit)
+            .await
+            .unwrap()
+    );
+    // The same keys again: nothing new, nothing written.
+    assert!(
+        !store
+            .link_actor(&link_of(&[ANN], ann), &audit)
+            .await
+            .unwrap()
+    );
+    assert_eq!(audit_count(store, "xapi_actor.link").await, 1);
+    // A key of another learner refuses the whole link: the new key is not kept either.
+    assert!(matches!(
+        store.link_actor(&link_of(&[BOB, ANN], bob), &audit).await,
+        Err(StoreError::Conflict { field: "agent" })
+    ));
+    assert_eq!(store.actor_links(&[BOB.into()]).await.unwrap(), vec![]);
+    assert!(matches!(
+        store
+            .link_actor(&link_of(&[BOB], LearnerId::new(999_999)), &audit)
+            .await,
+        Err(StoreError::NotFound { what: "learner" })
+    ));
+    assert!(matches!(
+        store.link_actor(&link_of(&[], bob), &audit).await,
+        Err(StoreError::Invalid { field: "agent", .. })
+    ));
+    assert_eq!(audit_count(store, "xapi_actor.link").await, 1);
+    let links = store.learner_actor_links(ann).await.unwrap();
+    assert_eq!(
+        links
+            .iter()
+            .map(|l| l.agent_key.as_str())
+            .collect::<Vec<_>>(),
+        [ANN, "mbox_sha1sum:aa"]
+    );
+    assert_eq!(
+        store
+            .actor_links(&[ANN.into(), BOB.into(), "mbox_sha1sum:aa".into()])
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| (l.agent_key.as_str(), l.learner))
+            .collect::<Vec<_>>(),
+        [(ANN, ann), ("mbox_sha1sum:aa", ann)]
+    );
+    assert!(store.learner_actor_links(bob).await.unwrap().is_empty());
+}
+
+pub async fn lrs_learner_timelines_page_newest_first_through_their_rows(store: &dyn Store) {
+    let (ann, bob) = two_learners(store).await;
+    let statements: Vec<_> = (1..=5)
+        .map(|n| xapi_simple(n, LRS_T0 + minutes(i64::from(n)), "ann", "completed", "c"))
+        .chain([xapi_simple(6, LRS_T0, "bob", "completed", "c")])
+        .collect();
+    store.insert_statements(&statements, &[]).await.unwrap();
+    store
+        .insert_statements(&[xapi_voiding(7, LRS_T0 + minutes(9), 2)], &[])
+        .await
+        .unwrap();
+    assert_eq!(store.integration_applied().await.unwrap(), 0);
+    let all = store.statements_after(0, 100).await.unwrap();
+    assert_eq!(all.len(), 7);
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert!(all[1].voided);
+    let after_three = store.statements_after(all[2].seq, 2).await.unwrap();
+    assert_eq!(ids_of(&after_three), [xapi_id(4), xapi_id(5)]);
+
+    let rows: Vec<_> = all[..5].iter().map(|s| row_of(ann, s)).collect();
+    // An unknown learner refuses the step whole.
+    let mut bad = rows.clone();
+    bad.push(row_of(LearnerId::new(999_999), &all[5]));
+    assert!(matches!(
+        store.record_integration(&bad, Some(all[6].seq)).await,
+        Err(StoreError::NotFound { what: "learner" })
+    ));
+    assert_eq!(store.integration_applied().await.unwrap(), 0);
+    assert_eq!(
+        store
+            .record_integration(&rows, Some(all[4].seq))
+            .await
+            .unwrap(),
+        5
+    );
+    // Again: nothing new, and the mark never moves down.
+    assert_eq!(store.record_integration(&rows, Some(1)).await.unwrap(), 0);
+    assert_eq!(store.integration_applied().await.unwrap(), all[4].seq);
+    store
+        .record_integration(&[row_of(bob, &all[5])], Some(all[6].seq))
+        .await
+        .unwrap();
+    assert_eq!(store.integration_applied().await.unwrap(), all[6].seq);
+
+    // Newest first, the voided statement left out, a page at a time.
+    let first = store
+        .learner_statements(ann, &TimelineWindow::default(), 2)
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&first), [xapi_id(5), xapi_id(4)]);
+    let last = &first[1];
+    let next = store
+        .learner_statements(
+            ann,
+            &TimelineWindow {
+                before: Some((
+                    micros(last.statement.stored.as_ref().unwrap().datetime()),
+                    last.seq,
+                )),
+                ..Default::default()
+            },
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&next), [xapi_id(3), xapi_id(1)]);
+    let window = store
+        .learner_statements(
+            ann,
+            &TimelineWindow {
+                from: Some(micros(LRS_T0 + minutes(3))),
+                until: Some(micros(LRS_T0 + minutes(5))),
+                before: None,
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&window), [xapi_id(4), xapi_id(3)]);
+    assert_eq!(
+        ids_of(
+            &store
+                .learner_statements(bob, &TimelineWindow::default(), 10)
+                .await
+                .unwrap()
+        ),
+        [xapi_id(6)]
+    );
+
+    // An actor's own statements, oldest first: not those that only mention them.
+    let mention = xapi_statement(
+        8,
+        LRS_T0 + minutes(10),
+        serde_json::json!({
+            "actor": {"mbox": "mailto:cat@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/mentored"},
+            "object": {"id": "http://example.com/activities/c"},
+            "context": {"instructor": {"mbox": "mailto:ann@example.com"}},
+        }),
+    );
+    let about = xapi_statement(
+        9,
+        LRS_T0 + minutes(11),
+        serde_json::json!({
+            "actor": {"mbox": "mailto:cat@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/mentored"},
+            "object": {"objectType": "Agent", "mbox": "mailto:ann@example.com"},
+        }),
+    );
+    store
+        .insert_statements(&[mention, about], &[])
+        .await
+        .unwrap();
+    let own = store.statements_of_agent(ANN, None, 3).await.unwrap();
+    assert_eq!(ids_of(&own), [xapi_id(1), xapi_id(2), xapi_id(3)]);
+    let position = (
+        micros(own[2].statement.stored.as_ref().unwrap().datetime()),
+        own[2].seq,
+    );
+    let rest = store
+        .statements_of_agent(ANN, Some(position), 10)
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&rest), [xapi_id(4), xapi_id(5), xapi_id(9)]);
+}
+
+pub async fn lrs_statement_rules_are_versioned_and_never_change(store: &dyn Store) {
+    assert!(
+        store
+            .list_statement_rule_versions()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let audit = AuditEvent::new(
+        Actor::System("suite".into()),
+        "xapi_rules.publish",
+        "xapi_rules",
+        "new",
+    );
+    let first = serde_json::json!({"rules": [{"verb": "a"}]});
+    let second = serde_json::json!({"rules": []});
+    assert_eq!(
+        store
+            .publish_statement_rules(&first, LRS_T0, None, &audit)
+            .await
+            .unwrap(),
+        Version::FIRST
+    );
+    let two = store
+        .publish_statement_rules(&second, LRS_T0 + minutes(1), None, &audit)
+        .await
+        .unwrap();
+    assert_eq!(two.get(), 2);
+    let versions = store.list_statement_rule_versions().await.unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.version.get(), v.body.clone()))
+            .collect::<Vec<_>>(),
+        [(1, first), (2, second)]
+    );
+    assert_eq!(versions[1].published_at, LRS_T0 + minutes(1));
+    assert_eq!(audit_count(store, "xapi_rules.publish").await, 2);
+}
+
+fn with_attachment(n: u32, actor: &str, sha2: &str) -> xc_xapi::Statement {
+    xapi_statement(
+        n,
+        LRS_T0 + minutes(i64::from(n)),
+        serde_json::json!({
+            "actor": {"mbox": format!("mailto:{actor}@example.com")},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/attached"},
+            "object": {"id": "http://example.com/activities/c"},
+            "attachments": [{
+                "usageType": "http://example.com/usage/certificate",
+                "display": {"en-US": "certificate"},
+                "contentType": "text/plain",
+                "length": 5,
+                "sha2": sha2,
+            }],
+        }),
+    )
+}
+
+pub async fn lrs_erasing_an_actor_deletes_what_is_about_them_and_nothing_else(store: &dyn Store) {
+    use xc_xapi::documents::{DocumentMethod, DocumentResource};
+    let (ann, bob) = two_learners(store).await;
+    let only_ann = "a1".repeat(32);
+    let shared = "b2".repeat(32);
+    let bytes = |sha2: &str| AttachmentContent {
+        sha2: sha2.to_string(),
+        content_type: "text/plain".into(),
+        content: b"hello".to_vec(),
+    };
+    let instructed = xapi_statement(
+        5,
+        LRS_T0 + minutes(5),
+        serde_json::json!({
+            "actor": {"mbox": "mailto:bob@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/attended"},
+            "object": {"id": "http://example.com/activities/c"},
+            "context": {"instructor": {"mbox": "mailto:ann@example.com"}},
+        }),
+    );
+    let in_team = xapi_statement(
+        6,
+        LRS_T0 + minutes(6),
+        serde_json::json!({
+            "actor": {"mbox": "mailto:cat@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/attended"},
+            "object": {"id": "http://example.com/activities/c"},
+            "context": {"team": {"objectType": "Group", "member": [
+                {"mbox": "mailto:ann@example.com"}, {"mbox": "mailto:dan@example.com"}
+            ]}},
+        }),
+    );
+    store
+        .insert_statements(
+            &[
+                xapi_simple(1, LRS_T0 + minutes(1), "ann", "completed", "c"),
+                with_attachment(2, "ann", &only_ann),
+                with_attachment(3, "ann", &shared),
+                with_attachment(4, "bob", &shared),
+                instructed,
+                in_team,
+                xapi_simple(7, LRS_T0 + minutes(7), "bob", "completed", "c"),
+            ],
+            &[bytes(&only_ann), bytes(&shared)],
+        )
+        .await
+        .unwrap();
+    // Someone else voids ann's first statement, and refers to bob's.
+    store
+        .insert_statements(&[xapi_voiding(8, LRS_T0 + minutes(8), 1)], &[])
+        .await
+        .unwrap();
+    let link_audit = system("xapi_actor.link");
+    store
+        .link_actor(&link_of(&[ANN], ann), &link_audit)
+        .await
+        .unwrap();
+    store
+        .link_actor(&link_of(&[BOB], bob), &link_audit)
+        .await
+        .unwrap();
+    let all = store.statements_after(0, 100).await.unwrap();
+    // In insertion order: statements 1 to 3 are ann's, 7 is bob's.
+    let rows: Vec<_> = all[..3]
+        .iter()
+        .map(|s| row_of(ann, s))
+        .chain([row_of(bob, &all[6])])
+        .collect();
+    store.record_integration(&rows, None).await.unwrap();
+    let at = LRS_T0;
+    for (resource, agent) in [
+        (DocumentResource::State, ANN),
+        (DocumentResource::AgentProfile, ANN),
+        (DocumentResource::State, BOB),
+        (DocumentResource::ActivityProfile, ""),
+    ] {
+        let scope = DocumentScope {
+            agent_key: agent.into(),
+            ..xapi_document_scope(resource)
+        };
+        store
+            .write_document(
+                &scope,
+                "doc",
+                &xapi_write(DocumentMethod::Put, "{\"a\": 1}", None, Some("*"), at),
+            )
+            .await
+            .unwrap();
+    }
+    let before_bob = ids_of(&store.statements_of_agent(BOB, None, 100).await.unwrap());
+    assert_eq!(before_bob, [xapi_id(4), xapi_id(5), xapi_id(7)]);
+
+    let audit = AuditEvent::new(
+        Actor::System("suite".into()),
+        "xapi_actor.erase",
+        "xapi_actor",
+        "keyed-hash",
+    );
+    assert!(matches!(
+        store.erase_actor(&[], &audit).await,
+        Err(StoreError::Invalid { field: "agent", .. })
+    ));
+    let counts = store.erase_actor(&[ANN.into()], &audit).await.unwrap();
+    assert_eq!(
+        counts,
+        ActorErasureCounts {
+            statements: 5,
+            documents: 2,
+            attachments: 1,
+            agents: 1,
+            links: 1,
+        }
+    );
+    assert_eq!(audit_count(store, "xapi_actor.erase").await, 1);
+    // What was about ann is gone, also from the filters and the timeline.
+    for n in [1, 2, 3, 5, 6] {
+        assert!(store.get_statement(&xapi_uuid(n), false).await.is_err());
+        assert!(store.get_statement(&xapi_uuid(n), true).await.is_err());
+    }
+    assert!(
+        xapi_query_ids(
+            store,
+            &[
+                ("agent", "{\"mbox\": \"mailto:ann@example.com\"}"),
+                ("related_agents", "true")
+            ]
+        )
+        .await
+        .is_empty()
+    );
+    assert!(
+        store
+            .learner_statements(ann, &TimelineWindow::default(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.agents_seen(ANN).await.unwrap().is_empty());
+    assert!(store.learner_actor_links(ann).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .attachments(&[only_ann.clone(), shared.clone()])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Everything else stays: bob's statements, the voiding statement, documents, attachment.
+    assert_eq!(
+        ids_of(&store.statements_of_agent(BOB, None, 100).await.unwrap()),
+        [xapi_id(4), xapi_id(7)]
+    );
+    store.get_statement(&xapi_uuid(8), false).await.unwrap();
+    assert_eq!(
+        ids_of(
+            &store
+                .learner_statements(bob, &TimelineWindow::default(), 10)
+                .await
+                .unwrap()
+        ),
+        [xapi_id(7)]
+    );
+    assert_eq!(store.learner_actor_links(bob).await.unwrap().len(), 1);
+    assert!(!store.agents_seen(BOB).await.unwrap().is_empty());
+    let bob_state = DocumentScope {
+        agent_key: BOB.into(),
+        ..xapi_document_scope(DocumentResource::State)
+    };
+    assert!(store.document(&bob_state, "doc").await.unwrap().is_some());
+    let ann_state = DocumentScope {
+        agent_key: ANN.into(),
+        ..xapi_document_scope(DocumentResource::State)
+    };
+    assert!(store.document(&ann_state, "doc").await.unwrap().is_none());
+    let activity_profile = xapi_document_scope(DocumentResource::ActivityProfile);
+    assert!(
+        store
+            .document(&activity_profile, "doc")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Nothing of ann's is left to erase.
+    assert_eq!(
+        store.erase_actor(&[ANN.into()], &audit).await.unwrap(),
+        ActorErasureCounts::default()
+    );
 }

@@ -165,6 +165,8 @@ fn conflict_message(field: &str) -> String {
             "another learner has already brought this credential: only its holder can bring it"
                 .into()
         }
+        // An xAPI actor linked to a learner (issue 5 §4): one actor is one person.
+        "agent" => "this actor is already linked to another learner: an actor is one person".into(),
         other => format!("{other} is already registered"),
     }
 }

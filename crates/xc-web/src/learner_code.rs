@@ -322,5 +322,7 @@ async fn record_statement(
 ) -> AppResult<()> {
     let statement = check_in_statement(&state.issuer.profile().base_url, learner, site, code, at)?;
     state.store.insert_statements(&[statement], &[]).await?;
+    // The statement joins the learner's archive; its points were awarded by the check-in.
+    crate::learning_records::integrate_later(state);
     Ok(())
 }

@@ -33,6 +33,7 @@ mod extract;
 pub mod i18n;
 pub mod issuing;
 pub mod learner_code;
+pub mod learning_records;
 mod metrics;
 pub mod mutual;
 pub mod pages;
@@ -145,6 +146,9 @@ pub struct AppState {
     issuance: Arc<tokio::sync::Notify>,
     /// The learning record store's writes under way (`xapi`, issue 5).
     lrs: Arc<xapi::Lrs>,
+    /// The walk that applies stored statements (archive, points) and its lock
+    /// (`learning_records`, issue 5 §4).
+    integrating: Arc<learning_records::Integrating>,
 }
 
 /// What a district page lists.
@@ -183,7 +187,8 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// The state of a running application, with the credit bank's standards and conversion
     /// rules loaded from the store. Starts the background issuer (a task on the current
-    /// runtime), which issues what is owed at once when `config.issue_owed_at_start`.
+    /// runtime), which issues what is owed at once when `config.issue_owed_at_start`, and the
+    /// walk that applies stored xAPI statements (`learning_records`), which runs at once.
     pub async fn new(
         store: Arc<dyn Store>,
         vault: PiiVault,
@@ -200,8 +205,9 @@ impl AppState {
             issuance.clone(),
             config.issue_owed_at_start,
         ));
-        Ok(Self {
+        let state = Self {
             lrs: Arc::new(xapi::Lrs::default()),
+            integrating: learning_records::new_integrating(),
             follow_ups,
             issuer,
             issuance,
@@ -220,7 +226,9 @@ impl AppState {
             district_views: Arc::new(TtlCache::new(config.overview_ttl)),
             subdistrict_views: Arc::new(TtlCache::new(config.overview_ttl)),
             config: Arc::new(config),
-        })
+        };
+        tokio::spawn(learning_records::integrate_forever(state.clone()));
+        Ok(state)
     }
 
     /// The standards in force now (a snapshot: a publication meanwhile does not change it).

@@ -15,7 +15,7 @@ use xc_privacy::PiiVault;
 use xc_store::{Actor, AuditEvent, NewUser, RoleAssignment, Store};
 
 use crate::config::Config;
-use crate::{AdminCommand, Command, LrsClientCommand, StoreArgs};
+use crate::{AdminCommand, Command, LrsActorCommand, LrsClientCommand, StoreArgs};
 
 pub(crate) async fn run(command: Command) -> Result<()> {
     match command {
@@ -103,6 +103,31 @@ pub(crate) async fn run(command: Command) -> Result<()> {
             let config = load(&store, None)?;
             let store = open_store(&config).await?;
             create_lrs_client(&*store, name, institution, scopes).await
+        }
+        Command::LrsActor {
+            command: LrsActorCommand::Erase { store, agent },
+        } => {
+            let config = load(&store, None)?;
+            let agent = xc_bank::learning_records::parse_agent(&agent)
+                .map_err(|e| anyhow::anyhow!("--agent: {}", e.reason))?;
+            let (store, vault) = open(&config).await?;
+            let counts = xc_bank::learning_records::erase_actor(
+                &*store,
+                &vault,
+                &agent,
+                Actor::System("cli:lrs-actor erase".into()),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("erasing the actor: {e}"))?;
+            println!(
+                "erased: {} statements, {} documents, {} attachments, {} agents, {} links",
+                counts.statements,
+                counts.documents,
+                counts.attachments,
+                counts.agents,
+                counts.links
+            );
+            Ok(())
         }
     }
 }

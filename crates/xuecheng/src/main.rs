@@ -151,6 +151,25 @@ enum Command {
         #[command(subcommand)]
         command: LrsClientCommand,
     },
+    /// Actors of the learning record store: erasing everything about one on request.
+    LrsActor {
+        #[command(subcommand)]
+        command: LrsActorCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LrsActorCommand {
+    /// Delete everything the learning record store holds about one actor (its statements,
+    /// documents, attachments only they listed, links; docs/privacy.md), audited without the
+    /// identifier in clear. Prints what was deleted.
+    Erase {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The actor as an xAPI Agent with one identifier, e.g. '{"mbox": "mailto:ann@example.com"}'.
+        #[arg(long, value_name = "JSON")]
+        agent: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

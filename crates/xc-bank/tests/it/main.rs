@@ -9,6 +9,7 @@ mod conversion;
 mod erase;
 mod export;
 mod general_rules;
+mod learning_records;
 mod points;
 mod refusals;
 mod review;

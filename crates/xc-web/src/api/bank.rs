@@ -25,6 +25,10 @@ use crate::bank;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::{AppState, OUTCOME_LIST_LIMIT_BYTES};
+use xc_bank::learning_records::{decode_position, learner_activity};
+
+/// Activity items an archive answer holds when `activity_limit` is left out.
+const ACTIVITY_PAGE: u32 = 20;
 
 /// Submit one learning outcome to the credit bank.
 ///
@@ -433,6 +437,23 @@ async fn archive_of(
         query.field.as_deref(),
     )?;
     let page = page_of(query.offset, query.limit)?;
+    let before = query
+        .activity_before
+        .as_deref()
+        .map(|text| decode_position("activity_before", text))
+        .transpose()?;
+    let activity_limit = match query.activity_limit {
+        None => ACTIVITY_PAGE,
+        Some(limit @ 1..=100) => limit,
+        Some(_) => {
+            return Err(AppError::invalid(
+                "activity_limit",
+                "ask for 1 to 100 items",
+            ));
+        }
+    };
     let (_, archive) = bank::read_archive(state, identity, learner, &filter).await?;
-    Ok(Json(ArchiveResponse::of(&archive, page)))
+    let activity =
+        learner_activity(&*state.store, learner, &filter, before, activity_limit).await?;
+    Ok(Json(ArchiveResponse::of(&archive, page, &activity)))
 }

@@ -7,6 +7,7 @@ mod bank;
 pub(crate) mod credential_status;
 mod learner_code;
 mod mutual;
+mod learning_records;
 mod share;
 mod transparency;
 pub mod types;
@@ -56,6 +57,7 @@ use types::*;
         (name = "review", description = "Credit bank: the review queue and recognition decisions"),
         (name = "specifications", description = "Credit bank: recognition standards, versioned: outcome specifications, the general rules (non-formal hours, grade mapping) and accredited providers"),
         (name = "archive", description = "Learning archives (学习档案)"),
+        (name = "learning records", description = "The learning record store joined to the credit bank: statement rules that award points, actors linked to learners, an actor's erasure"),
         (name = "conversion", description = "Credit bank: target programmes, conversion rules (versioned) and learners' conversion applications"),
         (name = "points", description = "Credit bank: points (学习积分) and the incentives they unlock"),
         (name = "credentials", description = "The credit bank as issuer, public: DID document, JWKS, the transparency log (signed tree heads, proofs, entries) and credentials by id"),
@@ -195,6 +197,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         )
         .routes(routes!(learner_code::get_my_learner_code))
         .routes(routes!(learner_code::check_in_learner))
+        .routes(routes!(
+            learning_records::get_statement_rules,
+            learning_records::publish_statement_rules
+        ))
+        .routes(routes!(learning_records::link_actor))
+        .routes(routes!(learning_records::erase_actor))
         // Larger bodies than anywhere else, for these routes only.
         .merge(
             OpenApiRouter::new()

@@ -13,6 +13,7 @@ mod credentials;
 mod erase;
 mod general_rules;
 mod mutual;
+mod lrs_integration;
 mod my_credentials;
 mod points;
 mod share;
@@ -27,6 +28,7 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use xc_bank::learning_records::{decode_position, encode_position, learner_activity};
 use xc_bank::{ArchiveFilter, OutcomeInput, Standards};
 use xc_domain::credit::{
     EvidenceKind, Field, FrameworkLevel, OutcomeCategory, OutcomeId, OutcomeKind, SpecificationId,
@@ -79,6 +81,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(erase::routes())
         .merge(transcript::routes())
         .merge(general_rules::routes())
+        .merge(lrs_integration::routes())
         .merge(accreditation::routes())
         .merge(credentials::routes())
         .merge(my_credentials::routes())
@@ -376,13 +379,24 @@ struct ArchiveQuery {
     year: Option<String>,
     field: Option<String>,
     page: Option<String>,
+    /// Where the activity list starts (the "older activity" link's position).
+    activity_before: Option<String>,
 }
+
+/// Activity items (xAPI statements) on one archive page.
+const ACTIVITY_ITEMS_PER_PAGE: u32 = 20;
 
 /// Outcomes on one page of an archive: light enough for a phone, whatever the archive's size.
 const ARCHIVE_ITEMS_PER_PAGE: u32 = 30;
 
-/// The archive at `path` on `page`, with the filters of `query` kept.
-fn archive_link(path: &str, query: &ArchiveQuery, page: u64) -> String {
+/// The archive at `path` on `page`, with the filters of `query` kept, and the activity list from
+/// `activity_before` when given.
+fn archive_link(
+    path: &str,
+    query: &ArchiveQuery,
+    page: u64,
+    activity_before: Option<&str>,
+) -> String {
     let mut pairs = form_urlencoded::Serializer::new(String::new());
     for (name, value) in [
         ("kind", &query.kind),
@@ -395,6 +409,9 @@ fn archive_link(path: &str, query: &ArchiveQuery, page: u64) -> String {
     }
     if page > 1 {
         pairs.append_pair("page", &page.to_string());
+    }
+    if let Some(before) = activity_before {
+        pairs.append_pair("activity_before", before);
     }
     let pairs = pairs.finish();
     if pairs.is_empty() {
@@ -422,7 +439,20 @@ async fn archive_page(
         ARCHIVE_ITEMS_PER_PAGE,
     );
     let page_number = list_page.number;
+    let activity_before = query
+        .activity_before
+        .as_deref()
+        .map(|text| decode_position("activity_before", text))
+        .transpose()?;
     let (record, archive) = bank::read_archive(state, identity, learner, &filter).await?;
+    let activity = learner_activity(
+        &*state.store,
+        learner,
+        &filter,
+        activity_before,
+        ACTIVITY_ITEMS_PER_PAGE,
+    )
+    .await?;
     let filtered = filter != ArchiveFilter::default();
     // Totals are over every outcome the filters keep; the list shows one page of them.
     let pages = list_page.pages(archive.items.len() as u64);
@@ -494,10 +524,35 @@ async fn archive_page(
                 tally(label, t_)
             })
             .collect(),
-        older_link: (page_number < pages).then(|| archive_link(path, &query, page_number + 1)),
+        older_link: (page_number < pages)
+            .then(|| archive_link(path, &query, page_number + 1, None)),
         newer_link: (page_number > 1)
-            .then(|| archive_link(path, &query, (page_number - 1).min(pages))),
+            .then(|| archive_link(path, &query, (page_number - 1).min(pages), None)),
         past_end: page_number > pages,
+        activity: activity
+            .items
+            .iter()
+            .map(|item| ActivityRow {
+                when: date_time(item.at),
+                verb: match lang {
+                    Lang::Zh => item.verb_zh.clone(),
+                    Lang::En => item.verb_en.clone(),
+                },
+                activity: match lang {
+                    Lang::Zh => item.activity_zh.clone(),
+                    Lang::En => item.activity_en.clone(),
+                }
+                .or_else(|| item.activity_id.clone()),
+                provider: item
+                    .provider
+                    .clone()
+                    .unwrap_or_else(|| t.activity_this_platform.to_owned()),
+                score: item.scaled.map(|scaled| format!("{:.0}%", scaled * 100.0)),
+            })
+            .collect(),
+        activity_older_link: activity
+            .next
+            .map(|next| archive_link(path, &query, page_number, Some(&encode_position(next)))),
         page_label: (pages > 1 && page_number <= pages).then(|| {
             format!(
                 "{}{page_number}{}{pages}{}",

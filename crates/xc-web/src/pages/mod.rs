@@ -74,6 +74,7 @@ pub struct Chrome {
     pub can_search_statements: bool,
     /// Credit-bank staff: the trust list of mutual recognition.
     pub can_manage_trust_list: bool,
+    pub can_manage_lrs_integration: bool,
     /// Staff who run sites: "check learners in".
     pub can_check_in: bool,
 }
@@ -102,6 +103,8 @@ impl Chrome {
             can_manage_lrs_clients: principal.is_some_and(|p| p.may(Action::ManageLrsClients)),
             can_search_statements: principal.is_some_and(|p| p.may(Action::SearchStatements)),
             can_manage_trust_list: principal.is_some_and(|p| p.may(Action::ManageTrustList)),
+            can_manage_lrs_integration: principal
+                .is_some_and(|p| p.may(Action::ManageLrsIntegration)),
             can_check_in: principal.is_some_and(|p| p.may(Action::CheckInLearners)),
         }
     }

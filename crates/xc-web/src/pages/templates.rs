@@ -313,12 +313,28 @@ pub(crate) struct ArchivePage {
     pub(crate) newer_link: Option<String>,
     /// A page number past the last one was asked for.
     pub(crate) past_end: bool,
+    /// A page of the learner's activity from the learning record store, newest first.
+    pub(crate) activity: Vec<ActivityRow>,
+    /// The next (older) page of activity, when there is one; filters kept.
+    pub(crate) activity_older_link: Option<String>,
     /// "Page 2 of 67", when there is more than one.
     pub(crate) page_label: Option<String>,
     pub(crate) can_erase: bool,
     /// The transcript of this archive (`/me/transcript` or `/learners/{id}/transcript`).
     pub(crate) transcript_link: String,
     pub(crate) conversions: ConversionsView,
+}
+
+/// One xAPI statement in a learner's archive, in the page's language.
+#[derive(Debug, Clone)]
+pub(crate) struct ActivityRow {
+    pub(crate) when: String,
+    pub(crate) verb: String,
+    /// The activity's name, else its IRI; `None` when the object is not an Activity.
+    pub(crate) activity: Option<String>,
+    pub(crate) provider: String,
+    /// The scaled score as a percentage.
+    pub(crate) score: Option<String>,
 }
 
 /// What a recognition granted.
@@ -1523,4 +1539,53 @@ pub(crate) struct ExternalView {
     pub(crate) verified_at: String,
     pub(crate) status_check: String,
     pub(crate) inclusion_check: String,
+}
+
+/// One row of the statement rules form, as shown (the rules in force, or what was typed).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LrsRuleFormRow {
+    pub(crate) verb: String,
+    pub(crate) activity: String,
+    pub(crate) activity_type: String,
+    pub(crate) min_scaled: String,
+    pub(crate) award: String,
+}
+
+/// One published version of the statement rules.
+#[derive(Debug, Clone)]
+pub(crate) struct LrsRuleVersionRow {
+    pub(crate) version: String,
+    pub(crate) published_at: String,
+    pub(crate) rules: usize,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "lrs_integration.html")]
+pub(crate) struct LrsIntegrationPage {
+    pub(crate) chrome: Chrome,
+    /// The version in force; `None` before the first publication.
+    pub(crate) version: Option<String>,
+    pub(crate) rules: Vec<LrsRuleFormRow>,
+    /// What a rule may award.
+    pub(crate) awards: Vec<Choice>,
+    /// Newest first.
+    pub(crate) history: Vec<LrsRuleVersionRow>,
+    pub(crate) link_agent: String,
+    pub(crate) link_learner: String,
+    pub(crate) erase_agent: String,
+    /// A city administrator: the erasure form is shown.
+    pub(crate) can_erase: bool,
+    pub(crate) notice: Option<String>,
+    /// Which form a refusal belongs to (`rules`, `link`, `erase`), the field, the message and
+    /// the problems by row.
+    pub(crate) error_form: String,
+    pub(crate) error_field: Option<String>,
+    pub(crate) error: Option<String>,
+    pub(crate) problems: Vec<ProblemRow>,
+}
+
+impl LrsIntegrationPage {
+    pub(crate) fn has_error(&self, form: &str, field: &str) -> bool {
+        self.error_form == form && self.error_field.as_deref() == Some(field)
+    }
 }

@@ -157,6 +157,8 @@ async fn store(
         .insert_statements_from(Some(client.id), &assigned, &contents)
         .await?;
     drop(in_flight);
+    // Joining archives and awarding points follows the answer (docs/xapi.md, "Integration").
+    crate::learning_records::integrate_later(state);
     Ok(assigned.into_iter().filter_map(|s| s.id).collect())
 }
 

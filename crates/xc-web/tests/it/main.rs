@@ -22,6 +22,7 @@ mod incentives;
 mod issuance;
 mod learner_code;
 mod mutual;
+mod lrs_integration;
 mod my_credentials;
 mod pages;
 mod points_api;

@@ -61,6 +61,7 @@ fn every_store_command_explains_the_data_flags() {
         &["restore"],
         &["admin", "create-user"],
         &["lrs-client", "create"],
+        &["lrs-actor", "erase"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");
@@ -589,4 +590,39 @@ fn lrs_client_create_prints_the_key_and_secret_scripts_read() {
             stderr(&refused)
         );
     }
+}
+
+#[test]
+fn lrs_actor_erase_names_a_bad_agent_and_reports_what_it_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = run(
+        &[
+            "lrs-actor",
+            "erase",
+            "--data-dir",
+            "data",
+            "--agent",
+            r#"{"mbox": "ann"}"#,
+        ],
+        dir.path(),
+    );
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("--agent"), "{}", stderr(&refused));
+    let erased = run(
+        &[
+            "lrs-actor",
+            "erase",
+            "--data-dir",
+            "data",
+            "--agent",
+            r#"{"mbox": "mailto:ann@example.com"}"#,
+        ],
+        dir.path(),
+    );
+    assert!(erased.status.success(), "{}", stderr(&erased));
+    assert!(
+        stdout(&erased).contains("erased: 0 statements"),
+        "{}",
+        stdout(&erased)
+    );
 }

@@ -737,6 +737,10 @@ pub struct ArchiveQuery {
     pub offset: Option<u64>,
     /// How many outcomes to return: 1 to 500; 50 when left out.
     pub limit: Option<u32>,
+    /// Where the page of activity starts: the `activity.next` of the previous answer.
+    pub activity_before: Option<String>,
+    /// How many activity items to return: 1 to 100; 20 when left out.
+    pub activity_limit: Option<u32>,
 }
 
 /// Count and credits of recognised outcomes in one group.
@@ -821,11 +825,19 @@ pub struct ArchiveResponse {
     pub limit: u32,
     /// At most `limit` outcomes from `offset`; empty past the end.
     pub items: Vec<ArchiveItemResponse>,
+    /// The learner's activity reported to the learning record store (xAPI statements whose
+    /// actor is the learner), newest first, a page at a time. A `year` filter keeps the
+    /// statements stored in that year; a `kind` or `field` filter (properties of outcomes) none.
+    pub activity: super::ActivityPageResponse,
 }
 
 impl ArchiveResponse {
-    /// The `page` of `archive`'s items, with its totals.
-    pub fn of(archive: &Archive, page: xc_store::PageRequest) -> Self {
+    /// The `page` of `archive`'s items, with its totals, and a page of the learner's activity.
+    pub fn of(
+        archive: &Archive,
+        page: xc_store::PageRequest,
+        activity: &xc_bank::learning_records::ActivityPage,
+    ) -> Self {
         let totals = &archive.totals;
         let group = |name: String, tally: &xc_bank::archive::Tally| GroupTallyResponse {
             group: name,
@@ -866,6 +878,7 @@ impl ArchiveResponse {
                 .iter()
                 .map(ArchiveItemResponse::from)
                 .collect(),
+            activity: super::ActivityPageResponse::from(activity),
         }
     }
 }
