@@ -13,7 +13,9 @@
 //!   learners with their names, addresses and phone numbers. Three city-level venues (上海博物馆,
 //!   上海图书馆, 上海开放大学) are placed at approximate real coordinates. The credit bank's
 //!   specifications, learning outcomes and recognition decisions ([`CreditBank`]; their
-//!   proportions are modelled on Shanghai's bank, the rows are made up).
+//!   proportions are modelled on Shanghai's bank, the rows are made up), and the xAPI
+//!   statements the city's learning platforms reported about those outcomes
+//!   ([`StatementGenerator`]).
 //!
 //! Determinism: [`generate_city`] and [`GeneratedCity::learners`] are pure functions of
 //! [`GenerateOptions`] (ChaCha8 seeded from `seed`, one stream per stage and district, so one
@@ -26,8 +28,9 @@
 //! Architecture invariants:
 //! - Row generation never touches a store; [`generate`] is the only place that writes, and it
 //!   writes only into an empty store.
-//! - Learners are streamed in batches of [`LEARNER_BATCH`], outcomes in batches of whole learners
-//!   of at least [`OUTCOME_BATCH`]: memory does not grow with the scale.
+//! - Learners are streamed in batches of [`LEARNER_BATCH`], outcomes (with their statements) in
+//!   batches of whole learners of at least [`OUTCOME_BATCH`]: memory does not grow with the
+//!   scale.
 //! - Generated learners have no sign-in accounts; only the [`demo_logins`] have passwords.
 
 mod credit;
@@ -38,6 +41,7 @@ mod names;
 mod random;
 mod reference;
 mod sites;
+mod statements;
 mod teachers;
 mod write;
 
@@ -52,6 +56,7 @@ pub use credit::{
 };
 pub use demo::{DEMO_PASSWORD, DemoLogin, demo_logins};
 pub use learners::{GeneratedLearner, LearnerGenerator};
+pub use statements::{HOME_PAGE, StatementGenerator};
 pub use write::{GenerateError, GenerateReport, LEARNER_BATCH, OUTCOME_BATCH, Progress, generate};
 
 /// The day the generated city describes: registrations end here and ages are counted from it.

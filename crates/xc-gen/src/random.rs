@@ -17,6 +17,7 @@ pub(crate) enum Stream {
     CitySites = 5,
     Specifications = 6,
     Outcomes = 7,
+    Statements = 8,
 }
 
 /// The generator for one stage (and, where the stage works district by district, one district).

@@ -1,7 +1,8 @@
 //! Writing a generated city into a store: refuse a store that already holds a city, bulk-load
 //! every table (learners streamed in batches, generated and sealed on their own thread while the
 //! store writes the previous batch), create the demo logins, publish the credit bank's
-//! specifications, stream the outcomes and decisions (generated on their own thread), award the
+//! specifications, stream the outcomes and decisions with the xAPI statements about them
+//! (generated on their own thread; statements through the LRS's bulk path), award the
 //! learners' points for their recognised outcomes, and record the run in the audit log.
 
 use std::time::{Duration, Instant};
@@ -59,6 +60,8 @@ pub struct GenerateReport {
     pub decisions: u64,
     /// Points ledger rows awarded for the recognised outcomes.
     pub points_awards: u64,
+    /// xAPI statements in the learning record store.
+    pub statements: u64,
     /// Providers in the register of accredited providers (every community school, from the
     /// day after the city's history ends).
     pub accredited_providers: u64,
@@ -280,6 +283,7 @@ pub async fn generate(
         outcomes_in_review: outcomes.in_review,
         decisions: outcomes.decisions,
         points_awards: outcomes.points_awards,
+        statements: outcomes.statements,
         accredited_providers,
         elapsed: started.elapsed(),
     };
@@ -299,9 +303,10 @@ pub async fn generate(
             "outcomes_in_review": report.outcomes_in_review,
             "decisions": report.decisions,
             "points_awards": report.points_awards,
+            "statements": report.statements,
             "accredited_providers": report.accredited_providers,
             "positions_generated": true,
-            "note": "synthetic demo city: real division codes, names and district census residents; subdistrict centroids, neighbourhood positions, sub-district populations, sites, teachers, learners and their credit-bank outcomes are generated",
+            "note": "synthetic demo city: real division codes, names and district census residents; subdistrict centroids, neighbourhood positions, sub-district populations, sites, teachers, learners, their credit-bank outcomes and the xAPI statements about them are generated",
         }));
     store.append_audit(&audit).await?;
     Ok(GenerateReport {
@@ -473,10 +478,12 @@ struct OutcomeCounts {
     decisions: u64,
     /// Points ledger rows appended for the recognised outcomes.
     points_awards: u64,
+    statements: u64,
 }
 
-/// Streams the outcomes and their decisions into the store: a thread generates batch n+1 while
-/// the store writes batch n, at most two batches wait, so memory stays flat at any scale.
+/// Streams the outcomes, their decisions and the statements about them into the store: a thread
+/// generates batch n+1 while the store writes batch n, at most two batches wait, so memory stays
+/// flat at any scale.
 async fn load_outcomes(
     store: &dyn Store,
     city: &GeneratedCity,
@@ -490,14 +497,17 @@ async fn load_outcomes(
         done: 0,
         total,
     });
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<OutcomeBatch>(2);
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<(OutcomeBatch, Vec<xc_xapi::Statement>)>(2);
     let mut generator = bank.outcomes(city, staff);
+    let statements = crate::StatementGenerator::new(city);
     let producer = std::thread::Builder::new()
         .name("xc-gen-outcomes".to_owned())
         .spawn(move || {
             while let Some(batch) = generator.next_batch(OUTCOME_BATCH) {
+                let statements = statements.statements(&batch.outcomes);
                 // A closed channel means the writer gave up (a store error): stop quietly.
-                if sender.blocking_send(batch).is_err() {
+                if sender.blocking_send((batch, statements)).is_err() {
                     break;
                 }
             }
@@ -507,7 +517,7 @@ async fn load_outcomes(
     let mut counts = OutcomeCounts::default();
     let mut learners_done = 0;
     let policy = xc_bank::points::default_policy();
-    while let Some(batch) = receiver.recv().await {
+    while let Some((batch, statements)) = receiver.recv().await {
         store.load_outcomes(&batch.outcomes).await?;
         store.load_decisions(&batch.decisions).await?;
         counts.outcomes += count(&batch.outcomes);
@@ -518,6 +528,9 @@ async fn load_outcomes(
             .count() as u64;
         counts.decisions += count(&batch.decisions);
         counts.points_awards += award_points(store, &policy, &batch).await?;
+        if !statements.is_empty() {
+            counts.statements += store.load_statements(&statements).await?;
+        }
         learners_done = batch.learners_done;
         progress(Progress {
             stage: "outcomes",

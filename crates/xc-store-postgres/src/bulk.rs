@@ -384,32 +384,43 @@ impl PgStore {
             return Ok(());
         }
         let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        let mut copy = transaction
-            .copy_in_raw(statement)
-            .await
-            .map_err(store_error)?;
-        let mut buffer = CopyBuffer {
-            data: String::with_capacity(CHUNK_BYTES + 4096),
-            fields_in_row: 0,
-        };
-        for row in rows {
-            if let Err(error) = row.write_copy(&mut buffer) {
-                // The abort's own answer is the expected "COPY aborted" error: nothing to report.
-                let _ = copy.abort("a row could not be encoded").await;
-                return Err(error);
-            }
-            buffer.end_row();
-            if buffer.len() >= CHUNK_BYTES {
-                copy.send(buffer.as_bytes()).await.map_err(store_error)?;
-                buffer.clear();
-            }
-        }
-        if buffer.len() > 0 {
-            copy.send(buffer.as_bytes()).await.map_err(store_error)?;
-        }
-        copy.finish().await.map_err(store_error)?;
+        copy_rows(&mut transaction, statement, rows).await?;
         transaction.commit().await.map_err(store_error)
     }
+}
+
+/// Streams `rows` through `statement` (a `COPY table (columns) FROM STDIN`) on `conn`, inside
+/// the caller's transaction. On any failure the COPY is aborted.
+pub(crate) async fn copy_rows<T: CopyRow + Sync>(
+    conn: &mut sqlx::PgConnection,
+    statement: &str,
+    rows: &[T],
+) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut copy = conn.copy_in_raw(statement).await.map_err(store_error)?;
+    let mut buffer = CopyBuffer {
+        data: String::with_capacity(CHUNK_BYTES + 4096),
+        fields_in_row: 0,
+    };
+    for row in rows {
+        if let Err(error) = row.write_copy(&mut buffer) {
+            // The abort's own answer is the expected "COPY aborted" error: nothing to report.
+            let _ = copy.abort("a row could not be encoded").await;
+            return Err(error);
+        }
+        buffer.end_row();
+        if buffer.len() >= CHUNK_BYTES {
+            copy.send(buffer.as_bytes()).await.map_err(store_error)?;
+            buffer.clear();
+        }
+    }
+    if buffer.len() > 0 {
+        copy.send(buffer.as_bytes()).await.map_err(store_error)?;
+    }
+    copy.finish().await.map_err(store_error)?;
+    Ok(())
 }
 
 #[async_trait]

@@ -18,11 +18,11 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use time::OffsetDateTime;
 use xc_store::{
     AttachmentContent, AuditEvent, DocumentRecord, DocumentScope, DocumentWrite, KeyKind,
-    LrsClientRecord, LrsStore, NewLrsClient, STATEMENT_PAGE_MAX, StatementCursor, StatementInsert,
-    StatementPage, StoreError, StoreResult, StoredStatement, apply_document_write,
-    check_same_statement, decode_agents, decode_definition, decode_scopes, decode_statement,
-    encode_definition, filter_keys, from_micros, merged_definition, micros, prepare_statements,
-    revoke_refusal,
+    LrsClientRecord, LrsStore, NewLrsClient, PreparedStatement, STATEMENT_PAGE_MAX,
+    StatementCursor, StatementInsert, StatementPage, StoreError, StoreResult, StoredStatement,
+    apply_document_write, check_same_statement, decode_agents, decode_definition, decode_scopes,
+    decode_statement, encode_definition, filter_keys, from_micros, merged_definition, micros,
+    prepare_statements, revoke_refusal,
 };
 use xc_xapi::Statement;
 use xc_xapi::model::{ActivityDefinition, Agent};
@@ -32,6 +32,7 @@ use xc_xapi::types::Uuid;
 
 use crate::PgStore;
 use crate::audit::commit_audited;
+use crate::bulk::{CopyBuffer, CopyRow, copy_rows};
 use crate::error::store_error as db_error;
 
 fn stored_statement(row: &PgRow) -> StoreResult<StoredStatement> {
@@ -348,35 +349,13 @@ async fn insert_on(
         if let (true, StatementInsert::Stored, Some(target)) =
             (row.voiding, inserted, &row.references)
         {
-            sqlx::query(
-                "INSERT INTO xapi_voided (target_id, voiding_id) \
-                 SELECT id, $1::text FROM xapi_statements WHERE id = $2 AND NOT voiding \
-                 ON CONFLICT (target_id) DO NOTHING",
-            )
-            .bind(&row.id)
-            .bind(target)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
+            void_target(conn, &row.id, target).await?;
         }
     }
     // In sorted order, so two batches never wait for each other's locks in a cycle.
     for (id, incoming) in &definitions {
         advisory_lock(conn, &format!("xapi_activity {id}")).await?;
-        let mut current = activity_definition_on(conn, id).await?;
-        for definition in incoming {
-            current = Some(merged_definition(current, definition));
-        }
-        let Some(definition) = current else { continue };
-        sqlx::query(
-            "INSERT INTO xapi_activities (id, definition) VALUES ($1, $2) \
-             ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
-        )
-        .bind(id)
-        .bind(encode_definition(&definition))
-        .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
+        merge_definitions(conn, id, incoming).await?;
     }
     for attachment in attachments {
         sqlx::query(
@@ -391,6 +370,205 @@ async fn insert_on(
         .map_err(db_error)?;
     }
     Ok(outcome)
+}
+
+/// A statement row for COPY: `seq`, the prepared columns, no client.
+struct StatementCopy<'a>(i64, &'a PreparedStatement);
+
+impl CopyRow for StatementCopy<'_> {
+    fn write_copy(&self, out: &mut CopyBuffer) -> StoreResult<()> {
+        let StatementCopy(seq, row) = self;
+        out.integer(*seq);
+        out.text(&row.id);
+        out.integer(row.stored);
+        out.text(&row.verb);
+        out.optional_text(row.registration.as_deref());
+        out.optional_text(row.references.as_deref());
+        out.boolean(row.voiding);
+        out.text(&row.body);
+        Ok(())
+    }
+}
+
+/// A key row for COPY: `(kind, key, stored, seq, via = seq, related_only)`.
+struct KeyCopy<'a>(i64, i64, KeyKind, &'a str, bool);
+
+impl CopyRow for KeyCopy<'_> {
+    fn write_copy(&self, out: &mut CopyBuffer) -> StoreResult<()> {
+        let KeyCopy(seq, stored, kind, key, related) = self;
+        out.text(kind.as_str());
+        out.text(key);
+        out.integer(*stored);
+        out.integer(*seq);
+        out.integer(*seq);
+        out.boolean(*related);
+        Ok(())
+    }
+}
+
+/// The bulk path ([`LrsStore::load_statements`]) on `conn`: `seq`s drawn from the identity's
+/// sequence, the statements and their keys by COPY, the agents named in one INSERT (first seen
+/// first), then the StatementRef rule, voiding and definitions as the normal path does them.
+/// It takes no advisory locks per target or activity (a batch of thousands would exhaust the
+/// lock table): it is a load, not run beside other writers of the same statements.
+async fn load_on(
+    conn: &mut PgConnection,
+    prepared: &[PreparedStatement],
+    statements: &[Statement],
+) -> StoreResult<()> {
+    let seqs: Vec<i64> = sqlx::query_scalar(
+        "SELECT nextval(pg_get_serial_sequence('xapi_statements', 'seq')) \
+         FROM generate_series(1, $1) ORDER BY 1",
+    )
+    .bind(prepared.len() as i64)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    let rows: Vec<StatementCopy<'_>> = seqs
+        .iter()
+        .zip(prepared)
+        .map(|(seq, row)| StatementCopy(*seq, row))
+        .collect();
+    copy_rows(
+        conn,
+        "COPY xapi_statements (seq, id, stored, verb, registration, references_id, voiding, \
+         body) FROM STDIN",
+        &rows,
+    )
+    .await?;
+    let keys: Vec<KeyCopy<'_>> = seqs
+        .iter()
+        .zip(prepared)
+        .flat_map(|(seq, row)| {
+            row.keys
+                .iter()
+                .map(move |(kind, key, related)| KeyCopy(*seq, row.stored, *kind, key, *related))
+        })
+        .collect();
+    copy_rows(
+        conn,
+        "COPY xapi_statement_keys (kind, key, stored, seq, via, related_only) FROM STDIN",
+        &keys,
+    )
+    .await?;
+    let mut seen = std::collections::HashSet::new();
+    let (agent_keys, agents): (Vec<String>, Vec<String>) = statements
+        .iter()
+        .flat_map(xc_store::agents_named)
+        .filter(|agent| seen.insert(agent.clone()))
+        .unzip();
+    sqlx::query(
+        "INSERT INTO xapi_agents (agent_key, agent) \
+         SELECT agent_key, agent FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY \
+         AS named (agent_key, agent, n) ORDER BY n \
+         ON CONFLICT (agent_key, agent) DO NOTHING",
+    )
+    .bind(&agent_keys)
+    .bind(&agents)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    let targeted: std::collections::HashSet<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT t.seq FROM xapi_statements t JOIN xapi_statements r \
+         ON r.references_id = t.id WHERE t.seq = ANY($1) AND r.seq <> t.seq",
+    )
+    .bind(&seqs)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?
+    .into_iter()
+    .collect();
+    for StatementCopy(seq, row) in &rows {
+        if row.references.is_some() || targeted.contains(seq) {
+            link_references(conn, *seq, &row.id, row.references.as_deref()).await?;
+        }
+    }
+    for StatementCopy(_, row) in &rows {
+        if let (true, Some(target)) = (row.voiding, &row.references) {
+            void_target(conn, &row.id, target).await?;
+        }
+    }
+    let mut definitions: BTreeMap<String, Vec<&ActivityDefinition>> = BTreeMap::new();
+    for row in prepared {
+        for (id, incoming) in &row.definitions {
+            definitions.entry(id.clone()).or_default().push(incoming);
+        }
+    }
+    let ids: Vec<&str> = definitions.keys().map(String::as_str).collect();
+    let stored: std::collections::HashMap<String, String> =
+        sqlx::query_as("SELECT id, definition FROM xapi_activities WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .collect();
+    // Written back only where the merge changed the canonical definition.
+    let (mut changed_ids, mut changed) = (Vec::new(), Vec::new());
+    for (id, incoming) in &definitions {
+        let before = stored.get(id);
+        let mut current = before.map(|text| decode_definition(id, text)).transpose()?;
+        for definition in incoming {
+            current = Some(merged_definition(current, definition));
+        }
+        let Some(current) = current else { continue };
+        let text = encode_definition(&current);
+        if before != Some(&text) {
+            changed_ids.push(id.as_str());
+            changed.push(text);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO xapi_activities (id, definition) \
+         SELECT * FROM UNNEST($1::text[], $2::text[]) \
+         ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
+    )
+    .bind(&changed_ids)
+    .bind(&changed)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Marks `target` voided by `voiding`, unless it is not stored or is itself a voiding statement.
+async fn void_target(conn: &mut PgConnection, voiding: &str, target: &str) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO xapi_voided (target_id, voiding_id) \
+         SELECT id, $1::text FROM xapi_statements WHERE id = $2 AND NOT voiding \
+         ON CONFLICT (target_id) DO NOTHING",
+    )
+    .bind(voiding)
+    .bind(target)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Folds `incoming` (in order) into the canonical definition of activity `id`.
+async fn merge_definitions(
+    conn: &mut PgConnection,
+    id: &str,
+    incoming: &[&ActivityDefinition],
+) -> StoreResult<()> {
+    let mut current = activity_definition_on(conn, id).await?;
+    for definition in incoming {
+        current = Some(merged_definition(current, definition));
+    }
+    let Some(definition) = current else {
+        return Ok(());
+    };
+    sqlx::query(
+        "INSERT INTO xapi_activities (id, definition) VALUES ($1, $2) \
+         ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
+    )
+    .bind(id)
+    .bind(encode_definition(&definition))
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
 }
 
 /// A lock on `key` held until the transaction ends.
@@ -428,6 +606,14 @@ impl LrsStore for PgStore {
         let outcome = insert_on(&mut tx, client, statements, attachments).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(outcome)
+    }
+
+    async fn load_statements(&self, statements: &[Statement]) -> StoreResult<u64> {
+        let prepared = prepare_statements(statements)?;
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        load_on(&mut tx, &prepared, statements).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(prepared.len() as u64)
     }
 
     async fn get_statement(&self, id: &Uuid, voided: bool) -> StoreResult<StoredStatement> {

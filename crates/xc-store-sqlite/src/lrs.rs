@@ -15,10 +15,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 use xc_store::{
     AttachmentContent, AuditEvent, DocumentRecord, DocumentScope, DocumentWrite, KeyKind,
-    LrsClientRecord, LrsStore, NewLrsClient, STATEMENT_PAGE_MAX, StatementCursor, StatementInsert,
-    StatementPage, StoreError, StoreResult, StoredStatement, apply_document_write,
-    check_same_statement, decode_agents, decode_definition, decode_scopes, decode_statement,
-    encode_definition, filter_keys, merged_definition, micros, prepare_statements, revoke_refusal,
+    LrsClientRecord, LrsStore, NewLrsClient, PreparedStatement, STATEMENT_PAGE_MAX,
+    StatementCursor, StatementInsert, StatementPage, StoreError, StoreResult, StoredStatement,
+    apply_document_write, check_same_statement, decode_agents, decode_definition, decode_scopes,
+    decode_statement, encode_definition, filter_keys, merged_definition, micros,
+    prepare_statements, revoke_refusal,
 };
 use xc_xapi::Statement;
 use xc_xapi::model::{ActivityDefinition, Agent};
@@ -265,6 +266,241 @@ async fn link_references(
     Ok(())
 }
 
+/// Statement rows per multi-row INSERT: statements of exactly this many rows stay prepared in
+/// the driver's cache; a call's shorter last statement is built for that call only.
+const STATEMENTS_PER_INSERT: usize = 128;
+/// Key rows per multi-row INSERT (six values each).
+const KEYS_PER_INSERT: usize = 512;
+/// Agent rows per multi-row INSERT (two values each).
+const AGENTS_PER_INSERT: usize = 512;
+const _: () = assert!(STATEMENTS_PER_INSERT * 9 <= crate::stores::BULK_VALUES);
+const _: () = assert!(KEYS_PER_INSERT * 6 <= crate::stores::BULK_VALUES);
+
+/// A statement new to the store, with the `seq` it is stored under.
+struct NewRow<'a> {
+    seq: i64,
+    row: &'a PreparedStatement,
+    statement: &'a Statement,
+}
+
+/// Writes statements new to the store, the one way both the normal and the bulk path do:
+/// multi-row INSERTs of the statements (with the `seq` the writer gave them: it holds the only
+/// write lock), their keys and the agents they name (in order, first seen first); then the
+/// StatementRef rule for each new statement that targets another or that stored statements
+/// already target; voiding; the canonical definitions.
+async fn write_new(
+    conn: &mut SqliteConnection,
+    client: Option<i64>,
+    rows: &[NewRow<'_>],
+) -> StoreResult<()> {
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Ok(());
+    };
+    for chunk in rows.chunks(STATEMENTS_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO xapi_statements (seq, id, stored, verb, registration, references_id, \
+             voiding, body, client_id) ",
+        );
+        query.push_values(chunk, |mut values, new| {
+            values
+                .push_bind(new.seq)
+                .push_bind(new.row.id.as_str())
+                .push_bind(new.row.stored)
+                .push_bind(new.row.verb.as_str())
+                .push_bind(new.row.registration.as_deref())
+                .push_bind(new.row.references.as_deref())
+                .push_bind(i64::from(new.row.voiding))
+                .push_bind(new.row.body.as_str())
+                .push_bind(client);
+        });
+        query
+            .build()
+            .persistent(chunk.len() == STATEMENTS_PER_INSERT)
+            .execute(&mut *conn)
+            .await
+            .map_err(unique_is("id"))?;
+    }
+    let keys: Vec<(i64, i64, &KeyKind, &String, bool)> = rows
+        .iter()
+        .flat_map(|new| {
+            new.row
+                .keys
+                .iter()
+                .map(move |(kind, key, related)| (new.seq, new.row.stored, kind, key, *related))
+        })
+        .collect();
+    for chunk in keys.chunks(KEYS_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO xapi_statement_keys (kind, key, stored, seq, via, related_only) ",
+        );
+        query.push_values(chunk, |mut values, (seq, stored, kind, key, related)| {
+            values
+                .push_bind(kind.as_str())
+                .push_bind(key.as_str())
+                .push_bind(*stored)
+                .push_bind(*seq)
+                .push_bind(*seq)
+                .push_bind(i64::from(*related));
+        });
+        query
+            .push(" ON CONFLICT DO NOTHING")
+            .build()
+            .persistent(chunk.len() == KEYS_PER_INSERT)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let agents: Vec<(String, String)> = rows
+        .iter()
+        .flat_map(|new| xc_store::agents_named(new.statement))
+        .filter(|agent| seen.insert(agent.clone()))
+        .collect();
+    for chunk in agents.chunks(AGENTS_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO xapi_agents (agent_key, agent) ");
+        query.push_values(chunk, |mut values, (key, agent)| {
+            values.push_bind(key.as_str()).push_bind(agent.as_str());
+        });
+        query
+            .push(" ON CONFLICT (agent_key, agent) DO NOTHING")
+            .build()
+            .persistent(chunk.len() == AGENTS_PER_INSERT)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    // The StatementRef rule, for the new statements it concerns: those targeting another, and
+    // those that statements already stored (or earlier in this batch) target.
+    let targeted: std::collections::HashSet<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT t.seq FROM xapi_statements t JOIN xapi_statements r \
+         ON r.references_id = t.id WHERE t.seq BETWEEN ? AND ? AND r.seq <> t.seq",
+    )
+    .bind(first.seq)
+    .bind(last.seq)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?
+    .into_iter()
+    .collect();
+    for new in rows {
+        if new.row.references.is_some() || targeted.contains(&new.seq) {
+            link_references(conn, new.seq, new.row.references.as_deref()).await?;
+        }
+    }
+    // Voiding after every row of the batch is in, so a batch may void its own statements.
+    for new in rows {
+        if let (true, Some(target)) = (new.row.voiding, &new.row.references) {
+            sqlx::query(
+                "INSERT INTO xapi_voided (target_id, voiding_id) \
+                 SELECT id, ? FROM xapi_statements WHERE id = ? AND voiding = 0 \
+                 ON CONFLICT (target_id) DO NOTHING",
+            )
+            .bind(&new.row.id)
+            .bind(target)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        }
+    }
+    fold_definitions(conn, rows).await
+}
+
+/// Folds the activity definitions the new statements carry, in order, into the canonical
+/// ones: the stored definitions read in one query per chunk, written back (one multi-row
+/// upsert per chunk) only where the merge changed them.
+async fn fold_definitions(conn: &mut SqliteConnection, rows: &[NewRow<'_>]) -> StoreResult<()> {
+    let mut incoming: Vec<(&str, Vec<&ActivityDefinition>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for new in rows {
+        for (id, definition) in &new.row.definitions {
+            let at = *index.entry(id.as_str()).or_insert_with(|| {
+                incoming.push((id.as_str(), Vec::new()));
+                incoming.len() - 1
+            });
+            incoming[at].1.push(definition);
+        }
+    }
+    for chunk in incoming.chunks(AGENTS_PER_INSERT) {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT id, definition FROM xapi_activities WHERE id IN (");
+        let mut list = query.separated(", ");
+        for (id, _) in chunk {
+            list.push_bind(*id);
+        }
+        query.push(")");
+        let stored: HashMap<String, String> = query
+            .build_query_as::<(String, String)>()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .collect();
+        let mut changed: Vec<(&str, String)> = Vec::new();
+        for (id, definitions) in chunk {
+            let before = stored.get(*id);
+            let mut current = before.map(|text| decode_definition(id, text)).transpose()?;
+            for definition in definitions {
+                current = Some(merged_definition(current, definition));
+            }
+            let Some(current) = current else { continue };
+            let text = encode_definition(&current);
+            if before != Some(&text) {
+                changed.push((*id, text));
+            }
+        }
+        if changed.is_empty() {
+            continue;
+        }
+        let mut upsert =
+            QueryBuilder::<Sqlite>::new("INSERT INTO xapi_activities (id, definition) ");
+        upsert.push_values(changed, |mut values, (id, text)| {
+            values.push_bind(id).push_bind(text);
+        });
+        upsert
+            .push(" ON CONFLICT (id) DO UPDATE SET definition = excluded.definition")
+            .build()
+            .persistent(false)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// The next `seq` of the writer's transaction.
+async fn next_seq(conn: &mut SqliteConnection) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM xapi_statements")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_error)
+}
+
+/// The stored bodies of those of `ids` already stored.
+async fn stored_bodies(
+    conn: &mut SqliteConnection,
+    ids: &[&str],
+) -> StoreResult<HashMap<String, String>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(crate::stores::BULK_VALUES) {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT id, body FROM xapi_statements WHERE id IN (");
+        let mut list = query.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        query.push(")");
+        let rows: Vec<(String, String)> = query
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 async fn insert_on(
     conn: &mut SqliteConnection,
     client: Option<i64>,
@@ -272,99 +508,26 @@ async fn insert_on(
     attachments: &[AttachmentContent],
 ) -> StoreResult<Vec<StatementInsert>> {
     let prepared = prepare_statements(statements)?;
+    let ids: Vec<&str> = prepared.iter().map(|row| row.id.as_str()).collect();
+    let stored = stored_bodies(conn, &ids).await?;
+    let mut seq = next_seq(conn).await?;
     let mut outcome = Vec::with_capacity(prepared.len());
-    let mut definitions: HashMap<String, ActivityDefinition> = HashMap::new();
+    let mut new_rows = Vec::with_capacity(prepared.len());
     for (row, statement) in prepared.iter().zip(statements) {
-        let seq: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO xapi_statements (id, stored, verb, registration, references_id, \
-             voiding, body, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (id) DO NOTHING RETURNING seq",
-        )
-        .bind(&row.id)
-        .bind(row.stored)
-        .bind(&row.verb)
-        .bind(&row.registration)
-        .bind(&row.references)
-        .bind(i64::from(row.voiding))
-        .bind(&row.body)
-        .bind(client)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_error)?;
-        let Some(seq) = seq else {
-            let body: String = sqlx::query_scalar("SELECT body FROM xapi_statements WHERE id = ?")
-                .bind(&row.id)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db_error)?;
-            check_same_statement(&body, statement)?;
+        if let Some(body) = stored.get(&row.id) {
+            check_same_statement(body, statement)?;
             outcome.push(StatementInsert::AlreadyStored);
-            continue;
-        };
-        for (kind, key, related_only) in &row.keys {
-            sqlx::query(
-                "INSERT INTO xapi_statement_keys (kind, key, stored, seq, via, related_only) \
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(kind.as_str())
-            .bind(key)
-            .bind(row.stored)
-            .bind(seq)
-            .bind(seq)
-            .bind(i64::from(*related_only))
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
-        }
-        link_references(conn, seq, row.references.as_deref()).await?;
-        for (key, agent) in xc_store::agents_named(statement) {
-            sqlx::query(
-                "INSERT INTO xapi_agents (agent_key, agent) VALUES (?, ?) \
-                 ON CONFLICT (agent_key, agent) DO NOTHING",
-            )
-            .bind(key)
-            .bind(agent)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
-        }
-        for (id, incoming) in &row.definitions {
-            let current = match definitions.remove(id) {
-                Some(current) => Some(current),
-                None => activity_definition_on(conn, id).await?,
-            };
-            definitions.insert(id.clone(), merged_definition(current, incoming));
-        }
-        outcome.push(StatementInsert::Stored);
-    }
-    // Voiding after every row of the batch is in, so a batch may void its own statements.
-    for (row, inserted) in prepared.iter().zip(&outcome) {
-        if let (true, StatementInsert::Stored, Some(target)) =
-            (row.voiding, inserted, &row.references)
-        {
-            sqlx::query(
-                "INSERT INTO xapi_voided (target_id, voiding_id) \
-                 SELECT id, ? FROM xapi_statements WHERE id = ? AND voiding = 0 \
-                 ON CONFLICT (target_id) DO NOTHING",
-            )
-            .bind(&row.id)
-            .bind(target)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
+        } else {
+            new_rows.push(NewRow {
+                seq,
+                row,
+                statement,
+            });
+            seq += 1;
+            outcome.push(StatementInsert::Stored);
         }
     }
-    for (id, definition) in &definitions {
-        sqlx::query(
-            "INSERT INTO xapi_activities (id, definition) VALUES (?, ?) \
-             ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
-        )
-        .bind(id)
-        .bind(encode_definition(definition))
-        .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
-    }
+    write_new(conn, client, &new_rows).await?;
     for attachment in attachments {
         sqlx::query(
             "INSERT INTO xapi_attachments (sha2, content_type, content) VALUES (?, ?, ?) \
@@ -409,6 +572,29 @@ impl LrsStore for SqliteStore {
         let outcome = insert_on(&mut tx, client, statements, attachments).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(outcome)
+    }
+
+    async fn load_statements(&self, statements: &[Statement]) -> StoreResult<u64> {
+        let prepared = prepare_statements(statements)?;
+        let mut tx = self
+            .write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let first = next_seq(&mut tx).await?;
+        let rows: Vec<NewRow<'_>> = prepared
+            .iter()
+            .zip(statements)
+            .zip(first..)
+            .map(|((row, statement), seq)| NewRow {
+                seq,
+                row,
+                statement,
+            })
+            .collect();
+        write_new(&mut tx, None, &rows).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(rows.len() as u64)
     }
 
     async fn get_statement(&self, id: &Uuid, voided: bool) -> StoreResult<StoredStatement> {

@@ -657,6 +657,14 @@ pub trait LrsStore {
         statements: &[xc_xapi::Statement],
         attachments: &[AttachmentContent],
     ) -> StoreResult<Vec<StatementInsert>>;
+    /// The bulk path of [`LrsStore::insert_statements`] (the generator's, and any load of a
+    /// statement history): the same rows and the same maintained state — keys of every
+    /// filter, the StatementRef copies, voiding, canonical definitions, agents seen — written
+    /// with the engine's fast path (multi-row INSERTs on SQLite, COPY on PostgreSQL) in one
+    /// transaction. The ids must be new to the store: an id already stored is `Conflict {
+    /// field: "id" }` and nothing is written (no comparison, unlike the normal path).
+    /// `Invalid` as for the normal path. Returns how many statements were stored.
+    async fn load_statements(&self, statements: &[xc_xapi::Statement]) -> StoreResult<u64>;
     /// One statement by id: `voided: false` finds it only if it is not voided
     /// (`statementId`), `voided: true` only if it is (`voidedStatementId`); `NotFound {
     /// what: "statement" }` otherwise.

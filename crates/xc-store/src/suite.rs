@@ -95,6 +95,8 @@ macro_rules! store_suite {
             xapi_statements_are_stored_once_and_read_back,
             xapi_voiding_hides_the_target_and_keeps_the_voiding_statement,
             xapi_filters_match_what_the_statement_is_about,
+            xapi_bulk_loaded_statements_match_the_same_filters,
+            xapi_bulk_load_stores_what_the_normal_path_stores,
             xapi_more_pages_neither_repeat_nor_skip_under_concurrent_writes,
             xapi_attachments_are_stored_once_by_hash,
             xapi_definitions_are_merged_and_agents_remembered,
@@ -4967,6 +4969,16 @@ pub async fn xapi_voiding_hides_the_target_and_keeps_the_voiding_statement(store
 type XapiQueryCase = (Vec<(&'static str, &'static str)>, Vec<u32>);
 
 pub async fn xapi_filters_match_what_the_statement_is_about(store: &dyn Store) {
+    xapi_check_filters(store, false).await;
+}
+
+/// The same statements and filters through the bulk path (`load_statements`), the statement
+/// referring to another stored by the normal path before its target arrives by bulk.
+pub async fn xapi_bulk_loaded_statements_match_the_same_filters(store: &dyn Store) {
+    xapi_check_filters(store, true).await;
+}
+
+async fn xapi_check_filters(store: &dyn Store, bulk: bool) {
     let registration = "11111111-2222-4333-8444-555555555555";
     let rich = xapi_statement(
         1,
@@ -5013,10 +5025,19 @@ pub async fn xapi_filters_match_what_the_statement_is_about(store: &dyn Store) {
         }),
     );
     let plain = xapi_simple(5, LRS_T0 + minutes(4), "bob", "completed", "course-2");
-    store
-        .insert_statements(&[rich, about_agent, sub, referring, plain], &[])
-        .await
-        .unwrap();
+    if bulk {
+        store.insert_statements(&[referring], &[]).await.unwrap();
+        let loaded = store
+            .load_statements(&[rich, about_agent, sub, plain])
+            .await
+            .unwrap();
+        assert_eq!(loaded, 4);
+    } else {
+        store
+            .insert_statements(&[rich, about_agent, sub, referring, plain], &[])
+            .await
+            .unwrap();
+    }
     let asc = ("ascending", "true");
     let cases: Vec<XapiQueryCase> = vec![
         // agent: actor, group members and the group's IFI, Agent objects; StatementRef rule.
@@ -5401,6 +5422,169 @@ pub async fn xapi_attachments_are_stored_once_by_hash(store: &dyn Store) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+/// One statement stored by the normal path and the same statement (another id) by the bulk
+/// path read back alike, match the same filters, give the same agents and definitions; a
+/// statement referring to a bulk-loaded one takes its keys; voiding works across the paths; an
+/// id already stored fails the whole load.
+pub async fn xapi_bulk_load_stores_what_the_normal_path_stores(store: &dyn Store) {
+    let body = |actor: &str| {
+        serde_json::json!({
+            "actor": {"objectType": "Agent", "name": "Ann", "account": {"homePage": "https://xuecheng.example", "name": actor}},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/passed", "display": {"zh-CN": "通过"}},
+            "object": {"id": "http://example.com/courses/c1",
+                "definition": {"name": {"zh-CN": "书法"}, "type": "http://adlnet.gov/expapi/activities/course"}},
+            "result": {"score": {"scaled": 0.85, "raw": 85, "min": 0, "max": 100}, "success": true, "duration": "PT2H"},
+            "context": {
+                "registration": "11111111-2222-4333-8444-555555555555",
+                "instructor": {"mbox": "mailto:teacher@example.com", "name": "Teacher"},
+                "contextActivities": {"grouping": [{"id": "http://example.com/institutions/7",
+                    "definition": {"name": {"zh-CN": "社区学校"}}}]}
+            },
+            "timestamp": "2025-05-04T10:00:00+08:00"
+        })
+    };
+    let normal = xapi_statement(10, LRS_T0, body("1"));
+    let bulk = xapi_statement(11, LRS_T0, body("1"));
+    store
+        .insert_statements(std::slice::from_ref(&normal), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .load_statements(std::slice::from_ref(&bulk))
+            .await
+            .unwrap(),
+        1
+    );
+    let read_normal = store.get_statement(&xapi_uuid(10), false).await.unwrap();
+    let read_bulk = store.get_statement(&xapi_uuid(11), false).await.unwrap();
+    let mut normal_json = read_normal.statement.to_json();
+    let mut bulk_json = read_bulk.statement.to_json();
+    normal_json["id"] = serde_json::Value::Null;
+    bulk_json["id"] = serde_json::Value::Null;
+    assert_eq!(normal_json, bulk_json);
+    assert_eq!(read_bulk.statement, bulk);
+    assert_eq!((read_normal.client, read_bulk.client), (None, None));
+    assert!(read_bulk.seq > read_normal.seq);
+    let both = vec![xapi_id(10), xapi_id(11)];
+    for query in [
+        vec![(
+            "agent",
+            r#"{"account":{"homePage":"https://xuecheng.example","name":"1"}}"#,
+        )],
+        vec![
+            ("agent", r#"{"mbox":"mailto:teacher@example.com"}"#),
+            ("related_agents", "true"),
+        ],
+        vec![("activity", "http://example.com/courses/c1")],
+        vec![
+            ("activity", "http://example.com/institutions/7"),
+            ("related_activities", "true"),
+        ],
+        vec![("verb", "http://adlnet.gov/expapi/verbs/passed")],
+        vec![("registration", "11111111-2222-4333-8444-555555555555")],
+        vec![
+            ("verb", "http://adlnet.gov/expapi/verbs/passed"),
+            ("activity", "http://example.com/courses/c1"),
+            ("since", "2026-03-01T07:00:00Z"),
+        ],
+    ] {
+        let mut query = query;
+        query.push(("ascending", "true"));
+        assert_eq!(xapi_query_ids(store, &query).await, both, "{query:?}");
+    }
+    for query in [
+        vec![("agent", r#"{"mbox":"mailto:teacher@example.com"}"#)],
+        vec![("activity", "http://example.com/institutions/7")],
+    ] {
+        assert!(xapi_query_ids(store, &query).await.is_empty(), "{query:?}");
+    }
+    let seen = store
+        .agents_seen("mbox:mailto:teacher@example.com")
+        .await
+        .unwrap();
+    assert_eq!(seen.len(), 1);
+    let definition = store
+        .activity_definition("http://example.com/institutions/7")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&definition).unwrap()["name"],
+        serde_json::json!({"zh-CN": "社区学校"})
+    );
+
+    // The StatementRef rule both ways: a bulk statement referring to a normal one, and a normal
+    // statement referring to one that arrives later by bulk.
+    let refers = |n: u32, actor: &str, target: u32| {
+        xapi_statement(
+            n,
+            LRS_T0 + minutes(i64::from(n)),
+            serde_json::json!({
+                "actor": {"mbox": format!("mailto:{actor}@example.com")},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"},
+                "object": {"objectType": "StatementRef", "id": xapi_id(target)},
+            }),
+        )
+    };
+    store
+        .load_statements(&[refers(12, "eve", 10)])
+        .await
+        .unwrap();
+    store
+        .insert_statements(&[refers(13, "fay", 14)], &[])
+        .await
+        .unwrap();
+    store
+        .load_statements(&[xapi_simple(14, LRS_T0, "gus", "attended", "c2")])
+        .await
+        .unwrap();
+    let ann = [
+        (
+            "agent",
+            r#"{"account":{"homePage":"https://xuecheng.example","name":"1"}}"#,
+        ),
+        ("ascending", "true"),
+    ];
+    assert_eq!(
+        xapi_query_ids(store, &ann).await,
+        [10, 11, 12].map(xapi_id).to_vec()
+    );
+    let gus = [
+        ("agent", r#"{"mbox":"mailto:gus@example.com"}"#),
+        ("ascending", "true"),
+    ];
+    assert_eq!(
+        xapi_query_ids(store, &gus).await,
+        [14, 13].map(xapi_id).to_vec()
+    );
+
+    // Voiding by bulk hides a statement stored by the normal path.
+    store
+        .load_statements(&[xapi_voiding(15, LRS_T0, 10)])
+        .await
+        .unwrap();
+    assert!(store.get_statement(&xapi_uuid(10), false).await.is_err());
+    assert!(store.get_statement(&xapi_uuid(10), true).await.is_ok());
+
+    // An id already stored: the whole load is refused, nothing of it kept.
+    let refused = store
+        .load_statements(&[
+            xapi_simple(16, LRS_T0, "hal", "attended", "c3"),
+            xapi_simple(11, LRS_T0, "ann", "attended", "c3"),
+        ])
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict { field: "id" })),
+        "{refused:?}"
+    );
+    assert!(store.get_statement(&xapi_uuid(16), false).await.is_err());
+    assert_eq!(
+        xapi_query_ids(store, &[("activity", "http://example.com/activities/c3")]).await,
+        Vec::<String>::new()
     );
 }
 

@@ -238,7 +238,7 @@ async fn generate(
     .map_err(|e| anyhow::anyhow!("generate: {e}"))?;
     bar.finish_and_clear();
     println!(
-        "generated the {}-scale city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins; credit bank: {} specifications, {} outcomes ({} in review), {} recognition decisions, {} points awards, {} accredited providers",
+        "generated the {}-scale city (seed {}) in {:.1} s: {} districts, {} subdistricts, {} neighbourhoods, {} institutions, {} sites, {} teachers, {} learners, {} demo logins; credit bank: {} specifications, {} outcomes ({} in review), {} recognition decisions, {} points awards, {} accredited providers; learning records: {} xAPI statements",
         report.scale,
         report.seed,
         report.elapsed.as_secs_f64(),
@@ -255,7 +255,8 @@ async fn generate(
         report.outcomes_in_review,
         report.decisions,
         report.points_awards,
-        report.accredited_providers
+        report.accredited_providers,
+        report.statements
     );
     Ok(())
 }

@@ -12,7 +12,8 @@ use xc_gen::{
 };
 use xc_privacy::PiiVault;
 use xc_store::{
-    AccountStore, AuditFilter, AuditStore, GeographyStore, LearnerStore, PageRequest, Store,
+    AccountStore, AuditFilter, AuditStore, GeographyStore, LearnerStore, LrsStore, PageRequest,
+    Store,
 };
 use xc_store_sqlite::SqliteStore;
 
@@ -128,6 +129,42 @@ async fn a_tiny_city_lands_in_a_fresh_sqlite_store_with_its_demo_logins() {
     assert_eq!(runs.total, 1);
     assert_eq!(runs.items[0].actor, "system:generate");
     assert_eq!(runs.items[0].detail["positions_generated"], true);
+    assert_eq!(runs.items[0].detail["statements"], report.statements);
+
+    // The learning record store holds the statements the report counts, as the LRS reads them.
+    assert!(report.statements > 5_000, "{}", report.statements);
+    let filter = match xc_xapi::query::StatementQuery::parse([("limit", "500")])
+        .unwrap()
+        .selection
+    {
+        xc_xapi::query::Selection::Filter(filter) => *filter,
+        other => panic!("{other:?}"),
+    };
+    let (mut read, mut cursor) = (0u64, None);
+    loop {
+        let page = store
+            .query_statements(&filter, cursor.as_ref())
+            .await
+            .unwrap();
+        read += page.statements.len() as u64;
+        match page.more {
+            Some(more) => cursor = Some(more),
+            None => break,
+        }
+    }
+    assert_eq!(read, report.statements);
+    let completed = match xc_xapi::query::StatementQuery::parse([
+        ("verb", "http://adlnet.gov/expapi/verbs/completed"),
+        ("limit", "5"),
+    ])
+    .unwrap()
+    .selection
+    {
+        xc_xapi::query::Selection::Filter(filter) => *filter,
+        other => panic!("{other:?}"),
+    };
+    let page = store.query_statements(&completed, None).await.unwrap();
+    assert_eq!(page.statements.len(), 5);
 
     // A second run refuses the store that now holds a city.
     let store: &dyn Store = &store;

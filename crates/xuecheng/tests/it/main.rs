@@ -46,6 +46,11 @@ fn generate_tiny(dir: &Path) {
         "{}",
         stdout(&output)
     );
+    assert!(
+        stdout(&output).contains(" xAPI statements"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
