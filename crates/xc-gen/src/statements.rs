@@ -593,6 +593,7 @@ mod tests {
     /// `cargo test -p xc-gen --release --lib -- --ignored --nocapture statement_counts`.
     #[test]
     #[ignore]
+    #[allow(clippy::print_stdout)] // run by hand with --nocapture to see each scale's counts
     fn statement_counts_per_scale() {
         for scale in [Scale::Tiny, Scale::District, Scale::City] {
             let started = std::time::Instant::now();

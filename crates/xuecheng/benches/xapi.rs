@@ -41,7 +41,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use xc_privacy::PiiVault;
-use xc_store::{Actor, BulkStore, LrsStore, Store};
+use xc_store::{Actor, Store};
 use xc_xapi::Statement;
 
 #[global_allocator]

@@ -6,8 +6,8 @@
 mod bank;
 pub(crate) mod credential_status;
 mod learner_code;
-mod mutual;
 mod learning_records;
+mod mutual;
 mod share;
 mod transparency;
 pub mod types;

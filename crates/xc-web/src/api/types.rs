@@ -4,15 +4,15 @@
 
 mod bank;
 mod learner_code;
-mod mutual;
 mod learning_records;
+mod mutual;
 mod share;
 mod transparency;
 
 pub use bank::*;
 pub use learner_code::*;
-pub use mutual::*;
 pub use learning_records::*;
+pub use mutual::*;
 pub use share::*;
 pub use transparency::*;
 
