@@ -139,11 +139,27 @@ impl std::str::FromStr for Scale {
 pub struct GenerateOptions {
     pub scale: Scale,
     pub seed: u64,
+    /// Whether to write the xAPI statement history too (`xuecheng generate --statements`). Off
+    /// by default: at the district scale it is some 700,000 statements, which made the demo's
+    /// first start several times longer.
+    pub statements: bool,
 }
 
 impl GenerateOptions {
     pub fn new(scale: Scale, seed: u64) -> Self {
-        Self { scale, seed }
+        Self {
+            scale,
+            seed,
+            statements: false,
+        }
+    }
+
+    /// The same, with the statement history.
+    pub fn with_statements(self) -> Self {
+        Self {
+            statements: true,
+            ..self
+        }
     }
 }
 

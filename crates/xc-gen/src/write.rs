@@ -500,12 +500,17 @@ async fn load_outcomes(
     let (sender, mut receiver) =
         tokio::sync::mpsc::channel::<(OutcomeBatch, Vec<xc_xapi::Statement>)>(2);
     let mut generator = bank.outcomes(city, staff);
-    let statements = crate::StatementGenerator::new(city);
+    let statements = city
+        .options
+        .statements
+        .then(|| crate::StatementGenerator::new(city));
     let producer = std::thread::Builder::new()
         .name("xc-gen-outcomes".to_owned())
         .spawn(move || {
             while let Some(batch) = generator.next_batch(OUTCOME_BATCH) {
-                let statements = statements.statements(&batch.outcomes);
+                let statements = statements
+                    .as_ref()
+                    .map_or_else(Vec::new, |s| s.statements(&batch.outcomes));
                 // A closed channel means the writer gave up (a store error): stop quietly.
                 if sender.blocking_send((batch, statements)).is_err() {
                     break;

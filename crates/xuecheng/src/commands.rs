@@ -27,10 +27,21 @@ pub(crate) async fn run(command: Command) -> Result<()> {
             let config = load(&store, listen)?;
             serve(&config, true).await
         }
-        Command::Generate { store, scale, seed } => {
+        Command::Generate {
+            store,
+            scale,
+            seed,
+            statements,
+        } => {
             let config = load(&store, None)?;
             let (store, vault) = open(&config).await?;
-            generate(&*store, &vault, xc_gen::GenerateOptions::new(scale, seed)).await
+            let options = xc_gen::GenerateOptions::new(scale, seed);
+            let options = if statements {
+                options.with_statements()
+            } else {
+                options
+            };
+            generate(&*store, &vault, options).await
         }
         Command::Migrate { store } => {
             let config = load(&store, None)?;

@@ -100,6 +100,10 @@ enum Command {
         /// The random seed; the same seed gives the same city.
         #[arg(long, value_name = "N", default_value_t = 2026)]
         seed: u64,
+        /// Also write the learners' xAPI statement history into the learning record store
+        /// (about 0.7 statements an outcome: some 700,000 at the district scale).
+        #[arg(long)]
+        statements: bool,
     },
     /// Apply pending database migrations and exit.
     Migrate {

@@ -24,7 +24,7 @@ async fn a_tiny_city_lands_in_a_fresh_sqlite_store_with_its_demo_logins() {
         .await
         .unwrap();
     let vault = PiiVault::random();
-    let options = GenerateOptions::new(Scale::Tiny, 42);
+    let options = GenerateOptions::new(Scale::Tiny, 42).with_statements();
     let expected = generate_city(&options);
     let learners: Vec<_> = expected.learners().collect();
 
