@@ -785,7 +785,9 @@ fn last_segment(iri: &str) -> String {
         .to_owned()
 }
 
-fn item_of(stored: &StoredStatement, providers: &HashMap<i64, String>) -> Option<ActivityItem> {
+/// How a stored statement reads in an archive (and on the staff's statement search): `None`
+/// only for a statement without the id and `stored` every stored statement has.
+pub fn item_of(stored: &StoredStatement, providers: &HashMap<i64, String>) -> Option<ActivityItem> {
     let statement = &stored.statement;
     let stored_at = statement.stored.as_ref()?.datetime();
     let display = statement.verb.display.as_ref();

@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use xc_domain::{Action, InstitutionId};
 use xc_xapi::scope::Scope;
 
+use super::bank::FormFields;
 use super::templates::{LrsClientRow, LrsClientsPage, NewClientShown, ScopeOption};
 use super::{Chrome, CsrfFormResult, page, render};
 use crate::AppState;
@@ -205,9 +206,7 @@ async fn revoke(
 ) -> Response {
     let result = async {
         identity.require_to(Action::ManageLrsClients, WHY)?;
-        if let Some((name, _)) = pairs?.into_iter().next() {
-            return Err(AppError::invalid(name, "is not a field of this form"));
-        }
+        FormFields::new(pairs?, &[])?;
         revoke_client(
             &*state.store,
             &key,

@@ -5,7 +5,8 @@
 //! The filter is read by `xc_xapi::query::StatementQuery`, as `GET /xapi/statements` reads it,
 //! and the page asks the store exactly what that resource would. A search for one person (an
 //! e-mail) is a staff read of personal data and is audited (`statements.search`), with the
-//! address's SHA-256, never the address itself.
+//! actor's keyed hash (`xc_bank::learning_records::actor_hash`, as the erasure's audit keeps
+//! it), never the address itself.
 
 use std::collections::HashMap;
 
@@ -15,22 +16,23 @@ use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use time::macros::{format_description, offset, time};
-use time::{Date, OffsetDateTime};
+use time::Date;
+use time::macros::offset;
+use xc_bank::learning_records::{actor_hash, item_of};
 use xc_domain::{Action, Principal, Role, Scope};
-use xc_store::{AuditEvent, LrsClientRecord, StatementCursor, StoredStatement};
-use xc_xapi::format::AcceptLanguage;
-use xc_xapi::model::{Actor, StatementObject};
+use xc_store::{AuditEvent, LrsClientRecord, StatementCursor, StatementPage, StoredStatement};
+use xc_xapi::model::{Actor, Ifi, StatementObject};
 use xc_xapi::query::{Selection, StatementQuery};
+use xc_xapi::types::Timestamp;
 
 use super::templates::{StatementRow, StatementsPage, VerbOption};
 use super::{Chrome, page, render};
 use crate::AppState;
 use crate::auth::Identity;
+use crate::bank::points::parse_day;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiQuery;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::views::date_time;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -121,22 +123,21 @@ impl SearchForm {
     }
 }
 
-/// `YYYY-MM-DD` as a day, or 400 naming the field.
-fn day(text: &str, field: &'static str) -> AppResult<Option<Date>> {
+/// A day of the form (`YYYY-MM-DD`), if one was given; refused naming the field otherwise.
+fn optional_day(text: &str, field: &'static str) -> AppResult<Option<Date>> {
     let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    Date::parse(text, format_description!("[year]-[month]-[day]"))
-        .map(Some)
-        .map_err(|_| AppError::invalid(field, format!("{text:?} is not a date like 2026-11-29")))
+    (!text.is_empty())
+        .then(|| parse_day(text, field))
+        .transpose()
 }
 
-/// The start of `date` in Beijing time, as an xAPI timestamp.
-fn start_of(date: Date) -> String {
-    let at = date.with_time(time!(00:00)).assume_offset(offset!(+8));
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+/// A microsecond before `date` begins in Beijing time: the store's `since` is strictly after
+/// and its `until` at or before, so the first day's start and the day after the last are
+/// both moved back by one.
+fn just_before(date: Date) -> Timestamp {
+    Timestamp::from_datetime(
+        date.midnight().assume_offset(offset!(+8)) - time::Duration::microseconds(1),
+    )
 }
 
 /// The platforms the principal may search: every one, or their institution's.
@@ -161,8 +162,8 @@ fn filter_of(form: &SearchForm) -> AppResult<(xc_xapi::query::Filter, Option<Sta
             format!("{email:?} is not an e-mail address"),
         ));
     }
-    let since = day(&form.since, "since")?;
-    let until = day(&form.until, "until")?;
+    let since = optional_day(&form.since, "since")?;
+    let until = optional_day(&form.until, "until")?;
     if let (Some(since), Some(until)) = (since, until)
         && until < since
     {
@@ -171,7 +172,7 @@ fn filter_of(form: &SearchForm) -> AppResult<(xc_xapi::query::Filter, Option<Sta
             "the last day is before the first day",
         ));
     }
-    let mut pairs: Vec<(&str, String)> = vec![("limit", PER_PAGE.to_string())];
+    let mut pairs: Vec<(&str, String)> = Vec::new();
     if !email.is_empty() {
         pairs.push((
             "agent",
@@ -183,26 +184,14 @@ fn filter_of(form: &SearchForm) -> AppResult<(xc_xapi::query::Filter, Option<Sta
             pairs.push((name, value.trim().to_owned()));
         }
     }
-    if let Some(since) = since {
-        // The store's `since` is strictly after: a microsecond before the day starts.
-        let before = since.with_time(time!(00:00)).assume_offset(offset!(+8))
-            - time::Duration::microseconds(1);
-        pairs.push((
-            "since",
-            before
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-        ));
-    }
-    if let Some(until) = until {
-        let end = until.next_day().map_or_else(|| start_of(until), start_of);
-        pairs.push(("until", end));
-    }
     let query = StatementQuery::parse(pairs.iter().map(|(name, value)| (*name, value.as_str())))
         .map_err(|error| AppError::invalid(error.path, error.reason))?;
-    let Selection::Filter(filter) = query.selection else {
+    let Selection::Filter(mut filter) = query.selection else {
         return Err(AppError::invalid("query", "a search, not one statement"));
     };
+    filter.limit = PER_PAGE;
+    filter.since = since.map(just_before);
+    filter.until = until.map(|day| just_before(day.next_day().unwrap_or(day)));
     let more = form.more.trim();
     let cursor = if more.is_empty() {
         None
@@ -212,29 +201,14 @@ fn filter_of(form: &SearchForm) -> AppResult<(xc_xapi::query::Filter, Option<Sta
     Ok((*filter, cursor))
 }
 
-/// One entry of a language map in the reader's language (Chinese or English first).
-fn words(map: Option<&xc_xapi::types::LanguageMap>, lang: Lang) -> Option<String> {
-    let wanted = match lang {
-        Lang::Zh => "zh-CN, zh;q=0.9, en;q=0.5",
-        Lang::En => "en, zh;q=0.5",
-    };
-    map.and_then(|map| AcceptLanguage::parse(wanted).pick(map))
-        .map(|(_, text)| text.clone())
-}
-
-/// Who did it, as staff read it: the name the platform gave and the identifier.
-fn actor_words(actor: &Actor) -> String {
-    let (name, ifi) = match actor {
-        Actor::Agent(agent) => (agent.name.as_deref(), Some(&agent.ifi)),
-        Actor::Group(group) => (group.name.as_deref(), group.ifi.as_ref()),
-    };
+/// Who did it (or what a non-Activity object is), as staff read it: the name the platform gave
+/// and the identifier.
+fn who(name: Option<&str>, ifi: Option<&Ifi>) -> String {
     let ifi = ifi.map(|ifi| match ifi {
-        xc_xapi::model::Ifi::Mbox(mbox) => mbox.as_str().trim_start_matches("mailto:").to_owned(),
-        xc_xapi::model::Ifi::MboxSha1Sum(hex) => format!("sha1 {}", &hex[..hex.len().min(12)]),
-        xc_xapi::model::Ifi::OpenId(iri) => iri.as_str().to_owned(),
-        xc_xapi::model::Ifi::Account(account) => {
-            format!("{} @ {}", account.name, account.home_page.as_str())
-        }
+        Ifi::Mbox(mbox) => mbox.as_str().trim_start_matches("mailto:").to_owned(),
+        Ifi::MboxSha1Sum(hex) => format!("sha1 {}", &hex[..hex.len().min(12)]),
+        Ifi::OpenId(iri) => iri.as_str().to_owned(),
+        Ifi::Account(account) => format!("{} @ {}", account.name, account.home_page.as_str()),
     });
     match (name, ifi) {
         (Some(name), Some(ifi)) => format!("{name} · {ifi}"),
@@ -244,66 +218,61 @@ fn actor_words(actor: &Actor) -> String {
     }
 }
 
-fn row(stored: &StoredStatement, platforms: &HashMap<i64, String>, lang: Lang) -> StatementRow {
+fn actor_words(actor: &Actor) -> String {
+    match actor {
+        Actor::Agent(agent) => who(agent.name.as_deref(), Some(&agent.ifi)),
+        Actor::Group(group) => who(group.name.as_deref(), group.ifi.as_ref()),
+    }
+}
+
+/// A statement as staff read it. The verb, the activity, the platform and the score are the
+/// archive's reading of a statement (`xc_bank::learning_records::item_of`); a stored statement
+/// always has the id and `stored` that reading needs.
+fn row(
+    stored: &StoredStatement,
+    platforms: &HashMap<i64, String>,
+    t: &'static Text,
+    lang: Lang,
+) -> Option<StatementRow> {
+    let item = item_of(stored, platforms)?;
     let statement = &stored.statement;
-    let verb = words(statement.verb.display.as_ref(), lang).unwrap_or_else(|| {
-        let id = statement.verb.id.as_str();
-        id.rsplit('/').next().unwrap_or(id).to_owned()
-    });
+    let (verb, activity) = match lang {
+        Lang::Zh => (item.verb_zh, item.activity_zh),
+        Lang::En => (item.verb_en, item.activity_en),
+    };
     let object = match &statement.object {
-        StatementObject::Activity(activity) => activity
-            .definition
-            .as_ref()
-            .and_then(|d| words(d.name.as_ref(), lang))
-            .unwrap_or_else(|| activity.id.as_str().to_owned()),
-        StatementObject::Agent(agent) => actor_words(&Actor::Agent(agent.clone())),
-        StatementObject::Group(group) => actor_words(&Actor::Group(group.clone())),
+        StatementObject::Activity(_) => activity.or(item.activity_id).unwrap_or_default(),
+        StatementObject::Agent(agent) => who(agent.name.as_deref(), Some(&agent.ifi)),
+        StatementObject::Group(group) => who(group.name.as_deref(), group.ifi.as_ref()),
         StatementObject::StatementRef(reference) => reference.id.as_str().to_owned(),
         StatementObject::SubStatement(_) => "SubStatement".to_owned(),
     };
-    let result = statement.result.as_ref().map(|result| {
-        let mut parts = Vec::new();
-        if let Some(scaled) = result
-            .score
-            .as_ref()
-            .and_then(|s| s.scaled.as_ref())
-            .and_then(serde_json::Number::as_f64)
-        {
-            parts.push(format!("{:.0}%", scaled * 100.0));
-        }
-        if result.completion == Some(true) {
-            parts.push("✔".to_owned());
-        }
-        match result.success {
-            Some(true) => parts.push(if lang == Lang::Zh { "通过" } else { "passed" }.to_owned()),
-            Some(false) => parts.push(
-                if lang == Lang::Zh {
-                    "未通过"
-                } else {
-                    "failed"
-                }
-                .to_owned(),
-            ),
-            None => {}
-        }
-        parts.join(" ")
-    });
-    StatementRow {
+    let mut result = Vec::new();
+    if let Some(scaled) = item.scaled {
+        result.push(format!("{:.0}%", scaled * 100.0));
+    }
+    let outcome = statement.result.as_ref();
+    if outcome.and_then(|r| r.completion) == Some(true) {
+        result.push("✔".to_owned());
+    }
+    match outcome.and_then(|r| r.success) {
+        Some(true) => result.push(t.check_ok.to_owned()),
+        Some(false) => result.push(t.check_failed.to_owned()),
+        None => {}
+    }
+    Some(StatementRow {
         stored: statement
             .stored
             .as_ref()
-            .map(|t| date_time(t.datetime()))
+            .map(|at| date_time(at.datetime()))
             .unwrap_or_default(),
         actor: actor_words(&statement.actor),
         verb,
         object,
-        result: result.unwrap_or_default(),
-        platform: stored
-            .client
-            .and_then(|id| platforms.get(&id).cloned())
-            .unwrap_or_default(),
+        result: result.join(" "),
+        platform: item.provider.unwrap_or_default(),
         voided: stored.voided,
-    }
+    })
 }
 
 async fn search(
@@ -336,34 +305,32 @@ async fn search(
             )
         };
         let (filter, cursor) = filter_of(&form)?;
-        // Provider staff read only what their own platforms stored.
+        // Provider staff read only what their own platforms stored: the one chosen, else the
+        // first; with no platform, nothing.
         let own_only = principal.role == Role::ProviderStaff;
-        let page_read = match (client, own_only, platforms.first()) {
-            (Some(id), _, _) => Some(id),
-            (None, true, Some(first)) => Some(first.id),
-            (None, true, None) => None,
-            (None, false, _) => None,
+        let client = match client {
+            Some(id) => Some(id),
+            None if own_only => platforms.first().map(|c| c.id),
+            None => None,
         };
-        let statements = if own_only && page_read.is_none() {
-            xc_store::StatementPage {
+        let statements = if own_only && client.is_none() {
+            StatementPage {
                 statements: Vec::new(),
                 more: None,
             }
         } else {
-            if !form.email.trim().is_empty() {
-                let digest =
-                    hex::encode(Sha256::digest(form.email.trim().to_lowercase().as_bytes()));
+            if let Some(Actor::Agent(agent)) = &filter.agent {
                 let audit = AuditEvent::new(
                     identity.actor(),
                     "statements.search",
-                    "xapi_agent",
-                    format!("mbox-sha256:{digest}"),
+                    "xapi_actor",
+                    actor_hash(&state.vault, agent),
                 );
                 state.store.append_audit(&audit).await?;
             }
             state
                 .store
-                .query_statements_of(&filter, cursor.as_ref(), page_read)
+                .query_statements_of(&filter, cursor.as_ref(), client)
                 .await?
         };
         let names: HashMap<i64, String> =
@@ -371,7 +338,7 @@ async fn search(
         let rows = statements
             .statements
             .iter()
-            .map(|s| row(s, &names, lang))
+            .filter_map(|s| row(s, &names, chrome.t, lang))
             .collect();
         let next = statements.more.map(|more| {
             let base = form.query_string();
@@ -401,7 +368,7 @@ async fn search(
             verb_options,
             platform_options,
             all_platforms: !own_only,
-            searched_at: date_time(OffsetDateTime::now_utc()),
+            searched_at: date_time(state.config.clock.now()),
         })
     }
     .await;

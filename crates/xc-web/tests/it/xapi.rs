@@ -1085,6 +1085,23 @@ async fn staff_create_platforms_in_their_page_and_the_secret_works_once_shown() 
     }
     assert_eq!(app.audit_count("lrs_client.create").await, 1);
 
+    // A field the form does not have: refused, named, nothing revoked.
+    let extra = app
+        .form(
+            &format!("/bank/lrs-clients/{key}/revoke"),
+            &[("csrf", &bank.csrf), ("reason", "x")],
+            &bank.cookie,
+        )
+        .await;
+    assert_eq!(
+        extra.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        extra.text()
+    );
+    assert!(extra.text().contains("reason"), "{}", extra.text());
+    assert_eq!(app.audit_count("lrs_client.revoke").await, 0);
+
     // Revoked: the same credentials get 401 at once, the row says so, and it is audited once;
     // what the platform stored stays.
     let revoked = app
@@ -1262,7 +1279,16 @@ async fn staff_search_statements_and_providers_see_only_their_platforms() {
         .iter()
         .find(|e| e.action == "statements.search")
         .unwrap();
-    assert!(search.subject_id.starts_with("mbox-sha256:"), "{search:?}");
+    let ann_agent =
+        xc_bank::learning_records::parse_agent(r#"{"mbox":"mailto:ann@example.com"}"#).unwrap();
+    assert_eq!(
+        (search.subject_kind.as_str(), search.subject_id.clone()),
+        (
+            "xapi_actor",
+            xc_bank::learning_records::actor_hash(&app.vault, &ann_agent)
+        ),
+        "the actor's keyed hash, as the erasure's audit keeps it"
+    );
     assert!(!search.subject_id.contains("ann"), "{search:?}");
 
     // By verb and by platform.
@@ -1290,6 +1316,25 @@ async fn staff_search_statements_and_providers_see_only_their_platforms() {
         1,
         "{of_city}"
     );
+
+    // By day, in Beijing time: today holds all three, the days up to yesterday none.
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .date();
+    let yesterday = today.previous_day().unwrap();
+    let within = app
+        .get(
+            &format!("/bank/statements?since={today}&until={today}"),
+            Some(&bank),
+        )
+        .await
+        .text();
+    assert_eq!(within.matches("<tr><td data-label").count(), 3, "{within}");
+    let before = app
+        .get(&format!("/bank/statements?until={yesterday}"), Some(&bank))
+        .await
+        .text();
+    assert!(before.contains("id=\"statements-none\""), "{before}");
 
     // Provider staff: only their institution's platform, whatever they ask.
     let provider = app.sign_in("provider").await;
