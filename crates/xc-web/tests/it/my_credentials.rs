@@ -191,9 +191,12 @@ async fn the_whole_archive_downloads_as_a_signed_clr_that_verifies() {
     // issuer's keys through the existing verifier.
     let canonicaliser =
         xc_credentials::Canonicaliser::new(xc_credentials::ContextLoader::bundled());
-    // The credentials were issued on the system clock, the CLR on the app's (a few seconds
-    // earlier): judge both now.
-    let options = xc_credentials::VerifyOptions::assertion_at(time::OffsetDateTime::now_utc());
+    // The credentials were issued on the system clock, the CLR on the app's, which starts 5 s
+    // into the test's minute and so may be up to 5 s ahead of the system: judge both at the
+    // later of the two.
+    let options = xc_credentials::VerifyOptions::assertion_at(
+        time::OffsetDateTime::now_utc().max(app.clock.now()),
+    );
     let keys = app.issuer.keys().keyring();
     let verified = xc_credentials::verify_credential(&clr, keys, &options, &canonicaliser)
         .unwrap_or_else(|error| panic!("the CLR verifies: {error}"));
