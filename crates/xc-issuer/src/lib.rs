@@ -60,7 +60,8 @@ pub use issue::{
 pub use keys::{IssuerError, IssuerKeys};
 pub use learner_codes::LearnerCodeSigner;
 pub use mutual::{
-    Accepted, ExternalRefusal, PinError, judge_external, keys_to_pin, pinned_resolver,
+    Accepted, ExternalRefusal, PinError, check_still_trusted, judge_external, keys_to_pin,
+    pinned_resolver,
 };
 pub use public_keys::{IssuerPublicKeys, PublicKeysError};
 pub use service::{Issuer, did_web_of};

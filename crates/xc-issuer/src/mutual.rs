@@ -1,7 +1,8 @@
 //! Mutual recognition between cities (长三角互认, issue 4 §8), the verifier's side: which keys of
 //! another bank to pin from its DID document, a key resolver over the pinned keys, reading the
 //! tree head and inclusion proof another bank serves, and the verdict on a credential brought
-//! from it — accepted, with what was checked, or refused with one specific reason.
+//! from it — accepted, with what was checked, or refused with one specific reason (a bank
+//! taken off the list and a distrusted key included).
 //!
 //! Nothing here fetches: the caller (xc-web) fetches the other bank's documents and hands them
 //! in, and verification itself is [`crate::verify_issued_credential`] with the pinned keys, so a
@@ -10,7 +11,7 @@
 use serde_json::Value;
 use xc_credentials::{StaticKeyResolver, VerificationKey, VerifyError};
 use xc_merkle::{Hash, InclusionProof, TreeHead};
-use xc_store::{PinnedKey, PinnedKeyRecord, SignedTreeHead, TreeHeadSignature};
+use xc_store::{PinnedKey, PinnedKeyRecord, SignedTreeHead, TreeHeadSignature, TrustedBankRecord};
 
 use crate::{InclusionReport, IssuerPublicKeys, ProofOutcome, StatusReport, VerificationReport};
 
@@ -56,16 +57,54 @@ pub fn keys_to_pin(document: &Value, expected_did: &str) -> Result<Vec<PinnedKey
     Ok(pinned)
 }
 
-/// A resolver that trusts exactly the pinned keys. A stored key that no longer reads as a
-/// Multikey is an error naming it (the trust list was changed behind the platform's back).
+/// A resolver that trusts exactly the pinned keys still trusted (a distrusted key resolves to
+/// nothing). A stored key that no longer reads as a Multikey is an error naming it (the trust
+/// list was changed behind the platform's back).
 pub fn pinned_resolver(keys: &[PinnedKeyRecord]) -> Result<StaticKeyResolver, String> {
     let mut resolver = StaticKeyResolver::new();
-    for pinned in keys {
+    for pinned in keys.iter().filter(|pinned| pinned.distrusted.is_none()) {
         let key = VerificationKey::from_multikey(&pinned.key.public_key_multibase)
             .map_err(|error| format!("pinned key {}: {error}", pinned.key.key_id))?;
         resolver.insert(&pinned.key.key_id, key);
     }
     Ok(resolver)
+}
+
+/// Whether `bank` may vouch for `credential` at all, before any signature is checked: it must be
+/// on the list (not removed), and no proof of the credential may name a key this bank has
+/// distrusted (such a credential is refused with the key and the reason, not as altered).
+pub fn check_still_trusted(
+    credential: &Value,
+    bank: &TrustedBankRecord,
+) -> Result<(), ExternalRefusal> {
+    if let Some(removed) = &bank.removed {
+        return Err(ExternalRefusal::RemovedIssuer {
+            issuer: bank.did.clone(),
+            reason: removed.reason.clone(),
+        });
+    }
+    let proofs = match credential.get("proof") {
+        Some(Value::Array(proofs)) => proofs.iter().collect(),
+        Some(proof) => vec![proof],
+        None => Vec::new(),
+    };
+    for method in proofs
+        .iter()
+        .filter_map(|proof| proof.get("verificationMethod")?.as_str())
+    {
+        if let Some(distrusted) = bank
+            .keys
+            .iter()
+            .find(|pinned| pinned.key.key_id == method)
+            .and_then(|pinned| pinned.distrusted.as_ref())
+        {
+            return Err(ExternalRefusal::DistrustedKey {
+                key_id: method.to_owned(),
+                reason: distrusted.reason.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads the tree head another bank serves at `/log/tree-head` (`tree_size`, `root_hash`,
@@ -117,6 +156,10 @@ pub enum ExternalRefusal {
     NotACredential(String),
     #[error("the issuer {issuer} is not on this bank's trust list")]
     UntrustedIssuer { issuer: String },
+    #[error("the issuer {issuer} was taken off this bank's trust list: {reason}")]
+    RemovedIssuer { issuer: String, reason: String },
+    #[error("the credential is signed with {key_id}, which this bank no longer trusts: {reason}")]
+    DistrustedKey { key_id: String, reason: String },
     #[error("the credential was altered or is not signed by its issuer: {reason}")]
     BadSignature { reason: String },
     #[error(
@@ -142,7 +185,10 @@ impl ExternalRefusal {
     pub fn code(&self) -> &'static str {
         match self {
             ExternalRefusal::NotACredential(_) => "credential_unreadable",
-            ExternalRefusal::UntrustedIssuer { .. } => "untrusted_issuer",
+            ExternalRefusal::UntrustedIssuer { .. } | ExternalRefusal::RemovedIssuer { .. } => {
+                "untrusted_issuer"
+            }
+            ExternalRefusal::DistrustedKey { .. } => "credential_key_distrusted",
             ExternalRefusal::BadSignature { .. } => "credential_altered",
             ExternalRefusal::NoEddsaProof => "credential_no_eddsa_proof",
             ExternalRefusal::Expired { .. } => "credential_expired",

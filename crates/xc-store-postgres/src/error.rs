@@ -27,6 +27,7 @@ fn unique_field(constraint: &str) -> &'static str {
         "learner_erasures_pkey" => "learner",
         "trusted_banks_did_unique" => "did",
         "trusted_bank_keys_pkey" => "keys",
+        "trust_list_changes_distrust_once" => "key_id",
         "external_outcomes_pkey" | "external_outcomes_credential_unique" => "credential",
         _ => "id",
     }

@@ -1,6 +1,7 @@
 //! [`TrustListStore`] on PostgreSQL: the trust list of mutual recognition in `trusted_banks` and
 //! `trusted_bank_keys`, and the provenance of brought outcomes in `external_outcomes`
-//! (migration 0016). Pinning keys locks the entry's row, so two refreshes at once are decided
+//! (migration 0016); removals, restorations and distrusted keys in `trust_list_changes`
+//! (migration 0018). Pinning keys or changing an entry locks the entry's row, so two refreshes at once are decided
 //! one after the other; one credential brought twice at once is stored once (the outcome's
 //! `ON CONFLICT DO NOTHING` on provider and external id).
 
@@ -11,9 +12,10 @@ use time::OffsetDateTime;
 use xc_domain::credit::OutcomeId;
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_store::{
-    AuditEvent, ExternalOutcomeRecord, NewExternalOutcome, NewTrustedBank, PinnedKey,
-    PinnedKeyRecord, Provenance, StoreError, StoreResult, TrustListStore, TrustedBankRecord,
-    Written, check_external_outcome, check_new_trusted_bank, key_ids_column, key_ids_from_column,
+    AuditEvent, ExternalOutcomeRecord, NewExternalOutcome, NewTrustChange, NewTrustedBank,
+    PinnedKey, PinnedKeyRecord, Provenance, StoreError, StoreResult, TrustChangeRow,
+    TrustListStore, TrustedBankRecord, Written, check_external_outcome, check_new_trusted_bank,
+    check_trust_change, key_ids_column, key_ids_from_column, trust_change_of,
 };
 
 use crate::PgStore;
@@ -40,6 +42,7 @@ fn bank(row: &PgRow) -> StoreResult<TrustedBankRecord> {
         added_by: stored.get::<Option<i64>>("added_by")?.map(UserId::new),
         refreshed_at: stored.get("refreshed_at")?,
         keys: Vec::new(),
+        removed: None,
     })
 }
 
@@ -80,16 +83,35 @@ async fn read_keys(conn: &mut PgConnection, bank: i64) -> StoreResult<Vec<Pinned
                     public_key_multibase,
                 },
                 pinned_at,
+                distrusted: None,
             },
         )
         .collect())
+}
+
+/// The entry's keys and recorded changes, applied to what was read of it.
+async fn complete(conn: &mut PgConnection, record: &mut TrustedBankRecord) -> StoreResult<()> {
+    record.keys = read_keys(conn, record.id).await?;
+    let rows: Vec<TrustChangeRow<OffsetDateTime>> = sqlx::query_as(
+        "SELECT change, key_id, reason, changed_at, changed_by FROM trust_list_changes \
+         WHERE bank_id = $1 ORDER BY id",
+    )
+    .bind(record.id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    let changes = rows
+        .into_iter()
+        .map(trust_change_of)
+        .collect::<StoreResult<Vec<_>>>()?;
+    record.apply_changes(changes)
 }
 
 async fn with_keys(conn: &mut PgConnection, rows: &[PgRow]) -> StoreResult<Vec<TrustedBankRecord>> {
     let mut banks = Vec::with_capacity(rows.len());
     for row in rows {
         let mut record = bank(row)?;
-        record.keys = read_keys(conn, record.id).await?;
+        complete(conn, &mut record).await?;
         banks.push(record);
     }
     Ok(banks)
@@ -114,7 +136,7 @@ async fn bank_by_id(
             what: "trusted bank",
         })?;
     let mut record = bank(&row)?;
-    record.keys = read_keys(conn, record.id).await?;
+    complete(conn, &mut record).await?;
     Ok(record)
 }
 
@@ -207,6 +229,33 @@ impl TrustListStore for PgStore {
             .map_err(store_error)?;
         insert_audit(&mut transaction, &audit.about(bank)).await?;
         let record = bank_by_id(&mut transaction, bank, false).await?;
+        transaction.commit().await.map_err(store_error)?;
+        Ok(record)
+    }
+
+    async fn change_trust(
+        &self,
+        change: &NewTrustChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<TrustedBankRecord> {
+        let mut transaction = self.pool.begin().await.map_err(store_error)?;
+        let held = bank_by_id(&mut transaction, change.bank, true).await?;
+        check_trust_change(change, &held)?;
+        sqlx::query(
+            "INSERT INTO trust_list_changes (bank_id, change, key_id, reason, changed_at, \
+             changed_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(change.bank)
+        .bind(change.change.as_str())
+        .bind(change.change.key_id())
+        .bind(change.reason.trim())
+        .bind(change.at)
+        .bind(change.by.map(UserId::get))
+        .execute(&mut *transaction)
+        .await
+        .map_err(store_error)?;
+        insert_audit(&mut transaction, &audit.about(change.bank)).await?;
+        let record = bank_by_id(&mut transaction, change.bank, false).await?;
         transaction.commit().await.map_err(store_error)?;
         Ok(record)
     }

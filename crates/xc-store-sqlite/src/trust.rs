@@ -1,6 +1,7 @@
 //! [`TrustListStore`] on SQLite: the trust list of mutual recognition in `trusted_banks` and
 //! `trusted_bank_keys`, and the provenance of brought outcomes in `external_outcomes`
-//! (migration 0016). Writes go through the one writer connection, so a key pinned twice at once
+//! (migration 0016); removals, restorations and distrusted keys in `trust_list_changes`
+//! (migration 0018). Writes go through the one writer connection, so a key pinned twice at once
 //! or one credential brought twice at once are decided one after the other.
 
 use async_trait::async_trait;
@@ -10,9 +11,10 @@ use time::OffsetDateTime;
 use xc_domain::credit::OutcomeId;
 use xc_domain::{InstitutionId, LearnerId, UserId};
 use xc_store::{
-    AuditEvent, ExternalOutcomeRecord, NewExternalOutcome, NewTrustedBank, PinnedKey,
-    PinnedKeyRecord, Provenance, StoreError, StoreResult, TrustListStore, TrustedBankRecord,
-    Written, check_external_outcome, check_new_trusted_bank, key_ids_column, key_ids_from_column,
+    AuditEvent, ExternalOutcomeRecord, NewExternalOutcome, NewTrustChange, NewTrustedBank,
+    PinnedKey, PinnedKeyRecord, Provenance, StoreError, StoreResult, TrustChangeRow,
+    TrustListStore, TrustedBankRecord, Written, check_external_outcome, check_new_trusted_bank,
+    check_trust_change, key_ids_column, key_ids_from_column, trust_change_of,
 };
 
 use crate::SqliteStore;
@@ -39,6 +41,7 @@ fn bank(row: &SqliteRow) -> StoreResult<TrustedBankRecord> {
         added_by: cells.get::<Option<i64>>("added_by")?.map(UserId::new),
         refreshed_at: cells.timestamp("refreshed_at")?,
         keys: Vec::new(),
+        removed: None,
     })
 }
 
@@ -78,9 +81,30 @@ async fn read_keys(conn: &mut SqliteConnection, bank: i64) -> StoreResult<Vec<Pi
                     public_key_multibase,
                 },
                 pinned_at: crate::rows::from_micros(pinned_at)?,
+                distrusted: None,
             })
         })
         .collect()
+}
+
+/// The entry's keys and recorded changes, applied to what was read of it.
+async fn complete(conn: &mut SqliteConnection, record: &mut TrustedBankRecord) -> StoreResult<()> {
+    record.keys = read_keys(conn, record.id).await?;
+    let rows: Vec<TrustChangeRow<i64>> = sqlx::query_as(
+        "SELECT change, key_id, reason, changed_at, changed_by FROM trust_list_changes \
+         WHERE bank_id = ? ORDER BY id",
+    )
+    .bind(record.id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    let changes = rows
+        .into_iter()
+        .map(|(change, key_id, reason, at, by)| {
+            trust_change_of((change, key_id, reason, crate::rows::from_micros(at)?, by))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    record.apply_changes(changes)
 }
 
 /// The entries of `condition` (a `WHERE` clause on at most one bound text or number), with
@@ -101,7 +125,7 @@ async fn read_banks(
     let mut banks = Vec::with_capacity(rows.len());
     for row in &rows {
         let mut record = bank(row)?;
-        record.keys = read_keys(conn, record.id).await?;
+        complete(conn, &mut record).await?;
         banks.push(record);
     }
     Ok(banks)
@@ -211,6 +235,33 @@ impl TrustListStore for SqliteStore {
             .map_err(db_error)?;
         write_audit(&mut tx, &audit.about(bank)).await?;
         let record = bank_by_id(&mut tx, bank).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(record)
+    }
+
+    async fn change_trust(
+        &self,
+        change: &NewTrustChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<TrustedBankRecord> {
+        let mut tx = self.write.begin().await.map_err(db_error)?;
+        let held = bank_by_id(&mut tx, change.bank).await?;
+        check_trust_change(change, &held)?;
+        sqlx::query(
+            "INSERT INTO trust_list_changes (bank_id, change, key_id, reason, changed_at, \
+             changed_by) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(change.bank)
+        .bind(change.change.as_str())
+        .bind(change.change.key_id())
+        .bind(change.reason.trim())
+        .bind(micros(change.at))
+        .bind(change.by.map(UserId::get))
+        .execute(&mut *tx)
+        .await
+        .map_err(unique_is("key_id"))?;
+        write_audit(&mut tx, &audit.about(change.bank)).await?;
+        let record = bank_by_id(&mut tx, change.bank).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(record)
     }

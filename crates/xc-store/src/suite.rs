@@ -105,6 +105,7 @@ macro_rules! store_suite {
             learner_handles_are_recorded_once_and_found,
             a_check_in_is_recorded_once_per_code,
             trusted_banks_are_listed_and_refreshing_only_adds_keys,
+            trust_is_taken_back_by_appended_changes,
             an_external_outcome_is_stored_once_with_its_provenance,
             lrs_actor_links_name_one_learner_and_are_audited,
             lrs_learner_timelines_page_newest_first_through_their_rows,
@@ -6693,6 +6694,203 @@ pub async fn trusted_banks_are_listed_and_refreshing_only_adds_keys(store: &dyn 
         audit_subjects(store, "trust_list.refresh").await,
         [added.id.to_string()]
     );
+}
+
+/// A bank is removed (with its reason), restored, and one of its keys distrusted for good;
+/// each change is appended with its audit entry and read back by every way of reading the
+/// entry; refusals (blank reason, removing twice, restoring a listed bank, an unknown or
+/// already distrusted key, an unknown entry) write nothing; a refresh keeps the distrust.
+pub async fn trust_is_taken_back_by_appended_changes(store: &dyn Store) {
+    load_fixture_city(store).await;
+    let ed = pinned("did:web:bank.hangzhou.example#ed25519-1", ED_KEY);
+    let sm2 = pinned("did:web:bank.hangzhou.example#sm2-1", SM2_KEY);
+    let added = store
+        .add_trusted_bank(
+            &hangzhou(vec![ed.clone(), sm2.clone()]),
+            &trust_audit("trust_list.add"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(added.removed, None);
+    assert_eq!(added.trusted_keys().count(), 2);
+    let change = |change: TrustChange, reason: &str, days: i64| NewTrustChange {
+        bank: added.id,
+        change,
+        reason: reason.into(),
+        at: T0 + time::Duration::days(days),
+        by: None,
+    };
+
+    let removed = store
+        .change_trust(
+            &change(TrustChange::Remove, " 对方停止运营 ", 1),
+            &trust_audit("trust_list.remove"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        removed.removed,
+        Some(Withdrawal {
+            at: T0 + time::Duration::days(1),
+            by: None,
+            reason: "对方停止运营".into(),
+        }),
+        "the reason is kept trimmed"
+    );
+    assert_eq!(
+        store
+            .trusted_bank_by_did("did:web:bank.hangzhou.example")
+            .await
+            .unwrap(),
+        Some(removed.clone())
+    );
+    assert_eq!(
+        store.trusted_banks().await.unwrap(),
+        std::slice::from_ref(&removed)
+    );
+    for (refused, field) in [
+        (change(TrustChange::Remove, "again", 2), "bank"),
+        (change(TrustChange::Restore, "   ", 2), "reason"),
+    ] {
+        let answer = store
+            .change_trust(&refused, &trust_audit("trust_list.refused"))
+            .await;
+        assert!(
+            matches!(
+                (&answer, field),
+                (Err(StoreError::Conflict { field: "bank" }), "bank")
+                    | (
+                        Err(StoreError::Invalid {
+                            field: "reason",
+                            ..
+                        }),
+                        "reason"
+                    )
+            ),
+            "{answer:?}"
+        );
+    }
+    let restored = store
+        .change_trust(
+            &change(TrustChange::Restore, "恢复运营", 3),
+            &trust_audit("trust_list.restore"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(restored.removed, None);
+    let twice = store
+        .change_trust(
+            &change(TrustChange::Restore, "again", 4),
+            &trust_audit("trust_list.refused"),
+        )
+        .await;
+    assert!(
+        matches!(twice, Err(StoreError::Conflict { field: "bank" })),
+        "{twice:?}"
+    );
+
+    let distrust = |key_id: &str| TrustChange::Distrust {
+        key_id: key_id.into(),
+    };
+    let distrusted = store
+        .change_trust(
+            &change(distrust(&ed.key_id), "私钥泄露", 5),
+            &trust_audit("trust_list.distrust_key"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        distrusted
+            .keys
+            .iter()
+            .map(|key| (key.key.key_id.as_str(), key.distrusted.clone()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                ed.key_id.as_str(),
+                Some(Withdrawal {
+                    at: T0 + time::Duration::days(5),
+                    by: None,
+                    reason: "私钥泄露".into(),
+                })
+            ),
+            (sm2.key_id.as_str(), None),
+        ]
+    );
+    assert_eq!(
+        distrusted
+            .trusted_keys()
+            .map(|key| key.key.clone())
+            .collect::<Vec<_>>(),
+        std::slice::from_ref(&sm2)
+    );
+    let again = store
+        .change_trust(
+            &change(distrust(&ed.key_id), "again", 6),
+            &trust_audit("trust_list.refused"),
+        )
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { field: "key_id" })),
+        "{again:?}"
+    );
+    let unknown = store
+        .change_trust(
+            &change(distrust("did:web:bank.hangzhou.example#nope"), "x", 6),
+            &trust_audit("trust_list.refused"),
+        )
+        .await;
+    assert!(
+        matches!(
+            unknown,
+            Err(StoreError::Invalid {
+                field: "key_id",
+                ..
+            })
+        ),
+        "{unknown:?}"
+    );
+    let nobody = store
+        .change_trust(
+            &NewTrustChange {
+                bank: added.id + 100,
+                ..change(TrustChange::Remove, "x", 6)
+            },
+            &trust_audit("trust_list.refused"),
+        )
+        .await;
+    assert!(
+        matches!(nobody, Err(StoreError::NotFound { .. })),
+        "{nobody:?}"
+    );
+    // A refresh that lists the distrusted key again leaves it distrusted.
+    let refreshed = store
+        .pin_trusted_bank_keys(
+            added.id,
+            &[ed.clone(), sm2.clone()],
+            T0 + time::Duration::days(7),
+            &trust_audit("trust_list.refresh"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refreshed.keys[0].distrusted, distrusted.keys[0].distrusted);
+    assert_eq!(store.trusted_bank(added.id).await.unwrap(), refreshed);
+
+    assert!(
+        audit_subjects(store, "trust_list.refused").await.is_empty(),
+        "a refused change is not audited"
+    );
+    for action in [
+        "trust_list.remove",
+        "trust_list.restore",
+        "trust_list.distrust_key",
+    ] {
+        assert_eq!(
+            audit_subjects(store, action).await,
+            [added.id.to_string()],
+            "{action}"
+        );
+    }
 }
 
 /// An outcome brought from a trusted bank is stored with its provenance and its audit entry;

@@ -1,6 +1,7 @@
 //! The records of mutual recognition between cities (长三角互认, issue 4 §8): the trust list of
 //! other cities' credit banks, the keys pinned for each, and the provenance of every outcome a
-//! learner brought from one of them (migration 0016).
+//! learner brought from one of them (migration 0016); trust taken back — a bank removed from
+//! the list (and restored), a pinned key distrusted — as appended changes (migration 0018).
 //!
 //! A trusted bank is an institution of kind `credit_bank` too, so an outcome brought from it is
 //! an ordinary outcome with that institution as provider and the credential's id as external
@@ -27,6 +28,89 @@ pub struct PinnedKey {
 pub struct PinnedKeyRecord {
     pub key: PinnedKey,
     pub pinned_at: OffsetDateTime,
+    /// When, by whom and why this bank stopped trusting the key (for good), if it did.
+    pub distrusted: Option<Withdrawal>,
+}
+
+/// Trust taken back: when, by whom and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub at: OffsetDateTime,
+    pub by: Option<UserId>,
+    pub reason: String,
+}
+
+/// A change of a trust-list entry after it was added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustChange {
+    /// The bank's credentials are no longer accepted (those brought before stay).
+    Remove,
+    /// A removed bank is on the list again.
+    Restore,
+    /// Proofs made with this pinned key are no longer accepted, for good (e.g. the bank
+    /// reported it stolen).
+    Distrust { key_id: String },
+}
+
+impl TrustChange {
+    /// The `change` column's value.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TrustChange::Remove => "remove",
+            TrustChange::Restore => "restore",
+            TrustChange::Distrust { .. } => "distrust",
+        }
+    }
+
+    /// The key a change names (a distrust's), for the `key_id` column.
+    pub fn key_id(&self) -> Option<&str> {
+        match self {
+            TrustChange::Distrust { key_id } => Some(key_id),
+            TrustChange::Remove | TrustChange::Restore => None,
+        }
+    }
+
+    /// Reads the `change` and `key_id` columns back.
+    pub fn from_columns(change: &str, key_id: Option<String>) -> Result<Self, String> {
+        match (change, key_id) {
+            ("remove", None) => Ok(TrustChange::Remove),
+            ("restore", None) => Ok(TrustChange::Restore),
+            ("distrust", Some(key_id)) => Ok(TrustChange::Distrust { key_id }),
+            (other, key) => Err(format!("'{other}' with key {key:?} is not a trust change")),
+        }
+    }
+}
+
+/// A `trust_list_changes` row as both engines select it: `change`, `key_id`, `reason`,
+/// `changed_at` (as the engine stores time) and `changed_by`.
+pub type TrustChangeRow<Time> = (String, Option<String>, String, Time, Option<i64>);
+
+/// Reads a [`TrustChangeRow`] whose time is decoded already.
+pub fn trust_change_of(
+    row: TrustChangeRow<OffsetDateTime>,
+) -> crate::StoreResult<(TrustChange, Withdrawal)> {
+    let (change, key_id, reason, at, by) = row;
+    let change = TrustChange::from_columns(&change, key_id)
+        .map_err(|reason| crate::StoreError::corrupt("change", reason))?;
+    Ok((
+        change,
+        Withdrawal {
+            at,
+            by: by.map(UserId::new),
+            reason,
+        },
+    ))
+}
+
+/// A change to record on entry `bank`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTrustChange {
+    pub bank: i64,
+    pub change: TrustChange,
+    /// Why, in words staff will read later; never blank.
+    pub reason: String,
+    pub at: OffsetDateTime,
+    pub by: Option<UserId>,
 }
 
 /// A bank to put on the trust list, with the keys its DID document listed when it was fetched.
@@ -56,8 +140,45 @@ pub struct TrustedBankRecord {
     pub added_by: Option<UserId>,
     /// When its keys were last fetched (the time it was added, until refreshed).
     pub refreshed_at: OffsetDateTime,
-    /// Every key ever pinned, oldest first.
+    /// Every key ever pinned, oldest first (distrusted ones marked).
     pub keys: Vec<PinnedKeyRecord>,
+    /// When, by whom and why the bank was taken off the list, while it is off.
+    pub removed: Option<Withdrawal>,
+}
+
+impl TrustedBankRecord {
+    /// The pinned keys still trusted.
+    pub fn trusted_keys(&self) -> impl Iterator<Item = &PinnedKeyRecord> {
+        self.keys.iter().filter(|key| key.distrusted.is_none())
+    }
+
+    /// Applies the entry's recorded changes, oldest first, to what was read of it: the last
+    /// removal or restoration decides whether it is on the list; a distrust marks its key.
+    pub fn apply_changes(
+        &mut self,
+        changes: impl IntoIterator<Item = (TrustChange, Withdrawal)>,
+    ) -> StoreResult<()> {
+        for (change, withdrawal) in changes {
+            match change {
+                TrustChange::Remove => self.removed = Some(withdrawal),
+                TrustChange::Restore => self.removed = None,
+                TrustChange::Distrust { key_id } => {
+                    let key = self
+                        .keys
+                        .iter_mut()
+                        .find(|pinned| pinned.key.key_id == key_id)
+                        .ok_or_else(|| {
+                            crate::StoreError::corrupt(
+                                "key_id",
+                                format!("a distrusted key {key_id} that was never pinned"),
+                            )
+                        })?;
+                    key.distrusted = Some(withdrawal);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// An outcome brought from a trusted bank, with where it came from.
@@ -121,6 +242,17 @@ pub trait TrustListStore {
         at: OffsetDateTime,
         audit: &AuditEvent,
     ) -> StoreResult<TrustedBankRecord>;
+    /// Records `change` with the audit entry (subject: the entry's id) in one transaction and
+    /// answers the entry as it is now. Refused, with nothing written: a blank reason
+    /// (`Invalid { field: "reason" }`); removing a bank that is off the list or restoring one
+    /// that is on it (`Conflict { field: "bank" }`); distrusting a key the entry never pinned
+    /// (`Invalid { field: "key_id" }`) or one distrusted already (`Conflict { field: "key_id" }`);
+    /// an unknown entry (`NotFound { what: "trusted bank" }`).
+    async fn change_trust(
+        &self,
+        change: &NewTrustChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<TrustedBankRecord>;
     /// Every entry, by name.
     async fn trusted_banks(&self) -> StoreResult<Vec<TrustedBankRecord>>;
     /// `NotFound { what: "trusted bank" }` for an unknown id.
@@ -164,6 +296,38 @@ pub fn check_new_trusted_bank(bank: &NewTrustedBank) -> StoreResult<()> {
         });
     }
     Ok(())
+}
+
+/// Checks a change against the entry as held, before writing it (see
+/// [`TrustListStore::change_trust`]).
+pub fn check_trust_change(change: &NewTrustChange, held: &TrustedBankRecord) -> StoreResult<()> {
+    if change.reason.trim().is_empty() {
+        return Err(crate::StoreError::Invalid {
+            field: "reason",
+            reason: "say why, for whoever reads the trust list later".into(),
+        });
+    }
+    match &change.change {
+        TrustChange::Remove if held.removed.is_some() => {
+            Err(crate::StoreError::Conflict { field: "bank" })
+        }
+        TrustChange::Restore if held.removed.is_none() => {
+            Err(crate::StoreError::Conflict { field: "bank" })
+        }
+        TrustChange::Remove | TrustChange::Restore => Ok(()),
+        TrustChange::Distrust { key_id } => {
+            match held.keys.iter().find(|pinned| pinned.key.key_id == *key_id) {
+                None => Err(crate::StoreError::Invalid {
+                    field: "key_id",
+                    reason: format!("{key_id} is not a key pinned for {}", held.name),
+                }),
+                Some(pinned) if pinned.distrusted.is_some() => {
+                    Err(crate::StoreError::Conflict { field: "key_id" })
+                }
+                Some(_) => Ok(()),
+            }
+        }
+    }
 }
 
 /// Checks that an external outcome is the bank's credential, before writing it.

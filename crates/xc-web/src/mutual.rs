@@ -6,7 +6,10 @@
 //!   be the DID the base URL gives (`did:web`, a port as `%3A<port>`), and the keys it lists
 //!   under `assertionMethod` are pinned. A refresh fetches it again and pins new keys, keeping
 //!   the old ones, so credentials signed before a rotation still verify. Both are audited
-//!   (`trust_list.add`, `trust_list.refresh`).
+//!   (`trust_list.add`, `trust_list.refresh`). Trust is taken back by a change with its reason:
+//!   a bank removed from the list (or restored), a pinned key distrusted for good
+//!   (`trust_list.remove`, `trust_list.restore`, `trust_list.distrust_key`); outcomes brought
+//!   before stay, later credentials are refused.
 //! - **Bringing a credential** (a learner, `Action::BringCredentials`): the credential (or a
 //!   proof bundle holding it) is checked in this order — an `OpenBadgeCredential` we can read;
 //!   its issuer on the trust list; every proof verifies with the bank's pinned keys and one of
@@ -31,10 +34,12 @@ use xc_domain::Action;
 use xc_issuer::mutual::{served_inclusion_proof, served_tree_head};
 use xc_issuer::{
     ExternalRefusal, InclusionReport, ProofBundle, StatusReport, VerificationReport, VerifyInputs,
-    did_web_of, judge_external, keys_to_pin, pinned_resolver, verify_issued_credential,
+    check_still_trusted, did_web_of, judge_external, keys_to_pin, pinned_resolver,
+    verify_issued_credential,
 };
 use xc_store::{
-    AuditEvent, ExternalOutcomeRecord, NewTrustedBank, OutcomeRecord, Provenance, TrustedBankRecord,
+    AuditEvent, ExternalOutcomeRecord, NewTrustChange, NewTrustedBank, OutcomeRecord, Provenance,
+    TrustChange, TrustedBankRecord,
 };
 
 use crate::AppState;
@@ -208,6 +213,36 @@ pub async fn refresh_trusted_bank(
     Ok((bank, new_keys.len()))
 }
 
+/// Takes trust back from (or gives it back to) trust-list entry `id`, with the reason staff
+/// give: see [`TrustChange`]. Audited as `trust_list.remove`, `trust_list.restore` or
+/// `trust_list.distrust_key` with the reason (and the key) in the detail.
+pub async fn change_trust(
+    state: &AppState,
+    identity: &Identity,
+    id: i64,
+    change: TrustChange,
+    reason: &str,
+) -> AppResult<TrustedBankRecord> {
+    let principal = identity.require_to(Action::ManageTrustList, TRUST_LIST_WHY)?;
+    let action = match &change {
+        TrustChange::Remove => "trust_list.remove",
+        TrustChange::Restore => "trust_list.restore",
+        TrustChange::Distrust { .. } => "trust_list.distrust_key",
+    };
+    let audit = AuditEvent::new(identity.actor(), action, "trusted_bank", id).with_detail(json!({
+        "reason": reason.trim(),
+        "key_id": change.key_id(),
+    }));
+    let change = NewTrustChange {
+        bank: id,
+        change,
+        reason: reason.to_owned(),
+        at: OffsetDateTime::now_utc(),
+        by: principal.user_id,
+    };
+    Ok(state.store.change_trust(&change, &audit).await?)
+}
+
 /// A credential accepted (now or before) from another bank.
 #[derive(Debug)]
 pub struct BroughtResult {
@@ -342,6 +377,7 @@ pub async fn bring_credential(
             ExternalRefusal::UntrustedIssuer { issuer },
         ));
     };
+    check_still_trusted(&credential, &bank).map_err(AppError::ExternalCredential)?;
     let keys = pinned_resolver(&bank.keys)
         .map_err(|reason| AppError::Internal(anyhow::anyhow!(reason)))?;
     let lists = fetch_status_lists(&credential, &bank).await;

@@ -186,6 +186,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
             mutual::add_trusted_bank
         ))
         .routes(routes!(mutual::refresh_trusted_bank))
+        .routes(routes!(mutual::remove_trusted_bank))
+        .routes(routes!(mutual::restore_trusted_bank))
+        .routes(routes!(mutual::distrust_key))
         // A credential brought from another bank may be larger than a form.
         .merge(
             OpenApiRouter::new()

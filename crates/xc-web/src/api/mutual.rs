@@ -1,12 +1,14 @@
 //! Mutual recognition between cities as JSON (issue 4 §8; the operations are `crate::mutual`,
 //! the same the pages use): credit-bank staff keep the trust list of other cities' banks; a
 //! learner brings a credential from one of them, which is verified against the list and, when
-//! it holds, becomes an outcome here with its provenance (201; 200 when brought before).
+//! it holds, becomes an outcome here with its provenance (201; 200 when brought before). Staff
+//! take trust back with a reason: a bank removed (or restored), a key distrusted.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
+use xc_store::TrustChange;
 
 use crate::AppState;
 use crate::auth::Identity;
@@ -15,8 +17,9 @@ use crate::extract::ApiJson;
 use crate::mutual::{self, BroughtResult};
 
 use super::types::{
-    AddTrustedBankRequest, BringCredentialRequest, ExternalCredentialResponse,
-    ExternalCredentialsResponse, RefreshedBankResponse, TrustedBankResponse, TrustedBanksResponse,
+    AddTrustedBankRequest, BringCredentialRequest, DistrustKeyRequest, ExternalCredentialResponse,
+    ExternalCredentialsResponse, RefreshedBankResponse, TrustChangeRequest, TrustedBankResponse,
+    TrustedBanksResponse,
 };
 
 /// The trust list: other cities' credit banks whose credentials this bank accepts.
@@ -69,14 +72,97 @@ pub(super) async fn refresh_trusted_bank(
     identity: Identity,
     Path(id): Path<String>,
 ) -> AppResult<Json<RefreshedBankResponse>> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| AppError::invalid("id", format!("'{id}' is not a trust-list entry id")))?;
-    let (bank, new_keys) = mutual::refresh_trusted_bank(&state, &identity, id).await?;
+    let (bank, new_keys) = mutual::refresh_trusted_bank(&state, &identity, entry_id(&id)?).await?;
     Ok(Json(RefreshedBankResponse {
         bank: TrustedBankResponse::of(&bank),
         new_keys,
     }))
+}
+
+/// A trust-list entry's id from the path.
+fn entry_id(id: &str) -> AppResult<i64> {
+    id.parse()
+        .map_err(|_| AppError::invalid("id", format!("'{id}' is not a trust-list entry id")))
+}
+
+/// Takes a bank off the trust list: credentials it issued are refused from now on
+/// (`untrusted_issuer`, with the reason); outcomes brought before stay.
+#[utoipa::path(post, path = "/api/v1/trusted-banks/{id}/remove", tag = "mutual-recognition",
+    params(("id" = i64, Path, description = "The trust-list entry")),
+    request_body = TrustChangeRequest,
+    responses(
+        (status = 200, body = TrustedBankResponse),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Off the list already (`bank`)", body = ErrorBody),
+        (status = 422, description = "A blank `reason`", body = ErrorBody),
+    ))]
+pub(super) async fn remove_trusted_bank(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<TrustChangeRequest>,
+) -> AppResult<Json<TrustedBankResponse>> {
+    let bank = mutual::change_trust(
+        &state,
+        &identity,
+        entry_id(&id)?,
+        TrustChange::Remove,
+        &request.reason,
+    )
+    .await?;
+    Ok(Json(TrustedBankResponse::of(&bank)))
+}
+
+/// Puts a removed bank back on the trust list.
+#[utoipa::path(post, path = "/api/v1/trusted-banks/{id}/restore", tag = "mutual-recognition",
+    params(("id" = i64, Path, description = "The trust-list entry")),
+    request_body = TrustChangeRequest,
+    responses(
+        (status = 200, body = TrustedBankResponse),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "On the list already (`bank`)", body = ErrorBody),
+        (status = 422, description = "A blank `reason`", body = ErrorBody),
+    ))]
+pub(super) async fn restore_trusted_bank(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<TrustChangeRequest>,
+) -> AppResult<Json<TrustedBankResponse>> {
+    let bank = mutual::change_trust(
+        &state,
+        &identity,
+        entry_id(&id)?,
+        TrustChange::Restore,
+        &request.reason,
+    )
+    .await?;
+    Ok(Json(TrustedBankResponse::of(&bank)))
+}
+
+/// Stops trusting one pinned key of a bank, for good: credentials with a proof by it are
+/// refused (`credential_key_distrusted`) and tree heads need another key's signature.
+#[utoipa::path(post, path = "/api/v1/trusted-banks/{id}/distrust-key", tag = "mutual-recognition",
+    params(("id" = i64, Path, description = "The trust-list entry")),
+    request_body = DistrustKeyRequest,
+    responses(
+        (status = 200, body = TrustedBankResponse),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Distrusted already (`key_id`)", body = ErrorBody),
+        (status = 422, description = "A key not pinned for the bank (`key_id`) or a blank `reason`", body = ErrorBody),
+    ))]
+pub(super) async fn distrust_key(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<DistrustKeyRequest>,
+) -> AppResult<Json<TrustedBankResponse>> {
+    let change = TrustChange::Distrust {
+        key_id: request.key_id.trim().to_owned(),
+    };
+    let bank =
+        mutual::change_trust(&state, &identity, entry_id(&id)?, change, &request.reason).await?;
+    Ok(Json(TrustedBankResponse::of(&bank)))
 }
 
 async fn response(

@@ -1472,8 +1472,18 @@ pub(crate) struct TrustedBankRow {
     pub(crate) base_url: String,
     pub(crate) institution: i64,
     pub(crate) refreshed_at: String,
-    /// Each pinned key as `<key id> (<multikey>)`.
-    pub(crate) keys: Vec<String>,
+    pub(crate) keys: Vec<PinnedKeyRow>,
+    /// `<when>：<why>` while the bank is off the list.
+    pub(crate) removed: Option<String>,
+}
+
+/// One pinned key of a trusted bank.
+#[derive(Debug, Clone)]
+pub(crate) struct PinnedKeyRow {
+    pub(crate) key_id: String,
+    pub(crate) multikey: String,
+    /// `<when>：<why>` once distrusted.
+    pub(crate) distrusted: Option<String>,
 }
 
 /// The trust list of mutual recognition (credit-bank staff).

@@ -496,6 +496,9 @@ async fn the_mutual_recognition_endpoints_are_in_the_openapi_document() {
         ("/api/v1/trusted-banks", "get"),
         ("/api/v1/trusted-banks", "post"),
         ("/api/v1/trusted-banks/{id}/refresh", "post"),
+        ("/api/v1/trusted-banks/{id}/remove", "post"),
+        ("/api/v1/trusted-banks/{id}/restore", "post"),
+        ("/api/v1/trusted-banks/{id}/distrust-key", "post"),
         ("/api/v1/me/external-credentials", "get"),
         ("/api/v1/me/external-credentials", "post"),
     ] {
@@ -504,5 +507,222 @@ async fn the_mutual_recognition_endpoints_are_in_the_openapi_document() {
             "{method} {path} is missing from the OpenAPI document"
         );
     }
-    assert!(openapi["components"]["schemas"]["BringCredentialRequest"].is_object());
+    for schema in [
+        "BringCredentialRequest",
+        "TrustChangeRequest",
+        "DistrustKeyRequest",
+    ] {
+        assert!(
+            openapi["components"]["schemas"][schema].is_object(),
+            "{schema}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn trust_taken_back_refuses_later_credentials_and_keeps_earlier_ones() {
+    let a = served().await;
+    let b = served().await;
+    let a_staff = a.app.sign_in("bank").await;
+    publish_calligraphy(&a.app, &a_staff).await;
+    let first = issue_in(&a, "HZ-1").await;
+    let second = issue_in(&a, "HZ-2").await;
+    let learner = b.app.sign_in("citizen-huangpu").await;
+    let b_staff = b.app.sign_in("bank").await;
+    let added = b
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/trusted-banks",
+            json!({"name": "杭州市学分银行", "base_url": a.base_url}),
+            Some(&b_staff),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    let bank_id = added.json()["id"].as_i64().unwrap();
+    let ed_key = added.json()["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["key_id"].as_str().unwrap().to_owned())
+        .find(|id| id.ends_with("#ed25519-1"))
+        .unwrap();
+    assert_eq!(
+        bring(&b.app, &learner, &first).await.status,
+        StatusCode::CREATED
+    );
+
+    // Taken off the list on the page, with a reason (a blank one is refused, nothing written).
+    let blank = b
+        .app
+        .form(
+            &format!("/bank/trust/{bank_id}/remove"),
+            &[("csrf", &b_staff.csrf), ("reason", "  ")],
+            &b_staff.cookie,
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(blank.text().contains("say why"), "{}", blank.text());
+    assert_eq!(b.app.audit_count("trust_list.remove").await, 0);
+    let stray = b
+        .app
+        .form(
+            &format!("/bank/trust/{bank_id}/remove"),
+            &[("csrf", &b_staff.csrf), ("reason", "x"), ("key_id", "k")],
+            &b_staff.cookie,
+        )
+        .await;
+    assert_eq!(stray.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(stray.text().contains("key_id"), "{}", stray.text());
+    let removed = b
+        .app
+        .form(
+            &format!("/bank/trust/{bank_id}/remove"),
+            &[("csrf", &b_staff.csrf), ("reason", "对方停止运营")],
+            &b_staff.cookie,
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text());
+    assert!(
+        removed
+            .text()
+            .contains(&format!("id=\"removed-{bank_id}\""))
+    );
+    assert!(removed.text().contains("对方停止运营"));
+    assert!(
+        removed
+            .text()
+            .contains(&format!("/bank/trust/{bank_id}/restore"))
+    );
+    assert_eq!(b.app.audit_count("trust_list.remove").await, 1);
+
+    // Its credentials are refused from now on, saying why; the one brought before stays.
+    let refused = bring(&b.app, &learner, &second).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.error_code(), "untrusted_issuer");
+    assert!(
+        refused.text().contains("对方停止运营"),
+        "{}",
+        refused.text()
+    );
+    let mine = b
+        .app
+        .get("/api/v1/me/external-credentials", Some(&learner))
+        .await
+        .json();
+    assert_eq!(mine["credentials"].as_array().unwrap().len(), 1, "{mine}");
+    let twice = b
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/trusted-banks/{bank_id}/remove"),
+            json!({"reason": "again"}),
+            Some(&b_staff),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text());
+    assert_eq!(twice.error_field(), "bank");
+    let listed = b
+        .app
+        .get("/api/v1/trusted-banks", Some(&b_staff))
+        .await
+        .json();
+    assert_eq!(listed["banks"][0]["removed"]["reason"], "对方停止运营");
+
+    // Back on the list: the second credential is accepted.
+    let restored = b
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/trusted-banks/{bank_id}/restore"),
+            json!({"reason": "恢复运营"}),
+            Some(&b_staff),
+        )
+        .await;
+    assert_eq!(restored.status, StatusCode::OK, "{}", restored.text());
+    assert!(restored.json().get("removed").is_none());
+    assert_eq!(
+        bring(&b.app, &learner, &second).await.status,
+        StatusCode::CREATED
+    );
+
+    // One key distrusted for good: a credential with a proof by it is refused with the key and
+    // the reason; an unknown key, the same key again and a learner are refused.
+    let distrust = |key_id: &str, reason: &str| json!({"key_id": key_id, "reason": reason});
+    let path = format!("/api/v1/trusted-banks/{bank_id}/distrust-key");
+    let unknown = b
+        .app
+        .json(
+            Method::POST,
+            &path,
+            distrust("did:web:nowhere#k", "x"),
+            Some(&b_staff),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.error_field(), "key_id");
+    let by_learner = b
+        .app
+        .json(Method::POST, &path, distrust(&ed_key, "x"), Some(&learner))
+        .await;
+    assert_eq!(by_learner.status, StatusCode::FORBIDDEN);
+    let distrusted = b
+        .app
+        .json(
+            Method::POST,
+            &path,
+            distrust(&ed_key, "私钥泄露"),
+            Some(&b_staff),
+        )
+        .await;
+    assert_eq!(distrusted.status, StatusCode::OK, "{}", distrusted.text());
+    let keys = distrusted.json()["keys"].clone();
+    let marked: Vec<(&str, Option<&str>)> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| {
+            (
+                key["key_id"].as_str().unwrap(),
+                key["distrusted"]["reason"].as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        marked.contains(&(ed_key.as_str(), Some("私钥泄露"))),
+        "{keys}"
+    );
+    assert_eq!(
+        marked.iter().filter(|(_, reason)| reason.is_none()).count(),
+        1,
+        "the SM2 key stays trusted: {keys}"
+    );
+    let again = b
+        .app
+        .json(
+            Method::POST,
+            &path,
+            distrust(&ed_key, "again"),
+            Some(&b_staff),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.error_field(), "key_id");
+    let third = issue_in(&a, "HZ-3").await;
+    let refused = bring(&b.app, &learner, &third).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.error_code(), "credential_key_distrusted");
+    let message = refused.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains(&ed_key) && message.contains("私钥泄露"),
+        "{message}"
+    );
+    let page = b.app.get("/bank/trust", Some(&b_staff)).await.text();
+    assert!(page.contains("私钥泄露"), "{page}");
+    assert_eq!(b.app.audit_count("trust_list.restore").await, 1);
+    assert_eq!(b.app.audit_count("trust_list.distrust_key").await, 1);
+    assert_eq!(b.app.audit_count("external_credential.accept").await, 2);
 }

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
-use xc_store::{DecisionRecord, ExternalOutcomeRecord, OutcomeRecord, TrustedBankRecord};
+use xc_store::{
+    DecisionRecord, ExternalOutcomeRecord, OutcomeRecord, TrustedBankRecord, Withdrawal,
+};
 
 use super::{OutcomeResponse, rfc3339};
 
@@ -25,6 +27,43 @@ pub struct PinnedKeyResponse {
     /// Multikey (`z6Mk…` Ed25519, `zEP…` SM2).
     pub public_key_multibase: String,
     pub pinned_at: String,
+    /// When and why this bank stopped trusting the key (for good); absent while trusted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distrusted: Option<WithdrawalResponse>,
+}
+
+/// Trust taken back: when and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WithdrawalResponse {
+    pub at: String,
+    pub reason: String,
+}
+
+impl WithdrawalResponse {
+    fn of(withdrawal: &Withdrawal) -> Self {
+        WithdrawalResponse {
+            at: rfc3339(withdrawal.at),
+            reason: withdrawal.reason.clone(),
+        }
+    }
+}
+
+/// Why a bank is removed from the trust list or restored to it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrustChangeRequest {
+    /// Kept with the change and in the audit log; never blank.
+    pub reason: String,
+}
+
+/// A pinned key to distrust for good, and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DistrustKeyRequest {
+    /// The key's id as pinned (`did:web:…#…`).
+    pub key_id: String,
+    /// Kept with the change and in the audit log; never blank.
+    pub reason: String,
 }
 
 /// A bank on the trust list.
@@ -38,8 +77,12 @@ pub struct TrustedBankResponse {
     pub institution_id: i64,
     pub added_at: String,
     pub refreshed_at: String,
-    /// Every key ever pinned, oldest first (rotated-out ones stay).
+    /// Every key ever pinned, oldest first (rotated-out ones stay, distrusted ones say so).
     pub keys: Vec<PinnedKeyResponse>,
+    /// When and why the bank was taken off the list, while it is off: its credentials are
+    /// refused (`untrusted_issuer`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<WithdrawalResponse>,
 }
 
 impl TrustedBankResponse {
@@ -59,8 +102,10 @@ impl TrustedBankResponse {
                     key_id: pinned.key.key_id.clone(),
                     public_key_multibase: pinned.key.public_key_multibase.clone(),
                     pinned_at: rfc3339(pinned.pinned_at),
+                    distrusted: pinned.distrusted.as_ref().map(WithdrawalResponse::of),
                 })
                 .collect(),
+            removed: bank.removed.as_ref().map(WithdrawalResponse::of),
         }
     }
 }

@@ -3,7 +3,9 @@
 //! - `/bank/trust` (credit-bank staff): the trust list with each bank's DID, address, pinned
 //!   keys and institution number, a form that adds a bank by name and address
 //!   (`POST /bank/trust`), and a button per bank that fetches its keys again
-//!   (`POST /bank/trust/{id}/refresh`);
+//!   (`POST /bank/trust/{id}/refresh`); taking trust back with a reason: a bank off the list
+//!   (`POST /bank/trust/{id}/remove`) or back on it (`…/restore`), a key distrusted for good
+//!   (`…/distrust`, the key in the form);
 //! - `/me/credentials/bring` (learners): paste (`POST /me/credentials/bring`) or upload
 //!   (`POST /me/credentials/bring/upload`, at most 1 MB) a credential from another city's bank;
 //!   the answer is what was accepted and how this bank recognises it, or the specific reason it
@@ -14,7 +16,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use xc_store::{ExternalOutcomeRecord, OutcomeRecord, TrustedBankRecord};
+use xc_store::{ExternalOutcomeRecord, OutcomeRecord, TrustChange, TrustedBankRecord, Withdrawal};
 
 use super::super::templates::*;
 use super::super::{Chrome, CsrfFormResult, page, render};
@@ -30,6 +32,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/bank/trust", get(trust_list).post(add_bank))
         .route("/bank/trust/{id}/refresh", post(refresh_bank))
+        .route("/bank/trust/{id}/{change}", post(change_bank))
         .route("/me/credentials/bring", get(bring_form).post(bring_pasted))
         .route(
             "/me/credentials/bring/upload",
@@ -39,6 +42,10 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 // ---- the trust list ---------------------------------------------------------------------------
+
+fn withdrawn(withdrawal: &Withdrawal) -> String {
+    format!("{}：{}", date_time(withdrawal.at), withdrawal.reason)
+}
 
 fn bank_row(bank: &TrustedBankRecord) -> TrustedBankRow {
     TrustedBankRow {
@@ -51,13 +58,13 @@ fn bank_row(bank: &TrustedBankRecord) -> TrustedBankRow {
         keys: bank
             .keys
             .iter()
-            .map(|pinned| {
-                format!(
-                    "{} ({})",
-                    pinned.key.key_id, pinned.key.public_key_multibase
-                )
+            .map(|pinned| PinnedKeyRow {
+                key_id: pinned.key.key_id.clone(),
+                multikey: pinned.key.public_key_multibase.clone(),
+                distrusted: pinned.distrusted.as_ref().map(withdrawn),
             })
             .collect(),
+        removed: bank.removed.as_ref().map(withdrawn),
     }
 }
 
@@ -145,6 +152,45 @@ async fn refresh_bank(
                     bank.name,
                     chrome_text(&identity).trust_refreshed
                 );
+                trust_page(&state, &identity, Some(notice), Default::default(), None).await
+            }
+            Err(error) if shown_on_form(&error) => {
+                trust_page(&state, &identity, None, Default::default(), Some(error)).await
+            }
+            Err(other) => Err(other),
+        }
+    }
+    .await;
+    page(&identity, &uri, result)
+}
+
+/// `POST /bank/trust/{id}/remove|restore|distrust` with the reason (and, to distrust, the
+/// key's id): the list again with what was recorded, or with the refusal on the form.
+async fn change_bank(
+    State(state): State<AppState>,
+    identity: Identity,
+    uri: Uri,
+    Path((id, change)): Path<(String, String)>,
+    CsrfFormResult(form): CsrfFormResult<Vec<(String, String)>>,
+) -> Response {
+    let result = async {
+        let not_found = || AppError::NotFound {
+            what: "trusted bank",
+        };
+        let id: i64 = id.parse().map_err(|_| not_found())?;
+        let (form, change) = match change.as_str() {
+            "remove" => (FormFields::new(form?, &["reason"])?, TrustChange::Remove),
+            "restore" => (FormFields::new(form?, &["reason"])?, TrustChange::Restore),
+            "distrust" => {
+                let form = FormFields::new(form?, &["reason", "key_id"])?;
+                let key_id = form.one("key_id").trim().to_owned();
+                (form, TrustChange::Distrust { key_id })
+            }
+            _ => return Err(not_found()),
+        };
+        match mutual::change_trust(&state, &identity, id, change, &form.one("reason")).await {
+            Ok(bank) => {
+                let notice = format!("{} {}", chrome_text(&identity).trust_changed, bank.name);
                 trust_page(&state, &identity, Some(notice), Default::default(), None).await
             }
             Err(error) if shown_on_form(&error) => {
