@@ -288,7 +288,13 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    let issuer = xc_issuer::Issuer::open(&config.issuer_key_dir(), config.issuer_profile())
+    // Without `issuer.base_url` the issuer's address is the one served: the bound one, so
+    // `--listen 127.0.0.1:0` names the port actually taken in the DID and share links.
+    let served = Config {
+        listen: address,
+        ..config.clone()
+    };
+    let issuer = xc_issuer::Issuer::open(&config.issuer_key_dir(), served.issuer_profile())
         .map_err(|e| anyhow::anyhow!("issuer keys: {e}"))?;
     tracing::info!(issuer.did = issuer.keys().did(), "issuing as");
     let state = xc_web::AppState::new(store.clone(), vault, config.web_config(), Arc::new(issuer))

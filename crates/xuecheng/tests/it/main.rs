@@ -432,6 +432,13 @@ fn serve_binds_serves_and_stops_cleanly_on_sigterm() {
     );
     let home = http_get(&address, "/");
     assert!(home.contains("黄浦区"), "the tiny city is served");
+    // Listening on port 0 without issuer.base_url: the DID names the port actually bound.
+    let did = http_get(&address, "/.well-known/did.json");
+    let port = address.rsplit(':').next().unwrap();
+    assert!(
+        did.contains(&format!("\"did:web:127.0.0.1%3A{port}\"")),
+        "{did}"
+    );
     let status = Command::new("kill")
         .args(["-TERM", &server.0.id().to_string()])
         .status()
