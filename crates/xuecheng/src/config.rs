@@ -71,8 +71,8 @@ pub struct PrivacyConfig {
 pub struct IssuerConfig {
     /// The public address of the site, `https://host[:port]` with no path; the issuer's DID
     /// is `did:web:<host>` of it (its document at `/.well-known/did.json`). Empty for
-    /// `http://<listen>` (the address bound, when serving), which only suits a demo: set it before issuing for real, since every
-    /// credential names the DID.
+    /// `http://<listen>` (the address bound, when serving), which only suits a demo: set it
+    /// before issuing for real, since every credential names the DID.
     pub base_url: String,
     /// The issuer's display name in every credential.
     pub name: String,
