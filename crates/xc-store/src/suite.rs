@@ -4739,7 +4739,12 @@ fn xapi_statement(
     body["id"] = serde_json::json!(xapi_id(n));
     body["stored"] =
         serde_json::json!(xc_xapi::types::Timestamp::from_datetime(stored).to_rfc3339());
-    xc_xapi::parse_statement(&body, xc_xapi::XapiVersion::LATEST_1_0).unwrap()
+    let version = if body["version"] == "2.0.0" {
+        xc_xapi::XapiVersion::LATEST_2_0
+    } else {
+        xc_xapi::XapiVersion::LATEST_1_0
+    };
+    xc_xapi::parse_statement(&body, version).unwrap()
 }
 
 /// `actor` did `verb` to activity `activity`.
@@ -4988,10 +4993,13 @@ async fn xapi_check_filters(store: &dyn Store, bulk: bool) {
             "actor": {"objectType": "Group", "member": [{"mbox": "mailto:ann@example.com"}], "account": {"homePage": "http://example.com", "name": "team-a"}},
             "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
             "object": {"id": "http://example.com/activities/course-1"},
+            "version": "2.0.0",
             "context": {
                 "registration": registration,
                 "instructor": {"mbox": "mailto:teacher@example.com"},
-                "contextActivities": {"parent": {"id": "http://example.com/activities/programme"}}
+                "contextActivities": {"parent": {"id": "http://example.com/activities/programme"}},
+                "contextAgents": [{"objectType": "contextAgent", "agent": {"mbox": "mailto:mentor@example.com"}}],
+                "contextGroups": [{"objectType": "contextGroup", "group": {"objectType": "Group", "member": [{"mbox": "mailto:peer@example.com"}]}}]
             }
         }),
     );
@@ -5071,6 +5079,25 @@ async fn xapi_check_filters(store: &dyn Store, bulk: bool) {
         (
             vec![("agent", r#"{"mbox":"mailto:dan@example.com"}"#)],
             vec![],
+        ),
+        // 2.0's context agents and context groups (members) are related agents only.
+        (
+            vec![("agent", r#"{"mbox":"mailto:mentor@example.com"}"#)],
+            vec![],
+        ),
+        (
+            vec![
+                ("agent", r#"{"mbox":"mailto:mentor@example.com"}"#),
+                ("related_agents", "true"),
+            ],
+            vec![1],
+        ),
+        (
+            vec![
+                ("agent", r#"{"mbox":"mailto:peer@example.com"}"#),
+                ("related_agents", "true"),
+            ],
+            vec![1],
         ),
         (
             vec![

@@ -61,7 +61,8 @@ pub struct StatementIndex {
     /// object (with group members).
     pub agents: BTreeSet<String>,
     /// Keys matched by `agent` with `related_agents=true`: the above plus authority,
-    /// instructor, team, and the same properties inside a SubStatement.
+    /// instructor, team, 2.0's context agents and context groups (with members), and the same
+    /// properties inside a SubStatement.
     pub related_agents: BTreeSet<String>,
     /// The object's id when it is an Activity (`activity` filter).
     pub activity: Option<String>,
@@ -121,6 +122,13 @@ impl StatementIndex {
         }
         if let Some(team) = &context.team {
             self.related_agents.extend(group_keys(team));
+        }
+        // 2.0: "Context Agent, Context Group" are among the properties related_agents matches.
+        for entry in context.context_agents.iter().flatten() {
+            self.related_agents.insert(ifi_key(&entry.agent.ifi));
+        }
+        for entry in context.context_groups.iter().flatten() {
+            self.related_agents.extend(group_keys(&entry.group));
         }
         if let Some(activities) = &context.context_activities {
             self.related_activities.extend(

@@ -151,6 +151,19 @@ fn bad_parameters_name_themselves() {
 }
 
 #[test]
+fn related_agents_include_2_0_context_agents_and_groups() {
+    let statement = parse_statement(&crate::support::full_2_0(), XapiVersion::LATEST_2_0).unwrap();
+    let index = StatementIndex::of(&statement);
+    for key in [
+        "mbox:mailto:mentor@example.com",
+        "mbox:mailto:peer@example.com",
+    ] {
+        assert!(index.related_agents.contains(key), "{key}");
+        assert!(!index.agents.contains(key), "{key} is related only");
+    }
+}
+
+#[test]
 fn the_index_lists_direct_and_related_agents_and_activities() {
     let statement = parse_statement(&full(), XapiVersion::LATEST_1_0).unwrap();
     let index = StatementIndex::of(&statement);
