@@ -72,7 +72,7 @@ pub enum AppError {
     /// Another credit bank could not be fetched from (mutual recognition): 502, naming
     /// `base_url`.
     #[error("the other bank could not be fetched from: {0}")]
-    BankFetch(crate::mutual::FetchError),
+    BankFetch(crate::bank_client::FetchError),
     /// Another bank's DID document cannot be pinned (not a DID document, another DID, no key
     /// for credentials): 422 naming `base_url`, each reason its own code.
     #[error("{0}")]
