@@ -26,8 +26,8 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::RootCertStore;
-use rustls::pki_types::{CertificateDer, TrustAnchor};
 use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, TrustAnchor};
 use serde_json::Value;
 
 /// How long one fetch from another bank may take.
@@ -274,31 +274,30 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// What was wrong with the server's certificate, when that is why the request failed. The
-/// rustls error sits inside an `io::Error` (tokio-rustls), whose `source` skips it, so both are
-/// looked into.
+/// rustls error sits inside an `io::Error` (tokio-rustls) inside another (hyper-rustls), and an
+/// `io::Error`'s `source` skips what it wraps, so each is looked into.
 fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut next = Some(error);
-    while let Some(error) = next {
-        let tls = error.downcast_ref::<rustls::Error>().or_else(|| {
-            error
-                .downcast_ref::<std::io::Error>()?
-                .get_ref()?
-                .downcast_ref::<rustls::Error>()
-        });
-        if let Some(rustls::Error::InvalidCertificate(problem)) = tls {
-            return Some(describe_certificate_problem(problem));
-        }
-        next = error.source();
+    if let Some(rustls::Error::InvalidCertificate(problem)) = error.downcast_ref::<rustls::Error>()
+    {
+        return Some(describe_certificate_problem(problem));
     }
-    None
+    let wrapped = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref);
+    if let Some(found) = wrapped.and_then(|inner| certificate_problem(inner)) {
+        return Some(found);
+    }
+    error.source().and_then(certificate_problem)
 }
 
 fn describe_certificate_problem(problem: &rustls::CertificateError) -> String {
     use rustls::CertificateError as Problem;
     match problem {
-        Problem::UnknownIssuer => "it is issued by a certificate authority that is not trusted here \
+        Problem::UnknownIssuer => {
+            "it is issued by a certificate authority that is not trusted here \
              (neither a bundled root nor one of mutual.extra_roots)"
-            .into(),
+                .into()
+        }
         Problem::NotValidForName | Problem::NotValidForNameContext { .. } => {
             format!("it is not issued for this host name ({problem})")
         }

@@ -37,8 +37,8 @@ use xc_store::{
 
 use crate::AppState;
 use crate::auth::Identity;
-use crate::bank_client::BankClient;
 use crate::bank::own_learner;
+use crate::bank_client::BankClient;
 use crate::error::{AppError, AppResult};
 
 /// The largest credential (or proof bundle) a learner brings.

@@ -560,7 +560,10 @@ mod tests {
         assert!(config.mutual.extra_roots.as_os_str().is_empty());
         assert!(!config.mutual.allow_plain_http);
         let client = config.web_config().unwrap().bank_client;
-        assert!(format!("{client:?}").contains("extra_roots: 0"), "{client:?}");
+        assert!(
+            format!("{client:?}").contains("extra_roots: 0"),
+            "{client:?}"
+        );
 
         let dir = tempfile::tempdir().unwrap();
         let with_roots = |path: &Path| {
@@ -598,11 +601,18 @@ mod tests {
 
         let missing = dir.path().join("missing.pem");
         let error = with_roots(&missing).web_config().unwrap_err().to_string();
-        assert!(error.starts_with("mutual.extra_roots: cannot read"), "{error}");
+        assert!(
+            error.starts_with("mutual.extra_roots: cannot read"),
+            "{error}"
+        );
         assert!(error.contains(&missing.display().to_string()), "{error}");
 
         let key_only = dir.path().join("key.pem");
-        std::fs::write(&key_only, rcgen::KeyPair::generate().unwrap().serialize_pem()).unwrap();
+        std::fs::write(
+            &key_only,
+            rcgen::KeyPair::generate().unwrap().serialize_pem(),
+        )
+        .unwrap();
         let error = with_roots(&key_only).web_config().unwrap_err().to_string();
         assert!(error.starts_with("mutual.extra_roots: "), "{error}");
         assert!(error.contains(&key_only.display().to_string()), "{error}");

@@ -15,11 +15,11 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use xc_credentials::status_list::StatusListEntry;
 use xc_credentials::{Canonicaliser, ContextLoader, DidKeyResolver};
-use xc_web::bank_client::{BankClient, is_loopback_host};
 use xc_issuer::{
     InclusionReport, IssuerPublicKeys, ProofBundle, ProofOutcome, StatusReport, VerificationReport,
     VerifyInputs, verify_issued_credential,
 };
+use xc_web::bank_client::{BankClient, is_loopback_host};
 
 /// The exit code of a credential that is not valid.
 pub const EXIT_INVALID: u8 = 1;

@@ -639,7 +639,9 @@ async fn a_bank_served_over_https_is_trusted_through_the_extra_roots() {
     let a_did = format!("did:web:127.0.0.1%3A{port}");
     assert_eq!(credential["issuer"]["id"], a_did.as_str());
     assert!(
-        credential["credentialStatus"].to_string().contains(&format!("https://127.0.0.1:{port}/")),
+        credential["credentialStatus"]
+            .to_string()
+            .contains(&format!("https://127.0.0.1:{port}/")),
         "A's status list is named by its https address: {}",
         credential["credentialStatus"]
     );
@@ -727,7 +729,7 @@ async fn a_bank_whose_certificate_is_not_trusted_is_not_added() {
     refused_with(&unknown_ca, "certificate authority");
 
     // Plain HTTP to another machine is refused before any connection is made.
-    let plain = add(&b, &staff, "http://bank.example.org").await;
+    let plain = add(&b, &staff, "http://bank-a.example.org").await;
     refused_with(&plain, "plain http://");
     refused_with(&plain, "mutual.allow_plain_http");
 
@@ -735,7 +737,12 @@ async fn a_bank_whose_certificate_is_not_trusted_is_not_added() {
     let trusting = TestApp::at_with("https://bank-b.example.org", client_trusting(&pki)).await;
     let trusting_staff = trusting.sign_in("bank").await;
     let port = a.base_url.rsplit(':').next().unwrap();
-    let wrong_name = add(&trusting, &trusting_staff, &format!("https://localhost:{port}")).await;
+    let wrong_name = add(
+        &trusting,
+        &trusting_staff,
+        &format!("https://localhost:{port}"),
+    )
+    .await;
     refused_with(&wrong_name, "not issued for this host name");
 
     for (app, staff) in [(&b, &staff), (&trusting, &trusting_staff)] {
