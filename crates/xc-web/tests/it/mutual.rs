@@ -35,20 +35,41 @@ impl Drop for Served {
     }
 }
 
-/// Binds first (so the port, and the DID, are known before the app is built), then serves.
+/// An app serving plain HTTP on a loopback port (see [`served_with`]).
 async fn served() -> Served {
+    served_with(None).await
+}
+
+/// Binds first (so the port, and the DID, are known before the app is built), then serves:
+/// plain HTTP, or HTTPS with the test PKI's certificate for 127.0.0.1 (the DID is then
+/// `did:web:127.0.0.1%3A<port>` all the same).
+async fn served_with(tls: Option<&TestPki>) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{}", listener.local_addr().unwrap());
     let app = TestApp::at(&base_url).await;
     let router = app.router.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    let server = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        }),
+        Some(pki) => {
+            let listener = TlsListener {
+                tcp: listener,
+                acceptor: tokio_rustls::TlsAcceptor::from(pki.server.clone()),
+            };
+            tokio::spawn(async move {
+                axum::serve(listener, router.into_make_service())
+                    .await
+                    .unwrap();
+            })
+        }
+    };
     Served {
         app,
         base_url,
@@ -144,29 +165,6 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
-/// An app serving over HTTPS on a loopback port of its own with the test PKI's certificate:
-/// its DID is `did:web:127.0.0.1%3A<port>`.
-async fn served_over_tls(pki: &TestPki) -> Served {
-    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("https://{}", tcp.local_addr().unwrap());
-    let app = TestApp::at(&base_url).await;
-    let router = app.router.clone();
-    let listener = TlsListener {
-        tcp,
-        acceptor: tokio_rustls::TlsAcceptor::from(pki.server.clone()),
-    };
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service())
-            .await
-            .unwrap();
-    });
-    Served {
-        app,
-        base_url,
-        server,
-    }
-}
-
 /// A recognised outcome of bank A's provider for its Huangpu learner, issued its credential.
 async fn issue_in(bank: &Served, external_id: &str) -> Value {
     let outcome = store_recognised_without_credential(&bank.app, external_id).await;
@@ -177,6 +175,28 @@ async fn issue_in(bank: &Served, external_id: &str) -> Value {
         .await
         .unwrap();
     serde_json::from_str(&issued[0].document).unwrap()
+}
+
+/// Credit-bank staff of `app` put the bank at `base_url` on the trust list (through the API).
+async fn add_bank(app: &TestApp, staff: &Session, base_url: &str) -> crate::app::TestResponse {
+    app.json(
+        Method::POST,
+        "/api/v1/trusted-banks",
+        json!({"name": "杭州市学分银行", "base_url": base_url}),
+        Some(staff),
+    )
+    .await
+}
+
+/// Credit-bank staff of `app` refresh trust-list entry `id` (through the API).
+async fn refresh_bank(app: &TestApp, staff: &Session, id: i64) -> crate::app::TestResponse {
+    app.json(
+        Method::POST,
+        &format!("/api/v1/trusted-banks/{id}/refresh"),
+        json!({}),
+        Some(staff),
+    )
+    .await
 }
 
 async fn bring(app: &TestApp, learner: &Session, credential: &Value) -> crate::app::TestResponse {
@@ -249,15 +269,7 @@ async fn a_credential_of_a_trusted_bank_becomes_an_outcome_here_with_its_provena
     assert_eq!(b.app.audit_count("external_credential.accept").await, 0);
 
     // Credit-bank staff of B add A by its address: A's DID document is fetched, its keys pinned.
-    let added = b
-        .app
-        .json(
-            Method::POST,
-            "/api/v1/trusted-banks",
-            json!({"name": "杭州市学分银行", "base_url": format!("{}/", a.base_url)}),
-            Some(&b_staff),
-        )
-        .await;
+    let added = add_bank(&b.app, &b_staff, &format!("{}/", a.base_url)).await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
     let bank = added.json();
     assert_eq!(bank["did"], a_did.as_str());
@@ -436,15 +448,7 @@ async fn a_credential_of_a_trusted_bank_becomes_an_outcome_here_with_its_provena
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.text().contains(&a_did));
     let bank_id = bank["id"].as_i64().unwrap();
-    let refreshed = b
-        .app
-        .json(
-            Method::POST,
-            &format!("/api/v1/trusted-banks/{bank_id}/refresh"),
-            json!({}),
-            Some(&b_staff),
-        )
-        .await;
+    let refreshed = refresh_bank(&b.app, &b_staff, bank_id).await;
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text());
     assert_eq!(refreshed.json()["new_keys"], 0);
     assert_eq!(
@@ -459,17 +463,8 @@ async fn adding_a_bank_refuses_what_is_not_one() {
     let b = served().await;
     let staff = b.app.sign_in("bank").await;
     let add = |base_url: String| {
-        let app = &b.app;
-        let staff = staff.clone();
-        async move {
-            app.json(
-                Method::POST,
-                "/api/v1/trusted-banks",
-                json!({"name": "某市学分银行", "base_url": base_url}),
-                Some(&staff),
-            )
-            .await
-        }
+        let (app, staff) = (&b.app, staff.clone());
+        async move { add_bank(app, &staff, &base_url).await }
     };
     // Nobody listens there.
     let closed = {
@@ -548,15 +543,7 @@ async fn a_revoked_credential_of_a_trusted_bank_is_refused() {
         .await;
     assert_eq!(revoked.status, StatusCode::CREATED, "{}", revoked.text());
     let b_staff = b.app.sign_in("bank").await;
-    let added = b
-        .app
-        .json(
-            Method::POST,
-            "/api/v1/trusted-banks",
-            json!({"name": "杭州市学分银行", "base_url": a.base_url}),
-            Some(&b_staff),
-        )
-        .await;
+    let added = add_bank(&b.app, &b_staff, &a.base_url).await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
     let learner = b.app.sign_in("citizen-huangpu").await;
     let refused = bring(&b.app, &learner, &credential).await;
@@ -630,7 +617,7 @@ async fn the_mutual_recognition_endpoints_are_in_the_openapi_document() {
 #[tokio::test]
 async fn a_bank_served_over_https_is_trusted_through_the_extra_roots() {
     let pki = test_pki();
-    let a = served_over_tls(&pki).await;
+    let a = served_with(Some(&pki)).await;
     let b = TestApp::at_with("https://bank-b.example.org", client_trusting(&pki)).await;
     let a_staff = a.app.sign_in("bank").await;
     publish_calligraphy(&a.app, &a_staff).await;
@@ -647,14 +634,7 @@ async fn a_bank_served_over_https_is_trusted_through_the_extra_roots() {
     );
 
     let b_staff = b.sign_in("bank").await;
-    let added = b
-        .json(
-            Method::POST,
-            "/api/v1/trusted-banks",
-            json!({"name": "杭州市学分银行", "base_url": a.base_url}),
-            Some(&b_staff),
-        )
-        .await;
+    let added = add_bank(&b, &b_staff, &a.base_url).await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
     assert_eq!(added.json()["did"], a_did.as_str());
     assert_eq!(added.json()["keys"].as_array().unwrap().len(), 2);
@@ -677,14 +657,7 @@ async fn a_bank_served_over_https_is_trusted_through_the_extra_roots() {
     assert_eq!(b.audit_count("external_credential.accept").await, 1);
 
     let bank_id = added.json()["id"].as_i64().unwrap();
-    let refreshed = b
-        .json(
-            Method::POST,
-            &format!("/api/v1/trusted-banks/{bank_id}/refresh"),
-            json!({}),
-            Some(&b_staff),
-        )
-        .await;
+    let refreshed = refresh_bank(&b, &b_staff, bank_id).await;
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text());
     assert_eq!(refreshed.json()["new_keys"], 0);
 }
@@ -695,16 +668,7 @@ async fn a_bank_served_over_https_is_trusted_through_the_extra_roots() {
 #[tokio::test]
 async fn a_bank_whose_certificate_is_not_trusted_is_not_added() {
     let pki = test_pki();
-    let a = served_over_tls(&pki).await;
-    async fn add(b: &TestApp, staff: &Session, base_url: &str) -> crate::app::TestResponse {
-        b.json(
-            Method::POST,
-            "/api/v1/trusted-banks",
-            json!({"name": "杭州市学分银行", "base_url": base_url}),
-            Some(staff),
-        )
-        .await
-    }
+    let a = served_with(Some(&pki)).await;
     let refused_with = |response: &crate::app::TestResponse, words: &str| {
         assert_eq!(
             response.status,
@@ -724,12 +688,12 @@ async fn a_bank_whose_certificate_is_not_trusted_is_not_added() {
     // Only the bundled roots: the test CA is unknown.
     let b = TestApp::new().await;
     let staff = b.sign_in("bank").await;
-    let unknown_ca = add(&b, &staff, &a.base_url).await;
+    let unknown_ca = add_bank(&b, &staff, &a.base_url).await;
     refused_with(&unknown_ca, "certificate is not trusted");
     refused_with(&unknown_ca, "certificate authority");
 
     // Plain HTTP to another machine is refused before any connection is made.
-    let plain = add(&b, &staff, "http://bank-a.example.org").await;
+    let plain = add_bank(&b, &staff, "http://bank-a.example.org").await;
     refused_with(&plain, "plain http://");
     refused_with(&plain, "mutual.allow_plain_http");
 
@@ -737,7 +701,7 @@ async fn a_bank_whose_certificate_is_not_trusted_is_not_added() {
     let trusting = TestApp::at_with("https://bank-b.example.org", client_trusting(&pki)).await;
     let trusting_staff = trusting.sign_in("bank").await;
     let port = a.base_url.rsplit(':').next().unwrap();
-    let wrong_name = add(
+    let wrong_name = add_bank(
         &trusting,
         &trusting_staff,
         &format!("https://localhost:{port}"),
