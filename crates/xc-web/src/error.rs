@@ -69,10 +69,11 @@ pub enum AppError {
     /// or 409 when it was already used; each reason has its own code.
     #[error("{0}")]
     LearnerCode(crate::learner_code::CodeRefusal),
-    /// Another credit bank could not be fetched from (mutual recognition): 502, naming
+    /// Another credit bank could not be fetched from (mutual recognition: not reachable, its
+    /// TLS certificate not trusted, or plain HTTP to another machine refused): 502, naming
     /// `base_url`.
     #[error("the other bank could not be fetched from: {0}")]
-    BankFetch(crate::mutual::FetchError),
+    BankFetch(crate::bank_client::FetchError),
     /// Another bank's DID document cannot be pinned (not a DID document, another DID, no key
     /// for credentials): 422 naming `base_url`, each reason its own code.
     #[error("{0}")]

@@ -26,6 +26,7 @@ pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod bank;
+pub mod bank_client;
 mod cache;
 pub mod clock;
 mod error;
@@ -96,6 +97,9 @@ pub struct WebConfig {
     pub issue_owed_at_start: bool,
     /// The time learner codes are issued and checked by (the system clock; tests set their own).
     pub clock: clock::Clock,
+    /// Fetches from other banks (mutual recognition), built once from the `[mutual]` section:
+    /// the roots it trusts and whether plain HTTP may leave this machine.
+    pub bank_client: bank_client::BankClient,
 }
 
 impl Default for WebConfig {
@@ -109,6 +113,7 @@ impl Default for WebConfig {
             upload_dir: None,
             issue_owed_at_start: true,
             clock: clock::Clock::system(),
+            bank_client: bank_client::BankClient::default(),
         }
     }
 }

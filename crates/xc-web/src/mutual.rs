@@ -19,11 +19,9 @@
 //!   and recognised by this bank's standards (`xc_bank::external`). Each refusal has its own
 //!   reason (`xc_issuer::ExternalRefusal`); nothing is stored for a refused credential.
 //!
-//! Fetching is plain HTTP GET through hyper-util (already in the workspace), 10 s and 4 MB at
-//! most; an `https://` bank needs a TLS-capable client, which this build does not have, and is
-//! refused with that reason.
-
-use std::time::Duration;
+//! Every fetch goes through the one [`BankClient`] of the state (`WebConfig::bank_client`): HTTPS
+//! with the bundled Mozilla roots and the configured `mutual.extra_roots`, plain HTTP only to
+//! this machine unless `mutual.allow_plain_http`, 10 s and 4 MB at most (`crate::bank_client`).
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -45,78 +43,14 @@ use xc_store::{
 use crate::AppState;
 use crate::auth::Identity;
 use crate::bank::own_learner;
+use crate::bank_client::BankClient;
 use crate::error::{AppError, AppResult};
 
-/// How long one fetch from another bank may take.
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
-/// The largest document fetched from another bank.
-pub const FETCH_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 /// The largest credential (or proof bundle) a learner brings.
 pub const BRING_LIMIT_BYTES: usize = 1024 * 1024;
 
 const TRUST_LIST_WHY: &str = "only credit-bank staff and city administrators keep the trust list";
 const BRING_WHY: &str = "only a learner brings credentials into their own archive";
-
-/// Why a document could not be fetched from another bank.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FetchError {
-    #[error(
-        "{url}: only http:// addresses can be fetched by this build (https:// needs a TLS client, not built in)"
-    )]
-    Unsupported { url: String },
-    #[error("{url} is not reachable: {reason}")]
-    Unreachable { url: String, reason: String },
-    #[error("{url} answered HTTP {status}")]
-    Status { url: String, status: u16 },
-    #[error("{url} did not answer JSON: {reason}")]
-    NotJson { url: String, reason: String },
-}
-
-/// Fetches a JSON document with a plain HTTP GET (see the module doc for the limits).
-pub async fn fetch_json(url: &str) -> Result<Value, FetchError> {
-    use http_body_util::BodyExt as _;
-    let unreachable = |reason: String| FetchError::Unreachable {
-        url: url.to_owned(),
-        reason,
-    };
-    let uri: http::Uri = url
-        .parse()
-        .map_err(|error: http::uri::InvalidUri| unreachable(error.to_string()))?;
-    if uri.scheme_str() != Some("http") {
-        return Err(FetchError::Unsupported {
-            url: url.to_owned(),
-        });
-    }
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Empty<bytes::Bytes>>();
-    let request = http::Request::get(uri)
-        .header(
-            http::header::ACCEPT,
-            "application/did+json, application/vc+ld+json, application/json",
-        )
-        .body(http_body_util::Empty::new())
-        .map_err(|error| unreachable(error.to_string()))?;
-    let response = tokio::time::timeout(FETCH_TIMEOUT, client.request(request))
-        .await
-        .map_err(|_| unreachable(format!("no answer within {} s", FETCH_TIMEOUT.as_secs())))?
-        .map_err(|error| unreachable(error.to_string()))?;
-    if !response.status().is_success() {
-        return Err(FetchError::Status {
-            url: url.to_owned(),
-            status: response.status().as_u16(),
-        });
-    }
-    let body = http_body_util::Limited::new(response.into_body(), FETCH_LIMIT_BYTES);
-    let bytes = tokio::time::timeout(FETCH_TIMEOUT, body.collect())
-        .await
-        .map_err(|_| unreachable(format!("no answer within {} s", FETCH_TIMEOUT.as_secs())))?
-        .map_err(|error| unreachable(error.to_string()))?
-        .to_bytes();
-    serde_json::from_slice(&bytes).map_err(|error| FetchError::NotJson {
-        url: url.to_owned(),
-        reason: error.to_string(),
-    })
-}
 
 /// A base URL as entered, without a trailing slash, with the DID it gives.
 fn base_url_and_did(text: &str) -> AppResult<(String, String)> {
@@ -127,8 +61,13 @@ fn base_url_and_did(text: &str) -> AppResult<(String, String)> {
 }
 
 /// Fetches the DID document of the bank at `base_url` and answers the keys to pin.
-async fn fetch_keys(base_url: &str, did: &str) -> AppResult<Vec<xc_store::PinnedKey>> {
-    let document = fetch_json(&format!("{base_url}/.well-known/did.json"))
+async fn fetch_keys(
+    client: &BankClient,
+    base_url: &str,
+    did: &str,
+) -> AppResult<Vec<xc_store::PinnedKey>> {
+    let document = client
+        .fetch_json(&format!("{base_url}/.well-known/did.json"))
         .await
         .map_err(AppError::BankFetch)?;
     keys_to_pin(&document, did).map_err(AppError::DidDocument)
@@ -165,7 +104,7 @@ pub async fn add_trusted_bank(
             "this is this bank's own address: list other cities' banks",
         ));
     }
-    let keys = fetch_keys(&base_url, &did).await?;
+    let keys = fetch_keys(&state.config.bank_client, &base_url, &did).await?;
     let audit = AuditEvent::new(identity.actor(), "trust_list.add", "trusted_bank", "new")
         .with_detail(json!({
             "name": name.trim(),
@@ -193,7 +132,7 @@ pub async fn refresh_trusted_bank(
 ) -> AppResult<(TrustedBankRecord, usize)> {
     identity.require_to(Action::ManageTrustList, TRUST_LIST_WHY)?;
     let held = state.store.trusted_bank(id).await?;
-    let keys = fetch_keys(&held.base_url, &held.did).await?;
+    let keys = fetch_keys(&state.config.bank_client, &held.base_url, &held.did).await?;
     let new_keys: Vec<String> = keys
         .iter()
         .filter(|key| {
@@ -311,7 +250,11 @@ fn is_open_badge(credential: &Value) -> bool {
 
 /// The status list credentials a credential names under its bank's base URL, fetched; a list
 /// that cannot be fetched is left out (its status is then "not checked").
-async fn fetch_status_lists(credential: &Value, bank: &TrustedBankRecord) -> Vec<(String, Value)> {
+async fn fetch_status_lists(
+    client: &BankClient,
+    credential: &Value,
+    bank: &TrustedBankRecord,
+) -> Vec<(String, Value)> {
     let prefix = format!("{}/", bank.base_url);
     let mut lists: Vec<(String, Value)> = Vec::new();
     for entry in StatusListEntry::from_credential(credential).unwrap_or_default() {
@@ -319,7 +262,7 @@ async fn fetch_status_lists(credential: &Value, bank: &TrustedBankRecord) -> Vec
         if !url.starts_with(&prefix) || lists.iter().any(|(known, _)| *known == url) {
             continue;
         }
-        match fetch_json(&url).await {
+        match client.fetch_json(&url).await {
             Ok(list) => lists.push((url, list)),
             Err(error) => tracing::info!(%error, "a status list of a trusted bank was not fetched"),
         }
@@ -330,12 +273,14 @@ async fn fetch_status_lists(credential: &Value, bank: &TrustedBankRecord) -> Vec
 /// The bank's latest signed tree head and the inclusion proof of the credential under it,
 /// fetched; `None` when either cannot be had.
 async fn fetch_log_proof(
+    client: &BankClient,
     credential: &Value,
     bank: &TrustedBankRecord,
 ) -> Option<(xc_store::SignedTreeHead, xc_merkle::InclusionProof)> {
     let id = credential.get("id")?.as_str()?;
     let head = served_tree_head(
-        &fetch_json(&format!("{}/log/tree-head", bank.base_url))
+        &client
+            .fetch_json(&format!("{}/log/tree-head", bank.base_url))
             .await
             .ok()?,
     )?;
@@ -344,7 +289,8 @@ async fn fetch_log_proof(
         .append_pair("tree_size", &head.head.size.to_string())
         .finish();
     let proof = served_inclusion_proof(
-        &fetch_json(&format!("{}/log/proof/inclusion?{query}", bank.base_url))
+        &client
+            .fetch_json(&format!("{}/log/proof/inclusion?{query}", bank.base_url))
             .await
             .ok()?,
     )?;
@@ -380,11 +326,11 @@ pub async fn bring_credential(
     check_still_trusted(&credential, &bank).map_err(AppError::ExternalCredential)?;
     let keys = pinned_resolver(&bank.keys)
         .map_err(|reason| AppError::Internal(anyhow::anyhow!(reason)))?;
-    let lists = fetch_status_lists(&credential, &bank).await;
+    let lists = fetch_status_lists(&state.config.bank_client, &credential, &bank).await;
     let (tree_head, inclusion_proof, log_source) = match (bundle.tree_head, bundle.inclusion_proof)
     {
         (Some(head), Some(proof)) => (Some(head), Some(proof), "the proof bundle brought"),
-        _ => match fetch_log_proof(&credential, &bank).await {
+        _ => match fetch_log_proof(&state.config.bank_client, &credential, &bank).await {
             Some((head, proof)) => (Some(head), Some(proof), "the bank's log"),
             None => (None, None, "the bank's log could not be reached"),
         },
@@ -508,25 +454,6 @@ pub async fn my_brought(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn only_http_is_fetched_and_an_unreachable_bank_says_so() {
-        assert_eq!(
-            fetch_json("https://bank.example.org/.well-known/did.json").await,
-            Err(FetchError::Unsupported {
-                url: "https://bank.example.org/.well-known/did.json".into()
-            })
-        );
-        // A port nothing listens on (bound, then closed).
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
-        let url = format!("http://127.0.0.1:{port}/.well-known/did.json");
-        assert!(matches!(
-            fetch_json(&url).await,
-            Err(FetchError::Unreachable { .. })
-        ));
-    }
 
     #[test]
     fn a_bundle_brings_its_credential() {

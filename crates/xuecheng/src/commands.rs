@@ -273,6 +273,8 @@ async fn generate(
 }
 
 async fn serve(config: &Config, demo: bool) -> Result<()> {
+    // First, so a bad `[mutual]` setting fails before the store is opened or a demo generated.
+    let web_config = config.web_config()?;
     let (store, vault) = open(config).await?;
     if demo && store.is_empty().await.map_err(|e| anyhow::anyhow!("{e}"))? {
         println!("first start: generating the demo city (district scale) …");
@@ -297,7 +299,7 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     let issuer = xc_issuer::Issuer::open(&config.issuer_key_dir(), served.issuer_profile())
         .map_err(|e| anyhow::anyhow!("issuer keys: {e}"))?;
     tracing::info!(issuer.did = issuer.keys().did(), "issuing as");
-    let state = xc_web::AppState::new(store.clone(), vault, config.web_config(), Arc::new(issuer))
+    let state = xc_web::AppState::new(store.clone(), vault, web_config, Arc::new(issuer))
         .await
         .map_err(|e| anyhow::anyhow!("loading the credit bank's standards: {e}"))?;
     let app = xc_web::router(state);

@@ -32,6 +32,7 @@ pub struct Config {
     pub web: WebSection,
     pub privacy: PrivacyConfig,
     pub issuer: IssuerConfig,
+    pub mutual: MutualConfig,
     pub log: LogConfig,
 }
 
@@ -84,6 +85,18 @@ pub struct IssuerConfig {
     pub issue_owed_at_start: bool,
 }
 
+/// Fetching from other cities' banks (mutual recognition, issue 4 §8; `xc_web::bank_client`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MutualConfig {
+    /// A PEM file of CA certificates trusted besides the bundled Mozilla roots (banks on a
+    /// government network's own PKI); empty for none.
+    pub extra_roots: PathBuf,
+    /// Fetch plain `http://` from other machines too, not only from this one: anyone on the
+    /// way could then swap the keys pinned. Only for a closed network.
+    pub allow_plain_http: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LogConfig {
@@ -111,6 +124,7 @@ impl Default for Config {
             web: WebSection::default(),
             privacy: PrivacyConfig::default(),
             issuer: IssuerConfig::default(),
+            mutual: MutualConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -304,8 +318,10 @@ impl Config {
         }
     }
 
-    pub fn web_config(&self) -> xc_web::WebConfig {
-        xc_web::WebConfig {
+    /// The web layer's settings, with the client for other banks built from `[mutual]` (its
+    /// extra roots file read now: a file that cannot be used is an error naming the key).
+    pub fn web_config(&self) -> Result<xc_web::WebConfig> {
+        Ok(xc_web::WebConfig {
             secure_cookies: self.web.secure_cookies,
             session_ttl: time::Duration::hours(i64::from(self.web.session_ttl_hours)),
             login_max_failures: self.web.login_max_failures as usize,
@@ -314,7 +330,25 @@ impl Config {
             upload_dir: Some(self.data_dir.join("uploads")),
             issue_owed_at_start: self.issuer.issue_owed_at_start,
             clock: xc_web::clock::Clock::system(),
-        }
+            bank_client: self.bank_client()?,
+        })
+    }
+
+    /// The client that fetches from other banks, as `[mutual]` says.
+    pub fn bank_client(&self) -> Result<xc_web::bank_client::BankClient> {
+        use xc_web::bank_client::{BankClient, ExtraRoots, PlainHttp};
+        let extra_roots = if self.mutual.extra_roots.as_os_str().is_empty() {
+            ExtraRoots::default()
+        } else {
+            ExtraRoots::read(&self.mutual.extra_roots)
+                .map_err(|error| anyhow::anyhow!("mutual.extra_roots: {error}"))?
+        };
+        let plain_http = if self.mutual.allow_plain_http {
+            PlainHttp::Allowed
+        } else {
+            PlainHttp::LoopbackOnly
+        };
+        Ok(BankClient::new(&extra_roots, plain_http))
     }
 
     /// The configuration as TOML with secrets masked.
@@ -509,7 +543,7 @@ mod tests {
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(config.issuer_profile().base_url, "https://bank.example.org");
         assert_eq!(config.issuer_key_dir(), PathBuf::from("/k"));
-        assert!(!config.web_config().issue_owed_at_start);
+        assert!(!config.web_config().unwrap().issue_owed_at_start);
         let error = load(
             Some("[issuer]\nbase_url = \"https://bank.example.org/bank\"\n"),
             &[],
@@ -518,6 +552,71 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(error.contains("issuer.base_url"), "{error}");
+    }
+
+    #[test]
+    fn the_mutual_section_builds_the_client_for_other_banks() {
+        let (config, _) = load(None, &[], Overrides::default()).unwrap();
+        assert!(config.mutual.extra_roots.as_os_str().is_empty());
+        assert!(!config.mutual.allow_plain_http);
+        let client = config.web_config().unwrap().bank_client;
+        assert!(
+            format!("{client:?}").contains("extra_roots: 0"),
+            "{client:?}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let with_roots = |path: &Path| {
+            load(
+                Some(&format!(
+                    "[mutual]\nextra_roots = {:?}\n",
+                    path.display().to_string()
+                )),
+                &[],
+                Overrides::default(),
+            )
+            .unwrap()
+            .0
+        };
+        let ca = rcgen::CertificateParams::new(Vec::<String>::new())
+            .unwrap()
+            .self_signed(&rcgen::KeyPair::generate().unwrap())
+            .unwrap();
+        let good = dir.path().join("ca.pem");
+        std::fs::write(&good, format!("# 政务外网根证书\n{}", ca.pem())).unwrap();
+        let (config, warnings) = load(
+            Some(&format!(
+                "[mutual]\nextra_roots = {:?}\n",
+                good.display().to_string()
+            )),
+            &[("XUECHENG_MUTUAL__ALLOW_PLAIN_HTTP", "true")],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(config.mutual.allow_plain_http);
+        let client = format!("{:?}", config.web_config().unwrap().bank_client);
+        assert!(client.contains("extra_roots: 1"), "{client}");
+        assert!(client.contains("Allowed"), "{client}");
+
+        let missing = dir.path().join("missing.pem");
+        let error = with_roots(&missing).web_config().unwrap_err().to_string();
+        assert!(
+            error.starts_with("mutual.extra_roots: cannot read"),
+            "{error}"
+        );
+        assert!(error.contains(&missing.display().to_string()), "{error}");
+
+        let key_only = dir.path().join("key.pem");
+        std::fs::write(
+            &key_only,
+            rcgen::KeyPair::generate().unwrap().serialize_pem(),
+        )
+        .unwrap();
+        let error = with_roots(&key_only).web_config().unwrap_err().to_string();
+        assert!(error.starts_with("mutual.extra_roots: "), "{error}");
+        assert!(error.contains(&key_only.display().to_string()), "{error}");
+        assert!(error.contains("holds no certificate"), "{error}");
     }
 
     #[test]

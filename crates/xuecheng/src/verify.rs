@@ -2,8 +2,8 @@
 //! `xc_issuer::verify_issued_credential`, and prints the report in plain words (or JSON).
 //! FILE is a credential, or a proof bundle holding one (`{"credential": …, "treeHead": …,
 //! "inclusionProof": …}`); `--tree-head` gives a proof bundle separately. The only network
-//! access is the status list named by the credential when it is on this machine (loopback
-//! HTTP) and no `--status-list` is given.
+//! access is the status list named by the credential when it is on this machine (loopback,
+//! fetched through `xc_web::bank_client::BankClient`) and no `--status-list` is given.
 //!
 //! Exit codes: 0 everything checked holds; 1 the credential is not valid (a check failed);
 //! 2 an input could not be read (missing file, not JSON, not the expected shape).
@@ -19,6 +19,7 @@ use xc_issuer::{
     InclusionReport, IssuerPublicKeys, ProofBundle, ProofOutcome, StatusReport, VerificationReport,
     VerifyInputs, verify_issued_credential,
 };
+use xc_web::bank_client::{BankClient, is_loopback_host};
 
 /// The exit code of a credential that is not valid.
 pub const EXIT_INVALID: u8 = 1;
@@ -42,7 +43,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "KEY_ID")]
     distrust: Vec<String>,
     /// The status list credential the credential's credentialStatus names. Without it, a
-    /// status list on this machine (http://127.0.0.1, localhost) is fetched; others are not
+    /// status list on this machine (127.0.0.1, ::1, localhost) is fetched; others are not
     /// checked.
     #[arg(long, value_name = "FILE")]
     status_list: Option<PathBuf>,
@@ -165,9 +166,10 @@ async fn verify(args: &VerifyArgs) -> Result<VerificationReport, Unreadable> {
     // synchronous); any other URL stays unavailable.
     let mut fetched = Vec::new();
     if status_list.is_none() {
+        let client = BankClient::default();
         for entry in StatusListEntry::from_credential(&credential).unwrap_or_default() {
             let url = entry.status_list_credential;
-            if let Some(list) = fetch_loopback(&url).await {
+            if let Some(list) = fetch_loopback(&client, &url).await {
                 fetched.push((url, list));
             }
         }
@@ -200,27 +202,20 @@ async fn verify(args: &VerifyArgs) -> Result<VerificationReport, Unreadable> {
     Ok(report)
 }
 
-/// The host of an `http://` URL when it is this machine, else `None`.
-fn loopback_url(url: &str) -> Option<http::Uri> {
-    let uri: http::Uri = url.parse().ok()?;
-    if uri.scheme_str() != Some("http") {
+/// Fetches a status list credential when it is on this machine (loopback), through the one
+/// client of the platform for other banks (`xc_web::bank_client::BankClient`: 10 s, 4 MB at
+/// most, the bundled roots); any other address is left alone, as the module doc promises.
+async fn fetch_loopback(client: &BankClient, url: &str) -> Option<Value> {
+    if !on_this_machine(url) {
         return None;
     }
-    let host = uri.host()?;
-    let loopback = host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    loopback.then_some(uri)
+    client.fetch_json(url).await.ok()
 }
 
-/// Fetches a status list credential from this machine (loopback HTTP only), through the one
-/// HTTP client of the platform (`xc_web::mutual::fetch_json`: 10 s, 4 MB at most).
-async fn fetch_loopback(url: &str) -> Option<Value> {
-    loopback_url(url)?;
-    xc_web::mutual::fetch_json(url).await.ok()
+/// True for an address whose host is this machine (127.0.0.0/8, ::1, `localhost`).
+fn on_this_machine(url: &str) -> bool {
+    url.parse::<http::Uri>()
+        .is_ok_and(|uri| uri.host().is_some_and(is_loopback_host))
 }
 
 /// The report in plain words, one check a line.
@@ -303,18 +298,19 @@ pub fn describe(report: &VerificationReport) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::loopback_url;
+    use super::on_this_machine;
 
     #[test]
-    fn only_plain_http_on_this_machine_is_fetched() {
-        assert!(loopback_url("http://127.0.0.1:8080/status/1").is_some());
-        assert!(loopback_url("http://localhost/status/1").is_some());
-        assert!(loopback_url("http://[::1]:9000/s").is_some());
-        assert!(loopback_url("http://127.8.0.1/s").is_some());
-        assert!(loopback_url("https://127.0.0.1/s").is_none());
-        assert!(loopback_url("http://bank.example.org/status/1").is_none());
-        assert!(loopback_url("http://10.0.0.1/s").is_none());
-        assert!(loopback_url("http://localhost.evil.example/s").is_none());
-        assert!(loopback_url("not a url").is_none());
+    fn only_a_status_list_on_this_machine_is_fetched() {
+        assert!(on_this_machine("http://127.0.0.1:8080/status/1"));
+        assert!(on_this_machine("http://localhost/status/1"));
+        assert!(on_this_machine("http://[::1]:9000/s"));
+        assert!(on_this_machine("http://127.8.0.1/s"));
+        assert!(on_this_machine("https://127.0.0.1/s"));
+        assert!(!on_this_machine("http://bank.example.org/status/1"));
+        assert!(!on_this_machine("https://bank.example.org/status/1"));
+        assert!(!on_this_machine("http://10.0.0.1/s"));
+        assert!(!on_this_machine("http://localhost.evil.example/s"));
+        assert!(!on_this_machine("not a url"));
     }
 }

@@ -45,7 +45,7 @@ pub(super) async fn list_trusted_banks(
         (status = 201, body = TrustedBankResponse),
         (status = 409, description = "Listed already", body = ErrorBody),
         (status = 422, description = "`not_a_did_document`, `did_mismatch`, `no_assertion_keys`, or a field at fault", body = ErrorBody),
-        (status = 502, description = "`bank_unreachable`", body = ErrorBody),
+        (status = 502, description = "`bank_unreachable`: not reachable, its TLS certificate not trusted, or plain http:// to another machine refused", body = ErrorBody),
     ))]
 pub(super) async fn add_trusted_bank(
     State(state): State<AppState>,
@@ -65,7 +65,7 @@ pub(super) async fn add_trusted_bank(
         (status = 404, body = ErrorBody),
         (status = 409, description = "A pinned key id now names another key", body = ErrorBody),
         (status = 422, body = ErrorBody),
-        (status = 502, description = "`bank_unreachable`", body = ErrorBody),
+        (status = 502, description = "`bank_unreachable`: not reachable, its TLS certificate not trusted, or plain http:// to another machine refused", body = ErrorBody),
     ))]
 pub(super) async fn refresh_trusted_bank(
     State(state): State<AppState>,

@@ -111,6 +111,12 @@ impl TestApp {
 
     /// A test app whose issuer serves at `base_url` (its DID is did:web of that host).
     pub async fn at(base_url: &str) -> TestApp {
+        TestApp::at_with(base_url, xc_web::bank_client::BankClient::default()).await
+    }
+
+    /// A test app at `base_url` that fetches from other banks with `bank_client` (e.g. one that
+    /// trusts a test CA through its extra roots, as `mutual.extra_roots` configures).
+    pub async fn at_with(base_url: &str, bank_client: xc_web::bank_client::BankClient) -> TestApp {
         let store = TestStore::fresh().await;
         xc_store::suite::load_fixture_city(&*store).await;
         let vault = PiiVault::random();
@@ -242,6 +248,7 @@ impl TestApp {
                 upload_dir: Some(upload_dir.path().join("uploads")),
                 issue_owed_at_start: false,
                 clock: clock.clone(),
+                bank_client,
                 ..xc_web::WebConfig::default()
             },
             issuer.clone(),

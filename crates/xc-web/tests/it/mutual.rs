@@ -5,12 +5,19 @@
 //! over HTTP), a learner brings A's credential to B, and B verifies it with the pinned keys,
 //! fetches its status and log inclusion from A, and records it as an external outcome with its
 //! provenance, recognised by B's own standards.
+//!
+//! The same over real TLS: bank A served over HTTPS on loopback with a certificate for
+//! 127.0.0.1 issued by a CA made for the test (as a government network's own PKI would issue
+//! it); bank B trusts that CA through its extra roots, or does not.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+
+use xc_web::bank_client::{BankClient, ExtraRoots, PlainHttp};
 
 use crate::app::{Session, TestApp, store_recognised_without_credential};
 use crate::bank_fixture::publish_calligraphy;
@@ -28,24 +35,133 @@ impl Drop for Served {
     }
 }
 
-/// Binds first (so the port, and the DID, are known before the app is built), then serves.
+/// An app serving plain HTTP on a loopback port (see [`served_with`]).
 async fn served() -> Served {
+    served_with(None).await
+}
+
+/// Binds first (so the port, and the DID, are known before the app is built), then serves:
+/// plain HTTP, or HTTPS with the test PKI's certificate for 127.0.0.1 (the DID is then
+/// `did:web:127.0.0.1%3A<port>` all the same).
+async fn served_with(tls: Option<&TestPki>) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{}", listener.local_addr().unwrap());
     let app = TestApp::at(&base_url).await;
     let router = app.router.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    let server = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        }),
+        Some(pki) => {
+            let listener = TlsListener {
+                tcp: listener,
+                acceptor: tokio_rustls::TlsAcceptor::from(pki.server.clone()),
+            };
+            tokio::spawn(async move {
+                axum::serve(listener, router.into_make_service())
+                    .await
+                    .unwrap();
+            })
+        }
+    };
     Served {
         app,
         base_url,
         server,
+    }
+}
+
+/// A certificate authority made for the test and the server certificate it issued for
+/// 127.0.0.1, with the CA's certificate written as a PEM file (for `ExtraRoots::read`).
+struct TestPki {
+    server: Arc<rustls::ServerConfig>,
+    ca_file: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn test_pki() -> TestPki {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose,
+    };
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "政务外网测试根证书");
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "杭州市学分银行");
+    params.use_authority_key_identifier_extension = true;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let server_key = KeyPair::generate().unwrap();
+    let server_certificate = params.signed_by(&server_key, &ca).unwrap();
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![server_certificate.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    TestPki {
+        server: Arc::new(server),
+        ca_file,
+        _dir: dir,
+    }
+}
+
+/// A client for other banks that trusts the test CA besides the bundled roots.
+fn client_trusting(pki: &TestPki) -> BankClient {
+    let roots = ExtraRoots::read(&pki.ca_file).unwrap();
+    assert_eq!(roots.len(), 1);
+    BankClient::new(&roots, PlainHttp::LoopbackOnly)
+}
+
+/// Accepts TCP connections and completes the TLS handshake before handing them to axum; a
+/// client that refuses the certificate ends its handshake, and the next is waited for.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, address)) = self.tcp.accept().await else {
+                continue;
+            };
+            if let Ok(tls) = self.acceptor.accept(tcp).await {
+                return (tls, address);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
     }
 }
 
@@ -59,6 +175,28 @@ async fn issue_in(bank: &Served, external_id: &str) -> Value {
         .await
         .unwrap();
     serde_json::from_str(&issued[0].document).unwrap()
+}
+
+/// Credit-bank staff of `app` put the bank at `base_url` on the trust list (through the API).
+async fn add_bank(app: &TestApp, staff: &Session, base_url: &str) -> crate::app::TestResponse {
+    app.json(
+        Method::POST,
+        "/api/v1/trusted-banks",
+        json!({"name": "杭州市学分银行", "base_url": base_url}),
+        Some(staff),
+    )
+    .await
+}
+
+/// Credit-bank staff of `app` refresh trust-list entry `id` (through the API).
+async fn refresh_bank(app: &TestApp, staff: &Session, id: i64) -> crate::app::TestResponse {
+    app.json(
+        Method::POST,
+        &format!("/api/v1/trusted-banks/{id}/refresh"),
+        json!({}),
+        Some(staff),
+    )
+    .await
 }
 
 async fn bring(app: &TestApp, learner: &Session, credential: &Value) -> crate::app::TestResponse {
@@ -131,15 +269,7 @@ async fn a_credential_of_a_trusted_bank_becomes_an_outcome_here_with_its_provena
     assert_eq!(b.app.audit_count("external_credential.accept").await, 0);
 
     // Credit-bank staff of B add A by its address: A's DID document is fetched, its keys pinned.
-    let added = b
-        .app
-        .json(
-            Method::POST,
-            "/api/v1/trusted-banks",
-            json!({"name": "杭州市学分银行", "base_url": format!("{}/", a.base_url)}),
-            Some(&b_staff),
-        )
-        .await;
+    let added = add_bank(&b.app, &b_staff, &format!("{}/", a.base_url)).await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
     let bank = added.json();
     assert_eq!(bank["did"], a_did.as_str());
@@ -318,15 +448,7 @@ async fn a_credential_of_a_trusted_bank_becomes_an_outcome_here_with_its_provena
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.text().contains(&a_did));
     let bank_id = bank["id"].as_i64().unwrap();
-    let refreshed = b
-        .app
-        .json(
-            Method::POST,
-            &format!("/api/v1/trusted-banks/{bank_id}/refresh"),
-            json!({}),
-            Some(&b_staff),
-        )
-        .await;
+    let refreshed = refresh_bank(&b.app, &b_staff, bank_id).await;
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text());
     assert_eq!(refreshed.json()["new_keys"], 0);
     assert_eq!(
@@ -341,17 +463,8 @@ async fn adding_a_bank_refuses_what_is_not_one() {
     let b = served().await;
     let staff = b.app.sign_in("bank").await;
     let add = |base_url: String| {
-        let app = &b.app;
-        let staff = staff.clone();
-        async move {
-            app.json(
-                Method::POST,
-                "/api/v1/trusted-banks",
-                json!({"name": "某市学分银行", "base_url": base_url}),
-                Some(&staff),
-            )
-            .await
-        }
+        let (app, staff) = (&b.app, staff.clone());
+        async move { add_bank(app, &staff, &base_url).await }
     };
     // Nobody listens there.
     let closed = {
@@ -430,15 +543,7 @@ async fn a_revoked_credential_of_a_trusted_bank_is_refused() {
         .await;
     assert_eq!(revoked.status, StatusCode::CREATED, "{}", revoked.text());
     let b_staff = b.app.sign_in("bank").await;
-    let added = b
-        .app
-        .json(
-            Method::POST,
-            "/api/v1/trusted-banks",
-            json!({"name": "杭州市学分银行", "base_url": a.base_url}),
-            Some(&b_staff),
-        )
-        .await;
+    let added = add_bank(&b.app, &b_staff, &a.base_url).await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
     let learner = b.app.sign_in("citizen-huangpu").await;
     let refused = bring(&b.app, &learner, &credential).await;
@@ -529,15 +634,7 @@ async fn trust_taken_back_refuses_later_credentials_and_keeps_earlier_ones() {
     let second = issue_in(&a, "HZ-2").await;
     let learner = b.app.sign_in("citizen-huangpu").await;
     let b_staff = b.app.sign_in("bank").await;
-    let added = b
-        .app
-        .json(
-            Method::POST,
-            "/api/v1/trusted-banks",
-            json!({"name": "杭州市学分银行", "base_url": a.base_url}),
-            Some(&b_staff),
-        )
-        .await;
+    let added = add_bank(&b.app, &b_staff, &a.base_url).await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
     let bank_id = added.json()["id"].as_i64().unwrap();
     let ed_key = added.json()["keys"]
@@ -725,4 +822,108 @@ async fn trust_taken_back_refuses_later_credentials_and_keeps_earlier_ones() {
     assert_eq!(b.app.audit_count("trust_list.restore").await, 1);
     assert_eq!(b.app.audit_count("trust_list.distrust_key").await, 1);
     assert_eq!(b.app.audit_count("external_credential.accept").await, 2);
+}
+
+/// Bank A over HTTPS, bank B trusting A's CA through its extra roots: B pins A's keys, and a
+/// learner's credential from A is checked against A's status list and log, all over TLS.
+#[tokio::test]
+async fn a_bank_served_over_https_is_trusted_through_the_extra_roots() {
+    let pki = test_pki();
+    let a = served_with(Some(&pki)).await;
+    let b = TestApp::at_with("https://bank-b.example.org", client_trusting(&pki)).await;
+    let a_staff = a.app.sign_in("bank").await;
+    publish_calligraphy(&a.app, &a_staff).await;
+    let credential = issue_in(&a, "HZ-TLS").await;
+    let port = a.base_url.rsplit(':').next().unwrap();
+    let a_did = format!("did:web:127.0.0.1%3A{port}");
+    assert_eq!(credential["issuer"]["id"], a_did.as_str());
+    assert!(
+        credential["credentialStatus"]
+            .to_string()
+            .contains(&format!("https://127.0.0.1:{port}/")),
+        "A's status list is named by its https address: {}",
+        credential["credentialStatus"]
+    );
+
+    let b_staff = b.sign_in("bank").await;
+    let added = add_bank(&b, &b_staff, &a.base_url).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    assert_eq!(added.json()["did"], a_did.as_str());
+    assert_eq!(added.json()["keys"].as_array().unwrap().len(), 2);
+
+    let learner = b.sign_in("citizen-huangpu").await;
+    let accepted = bring(&b, &learner, &credential).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text());
+    let provenance = &accepted.json()["provenance"];
+    assert_eq!(
+        provenance["status_check"], "active",
+        "A's status list was fetched over https: {provenance}"
+    );
+    assert!(
+        provenance["inclusion_check"]
+            .as_str()
+            .unwrap()
+            .starts_with("included at"),
+        "A's tree head and inclusion proof were fetched over https: {provenance}"
+    );
+    assert_eq!(b.audit_count("external_credential.accept").await, 1);
+
+    let bank_id = added.json()["id"].as_i64().unwrap();
+    let refreshed = refresh_bank(&b, &b_staff, bank_id).await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text());
+    assert_eq!(refreshed.json()["new_keys"], 0);
+}
+
+/// A bank whose certificate does not verify here (its CA not trusted, or issued for another
+/// name), or reached over plain HTTP across the network, is not fetched from: 502
+/// `bank_unreachable` saying why, and nothing is stored.
+#[tokio::test]
+async fn a_bank_whose_certificate_is_not_trusted_is_not_added() {
+    let pki = test_pki();
+    let a = served_with(Some(&pki)).await;
+    let refused_with = |response: &crate::app::TestResponse, words: &str| {
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_GATEWAY,
+            "{}",
+            response.text()
+        );
+        assert_eq!(response.error_code(), "bank_unreachable");
+        assert_eq!(response.error_field(), "base_url");
+        let message = response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(words), "{message}");
+    };
+
+    // Only the bundled roots: the test CA is unknown.
+    let b = TestApp::new().await;
+    let staff = b.sign_in("bank").await;
+    let unknown_ca = add_bank(&b, &staff, &a.base_url).await;
+    refused_with(&unknown_ca, "certificate is not trusted");
+    refused_with(&unknown_ca, "certificate authority");
+
+    // Plain HTTP to another machine is refused before any connection is made.
+    let plain = add_bank(&b, &staff, "http://bank-a.example.org").await;
+    refused_with(&plain, "plain http://");
+    refused_with(&plain, "mutual.allow_plain_http");
+
+    // Trusting the CA, but reaching A by a name its certificate was not issued for.
+    let trusting = TestApp::at_with("https://bank-b.example.org", client_trusting(&pki)).await;
+    let trusting_staff = trusting.sign_in("bank").await;
+    let port = a.base_url.rsplit(':').next().unwrap();
+    let wrong_name = add_bank(
+        &trusting,
+        &trusting_staff,
+        &format!("https://localhost:{port}"),
+    )
+    .await;
+    refused_with(&wrong_name, "not issued for this host name");
+
+    for (app, staff) in [(&b, &staff), (&trusting, &trusting_staff)] {
+        assert_eq!(app.audit_count("trust_list.add").await, 0);
+        let listed = app.get("/api/v1/trusted-banks", Some(staff)).await.json();
+        assert_eq!(listed["banks"].as_array().unwrap().len(), 0, "{listed}");
+    }
 }
