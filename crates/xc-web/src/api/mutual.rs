@@ -85,6 +85,18 @@ fn entry_id(id: &str) -> AppResult<i64> {
         .map_err(|_| AppError::invalid("id", format!("'{id}' is not a trust-list entry id")))
 }
 
+/// Records a change of entry `id` (from the path) and answers the entry as it is now.
+async fn change(
+    state: &AppState,
+    identity: &Identity,
+    id: &str,
+    change: TrustChange,
+    reason: &str,
+) -> AppResult<Json<TrustedBankResponse>> {
+    let bank = mutual::change_trust(state, identity, entry_id(id)?, change, reason).await?;
+    Ok(Json(TrustedBankResponse::of(&bank)))
+}
+
 /// Takes a bank off the trust list: credentials it issued are refused from now on
 /// (`untrusted_issuer`, with the reason); outcomes brought before stay.
 #[utoipa::path(post, path = "/api/v1/trusted-banks/{id}/remove", tag = "mutual-recognition",
@@ -102,15 +114,7 @@ pub(super) async fn remove_trusted_bank(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<TrustChangeRequest>,
 ) -> AppResult<Json<TrustedBankResponse>> {
-    let bank = mutual::change_trust(
-        &state,
-        &identity,
-        entry_id(&id)?,
-        TrustChange::Remove,
-        &request.reason,
-    )
-    .await?;
-    Ok(Json(TrustedBankResponse::of(&bank)))
+    change(&state, &identity, &id, TrustChange::Remove, &request.reason).await
 }
 
 /// Puts a removed bank back on the trust list.
@@ -129,15 +133,14 @@ pub(super) async fn restore_trusted_bank(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<TrustChangeRequest>,
 ) -> AppResult<Json<TrustedBankResponse>> {
-    let bank = mutual::change_trust(
+    change(
         &state,
         &identity,
-        entry_id(&id)?,
+        &id,
         TrustChange::Restore,
         &request.reason,
     )
-    .await?;
-    Ok(Json(TrustedBankResponse::of(&bank)))
+    .await
 }
 
 /// Stops trusting one pinned key of a bank, for good: credentials with a proof by it are
@@ -160,9 +163,7 @@ pub(super) async fn distrust_key(
     let change = TrustChange::Distrust {
         key_id: request.key_id.trim().to_owned(),
     };
-    let bank =
-        mutual::change_trust(&state, &identity, entry_id(&id)?, change, &request.reason).await?;
-    Ok(Json(TrustedBankResponse::of(&bank)))
+    self::change(&state, &identity, &id, change, &request.reason).await
 }
 
 async fn response(

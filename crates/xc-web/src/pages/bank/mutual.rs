@@ -145,23 +145,31 @@ async fn refresh_bank(
         let id: i64 = id.parse().map_err(|_| AppError::NotFound {
             what: "trusted bank",
         })?;
-        match mutual::refresh_trusted_bank(&state, &identity, id).await {
-            Ok((bank, new_keys)) => {
-                let notice = format!(
-                    "{}：{} {new_keys}",
-                    bank.name,
-                    chrome_text(&identity).trust_refreshed
-                );
-                trust_page(&state, &identity, Some(notice), Default::default(), None).await
-            }
-            Err(error) if shown_on_form(&error) => {
-                trust_page(&state, &identity, None, Default::default(), Some(error)).await
-            }
-            Err(other) => Err(other),
-        }
+        let refreshed = mutual::refresh_trusted_bank(&state, &identity, id).await;
+        let notice = refreshed.map(|(bank, new_keys)| {
+            let t = chrome_text(&identity);
+            format!("{}：{} {new_keys}", bank.name, t.trust_refreshed)
+        });
+        after_change(&state, &identity, notice).await
     }
     .await;
     page(&identity, &uri, result)
+}
+
+/// The list again after a change of one entry: with `notice` when it was made, or with the
+/// refusal on the form when it is the caller's to correct.
+async fn after_change(
+    state: &AppState,
+    identity: &Identity,
+    notice: AppResult<String>,
+) -> AppResult<Response> {
+    match notice {
+        Ok(notice) => trust_page(state, identity, Some(notice), Default::default(), None).await,
+        Err(error) if shown_on_form(&error) => {
+            trust_page(state, identity, None, Default::default(), Some(error)).await
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// `POST /bank/trust/{id}/remove|restore|distrust` with the reason (and, to distrust, the
@@ -188,16 +196,11 @@ async fn change_bank(
             }
             _ => return Err(not_found()),
         };
-        match mutual::change_trust(&state, &identity, id, change, &form.one("reason")).await {
-            Ok(bank) => {
-                let notice = format!("{} {}", chrome_text(&identity).trust_changed, bank.name);
-                trust_page(&state, &identity, Some(notice), Default::default(), None).await
-            }
-            Err(error) if shown_on_form(&error) => {
-                trust_page(&state, &identity, None, Default::default(), Some(error)).await
-            }
-            Err(other) => Err(other),
-        }
+        let changed =
+            mutual::change_trust(&state, &identity, id, change, &form.one("reason")).await;
+        let notice =
+            changed.map(|bank| format!("{} {}", chrome_text(&identity).trust_changed, bank.name));
+        after_change(&state, &identity, notice).await
     }
     .await;
     page(&identity, &uri, result)
