@@ -1250,6 +1250,16 @@ mod tests {
         }
     }
 
+    /// The (row, column) of every problem `check_rules` finds; panics when it accepts.
+    fn refused(inputs: &[StatementRuleInput], standards: &Standards) -> Vec<(u64, String)> {
+        match check_rules(inputs, standards) {
+            Err(BankError::Rejected(problems)) => {
+                problems.iter().map(|p| (p.row, p.column.clone())).collect()
+            }
+            other => panic!("accepted: {other:?}"),
+        }
+    }
+
     const COMPLETED: &str = "http://adlnet.gov/expapi/verbs/completed";
     const COURSE: &str = "http://adlnet.gov/expapi/activities/course";
 
@@ -1286,13 +1296,7 @@ mod tests {
     fn rules_that_could_never_award_are_refused_with_their_reason() {
         let standards = Standards::default();
         let policy = standards.points_policy().clone();
-        let columns = |inputs: &[StatementRuleInput]| match check_rules(inputs, &standards) {
-            Err(BankError::Rejected(problems)) => problems
-                .iter()
-                .map(|p| (p.row, p.column.clone()))
-                .collect::<Vec<_>>(),
-            other => panic!("accepted: {other:?}"),
-        };
+        let columns = |inputs: &[StatementRuleInput]| refused(inputs, &standards);
         assert_eq!(
             columns(&[input("completed", "", "", "completion")]),
             vec![(1, "verb".to_string())]
@@ -1374,13 +1378,7 @@ mod tests {
         assert!(StatementRules::from_json(&json!({"rules": [{"verb": COMPLETED}]})).is_err());
 
         let standards = Standards::default();
-        let refused = |inputs: &[StatementRuleInput]| match check_rules(inputs, &standards) {
-            Err(BankError::Rejected(problems)) => problems
-                .iter()
-                .map(|p| (p.row, p.column.clone()))
-                .collect::<Vec<_>>(),
-            other => panic!("accepted: {other:?}"),
-        };
+        let refused = |inputs: &[StatementRuleInput]| refused(inputs, &standards);
         assert_eq!(
             refused(&[input(COMPLETED, "", "", "")]),
             vec![(1, "award".to_string())]

@@ -68,21 +68,7 @@ async fn statements_join_archives_earn_points_once_and_actors_link_later() {
     let [a, b, c, d, _] = bank.learners[..] else {
         panic!()
     };
-    let client = store
-        .create_lrs_client(
-            &NewLrsClient {
-                key: "xcl_mooc".into(),
-                secret_hash: vec![1; 32],
-                name: "上海慕课".into(),
-                institution: Some(PROVIDER),
-                scopes: vec![xc_xapi::scope::Scope::All],
-                created_by: None,
-                created_at: NOW,
-            },
-            &audit("lrs_client.create"),
-        )
-        .await
-        .unwrap();
+    let client = lrs_client(&bank, "上海慕课", Some(PROVIDER.get())).await;
     publish_rules(
         store,
         &[
@@ -222,18 +208,7 @@ async fn statements_join_archives_earn_points_once_and_actors_link_later() {
     .unwrap();
     assert!(linked.linked);
     assert_eq!((linked.applied.timeline, linked.applied.points), (1, 10));
-    let relinked = link_actor(
-        store,
-        &bank.vault,
-        &integration,
-        &agent,
-        c,
-        None,
-        NOW,
-        actor(),
-    )
-    .await
-    .unwrap();
+    let relinked = link(&bank, &integration, &agent, c).await;
     assert!(!relinked.linked);
     assert_eq!((relinked.applied.timeline, relinked.applied.points), (0, 0));
     assert_eq!(store.points_balance(c).await.unwrap(), 10);
@@ -353,6 +328,27 @@ async fn a_refused_rule_set_publishes_nothing() {
     );
 }
 
+/// Links `agent` to `learner` as the system, applying the actor's past statements.
+async fn link(
+    bank: &Bank,
+    integration: &Integration,
+    agent: &xc_xapi::model::Agent,
+    learner: xc_domain::LearnerId,
+) -> xc_bank::learning_records::ActorLinked {
+    link_actor(
+        bank.store(),
+        &bank.vault,
+        integration,
+        agent,
+        learner,
+        None,
+        NOW,
+        actor(),
+    )
+    .await
+    .unwrap()
+}
+
 async fn lrs_client(bank: &Bank, key: &str, institution: Option<i64>) -> i64 {
     bank.store()
         .create_lrs_client(
@@ -431,22 +427,16 @@ async fn statements_of_the_providers_own_client_propose_outcomes_once() {
         )
         .await
         .unwrap();
-    store
-        .insert_statements_from(
-            Some(other),
-            &[statement(4, platform(c), COMPLETED, Some(0.9))],
-            &[],
-        )
-        .await
-        .unwrap();
-    store
-        .insert_statements_from(
-            Some(unattached),
-            &[statement(5, platform(c), COMPLETED, Some(0.95))],
-            &[],
-        )
-        .await
-        .unwrap();
+    for (client, n) in [(other, 4), (unattached, 5)] {
+        store
+            .insert_statements_from(
+                Some(client),
+                &[statement(n, platform(c), COMPLETED, Some(0.9))],
+                &[],
+            )
+            .await
+            .unwrap();
+    }
     // The platform's own statement (a check-in) may propose for any provider.
     store
         .insert_statements(&[statement(8, platform(e), COMPLETED, Some(0.7))], &[])
@@ -511,48 +501,21 @@ async fn statements_of_the_providers_own_client_propose_outcomes_once() {
     );
 
     // Applying the same statements again (a link of the actor, a second walk) proposes nothing.
-    let again = link_actor(
-        store,
-        &bank.vault,
+    let again = link(
+        &bank,
         &integration,
         &parse_agent(&platform(a).to_string()).unwrap(),
         a,
-        None,
-        NOW,
-        actor(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(again.applied.proposed, 0);
     assert_eq!(store.list_learner_outcomes(a).await.unwrap().len(), 1);
     // An unknown actor linked later proposes their statement's outcome, once.
     let agent = parse_agent(&ann.to_string()).unwrap();
-    let linked = link_actor(
-        store,
-        &bank.vault,
-        &integration,
-        &agent,
-        d,
-        None,
-        NOW,
-        actor(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(linked.applied.proposed, 1);
-    let linked = link_actor(
-        store,
-        &bank.vault,
-        &integration,
-        &agent,
-        d,
-        None,
-        NOW,
-        actor(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(linked.applied.proposed, 0);
+    for expected in [1, 0] {
+        let linked = link(&bank, &integration, &agent, d).await;
+        assert_eq!(linked.applied.proposed, expected);
+    }
     assert_eq!(store.list_learner_outcomes(d).await.unwrap().len(), 1);
 }
 

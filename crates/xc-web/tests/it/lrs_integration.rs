@@ -433,20 +433,7 @@ async fn rules_that_could_never_award_are_refused_with_the_reason() {
     // The page: a refusal shown again as typed with its problems; a good form publishes.
     let page = app.get("/bank/lrs-integration", Some(&bank)).await;
     let csrf = csrf_of(&page.text());
-    let refused = app
-        .form(
-            "/bank/lrs-integration/rules",
-            &[
-                ("csrf", &csrf),
-                ("verb", COMPLETED),
-                ("activity", ""),
-                ("activity_type", ""),
-                ("min_scaled", "sixty"),
-                ("award", "completion"),
-            ],
-            &bank.cookie,
-        )
-        .await;
+    let refused = post_rule_form(&app, &bank, &csrf, ("sixty", "completion", "")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().contains("rules-error") && refused.text().contains("sixty"));
     let done = app
@@ -573,6 +560,29 @@ async fn an_administrator_erases_one_actor_and_nothing_else() {
     assert_eq!(app.audit_count("xapi_actor.erase").await, 2);
 }
 
+/// Posts the rules form with one `completed` rule: (min_scaled, award, specification).
+async fn post_rule_form(
+    app: &TestApp,
+    bank: &Session,
+    csrf: &str,
+    (min_scaled, award, specification): (&str, &str, &str),
+) -> TestResponse {
+    app.form(
+        "/bank/lrs-integration/rules",
+        &[
+            ("csrf", csrf),
+            ("verb", COMPLETED),
+            ("activity", ""),
+            ("activity_type", ""),
+            ("min_scaled", min_scaled),
+            ("award", award),
+            ("specification", specification),
+        ],
+        &bank.cookie,
+    )
+    .await
+}
+
 /// A learner's archive totals: (outcomes, recognised, in review).
 async fn outcome_totals(app: &TestApp, learner: &Session) -> (u64, u64, u64) {
     let archive = app.get("/api/v1/me/archive", Some(learner)).await.json();
@@ -691,39 +701,17 @@ async fn a_providers_own_platform_proposes_outcomes_of_its_accredited_course_onc
     let page = app.get("/bank/lrs-integration", Some(&bank)).await;
     assert!(page.text().contains(&format!("value=\"{course}\"")));
     let csrf = csrf_of(&page.text());
-    let refused = app
-        .form(
-            "/bank/lrs-integration/rules",
-            &[
-                ("csrf", &csrf),
-                ("verb", COMPLETED),
-                ("activity", ""),
-                ("activity_type", ""),
-                ("min_scaled", "0.6"),
-                ("award", ""),
-                ("specification", "424242"),
-            ],
-            &bank.cookie,
-        )
-        .await;
+    let refused = post_rule_form(&app, &bank, &csrf, ("0.6", "", "424242")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().contains("rules-error") && refused.text().contains("424242"));
     assert_eq!(app.audit_count("xapi_rules.publish").await, 1);
-    let done = app
-        .form(
-            "/bank/lrs-integration/rules",
-            &[
-                ("csrf", &csrf),
-                ("verb", COMPLETED),
-                ("activity", ""),
-                ("activity_type", ""),
-                ("min_scaled", "0.6"),
-                ("award", "completion"),
-                ("specification", &course.to_string()),
-            ],
-            &bank.cookie,
-        )
-        .await;
+    let done = post_rule_form(
+        &app,
+        &bank,
+        &csrf,
+        ("0.6", "completion", &course.to_string()),
+    )
+    .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
     let rules = app.get("/api/v1/lrs/rules", Some(&bank)).await.json();
     assert_eq!(
