@@ -854,8 +854,8 @@ pub fn score_of(statement: &Statement) -> Option<Score> {
 /// The outcome a statement proposes of `spec`: the specification's provider, kind, title,
 /// contact hours, grade and field (the learner did the course the specification describes), so
 /// the current version matches it exactly unless another specification of the provider has the
-/// same kind and title; achieved on the statement's day (its `timestamp`'s day in Beijing time, never after its `stored` day); the statement's score
-/// ([`score_of`]); the statement's id as its evidence. `None` for a statement without the id
+/// same kind and title; achieved on the day of its `timestamp` in Beijing time (never after the
+/// day it was stored); the statement's score ([`score_of`]); the statement's id as its evidence. `None` for a statement without the id
 /// and `stored` every stored statement has.
 pub fn outcome_of_statement(
     statement: &Statement,
