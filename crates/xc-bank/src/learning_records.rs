@@ -1,7 +1,8 @@
 //! The learning record store joined to the credit bank (issue 5 §4, §5; docs/xapi.md,
 //! "Integration"): which learner a statement's actor is, the learner's activity in the archive,
-//! the staff's statement rules that turn statements into points, the walk that applies stored
-//! statements once, linking an unknown actor to a learner later (and applying their past
+//! the staff's statement rules that turn statements into points and into outcome proposals for
+//! recognition (submitted as a provider's outcome is: `crate::submit`), the walk that applies
+//! stored statements once, linking an unknown actor to a learner later (and applying their past
 //! statements), and erasing everything about one actor.
 //!
 //! An actor is a learner when it is an Agent identified by
@@ -14,32 +15,42 @@
 //!
 //! The learner model holds no e-mail address, so no `mbox` maps by itself. A Group is never a
 //! learner. Every application is idempotent: a timeline row is keyed by learner and statement,
-//! and a statement's points are awarded under the event reference `xapi:<statement id>`, which
-//! the ledger accepts once per learner; so applying a statement twice (the walk, then a link)
-//! changes nothing the second time.
+//! a statement's points are awarded under the event reference `xapi:<statement id>`, which
+//! the ledger accepts once per learner, and its outcome is proposed under the external id
+//! `xapi:<statement id>`, which the provider's outcomes hold once; so applying a statement twice
+//! (the walk, then a link) changes nothing the second time.
+//!
+//! A statement proposes an outcome for a specification's provider only when that provider's
+//! own LRS client stored it, or the platform did (its check-ins): see [`StoredBy`].
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
-use time::OffsetDateTime;
-use xc_domain::credit::{EventReference, PointsActivity, PointsEvent, PointsPolicy, Version};
-use xc_domain::{Invalid, LearnerId, UserId};
+use time::macros::offset;
+use time::{Date, OffsetDateTime};
+use xc_domain::credit::{
+    EventReference, Evidence, EvidenceKind, Marks, OutcomeSpecification, PointsActivity,
+    PointsEvent, Score, SpecificationId, SubmittedOutcome, Version,
+};
+use xc_domain::{InstitutionId, Invalid, LearnerId, UserId};
 use xc_import::RowProblem;
 use xc_import::parse::CellInvalid;
 use xc_privacy::{PiiField, PiiVault};
 use xc_store::{
-    Actor, ActorErasureCounts, AuditEvent, LearnerStatementRow, NewActorLink, StatementPosition,
-    StatementRulesVersion, Store, StoredStatement, TimelineWindow, micros,
+    Actor, ActorErasureCounts, AuditEvent, LearnerStatementRow, NewActorLink, NewOutcome,
+    StatementPosition, StatementRulesVersion, Store, StoredStatement, TimelineWindow, Written,
+    micros,
 };
 use xc_xapi::Statement;
 use xc_xapi::agents::ifi_key;
 use xc_xapi::model::{Actor as XapiActor, Agent, Ifi, StatementObject};
 use xc_xapi::types::{Iri, LanguageMap};
 
-use crate::BankError;
 use crate::archive::ArchiveFilter;
 use crate::points::award_points_once;
+use crate::{BankError, Standards};
 
 /// How many statements the walk reads and applies at a time.
 const WALK_PAGE: u32 = 500;
@@ -53,6 +64,8 @@ const VOIDED_VERB: &str = "http://adlnet.gov/expapi/verbs/voided";
 // ---------------------------------------------------------------------------------------------
 
 /// One rule as staff type it (a form row or an API item); blank optional fields match anything.
+/// A rule awards points, proposes an outcome, or both: at least one of `award` and
+/// `specification` is given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatementRuleInput {
     pub verb: String,
@@ -60,19 +73,24 @@ pub struct StatementRuleInput {
     pub activity_type: Option<String>,
     /// The lowest `result.score.scaled` that matches, as typed (`0.6`).
     pub min_scaled: Option<String>,
-    /// What a matching statement earns: a points activity's code (`completion`).
+    /// What a matching statement earns: a points activity's code (`completion`); blank for none.
     pub award: String,
+    /// The published specification a matching statement proposes an outcome of, by id (`3`).
+    pub specification: Option<String>,
 }
 
 /// A checked rule: a statement with this verb (on this activity, of this activity type, with at
-/// least this scaled score, where given) earns one unit of `award` under the points policy.
+/// least this scaled score, where given) earns one unit of `award` under the points policy, and
+/// proposes its learner's outcome of `specification` for recognition, where given (at least one
+/// of the two is).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatementRule {
     pub verb: String,
     pub activity: Option<String>,
     pub activity_type: Option<String>,
     pub min_scaled: Option<f64>,
-    pub award: PointsActivity,
+    pub award: Option<PointsActivity>,
+    pub specification: Option<SpecificationId>,
 }
 
 impl StatementRule {
@@ -129,8 +147,9 @@ impl StatementRule {
     }
 }
 
-/// The statement rules in force: the first rule a statement matches decides its award (a
-/// statement earns points once).
+/// The statement rules in force. Points and proposals are decided apart: a statement earns
+/// what the first rule with an award it matches awards (a statement earns points once), and
+/// proposes the outcome of the first rule with a specification it matches (once).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatementRules {
     rules: Vec<StatementRule>,
@@ -141,28 +160,45 @@ impl StatementRules {
         &self.rules
     }
 
-    /// The first rule `statement` matches, with its position.
+    /// The first rule with an award `statement` matches, with its position.
     pub fn rule_for(&self, statement: &Statement) -> Option<(usize, &StatementRule)> {
         self.rules
             .iter()
             .enumerate()
-            .find(|(_, rule)| rule.matches(statement))
+            .find(|(_, rule)| rule.award.is_some() && rule.matches(statement))
     }
 
-    /// The stored JSON of these rules.
+    /// The first rule proposing an outcome `statement` matches, with its position.
+    pub fn proposal_for(&self, statement: &Statement) -> Option<(usize, &StatementRule)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .find(|(_, rule)| rule.specification.is_some() && rule.matches(statement))
+    }
+
+    /// The stored JSON of these rules. A rule without an award stores `"award": null`; a rule
+    /// without a specification stores no `specification` (the shape of the versions stored
+    /// before proposals existed).
     pub fn to_json(&self) -> Value {
         json!({
-            "rules": self.rules.iter().map(|rule| json!({
-                "verb": rule.verb,
-                "activity": rule.activity,
-                "activity_type": rule.activity_type,
-                "min_scaled": rule.min_scaled,
-                "award": rule.award.as_str(),
-            })).collect::<Vec<_>>(),
+            "rules": self.rules.iter().map(|rule| {
+                let mut body = json!({
+                    "verb": rule.verb,
+                    "activity": rule.activity,
+                    "activity_type": rule.activity_type,
+                    "min_scaled": rule.min_scaled,
+                    "award": rule.award.map(PointsActivity::as_str),
+                });
+                if let Some(spec) = rule.specification {
+                    body["specification"] = json!(spec.get());
+                }
+                body
+            }).collect::<Vec<_>>(),
         })
     }
 
-    /// Reads [`StatementRules::to_json`]'s body back.
+    /// Reads [`StatementRules::to_json`]'s body back (and the versions stored before proposals
+    /// existed, whose every rule has an award and none a specification).
     pub fn from_json(body: &Value) -> Result<Self, String> {
         let rules = body
             .get("rules")
@@ -173,13 +209,25 @@ impl StatementRules {
         rules
             .iter()
             .map(|rule| {
+                let award = text(rule, "award")
+                    .map(|code| PointsActivity::parse(&code).map_err(|e| e.to_string()))
+                    .transpose()?;
+                let specification = match rule.get("specification") {
+                    None | Some(Value::Null) => None,
+                    Some(id) => Some(SpecificationId::new(
+                        id.as_i64().ok_or("a specification that is not an id")?,
+                    )),
+                };
+                if award.is_none() && specification.is_none() {
+                    return Err("a rule that neither awards nor proposes".to_owned());
+                }
                 Ok(StatementRule {
                     verb: text(rule, "verb").ok_or("a rule without its verb")?,
                     activity: text(rule, "activity"),
                     activity_type: text(rule, "activity_type"),
                     min_scaled: rule.get("min_scaled").and_then(Value::as_f64),
-                    award: PointsActivity::parse(&text(rule, "award").unwrap_or_default())
-                        .map_err(|e| e.to_string())?,
+                    award,
+                    specification,
                 })
             })
             .collect::<Result<Vec<_>, String>>()
@@ -195,15 +243,18 @@ fn blank_to_none(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// Checks staff's rules (rows numbered from 1) against the points policy in force: every
-/// problem by row and field, or the rules. A rule that could never award anything is refused
-/// with the reason: a verb or activity that is not an IRI, the voiding verb, a scaled score
-/// outside -1..1, an award the policy has no rule for or that is not a single event, or a rule
-/// an earlier one already matches whenever it would.
+/// Checks staff's rules (rows numbered from 1) against the standards in force (the points
+/// policy, the published specifications): every problem by row and field, or the rules. A rule
+/// that could never award or propose anything is refused with the reason: a verb or activity
+/// that is not an IRI, the voiding verb, a scaled score outside -1..1, an award the policy has
+/// no rule for or that is not a single event, a specification that is not a published one, a
+/// rule with neither an award nor a specification, or a rule an earlier one already matches
+/// whenever it would for each thing it does.
 pub fn check_rules(
     inputs: &[StatementRuleInput],
-    policy: &PointsPolicy,
+    standards: &Standards,
 ) -> Result<StatementRules, BankError> {
+    let policy = standards.points_policy();
     let mut problems = Vec::new();
     if inputs.len() > MAX_RULES {
         problems.push(problem(
@@ -279,6 +330,7 @@ pub fn check_rules(
             },
         };
         let award = match PointsActivity::parse(input.award.trim()) {
+            _ if input.award.trim().is_empty() => None,
             Err(_) => {
                 problems.push(problem(
                     row,
@@ -303,18 +355,65 @@ pub fn check_rules(
             }
             Ok(activity) => Some(activity),
         };
+        let specification = blank_to_none(&input.specification).and_then(|text| {
+            match SpecificationId::parse(text) {
+                Ok(id) if standards.catalogue().history(id).is_some() => Some(id),
+                Ok(_) => {
+                    problems.push(problem(
+                        row,
+                        "specification",
+                        text,
+                        "没有这个编号的已发布成果标准",
+                        "no published specification has this id",
+                    ));
+                    None
+                }
+                Err(_) => {
+                    problems.push(problem(
+                        row,
+                        "specification",
+                        text,
+                        "须为成果标准的编号（数字）",
+                        "write the specification's id, a number",
+                    ));
+                    None
+                }
+            }
+        });
         if problems.len() > before {
             continue;
         }
-        let Some(award) = award else { continue };
+        if award.is_none() && specification.is_none() {
+            problems.push(problem(
+                row,
+                "award",
+                "",
+                "规则须发放积分、提出成果认定申请，或两者兼有：请选择积分项目或填写成果标准",
+                "a rule awards points, proposes an outcome, or both: choose an award or give a specification",
+            ));
+            continue;
+        }
         let rule = StatementRule {
             verb: verb.to_owned(),
             activity,
             activity_type,
             min_scaled,
             award,
+            specification,
         };
-        if let Some(earlier) = rules.iter().position(|earlier| earlier.covers(&rule)) {
+        // Points and proposals are decided apart, each by the first rule that does it: a rule
+        // is useless when, for each thing it does, an earlier rule doing it matches whenever
+        // this one would.
+        let shadowed = |does: fn(&StatementRule) -> bool| {
+            does(&rule).then(|| {
+                rules
+                    .iter()
+                    .position(|earlier| does(earlier) && earlier.covers(&rule))
+            })
+        };
+        let award_shadow = shadowed(|r| r.award.is_some());
+        let proposal_shadow = shadowed(|r| r.specification.is_some());
+        if let Some(Some(earlier)) = award_shadow {
             problems.push(problem(
                 row,
                 "verb",
@@ -322,6 +421,17 @@ pub fn check_rules(
                 &format!("第 {} 条规则已匹配此规则所匹配的全部语句（每条语句只计一次分），此规则永远不会发放积分", earlier + 1),
                 format!("rule {} already matches every statement this one does (a statement earns points once): this rule could never award points", earlier + 1),
             ));
+        }
+        if let Some(Some(earlier)) = proposal_shadow {
+            problems.push(problem(
+                row,
+                "specification",
+                blank_to_none(&input.specification).unwrap_or_default(),
+                &format!("第 {} 条规则已匹配此规则所匹配的全部语句（每条语句只提出一次成果认定），此规则永远不会提出成果认定", earlier + 1),
+                format!("rule {} already matches every statement this one does (a statement proposes one outcome): this rule could never propose an outcome", earlier + 1),
+            ));
+        }
+        if problems.len() > before {
             continue;
         }
         rules.push(rule);
@@ -373,16 +483,16 @@ pub async fn rules_in_force(store: &dyn Store) -> Result<RulesInForce, BankError
 
 /// Checks `inputs` and publishes them as the next version (audited as `xapi_rules.publish`
 /// with the whole body). Statements stored from then on are applied under them; what was
-/// applied before keeps its points.
+/// applied before keeps its points and outcomes.
 pub async fn publish_rules(
     store: &dyn Store,
     inputs: &[StatementRuleInput],
-    policy: &PointsPolicy,
+    standards: &Standards,
     published_at: OffsetDateTime,
     published_by: Option<UserId>,
     actor: Actor,
 ) -> Result<(Version, StatementRules), BankError> {
-    let rules = check_rules(inputs, policy)?;
+    let rules = check_rules(inputs, standards)?;
     let body = rules.to_json();
     let audit = AuditEvent::new(actor, "xapi_rules.publish", "xapi_rules", "next")
         .with_detail(json!({ "rules": body["rules"] }));
@@ -500,12 +610,13 @@ pub async fn learners_of(
 // ---------------------------------------------------------------------------------------------
 
 /// What statements are applied under: the platform's home page (its base URL), the rules and
-/// the points policy in force.
+/// the standards in force (the points policy, the specifications outcomes are proposed of and
+/// recognised by).
 #[derive(Debug, Clone)]
 pub struct Integration {
     pub home_page: String,
     pub rules: StatementRules,
-    pub policy: PointsPolicy,
+    pub standards: Arc<Standards>,
 }
 
 /// What one application did.
@@ -518,6 +629,13 @@ pub struct Applied {
     /// Awards that added points.
     pub awards: u64,
     pub points: u64,
+    /// Outcomes proposed (stored now), and of those how many were recognised automatically
+    /// (the rest wait for review).
+    pub proposed: u64,
+    pub recognised: u64,
+    /// Statements a rule would have proposed an outcome from, but whose LRS client belongs to
+    /// another institution than the specification's provider (or to none): not proposed.
+    pub untrusted: u64,
 }
 
 impl Applied {
@@ -526,6 +644,9 @@ impl Applied {
         self.timeline += other.timeline;
         self.awards += other.awards;
         self.points += other.points;
+        self.proposed += other.proposed;
+        self.recognised += other.recognised;
+        self.untrusted += other.untrusted;
     }
 }
 
@@ -538,7 +659,9 @@ pub fn statement_reference(statement: &Statement) -> Option<EventReference> {
 /// Applies `statements`: each whose actor is a learner (and that is neither voided nor a voiding
 /// statement) joins the learner's timeline; each of those a provider stored (not the platform
 /// itself, whose check-ins award their points when they happen) earns what the first matching
-/// rule awards. Answers the timeline rows to record and what was awarded.
+/// rule with an award awards; and each of those the first matching rule with a specification
+/// proposes an outcome from (see [`propose`]). Answers the timeline rows to record and what was
+/// awarded and proposed.
 async fn apply(
     store: &dyn Store,
     integration: &Integration,
@@ -552,6 +675,8 @@ async fn apply(
         statements: statements.len() as u64,
         ..Applied::default()
     };
+    // The institution of each LRS client, read once the first proposal needs it.
+    let mut clients: Option<HashMap<i64, Option<InstitutionId>>> = None;
     for (stored, learner) in statements.iter().zip(learners) {
         let statement = &stored.statement;
         let (Some(learner), Some(at)) = (learner, statement.stored.as_ref()) else {
@@ -565,6 +690,40 @@ async fn apply(
             stored: micros(at.datetime()),
             seq: stored.seq,
         });
+        if let Some((_, rule)) = integration.rules.proposal_for(statement)
+            && let Some(spec) = rule.specification
+        {
+            if clients.is_none() {
+                clients = Some(
+                    store
+                        .list_lrs_clients()
+                        .await?
+                        .into_iter()
+                        .map(|client| (client.id, client.institution))
+                        .collect(),
+                );
+            }
+            let institution =
+                |id: i64| clients.as_ref().and_then(|c| c.get(&id).copied().flatten());
+            let stored_by = match stored.client {
+                None => StoredBy::Platform,
+                Some(id) => StoredBy::Client(id, institution(id)),
+            };
+            let proposal = Proposal {
+                stored,
+                learner,
+                spec,
+                stored_by,
+            };
+            match propose(store, &integration.standards, &proposal, now, actor).await? {
+                Proposed::Stored { recognised } => {
+                    applied.proposed += 1;
+                    applied.recognised += u64::from(recognised);
+                }
+                Proposed::Untrusted => applied.untrusted += 1,
+                Proposed::Nothing => {}
+            }
+        }
         if stored.client.is_none() {
             continue;
         }
@@ -574,11 +733,12 @@ async fn apply(
         ) else {
             continue;
         };
+        let Some(award) = rule.award else { continue };
         let occurred = statement.timestamp.as_ref().unwrap_or(at).datetime().date();
-        let event = PointsEvent::once(rule.award, occurred, reference);
+        let event = PointsEvent::once(award, occurred, reference);
         if let Some(award) = award_points_once(
             store,
-            &integration.policy,
+            integration.standards.points_policy(),
             learner,
             &event,
             now,
@@ -592,6 +752,203 @@ async fn apply(
         }
     }
     Ok((rows, applied))
+}
+
+/// Who stored a statement: the platform itself (its check-ins), or an LRS client with the
+/// institution it belongs to, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredBy {
+    Platform,
+    Client(i64, Option<InstitutionId>),
+}
+
+impl StoredBy {
+    /// Whether a statement stored so may propose an outcome of `provider`: the platform's own
+    /// statements may (it checked the learner in itself), a client's only for its own
+    /// institution — otherwise one platform could make up outcomes of another provider's
+    /// courses.
+    pub fn may_propose_for(self, provider: InstitutionId) -> bool {
+        match self {
+            StoredBy::Platform => true,
+            StoredBy::Client(_, institution) => institution == Some(provider),
+        }
+    }
+}
+
+/// A statement a rule proposes an outcome of `spec` from.
+#[derive(Debug, Clone, Copy)]
+struct Proposal<'a> {
+    stored: &'a StoredStatement,
+    learner: LearnerId,
+    spec: SpecificationId,
+    stored_by: StoredBy,
+}
+
+/// What a proposal came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Proposed {
+    /// An outcome stored now, recognised automatically or waiting for review.
+    Stored { recognised: bool },
+    /// Its client may not propose for the specification's provider.
+    Untrusted,
+    /// Proposed before (the same statement applied again), or nothing to propose.
+    Nothing,
+}
+
+/// The external id of the outcome a statement proposes: `xapi:<statement id>`. Unique per
+/// provider, so a statement proposes its outcome once however often it is applied.
+pub fn proposal_external_id(statement: &Statement) -> Option<String> {
+    Some(format!("xapi:{}", statement.id.as_ref()?.as_str()))
+}
+
+/// The day a statement's learning happened, in Beijing time: its `timestamp`'s, but never after
+/// the day it was stored (a timestamp in the future is the sender's clock, and no outcome is
+/// achieved after it is reported).
+fn achieved_on(statement: &Statement) -> Option<Date> {
+    let stored = statement.stored.as_ref()?.datetime();
+    let at = statement
+        .timestamp
+        .as_ref()
+        .map_or(stored, |t| t.datetime().min(stored));
+    Some(at.to_offset(offset!(+8)).date())
+}
+
+/// The score a statement reports, as marks out of 100: `result.score.scaled` × 100 (to a
+/// tenth) when it is 0 or more; else `raw` placed between `min` (0 when absent) and `max` when
+/// `max` is given; else the statement's `success` as a pass or a fail; else none.
+pub fn score_of(statement: &Statement) -> Option<Score> {
+    let result = statement.result.as_ref()?;
+    let marks = |fraction: f64| {
+        (0.0..=1.0)
+            .contains(&fraction)
+            .then(|| Marks::from_tenths((fraction * 1000.0).round() as u16))
+            .flatten()
+            .map(Score::Marks)
+    };
+    let number = |n: Option<&serde_json::Number>| n.and_then(serde_json::Number::as_f64);
+    if let Some(score) = &result.score {
+        if let Some(scaled) = number(score.scaled.as_ref()) {
+            if let Some(marks) = marks(scaled) {
+                return Some(marks);
+            }
+        } else if let (Some(raw), Some(max)) =
+            (number(score.raw.as_ref()), number(score.max.as_ref()))
+        {
+            let min = number(score.min.as_ref()).unwrap_or(0.0);
+            if max > min
+                && let Some(marks) = marks((raw - min) / (max - min))
+            {
+                return Some(marks);
+            }
+        }
+    }
+    result.success.map(|success| {
+        if success {
+            Score::Passed
+        } else {
+            Score::Failed
+        }
+    })
+}
+
+/// The outcome a statement proposes of `spec`: the specification's provider, kind, title,
+/// contact hours, grade and field (the learner did the course the specification describes), so
+/// the current version matches it exactly unless another specification of the provider has the
+/// same kind and title; achieved on the day of its `timestamp` in Beijing time (never after the
+/// day it was stored); the statement's score ([`score_of`]); the statement's id as its evidence. `None` for a statement without the id
+/// and `stored` every stored statement has.
+pub fn outcome_of_statement(
+    statement: &Statement,
+    spec: &OutcomeSpecification,
+) -> Option<SubmittedOutcome> {
+    let evidence =
+        Evidence::parse(EvidenceKind::XapiStatement, statement.id.as_ref()?.as_str()).ok()?;
+    Some(SubmittedOutcome {
+        provider: spec.provider(),
+        kind: spec.kind(),
+        title: spec.title().clone(),
+        hours: spec.hours(),
+        grade: spec.grade(),
+        field: spec.field().cloned(),
+        achieved_on: achieved_on(statement)?,
+        score: score_of(statement),
+        evidence: vec![evidence],
+    })
+}
+
+/// Proposes `proposal`'s outcome through the submission path every provider's outcome takes
+/// (`crate::submit`): recognised by the standards (automatically on an exact match, else
+/// waiting for review), stored under the external id [`proposal_external_id`] for the
+/// specification's provider (nothing stored when it was before), audited as `outcome.submit`
+/// with the statement, and a recognition's points awarded. A statement whose client may not
+/// propose for that provider ([`StoredBy::may_propose_for`]) proposes nothing and is logged
+/// with its statement id, client and the institutions (no personal data).
+async fn propose(
+    store: &dyn Store,
+    standards: &Standards,
+    proposal: &Proposal<'_>,
+    now: OffsetDateTime,
+    actor: &Actor,
+) -> Result<Proposed, BankError> {
+    let statement = &proposal.stored.statement;
+    let Some(spec) = standards
+        .catalogue()
+        .history(proposal.spec)
+        .map(|history| history.current().value())
+    else {
+        tracing::warn!(specification = %proposal.spec, "a statement rule names a specification the standards do not hold");
+        return Ok(Proposed::Nothing);
+    };
+    let (Some(submitted), Some(external_id)) = (
+        outcome_of_statement(statement, spec),
+        proposal_external_id(statement),
+    ) else {
+        return Ok(Proposed::Nothing);
+    };
+    if !proposal.stored_by.may_propose_for(spec.provider()) {
+        let (client, institution) = match proposal.stored_by {
+            StoredBy::Client(client, institution) => (client, institution.map(|i| i.get())),
+            StoredBy::Platform => (0, None),
+        };
+        tracing::warn!(
+            statement.id = %external_id,
+            lrs_client.id = client,
+            lrs_client.institution = ?institution,
+            specification.provider = spec.provider().get(),
+            "statement not proposed as an outcome: its LRS client belongs to another institution than the specification's provider"
+        );
+        return Ok(Proposed::Untrusted);
+    }
+    let recognition = standards.recognise(&submitted);
+    let outcome = NewOutcome {
+        learner: proposal.learner,
+        external_id,
+        submitted,
+        submitted_at: now,
+        submitted_by: None,
+        automatic: standards.automatic_of(&recognition),
+    };
+    let audit =
+        AuditEvent::new(actor.clone(), "outcome.submit", "outcome", "new").with_detail(json!({
+            "provider": outcome.submitted.provider.get(),
+            "learner": outcome.learner.get(),
+            "external_id": outcome.external_id,
+            "recognised": outcome.automatic.is_some(),
+            "from": "xapi_statement",
+            "specification": proposal.spec.get(),
+            "lrs_client": match proposal.stored_by {
+                StoredBy::Client(id, _) => Some(id),
+                StoredBy::Platform => None,
+            },
+        }));
+    Ok(
+        match crate::submit::store_outcome(store, standards, &outcome, &audit).await? {
+            Written::Stored(_) => Proposed::Stored {
+                recognised: outcome.automatic.is_some(),
+            },
+            Written::AlreadyStored(_) | Written::RepeatedInBatch(_) => Proposed::Nothing,
+        },
+    )
 }
 
 /// Applies every statement stored since the walk's mark, a page at a time, moving the mark
@@ -889,6 +1246,17 @@ mod tests {
             activity_type: text(activity_type),
             min_scaled: text(min),
             award: award.into(),
+            specification: None,
+        }
+    }
+
+    /// The (row, column) of every problem `check_rules` finds; panics when it accepts.
+    fn refused(inputs: &[StatementRuleInput], standards: &Standards) -> Vec<(u64, String)> {
+        match check_rules(inputs, standards) {
+            Err(BankError::Rejected(problems)) => {
+                problems.iter().map(|p| (p.row, p.column.clone())).collect()
+            }
+            other => panic!("accepted: {other:?}"),
         }
     }
 
@@ -909,8 +1277,9 @@ mod tests {
 
     #[test]
     fn a_rule_matches_its_verb_type_and_least_score() {
-        let policy = crate::points::default_policy();
-        let rules = check_rules(&[input(COMPLETED, COURSE, "0.6", "completion")], &policy).unwrap();
+        let standards = Standards::default();
+        let rules =
+            check_rules(&[input(COMPLETED, COURSE, "0.6", "completion")], &standards).unwrap();
         assert!(rules.rule_for(&completed(Some(0.6), COURSE)).is_some());
         assert!(rules.rule_for(&completed(Some(0.59), COURSE)).is_none());
         assert!(rules.rule_for(&completed(None, COURSE)).is_none());
@@ -925,14 +1294,9 @@ mod tests {
 
     #[test]
     fn rules_that_could_never_award_are_refused_with_their_reason() {
-        let policy = crate::points::default_policy();
-        let columns = |inputs: &[StatementRuleInput]| match check_rules(inputs, &policy) {
-            Err(BankError::Rejected(problems)) => problems
-                .iter()
-                .map(|p| (p.row, p.column.clone()))
-                .collect::<Vec<_>>(),
-            other => panic!("accepted: {other:?}"),
-        };
+        let standards = Standards::default();
+        let policy = standards.points_policy().clone();
+        let columns = |inputs: &[StatementRuleInput]| refused(inputs, &standards);
         assert_eq!(
             columns(&[input("completed", "", "", "completion")]),
             vec![(1, "verb".to_string())]
@@ -973,11 +1337,11 @@ mod tests {
                 input(COMPLETED, COURSE, "0.6", "attendance"),
                 input(COMPLETED, "", "0.5", "completion"),
             ],
-            &policy,
+            &standards,
         )
         .unwrap();
         // An award the policy in force has no rule for.
-        let no_completion = PointsPolicy::new(
+        let no_completion = xc_domain::credit::PointsPolicy::new(
             policy
                 .rules()
                 .filter(|r| r.activity() != PointsActivity::Completion)
@@ -986,9 +1350,104 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(
-            check_rules(&[input(COMPLETED, "", "", "completion")], &no_completion),
+            check_rules(
+                &[input(COMPLETED, "", "", "completion")],
+                &Standards::default().with_points_policy(no_completion, None)
+            ),
             Err(BankError::Rejected(p)) if p[0].column == "award"
         ));
+    }
+
+    #[test]
+    fn stored_versions_from_before_proposals_read_back_and_a_rule_must_do_something() {
+        // The shape every version published before proposals has: an award, no specification.
+        let old = json!({"rules": [{"verb": COMPLETED, "activity": null, "activity_type": COURSE,
+            "min_scaled": 0.6, "award": "completion"}]});
+        let rules = StatementRules::from_json(&old).unwrap();
+        assert_eq!(rules.rules()[0].award, Some(PointsActivity::Completion));
+        assert_eq!(rules.rules()[0].specification, None);
+        assert_eq!(rules.to_json(), old);
+        let proposing = json!({"rules": [{"verb": COMPLETED, "award": null, "specification": 7}]});
+        let rules = StatementRules::from_json(&proposing).unwrap();
+        assert_eq!(
+            rules.rules()[0].specification,
+            Some(SpecificationId::new(7))
+        );
+        assert!(rules.rule_for(&completed(Some(0.9), COURSE)).is_none());
+        assert!(rules.proposal_for(&completed(Some(0.9), COURSE)).is_some());
+        assert!(StatementRules::from_json(&json!({"rules": [{"verb": COMPLETED}]})).is_err());
+
+        let standards = Standards::default();
+        let refused = |inputs: &[StatementRuleInput]| refused(inputs, &standards);
+        assert_eq!(
+            refused(&[input(COMPLETED, "", "", "")]),
+            vec![(1, "award".to_string())]
+        );
+        for spec in ["3", "three"] {
+            let mut rule = input(COMPLETED, "", "", "completion");
+            rule.specification = Some(spec.into());
+            assert_eq!(refused(&[rule]), vec![(1, "specification".to_string())]);
+        }
+    }
+
+    #[test]
+    fn a_statement_scores_and_dates_its_outcome() {
+        let with_result = |result: Value, timestamp: &str| {
+            statement(json!({
+                "id": "6fa459ea-ee8a-3ca4-894e-db77e160355e",
+                "actor": {"mbox": "mailto:ann@example.com"},
+                "verb": {"id": COMPLETED},
+                "object": {"id": "http://example.com/c"},
+                "result": result,
+                "timestamp": timestamp,
+                "stored": "2026-11-20T02:00:00Z",
+            }))
+        };
+        let at = "2026-11-19T17:30:00Z";
+        let marks = |tenths| Some(Score::Marks(Marks::from_tenths(tenths).unwrap()));
+        assert_eq!(
+            score_of(&with_result(json!({"score": {"scaled": 0.855}}), at)),
+            marks(855)
+        );
+        assert_eq!(
+            score_of(&with_result(
+                json!({"score": {"raw": 45, "min": 0, "max": 50}}),
+                at
+            )),
+            marks(900)
+        );
+        assert_eq!(
+            score_of(&with_result(
+                json!({"score": {"scaled": -0.5}, "success": true}),
+                at
+            )),
+            Some(Score::Passed)
+        );
+        assert_eq!(
+            score_of(&with_result(json!({"success": false}), at)),
+            Some(Score::Failed)
+        );
+        assert_eq!(
+            score_of(&with_result(json!({"completion": true}), at)),
+            None
+        );
+        // 17:30 UTC is the next day in Beijing; a timestamp after `stored` counts as stored.
+        let day = |timestamp| achieved_on(&with_result(json!({}), timestamp)).unwrap();
+        assert_eq!(day(at), time::macros::date!(2026 - 11 - 20));
+        assert_eq!(
+            day("2026-11-10T01:00:00Z"),
+            time::macros::date!(2026 - 11 - 10)
+        );
+        assert_eq!(
+            day("2027-01-01T00:00:00Z"),
+            time::macros::date!(2026 - 11 - 20)
+        );
+        // Only the platform, or a client of the provider itself, may propose for it.
+        let provider = InstitutionId::new(4);
+        assert!(StoredBy::Platform.may_propose_for(provider));
+        assert!(StoredBy::Client(1, Some(provider)).may_propose_for(provider));
+        assert!(!StoredBy::Client(1, Some(InstitutionId::new(5))).may_propose_for(provider));
+        assert!(!StoredBy::Client(1, None).may_propose_for(provider));
     }
 
     #[test]

@@ -26,7 +26,8 @@
 //! - [`export`]: a learner's copy of all their data, as JSON and XLSX.
 //! - [`archive`]: a learner's archive: outcomes with their decisions, filtered, with totals.
 //! - [`learning_records`]: the learning record store joined to the bank: actors mapped to
-//!   learners, their activity in the archive, statement rules awarding points, the walk that
+//!   learners, their activity in the archive, statement rules awarding points and proposing
+//!   outcomes for recognition (through [`submit`]'s single-submission path), the walk that
 //!   applies stored statements once, linking an actor later, erasing an actor.
 //! - [`transcript`]: a learner's printable transcript: recognised outcomes grouped by category
 //!   and level, totals, approved conversions, under a reference for the content and date.

@@ -70,13 +70,19 @@ impl Standards {
         let versions = store.list_specification_versions().await?;
         let history = crate::general_rules::load_history(store).await?;
         let accreditations = crate::accreditation::register(&store.list_accreditations().await?);
-        let mut standards = Self::from_versions(&versions)?
+        let standards = Self::from_versions(&versions)?
             .with_general_rules(&history)
             .with_accreditations(accreditations);
         let in_force = crate::points_policy::policy_in_force(store).await?;
-        standards.points = in_force.policy;
-        standards.points_version = in_force.version;
-        Ok(standards)
+        Ok(standards.with_points_policy(in_force.policy, in_force.version))
+    }
+
+    /// The same standards with `policy` as the points policy in force (`version` its stored
+    /// version; `None` for one never stored).
+    pub fn with_points_policy(mut self, policy: PointsPolicy, version: Option<Version>) -> Self {
+        self.points = policy;
+        self.points_version = version;
+        self
     }
 
     /// The same standards with `accreditations` as the register of accredited providers.

@@ -576,21 +576,35 @@ pub async fn submit_one(
             "external_id": outcome.external_id,
             "recognised": outcome.automatic.is_some(),
         }));
-    let written = store.submit_outcome(&outcome, &audit).await?;
-    if let (Written::Stored(id), Some(_)) = (written, &outcome.automatic) {
-        crate::points::award_recognition(
-            store,
-            standards.points_policy(),
-            learner,
-            id,
-            options.now,
-            Actor::System("points".into()),
-        )
-        .await;
-    }
+    let written = store_outcome(store, standards, &outcome, &audit).await?;
     Ok(Submission {
         written,
         learner,
         recognition,
     })
+}
+
+/// Stores one checked outcome with its audit entry (unless its provider submitted its external
+/// id before) and, recognised automatically and stored now, awards its points under the policy:
+/// what every single submission does, whoever submits (a provider's form or API, a statement
+/// rule of the learning record store).
+pub(crate) async fn store_outcome(
+    store: &dyn Store,
+    standards: &Standards,
+    outcome: &NewOutcome,
+    audit: &AuditEvent,
+) -> Result<Written, BankError> {
+    let written = store.submit_outcome(outcome, audit).await?;
+    if let (Written::Stored(id), Some(_)) = (written, &outcome.automatic) {
+        crate::points::award_recognition(
+            store,
+            standards.points_policy(),
+            outcome.learner,
+            id,
+            outcome.submitted_at,
+            Actor::System("points".into()),
+        )
+        .await;
+    }
+    Ok(written)
 }

@@ -37,14 +37,14 @@ pub struct Integrating {
     lock: Mutex<()>,
 }
 
-/// What statements are applied under now: the platform's home page, the rules and the points
-/// policy in force.
+/// What statements are applied under now: the platform's home page, the rules and the
+/// standards in force.
 pub async fn integration(state: &AppState) -> AppResult<Integration> {
     let RulesInForce { rules, .. } = records::rules_in_force(&*state.store).await?;
     Ok(Integration {
         home_page: state.issuer.profile().base_url.clone(),
         rules,
-        policy: state.standards().points_policy().clone(),
+        standards: state.standards(),
     })
 }
 
@@ -75,6 +75,9 @@ pub(crate) async fn integrate_forever(state: AppState) {
                 statements = applied.statements,
                 timeline = applied.timeline,
                 points = applied.points,
+                outcomes.proposed = applied.proposed,
+                outcomes.recognised = applied.recognised,
+                outcomes.untrusted = applied.untrusted,
                 "learning records applied"
             ),
             Ok(_) => {}
@@ -118,7 +121,7 @@ pub async fn publish_rules(
     Ok(records::publish_rules(
         &*state.store,
         inputs,
-        standards.points_policy(),
+        &standards,
         state.config.clock.now(),
         principal.user_id,
         identity.actor(),

@@ -1,5 +1,5 @@
 //! The learning record store joined to the credit bank (issue 5 §4, §5): `GET|POST
-//! /api/v1/lrs/rules` (the statement rules that award points, versioned), `POST
+//! /api/v1/lrs/rules` (the statement rules that award points and propose outcomes, versioned), `POST
 //! /api/v1/lrs/actor-links` (an actor linked to the learner it is, their past statements
 //! applied once) and `POST /api/v1/lrs/actor-erasure` (everything about one actor deleted). The
 //! operations are `crate::learning_records`', shared with the pages.
@@ -41,10 +41,14 @@ pub(super) async fn get_statement_rules(
 }
 
 /// Publish the next version of the statement rules (the whole list). Statements a learning
-/// platform stores from then on earn what the first matching rule awards, through the points
-/// ledger and its caps, once per statement. A rule that could never award anything is refused
-/// with its reason: 422 with `problems` by row (the rule's place, from 1) and field; nothing is
-/// stored.
+/// platform stores from then on earn what the first matching rule with an award awards, through
+/// the points ledger and its caps, once per statement; and the first matching rule with a
+/// `specification` submits the learner's outcome of that specification for recognition (the
+/// outcome `xapi:<statement id>` of the specification's provider: recognised automatically on
+/// an exact match, otherwise in the review queue), once per statement, only from the provider's
+/// own LRS client or the platform's check-ins. A rule that could never award or propose
+/// anything (among them a `specification` that is not a published one's id) is refused with its
+/// reason: 422 with `problems` by row (the rule's place, from 1) and field; nothing is stored.
 #[utoipa::path(post, path = "/api/v1/lrs/rules", tag = "learning records",
     request_body = StatementRulesRequest,
     responses((status = 201, body = StatementRulesVersionResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),

@@ -1559,6 +1559,7 @@ pub(crate) struct LrsRuleFormRow {
     pub(crate) activity_type: String,
     pub(crate) min_scaled: String,
     pub(crate) award: String,
+    pub(crate) specification: String,
 }
 
 /// One published version of the statement rules.

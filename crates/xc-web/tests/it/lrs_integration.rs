@@ -1,8 +1,9 @@
 //! The learning record store joined to the credit bank (issue 5 §4, §5) through the router:
 //! statements from a platform join the learner's archive and earn points under the staff's
 //! rules, once; an unknown actor is linked later and their past statements applied once; rules
-//! that could never award are refused with the reason; an administrator erases everything about
-//! one actor and nothing else. Every new input path's bad input is refused, nothing stored.
+//! that could never award are refused with the reason; statements of a provider's own platform
+//! propose outcomes of its accredited course for recognition, once; an administrator erases
+//! everything about one actor and nothing else. Every new input path's bad input is refused, nothing stored.
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -17,11 +18,16 @@ const COMPLETED: &str = "http://adlnet.gov/expapi/verbs/completed";
 const ATTENDED: &str = "http://adlnet.gov/expapi/verbs/attended";
 
 async fn platform_client(app: &TestApp) -> String {
+    client_of(app, "上海学习网", 1).await
+}
+
+/// The HTTP Basic authorization of a new LRS client of `institution`.
+async fn client_of(app: &TestApp, name: &str, institution: i64) -> String {
     let created = create_client(
         &*app.store.store,
         &ClientRequest {
-            name: "上海学习网".into(),
-            institution: Some(xc_domain::InstitutionId::new(1)),
+            name: name.into(),
+            institution: Some(xc_domain::InstitutionId::new(institution)),
             scopes: vec![Scope::All],
         },
         None,
@@ -427,20 +433,7 @@ async fn rules_that_could_never_award_are_refused_with_the_reason() {
     // The page: a refusal shown again as typed with its problems; a good form publishes.
     let page = app.get("/bank/lrs-integration", Some(&bank)).await;
     let csrf = csrf_of(&page.text());
-    let refused = app
-        .form(
-            "/bank/lrs-integration/rules",
-            &[
-                ("csrf", &csrf),
-                ("verb", COMPLETED),
-                ("activity", ""),
-                ("activity_type", ""),
-                ("min_scaled", "sixty"),
-                ("award", "completion"),
-            ],
-            &bank.cookie,
-        )
-        .await;
+    let refused = post_rule_form(&app, &bank, &csrf, ("sixty", "completion", "")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().contains("rules-error") && refused.text().contains("sixty"));
     let done = app
@@ -565,4 +558,167 @@ async fn an_administrator_erases_one_actor_and_nothing_else() {
     assert_eq!(done.status, StatusCode::OK, "{}", done.text());
     assert!(done.text().contains("id=\"notice\""));
     assert_eq!(app.audit_count("xapi_actor.erase").await, 2);
+}
+
+/// Posts the rules form with one `completed` rule: (min_scaled, award, specification).
+async fn post_rule_form(
+    app: &TestApp,
+    bank: &Session,
+    csrf: &str,
+    (min_scaled, award, specification): (&str, &str, &str),
+) -> TestResponse {
+    app.form(
+        "/bank/lrs-integration/rules",
+        &[
+            ("csrf", csrf),
+            ("verb", COMPLETED),
+            ("activity", ""),
+            ("activity_type", ""),
+            ("min_scaled", min_scaled),
+            ("award", award),
+            ("specification", specification),
+        ],
+        &bank.cookie,
+    )
+    .await
+}
+
+/// A learner's archive totals: (outcomes, recognised, in review).
+async fn outcome_totals(app: &TestApp, learner: &Session) -> (u64, u64, u64) {
+    let archive = app.get("/api/v1/me/archive", Some(learner)).await.json();
+    let totals = &archive["totals"];
+    (
+        totals["outcomes"].as_u64().unwrap(),
+        totals["recognised"].as_u64().unwrap(),
+        totals["in_review"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_providers_own_platform_proposes_outcomes_of_its_accredited_course_once() {
+    let app = TestApp::new().await;
+    let bank = app.sign_in("bank").await;
+    let course = crate::bank_fixture::publish_calligraphy(&app, &bank).await;
+    let published = publish(
+        &app,
+        &bank,
+        json!([{"verb": COMPLETED, "min_scaled": 0.6, "specification": course}]),
+    )
+    .await;
+    assert_eq!(
+        published.status,
+        StatusCode::CREATED,
+        "{}",
+        published.text()
+    );
+    let rules = app.get("/api/v1/lrs/rules", Some(&bank)).await.json();
+    assert_eq!(rules["rules"][0]["specification"], course);
+    assert!(rules["rules"][0]["award"].is_null());
+
+    let own = platform_client(&app).await;
+    let other = client_of(&app, "别家学习网", 2).await;
+    let huangpu = learner_account(app.huangpu_learner);
+    let xuhui = learner_account(app.xuhui_learner);
+    post_statements(
+        &app,
+        &own,
+        json!([
+            completed(1, huangpu.clone(), 0.8),
+            completed(2, xuhui.clone(), 0.5)
+        ]),
+    )
+    .await;
+    // Another provider's platform cannot make up an outcome of institution 1's course.
+    post_statements(&app, &other, completed(3, xuhui.clone(), 0.9)).await;
+    applied(&app).await;
+
+    let huangpu_session = app.sign_in("citizen-huangpu").await;
+    let xuhui_session = app.sign_in("citizen-xuhui").await;
+    assert_eq!(outcome_totals(&app, &huangpu_session).await, (1, 1, 0));
+    assert_eq!(outcome_totals(&app, &xuhui_session).await, (0, 0, 0));
+    let archive = app
+        .get("/api/v1/me/archive", Some(&huangpu_session))
+        .await
+        .json();
+    let outcome = &archive["items"][0]["outcome"];
+    assert_eq!(
+        outcome["external_id"],
+        "xapi:00000000-0000-4000-8000-000000000001"
+    );
+    assert_eq!(outcome["provider_id"], 1);
+    assert_eq!(outcome["title"], "书法（楷书）");
+    assert_eq!(outcome["score"], "80");
+    assert_eq!(outcome["grant"]["credits"], "2");
+    assert_eq!(outcome["evidence"][0]["kind"], "xapi_statement");
+    assert_eq!(app.audit_count("outcome.submit").await, 1);
+
+    // The same statement again proposes nothing more.
+    post_statements(&app, &own, completed(1, huangpu.clone(), 0.8)).await;
+    post_statements(
+        &app,
+        &own,
+        completed(4, json!({"mbox": "mailto:x@example.com"}), 0.1),
+    )
+    .await;
+    applied(&app).await;
+    assert_eq!(outcome_totals(&app, &huangpu_session).await, (1, 1, 0));
+    assert_eq!(app.audit_count("outcome.submit").await, 1);
+
+    // A specification that is not a published one's, or a rule that does nothing: refused by
+    // row and field, nothing stored.
+    for (rule, column) in [
+        (
+            json!({"verb": COMPLETED, "specification": 9_999}),
+            "specification",
+        ),
+        (
+            json!({"verb": COMPLETED, "specification": "SF-01"}),
+            "specification",
+        ),
+        (json!({"verb": COMPLETED}), "award"),
+    ] {
+        let refused = publish(
+            &app,
+            &bank,
+            json!([{"verb": ATTENDED, "award": "attendance"}, rule]),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{rule}");
+        let problem = &refused.json()["error"]["problems"][0];
+        assert_eq!(
+            (problem["row"].as_u64(), problem["column"].as_str()),
+            (Some(2), Some(column)),
+            "{rule}"
+        );
+    }
+    assert_eq!(app.audit_count("xapi_rules.publish").await, 1);
+    assert_eq!(
+        app.get("/api/v1/lrs/rules", Some(&bank)).await.json()["version"],
+        1
+    );
+
+    // The page: the rule in force shows its specification; an unknown one is refused as typed.
+    let page = app.get("/bank/lrs-integration", Some(&bank)).await;
+    assert!(page.text().contains(&format!("value=\"{course}\"")));
+    let csrf = csrf_of(&page.text());
+    let refused = post_rule_form(&app, &bank, &csrf, ("0.6", "", "424242")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("rules-error") && refused.text().contains("424242"));
+    assert_eq!(app.audit_count("xapi_rules.publish").await, 1);
+    let done = post_rule_form(
+        &app,
+        &bank,
+        &csrf,
+        ("0.6", "completion", &course.to_string()),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    let rules = app.get("/api/v1/lrs/rules", Some(&bank)).await.json();
+    assert_eq!(
+        (
+            &rules["rules"][0]["award"],
+            &rules["rules"][0]["specification"]
+        ),
+        (&json!("completion"), &json!(course))
+    );
 }

@@ -10,12 +10,16 @@ use xc_bank::learning_records::{
 };
 use xc_store::{ActorErasureCounts, StatementRulesVersion};
 
+use super::bank::TextOrNumber;
 use super::rfc3339;
 
 /// One statement rule: a statement with `verb` (on `activity`, of `activity_type`, with a
 /// `result.score.scaled` of at least `min_scaled`, where given) earns one `award` under the
-/// points policy in force. The first rule a statement matches decides; a statement earns points
-/// once.
+/// points policy in force, and proposes its learner's outcome of `specification` for
+/// recognition; a rule has an `award`, a `specification` or both. The first matching rule with
+/// an award decides a statement's points (once), the first matching rule with a specification
+/// its outcome (once, and only from the specification provider's own LRS client or the
+/// platform's check-ins).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatementRuleItem {
@@ -27,8 +31,10 @@ pub struct StatementRuleItem {
     pub activity_type: Option<String>,
     /// Only statements whose `result.score.scaled` is at least this (-1 to 1).
     pub min_scaled: Option<f64>,
-    /// `attendance`, `check_in` or `completion`.
-    pub award: String,
+    /// `attendance`, `check_in` or `completion`; absent or null for none.
+    pub award: Option<String>,
+    /// The id of the published specification a matching statement proposes an outcome of.
+    pub specification: Option<TextOrNumber>,
 }
 
 impl StatementRuleItem {
@@ -38,7 +44,8 @@ impl StatementRuleItem {
             activity: self.activity.clone(),
             activity_type: self.activity_type.clone(),
             min_scaled: self.min_scaled.map(|min| min.to_string()),
-            award: self.award.clone(),
+            award: self.award.clone().unwrap_or_default(),
+            specification: self.specification.clone().map(TextOrNumber::into_text),
         }
     }
 }
@@ -56,7 +63,10 @@ pub struct StatementRuleResponse {
     pub activity: Option<String>,
     pub activity_type: Option<String>,
     pub min_scaled: Option<f64>,
-    pub award: String,
+    /// `null` for a rule that only proposes outcomes.
+    pub award: Option<String>,
+    /// The specification a matching statement proposes an outcome of; `null` for none.
+    pub specification: Option<i64>,
 }
 
 impl From<&StatementRule> for StatementRuleResponse {
@@ -66,7 +76,8 @@ impl From<&StatementRule> for StatementRuleResponse {
             activity: rule.activity.clone(),
             activity_type: rule.activity_type.clone(),
             min_scaled: rule.min_scaled,
-            award: rule.award.as_str().to_owned(),
+            award: rule.award.map(|award| award.as_str().to_owned()),
+            specification: rule.specification.map(|spec| spec.get()),
         }
     }
 }
@@ -126,6 +137,13 @@ pub struct AppliedResponse {
     /// Awards that added points, and how many points.
     pub awards: u64,
     pub points: u64,
+    /// Outcomes proposed for recognition (stored now), and of those how many were recognised
+    /// automatically (the rest wait for review).
+    pub proposed: u64,
+    pub recognised: u64,
+    /// Statements not proposed because their LRS client belongs to another institution than
+    /// the specification's provider.
+    pub untrusted: u64,
 }
 
 impl From<Applied> for AppliedResponse {
@@ -135,6 +153,9 @@ impl From<Applied> for AppliedResponse {
             timeline: applied.timeline,
             awards: applied.awards,
             points: applied.points,
+            proposed: applied.proposed,
+            recognised: applied.recognised,
+            untrusted: applied.untrusted,
         }
     }
 }

@@ -38,6 +38,7 @@ const RULE_FIELDS: &[&str] = &[
     "activity_type",
     "min_scaled",
     "award",
+    "specification",
 ];
 /// Blank rows the rules form offers below the rules in force.
 const BLANK_RULE_ROWS: usize = 3;
@@ -59,6 +60,7 @@ fn rule_row(input: &StatementRuleInput) -> LrsRuleFormRow {
         activity_type: input.activity_type.clone().unwrap_or_default(),
         min_scaled: input.min_scaled.clone().unwrap_or_default(),
         award: input.award.clone(),
+        specification: input.specification.clone().unwrap_or_default(),
     }
 }
 
@@ -82,7 +84,14 @@ async fn render_page(
                 activity: rule.activity.clone().unwrap_or_default(),
                 activity_type: rule.activity_type.clone().unwrap_or_default(),
                 min_scaled: rule.min_scaled.map(|m| m.to_string()).unwrap_or_default(),
-                award: rule.award.as_str().to_owned(),
+                award: rule
+                    .award
+                    .map(|award| award.as_str().to_owned())
+                    .unwrap_or_default(),
+                specification: rule
+                    .specification
+                    .map(|spec| spec.to_string())
+                    .unwrap_or_default(),
             })
             .collect(),
     };
@@ -213,6 +222,7 @@ async fn publish_rules(
                 activity_type: text_of(row, "activity_type"),
                 min_scaled: text_of(row, "min_scaled"),
                 award: text_of(row, "award").unwrap_or_default(),
+                specification: text_of(row, "specification"),
             })
             .collect();
         match ops::publish_rules(&state, &identity, &inputs).await {
