@@ -822,6 +822,53 @@ async fn trust_taken_back_refuses_later_credentials_and_keeps_earlier_ones() {
     assert_eq!(b.app.audit_count("trust_list.restore").await, 1);
     assert_eq!(b.app.audit_count("trust_list.distrust_key").await, 1);
     assert_eq!(b.app.audit_count("external_credential.accept").await, 2);
+
+    // The page's distrust form: an unknown change is 404, a blank reason is refused on the
+    // form with nothing written, and the remaining key is distrusted with its reason.
+    let sm2_key = marked
+        .iter()
+        .find(|(_, reason)| reason.is_none())
+        .map(|(key_id, _)| (*key_id).to_owned())
+        .unwrap();
+    let unknown_change = b
+        .app
+        .form(
+            &format!("/bank/trust/{bank_id}/forget"),
+            &[("csrf", &b_staff.csrf), ("reason", "x")],
+            &b_staff.cookie,
+        )
+        .await;
+    assert_eq!(unknown_change.status, StatusCode::NOT_FOUND);
+    let distrust_path = format!("/bank/trust/{bank_id}/distrust");
+    let blank = b
+        .app
+        .form(
+            &distrust_path,
+            &[
+                ("csrf", &b_staff.csrf),
+                ("key_id", &sm2_key),
+                ("reason", " "),
+            ],
+            &b_staff.cookie,
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b.app.audit_count("trust_list.distrust_key").await, 1);
+    let on_page = b
+        .app
+        .form(
+            &distrust_path,
+            &[
+                ("csrf", &b_staff.csrf),
+                ("key_id", &sm2_key),
+                ("reason", "换钥"),
+            ],
+            &b_staff.cookie,
+        )
+        .await;
+    assert_eq!(on_page.status, StatusCode::OK, "{}", on_page.text());
+    assert!(on_page.text().contains("换钥"));
+    assert_eq!(b.app.audit_count("trust_list.distrust_key").await, 2);
 }
 
 /// Bank A over HTTPS, bank B trusting A's CA through its extra roots: B pins A's keys, and a
