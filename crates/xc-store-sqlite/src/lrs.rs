@@ -134,6 +134,17 @@ fn push_client(query: &mut QueryBuilder<Sqlite>, client: Option<i64>) {
     }
 }
 
+/// `(SELECT id FROM xapi_keys …)`: the number of a key (NULL, matching nothing, when no
+/// statement has it).
+pub(crate) fn push_key_id(query: &mut QueryBuilder<Sqlite>, kind: KeyKind, key: &str) {
+    query
+        .push("(SELECT id FROM xapi_keys WHERE key = ")
+        .push_bind(key.to_owned())
+        .push(" AND kind = ")
+        .push_bind(kind.as_str())
+        .push(")");
+}
+
 /// The filtered query: one range of `xapi_statement_keys` (the first filter's key) in the
 /// query's order, each row kept when the statement it came from (`via`: the statement itself or
 /// one it targets) also has the other filters' keys; a statement reached through several of its
@@ -153,19 +164,16 @@ fn push_filtered(
     );
     for (i, (kind, key, related)) in keys.iter().enumerate() {
         let alias = if i == 0 {
-            query.push(" AND d.kind = ");
+            query.push(" AND d.key_id = ");
             "d"
         } else {
             query.push(
                 " AND EXISTS (SELECT 1 FROM xapi_statement_keys x WHERE x.seq = d.seq \
-                 AND x.via = d.via AND x.kind = ",
+                 AND x.via = d.via AND x.key_id = ",
             );
             "x"
         };
-        query
-            .push_bind(kind.as_str())
-            .push(format!(" AND {alias}.key = "))
-            .push_bind(key.clone());
+        push_key_id(query, *kind, key);
         if !related {
             query.push(format!(" AND {alias}.related_only = 0"));
         }
@@ -214,8 +222,8 @@ async fn document_on(
 /// the StatementRef rule's copies; returns how many were new.
 async fn copy_keys(conn: &mut SqliteConnection, from: i64, to: i64) -> StoreResult<u64> {
     let done = sqlx::query(
-        "INSERT INTO xapi_statement_keys (kind, key, stored, seq, via, related_only) \
-         SELECT k.kind, k.key, t.stored, t.seq, k.via, k.related_only \
+        "INSERT INTO xapi_statement_keys (key_id, stored, seq, via, related_only) \
+         SELECT k.key_id, t.stored, t.seq, k.via, k.related_only \
          FROM xapi_statement_keys k JOIN xapi_statements t ON t.seq = ? \
          WHERE k.seq = ? ON CONFLICT DO NOTHING",
     )
@@ -266,15 +274,87 @@ async fn link_references(
     Ok(())
 }
 
-/// Statement rows per multi-row INSERT: statements of exactly this many rows stay prepared in
-/// the driver's cache; a call's shorter last statement is built for that call only.
+/// Statement rows per multi-row INSERT (nine values each).
 const STATEMENTS_PER_INSERT: usize = 128;
-/// Key rows per multi-row INSERT (six values each).
+/// Key rows per multi-row INSERT (five values each).
 const KEYS_PER_INSERT: usize = 512;
 /// Agent rows per multi-row INSERT (two values each).
 const AGENTS_PER_INSERT: usize = 512;
 const _: () = assert!(STATEMENTS_PER_INSERT * 9 <= crate::stores::BULK_VALUES);
-const _: () = assert!(KEYS_PER_INSERT * 6 <= crate::stores::BULK_VALUES);
+const _: () = assert!(KEYS_PER_INSERT * 5 <= crate::stores::BULK_VALUES);
+
+/// `items` in chunks of `max` and then of decreasing powers of two (100 with `max` 128: 64,
+/// 32, 4), so that a multi-row statement comes in a few sizes only and each size stays
+/// prepared in the driver's cache instead of being parsed again for each batch's remainder.
+fn cached_chunks<T>(mut items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    debug_assert!(max.is_power_of_two());
+    std::iter::from_fn(move || {
+        if items.is_empty() {
+            return None;
+        }
+        let size = if items.len() >= max {
+            max
+        } else {
+            1 << items.len().ilog2()
+        };
+        let (chunk, rest) = items.split_at(size);
+        items = rest;
+        Some(chunk)
+    })
+}
+
+/// The numbers (`xapi_keys.id`) of `keys`, giving each key not stored yet its number: the
+/// stored ones read in one query per chunk, the others inserted (in order, first seen first).
+async fn key_ids<'k>(
+    conn: &mut SqliteConnection,
+    keys: &[(KeyKind, &'k str)],
+) -> StoreResult<HashMap<(KeyKind, &'k str), i64>> {
+    let mut ids = HashMap::with_capacity(keys.len());
+    for chunk in cached_chunks(keys, KEYS_PER_INSERT) {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT id, kind, key FROM xapi_keys WHERE key IN (");
+        let mut list = query.separated(", ");
+        for (_, key) in chunk {
+            list.push_bind(*key);
+        }
+        query.push(")");
+        let found: Vec<(i64, String, String)> = query
+            .build_query_as()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        let found: HashMap<(&str, &str), i64> = found
+            .iter()
+            .map(|(id, kind, key)| ((kind.as_str(), key.as_str()), *id))
+            .collect();
+        for (kind, key) in chunk {
+            if let Some(id) = found.get(&(kind.as_str(), *key)) {
+                ids.insert((*kind, *key), *id);
+            }
+        }
+    }
+    let missing: Vec<&(KeyKind, &str)> = keys
+        .iter()
+        .filter(|(kind, key)| !ids.contains_key(&(*kind, *key)))
+        .collect();
+    for chunk in missing.chunks(KEYS_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO xapi_keys (kind, key) ");
+        query.push_values(chunk, |mut values, (kind, key)| {
+            values.push_bind(kind.as_str()).push_bind(*key);
+        });
+        query.push(" RETURNING id");
+        let new_ids: Vec<i64> = query
+            .build_query_scalar()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        for ((kind, key), id) in chunk.iter().zip(new_ids) {
+            ids.insert((*kind, *key), id);
+        }
+    }
+    Ok(ids)
+}
 
 /// A statement new to the store, with the `seq` it is stored under.
 struct NewRow<'a> {
@@ -285,9 +365,9 @@ struct NewRow<'a> {
 
 /// Writes statements new to the store, the one way both the normal and the bulk path do:
 /// multi-row INSERTs of the statements (with the `seq` the writer gave them: it holds the only
-/// write lock), their keys and the agents they name (in order, first seen first); then the
-/// StatementRef rule for each new statement that targets another or that stored statements
-/// already target; voiding; the canonical definitions.
+/// write lock), their keys (by number, see [`key_ids`]) and the agents they name (in order,
+/// first seen first); then the StatementRef rule for each new statement that targets another
+/// or that stored statements already target; voiding; the canonical definitions.
 async fn write_new(
     conn: &mut SqliteConnection,
     client: Option<i64>,
@@ -296,7 +376,7 @@ async fn write_new(
     let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
         return Ok(());
     };
-    for chunk in rows.chunks(STATEMENTS_PER_INSERT) {
+    for chunk in cached_chunks(rows, STATEMENTS_PER_INSERT) {
         let mut query = QueryBuilder::<Sqlite>::new(
             "INSERT INTO xapi_statements (seq, id, stored, verb, registration, references_id, \
              voiding, body, client_id) ",
@@ -315,28 +395,39 @@ async fn write_new(
         });
         query
             .build()
-            .persistent(chunk.len() == STATEMENTS_PER_INSERT)
             .execute(&mut *conn)
             .await
             .map_err(unique_is("id"))?;
     }
-    let keys: Vec<(i64, i64, &KeyKind, &String, bool)> = rows
+    let mut distinct = std::collections::HashSet::new();
+    let keys: Vec<(KeyKind, &str)> = rows
+        .iter()
+        .flat_map(|new| new.row.keys.iter())
+        .map(|(kind, key, _)| (*kind, key.as_str()))
+        .filter(|key| distinct.insert(*key))
+        .collect();
+    let ids = key_ids(conn, &keys).await?;
+    let key_rows: Vec<(i64, i64, i64, bool)> = rows
         .iter()
         .flat_map(|new| {
-            new.row
-                .keys
-                .iter()
-                .map(move |(kind, key, related)| (new.seq, new.row.stored, kind, key, *related))
+            let ids = &ids;
+            new.row.keys.iter().map(move |(kind, key, related)| {
+                (
+                    ids[&(*kind, key.as_str())],
+                    new.row.stored,
+                    new.seq,
+                    *related,
+                )
+            })
         })
         .collect();
-    for chunk in keys.chunks(KEYS_PER_INSERT) {
+    for chunk in cached_chunks(&key_rows, KEYS_PER_INSERT) {
         let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO xapi_statement_keys (kind, key, stored, seq, via, related_only) ",
+            "INSERT INTO xapi_statement_keys (key_id, stored, seq, via, related_only) ",
         );
-        query.push_values(chunk, |mut values, (seq, stored, kind, key, related)| {
+        query.push_values(chunk, |mut values, (key_id, stored, seq, related)| {
             values
-                .push_bind(kind.as_str())
-                .push_bind(key.as_str())
+                .push_bind(*key_id)
                 .push_bind(*stored)
                 .push_bind(*seq)
                 .push_bind(*seq)
@@ -345,7 +436,6 @@ async fn write_new(
         query
             .push(" ON CONFLICT DO NOTHING")
             .build()
-            .persistent(chunk.len() == KEYS_PER_INSERT)
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -356,7 +446,7 @@ async fn write_new(
         .flat_map(|new| xc_store::agents_named(new.statement))
         .filter(|agent| seen.insert(agent.clone()))
         .collect();
-    for chunk in agents.chunks(AGENTS_PER_INSERT) {
+    for chunk in cached_chunks(&agents, AGENTS_PER_INSERT) {
         let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO xapi_agents (agent_key, agent) ");
         query.push_values(chunk, |mut values, (key, agent)| {
             values.push_bind(key.as_str()).push_bind(agent.as_str());
@@ -364,7 +454,6 @@ async fn write_new(
         query
             .push(" ON CONFLICT (agent_key, agent) DO NOTHING")
             .build()
-            .persistent(chunk.len() == AGENTS_PER_INSERT)
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -505,9 +594,9 @@ async fn insert_on(
     conn: &mut SqliteConnection,
     client: Option<i64>,
     statements: &[Statement],
+    prepared: Vec<PreparedStatement>,
     attachments: &[AttachmentContent],
 ) -> StoreResult<Vec<StatementInsert>> {
-    let prepared = prepare_statements(statements)?;
     let ids: Vec<&str> = prepared.iter().map(|row| row.id.as_str()).collect();
     let stored = stored_bodies(conn, &ids).await?;
     let mut seq = next_seq(conn).await?;
@@ -564,12 +653,15 @@ impl LrsStore for SqliteStore {
         statements: &[Statement],
         attachments: &[AttachmentContent],
     ) -> StoreResult<Vec<StatementInsert>> {
+        // Prepared (validated, encoded, keyed) before taking the write lock, so that the
+        // batches of several clients are prepared in parallel with the one writer.
+        let prepared = prepare_statements(statements)?;
         let mut tx = self
             .write
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_error)?;
-        let outcome = insert_on(&mut tx, client, statements, attachments).await?;
+        let outcome = insert_on(&mut tx, client, statements, prepared, attachments).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(outcome)
     }

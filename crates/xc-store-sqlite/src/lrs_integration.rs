@@ -264,7 +264,8 @@ impl LrsIntegrationStore for SqliteStore {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {STATEMENT_COLUMNS} FROM xapi_statement_keys k \
              JOIN xapi_statements s ON s.seq = k.seq \
-             WHERE k.kind = 'agent' AND k.key = ? AND k.related_only = 0 AND k.via = k.seq \
+             WHERE k.key_id = (SELECT id FROM xapi_keys WHERE key = ? AND kind = 'agent') \
+             AND k.related_only = 0 AND k.via = k.seq \
              AND (k.stored, k.seq) > (?, ?) ORDER BY k.stored, k.seq LIMIT ?"
         )))
         .bind(key)
@@ -396,13 +397,14 @@ impl LrsIntegrationStore for SqliteStore {
             let mut query = QueryBuilder::<Sqlite>::new(
                 "SELECT DISTINCT s.seq, s.id, s.body FROM xapi_statement_keys k \
                  JOIN xapi_statements s ON s.seq = k.seq \
-                 WHERE k.kind = 'agent' AND k.via = k.seq AND k.key IN (",
+                 WHERE k.via = k.seq AND k.key_id IN \
+                 (SELECT id FROM xapi_keys WHERE kind = 'agent' AND key IN (",
             );
             let mut list = query.separated(", ");
             for key in chunk {
                 list.push_bind(key.clone());
             }
-            query.push(")");
+            query.push("))");
             let rows: Vec<(i64, String, String)> = query
                 .build_query_as()
                 .persistent(false)
@@ -454,6 +456,23 @@ impl LrsIntegrationStore for SqliteStore {
                     .map_err(db_error)?
                     .rows_affected();
             }
+        }
+        // The actor's keys themselves (their identifiers), now that no key row uses them.
+        for chunk in keys.chunks(500) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "DELETE FROM xapi_keys WHERE kind = 'agent' AND key IN (",
+            );
+            let mut list = query.separated(", ");
+            for key in chunk {
+                list.push_bind(key.clone());
+            }
+            query.push(")");
+            query
+                .build()
+                .persistent(false)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
         }
         counts.documents = delete_in(&mut tx, "xapi_documents", "agent_key", keys).await?;
         counts.agents = delete_in(&mut tx, "xapi_agents", "agent_key", keys).await?;

@@ -168,7 +168,7 @@ pub struct PreparedStatement {
 }
 
 /// What a key of `xapi_statement_keys` is, for which filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyKind {
     Agent,
     Activity,
