@@ -1,8 +1,9 @@
 //! The learning record store on PostgreSQL ([`LrsStore`]): the tables of migration 0011.
 //!
 //! A batch of statements (with its voiding, attachments, canonical definitions and agents) is
-//! one transaction; an id inserted concurrently by another transaction is waited for
-//! (`ON CONFLICT DO NOTHING`) and then compared. A canonical definition and a document are
+//! one transaction of a few statements whatever its size (rows passed as arrays and `UNNEST`ed,
+//! locks taken in one sorted query); an id inserted concurrently by another transaction is
+//! waited for (`ON CONFLICT DO NOTHING`) and then compared. A canonical definition and a document are
 //! read and written under a transaction-level advisory lock on their key (taken in sorted order
 //! for definitions), so concurrent merges and precondition checks never lose a write. The
 //! StatementRef rule is applied at insert time (a referring statement holds copies of its
@@ -276,87 +277,218 @@ async fn link_references(
     Ok(())
 }
 
+/// The advisory locks on `keys`, taken in one query in sorted order (so two transactions
+/// taking overlapping sets never wait for each other in a cycle), held until the transaction
+/// ends.
+async fn advisory_locks(conn: &mut PgConnection, mut keys: Vec<String>) -> StoreResult<()> {
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    // A volatile function in the select list is evaluated after ORDER BY, row by row.
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) \
+         FROM UNNEST($1::text[]) AS key ORDER BY key",
+    )
+    .bind(&keys)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// The agents the statements name, in one INSERT (first seen first).
+async fn insert_agents<'s>(
+    conn: &mut PgConnection,
+    statements: impl Iterator<Item = &'s Statement>,
+) -> StoreResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    let (agent_keys, agents): (Vec<String>, Vec<String>) = statements
+        .flat_map(xc_store::agents_named)
+        .filter(|agent| seen.insert(agent.clone()))
+        .unzip();
+    if agents.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO xapi_agents (agent_key, agent) \
+         SELECT agent_key, agent FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY \
+         AS named (agent_key, agent, n) ORDER BY n \
+         ON CONFLICT (agent_key, agent) DO NOTHING",
+    )
+    .bind(&agent_keys)
+    .bind(&agents)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// The key rows of new statements (`seq`, prepared row), in one INSERT.
+async fn insert_keys(
+    conn: &mut PgConnection,
+    rows: &[(i64, &PreparedStatement)],
+) -> StoreResult<()> {
+    let (mut kinds, mut keys, mut stored, mut seqs, mut related) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (seq, row) in rows {
+        for (kind, key, related_only) in &row.keys {
+            kinds.push(kind.as_str());
+            keys.push(key.as_str());
+            stored.push(row.stored);
+            seqs.push(*seq);
+            related.push(*related_only);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO xapi_statement_keys (kind, key, stored, seq, via, related_only) \
+         SELECT kind, key, stored, seq, seq, related_only FROM UNNEST($1::text[], $2::text[], \
+         $3::int8[], $4::int8[], $5::bool[]) AS new (kind, key, stored, seq, related_only) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&kinds)
+    .bind(&keys)
+    .bind(&stored)
+    .bind(&seqs)
+    .bind(&related)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// The StatementRef rule for new statements (`seq`, prepared row): those targeting another,
+/// and those that statements already stored (or earlier in the batch) target.
+async fn link_new(conn: &mut PgConnection, rows: &[(i64, &PreparedStatement)]) -> StoreResult<()> {
+    let seqs: Vec<i64> = rows.iter().map(|(seq, _)| *seq).collect();
+    let ids: Vec<&str> = rows.iter().map(|(_, row)| row.id.as_str()).collect();
+    // By `references_id = ANY(ids)`, so that the (partial) index on references_id is searched
+    // for these ids; joined the other way a generic plan reads the whole index.
+    let targeted: std::collections::HashSet<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT t.seq FROM xapi_statements r JOIN xapi_statements t \
+         ON t.id = r.references_id WHERE r.references_id = ANY($1) AND t.seq = ANY($2) \
+         AND r.seq <> t.seq",
+    )
+    .bind(&ids)
+    .bind(&seqs)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?
+    .into_iter()
+    .collect();
+    for (seq, row) in rows {
+        if row.references.is_some() || targeted.contains(seq) {
+            link_references(conn, *seq, &row.id, row.references.as_deref()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The normal path: the batch's new statements in one INSERT (an id stored already, or being
+/// stored by a concurrent transaction, is waited for and compared), their keys and agents in
+/// one INSERT each; then, under the advisory locks of every id the batch stores or targets, the
+/// StatementRef rule; voiding; the definitions under their activities' locks.
 async fn insert_on(
     conn: &mut PgConnection,
     client: Option<i64>,
+    prepared: &[PreparedStatement],
     statements: &[Statement],
     attachments: &[AttachmentContent],
 ) -> StoreResult<Vec<StatementInsert>> {
-    let prepared = prepare_statements(statements)?;
-    let mut outcome = Vec::with_capacity(prepared.len());
-    let mut definitions: BTreeMap<String, Vec<&ActivityDefinition>> = BTreeMap::new();
-    for (row, statement) in prepared.iter().zip(statements) {
-        let seq: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO xapi_statements (id, stored, verb, registration, references_id, \
-             voiding, body, client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (id) DO NOTHING RETURNING seq",
-        )
-        .bind(&row.id)
-        .bind(row.stored)
-        .bind(&row.verb)
-        .bind(&row.registration)
-        .bind(&row.references)
-        .bind(row.voiding)
-        .bind(&row.body)
-        .bind(client)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_error)?;
-        let Some(seq) = seq else {
-            let body: String = sqlx::query_scalar("SELECT body FROM xapi_statements WHERE id = $1")
-                .bind(&row.id)
-                .fetch_one(&mut *conn)
+    let ids: Vec<&str> = prepared.iter().map(|row| row.id.as_str()).collect();
+    let stored: Vec<i64> = prepared.iter().map(|row| row.stored).collect();
+    let verbs: Vec<&str> = prepared.iter().map(|row| row.verb.as_str()).collect();
+    let registrations: Vec<Option<&str>> = prepared
+        .iter()
+        .map(|row| row.registration.as_deref())
+        .collect();
+    let references: Vec<Option<&str>> = prepared
+        .iter()
+        .map(|row| row.references.as_deref())
+        .collect();
+    let voiding: Vec<bool> = prepared.iter().map(|row| row.voiding).collect();
+    let bodies: Vec<&str> = prepared.iter().map(|row| row.body.as_str()).collect();
+    let inserted: std::collections::HashMap<String, i64> = sqlx::query_as::<_, (i64, String)>(
+        "INSERT INTO xapi_statements (id, stored, verb, registration, references_id, voiding, \
+         body, client_id) \
+         SELECT id, stored, verb, registration, references_id, voiding, body, $8::int8 \
+         FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::bool[], \
+         $7::text[]) WITH ORDINALITY \
+         AS new (id, stored, verb, registration, references_id, voiding, body, n) ORDER BY n \
+         ON CONFLICT (id) DO NOTHING RETURNING seq, id",
+    )
+    .bind(&ids)
+    .bind(&stored)
+    .bind(&verbs)
+    .bind(&registrations)
+    .bind(&references)
+    .bind(&voiding)
+    .bind(&bodies)
+    .bind(client)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?
+    .into_iter()
+    .map(|(seq, id)| (id, seq))
+    .collect();
+    if inserted.len() < prepared.len() {
+        let others: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !inserted.contains_key(*id))
+            .collect();
+        let bodies: std::collections::HashMap<String, String> =
+            sqlx::query_as("SELECT id, body FROM xapi_statements WHERE id = ANY($1)")
+                .bind(&others)
+                .fetch_all(&mut *conn)
                 .await
-                .map_err(db_error)?;
-            check_same_statement(&body, statement)?;
-            outcome.push(StatementInsert::AlreadyStored);
-            continue;
-        };
-        for (kind, key, related_only) in &row.keys {
-            sqlx::query(
-                "INSERT INTO xapi_statement_keys (kind, key, stored, seq, via, related_only) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            )
-            .bind(kind.as_str())
-            .bind(key)
-            .bind(row.stored)
-            .bind(seq)
-            .bind(seq)
-            .bind(*related_only)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
+                .map_err(db_error)?
+                .into_iter()
+                .collect();
+        for (row, statement) in prepared.iter().zip(statements) {
+            if !inserted.contains_key(&row.id) {
+                let body = bodies.get(&row.id).ok_or_else(|| {
+                    StoreError::corrupt("xapi_statements", format!("{} vanished", row.id))
+                })?;
+                check_same_statement(body, statement)?;
+            }
         }
-        link_references(conn, seq, &row.id, row.references.as_deref()).await?;
-        for (key, agent) in xc_store::agents_named(statement) {
-            sqlx::query(
-                "INSERT INTO xapi_agents (agent_key, agent) VALUES ($1, $2) \
-                 ON CONFLICT (agent_key, agent) DO NOTHING",
-            )
-            .bind(key)
-            .bind(agent)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
+    }
+    let mut outcome = Vec::with_capacity(prepared.len());
+    let mut new_rows: Vec<(i64, &PreparedStatement)> = Vec::with_capacity(inserted.len());
+    let mut new_statements = Vec::with_capacity(inserted.len());
+    for (row, statement) in prepared.iter().zip(statements) {
+        match inserted.get(&row.id) {
+            Some(seq) => {
+                new_rows.push((*seq, row));
+                new_statements.push(statement);
+                outcome.push(StatementInsert::Stored);
+            }
+            None => outcome.push(StatementInsert::AlreadyStored),
         }
-        for (id, incoming) in &row.definitions {
-            definitions.entry(id.clone()).or_default().push(incoming);
-        }
-        outcome.push(StatementInsert::Stored);
+    }
+    if !new_rows.is_empty() {
+        insert_keys(conn, &new_rows).await?;
+        insert_agents(conn, new_statements.iter().copied()).await?;
+        // A target and a statement referring to it may be inserted by two transactions at
+        // once: both hold the lock of the target's id before looking for the other, so the
+        // second one waits for the first to commit and then sees it.
+        let locks: Vec<String> = new_rows
+            .iter()
+            .flat_map(|(_, row)| std::iter::once(&row.id).chain(row.references.as_ref()))
+            .map(|id| format!("xapi_reference {id}"))
+            .collect();
+        advisory_locks(conn, locks).await?;
+        link_new(conn, &new_rows).await?;
     }
     // Voiding after every row of the batch is in, so a batch may void its own statements.
-    for (row, inserted) in prepared.iter().zip(&outcome) {
-        if let (true, StatementInsert::Stored, Some(target)) =
-            (row.voiding, inserted, &row.references)
-        {
+    for (_, row) in &new_rows {
+        if let (true, Some(target)) = (row.voiding, &row.references) {
             void_target(conn, &row.id, target).await?;
         }
     }
-    // In sorted order, so two batches never wait for each other's locks in a cycle.
-    for (id, incoming) in &definitions {
-        advisory_lock(conn, &format!("xapi_activity {id}")).await?;
-        merge_definitions(conn, id, incoming).await?;
-    }
+    fold_definitions(conn, new_rows.iter().map(|(_, row)| *row), true).await?;
     for attachment in attachments {
         sqlx::query(
             "INSERT INTO xapi_attachments (sha2, content_type, content) VALUES ($1, $2, $3) \
@@ -451,50 +583,46 @@ async fn load_on(
         &keys,
     )
     .await?;
-    let mut seen = std::collections::HashSet::new();
-    let (agent_keys, agents): (Vec<String>, Vec<String>) = statements
+    insert_agents(conn, statements.iter()).await?;
+    let new_rows: Vec<(i64, &PreparedStatement)> = rows
         .iter()
-        .flat_map(xc_store::agents_named)
-        .filter(|agent| seen.insert(agent.clone()))
-        .unzip();
-    sqlx::query(
-        "INSERT INTO xapi_agents (agent_key, agent) \
-         SELECT agent_key, agent FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY \
-         AS named (agent_key, agent, n) ORDER BY n \
-         ON CONFLICT (agent_key, agent) DO NOTHING",
-    )
-    .bind(&agent_keys)
-    .bind(&agents)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
-    let targeted: std::collections::HashSet<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT t.seq FROM xapi_statements t JOIN xapi_statements r \
-         ON r.references_id = t.id WHERE t.seq = ANY($1) AND r.seq <> t.seq",
-    )
-    .bind(&seqs)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db_error)?
-    .into_iter()
-    .collect();
-    for StatementCopy(seq, row) in &rows {
-        if row.references.is_some() || targeted.contains(seq) {
-            link_references(conn, *seq, &row.id, row.references.as_deref()).await?;
-        }
-    }
+        .map(|StatementCopy(seq, row)| (*seq, *row))
+        .collect();
+    link_new(conn, &new_rows).await?;
     for StatementCopy(_, row) in &rows {
         if let (true, Some(target)) = (row.voiding, &row.references) {
             void_target(conn, &row.id, target).await?;
         }
     }
-    let mut definitions: BTreeMap<String, Vec<&ActivityDefinition>> = BTreeMap::new();
-    for row in prepared {
+    fold_definitions(conn, prepared.iter(), false).await
+}
+
+/// Folds the activity definitions the new statements carry, in order, into the canonical
+/// ones: the stored definitions read in one query, written back in one upsert only where the
+/// merge changed them. With `lock` (the normal path, beside other writers) under the advisory
+/// locks of the activities' ids, taken in sorted order, so concurrent merges never lose one.
+async fn fold_definitions<'p>(
+    conn: &mut PgConnection,
+    rows: impl Iterator<Item = &'p PreparedStatement>,
+    lock: bool,
+) -> StoreResult<()> {
+    let mut definitions: BTreeMap<&str, Vec<&ActivityDefinition>> = BTreeMap::new();
+    for row in rows {
         for (id, incoming) in &row.definitions {
-            definitions.entry(id.clone()).or_default().push(incoming);
+            definitions.entry(id.as_str()).or_default().push(incoming);
         }
     }
-    let ids: Vec<&str> = definitions.keys().map(String::as_str).collect();
+    if definitions.is_empty() {
+        return Ok(());
+    }
+    if lock {
+        let locks = definitions
+            .keys()
+            .map(|id| format!("xapi_activity {id}"))
+            .collect();
+        advisory_locks(conn, locks).await?;
+    }
+    let ids: Vec<&str> = definitions.keys().copied().collect();
     let stored: std::collections::HashMap<String, String> =
         sqlx::query_as("SELECT id, definition FROM xapi_activities WHERE id = ANY($1)")
             .bind(&ids)
@@ -506,7 +634,7 @@ async fn load_on(
     // Written back only where the merge changed the canonical definition.
     let (mut changed_ids, mut changed) = (Vec::new(), Vec::new());
     for (id, incoming) in &definitions {
-        let before = stored.get(id);
+        let before = stored.get(*id);
         let mut current = before.map(|text| decode_definition(id, text)).transpose()?;
         for definition in incoming {
             current = Some(merged_definition(current, definition));
@@ -514,9 +642,12 @@ async fn load_on(
         let Some(current) = current else { continue };
         let text = encode_definition(&current);
         if before != Some(&text) {
-            changed_ids.push(id.as_str());
+            changed_ids.push(*id);
             changed.push(text);
         }
+    }
+    if changed.is_empty() {
+        return Ok(());
     }
     sqlx::query(
         "INSERT INTO xapi_activities (id, definition) \
@@ -540,31 +671,6 @@ async fn void_target(conn: &mut PgConnection, voiding: &str, target: &str) -> St
     )
     .bind(voiding)
     .bind(target)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
-    Ok(())
-}
-
-/// Folds `incoming` (in order) into the canonical definition of activity `id`.
-async fn merge_definitions(
-    conn: &mut PgConnection,
-    id: &str,
-    incoming: &[&ActivityDefinition],
-) -> StoreResult<()> {
-    let mut current = activity_definition_on(conn, id).await?;
-    for definition in incoming {
-        current = Some(merged_definition(current, definition));
-    }
-    let Some(definition) = current else {
-        return Ok(());
-    };
-    sqlx::query(
-        "INSERT INTO xapi_activities (id, definition) VALUES ($1, $2) \
-         ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
-    )
-    .bind(id)
-    .bind(encode_definition(&definition))
     .execute(&mut *conn)
     .await
     .map_err(db_error)?;
@@ -602,8 +708,10 @@ impl LrsStore for PgStore {
         statements: &[Statement],
         attachments: &[AttachmentContent],
     ) -> StoreResult<Vec<StatementInsert>> {
+        // Prepared (validated, encoded, keyed) before a connection is taken.
+        let prepared = prepare_statements(statements)?;
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let outcome = insert_on(&mut tx, client, statements, attachments).await?;
+        let outcome = insert_on(&mut tx, client, &prepared, statements, attachments).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(outcome)
     }
