@@ -363,12 +363,14 @@ async fn insert_keys(
 async fn link_new(conn: &mut PgConnection, rows: &[(i64, &PreparedStatement)]) -> StoreResult<()> {
     let seqs: Vec<i64> = rows.iter().map(|(seq, _)| *seq).collect();
     let ids: Vec<&str> = rows.iter().map(|(_, row)| row.id.as_str()).collect();
-    // By `references_id = ANY(ids)`, so that the (partial) index on references_id is searched
-    // for these ids; joined the other way a generic plan reads the whole index.
+    // Driven by the batch: one search of the (partial) index on references_id per new
+    // statement, whatever the batch's size. Joined from the stored statements' side, a generic
+    // plan read the whole index (single-statement POSTs at 188/s), and `= ANY` on both sides
+    // compared every pair (a minute for 10,000).
     let targeted: std::collections::HashSet<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT t.seq FROM xapi_statements r JOIN xapi_statements t \
-         ON t.id = r.references_id WHERE r.references_id = ANY($1) AND t.seq = ANY($2) \
-         AND r.seq <> t.seq",
+        "SELECT new.seq FROM UNNEST($1::text[], $2::int8[]) AS new (id, seq) \
+         WHERE EXISTS (SELECT 1 FROM xapi_statements r \
+         WHERE r.references_id = new.id AND r.seq <> new.seq)",
     )
     .bind(&ids)
     .bind(&seqs)
