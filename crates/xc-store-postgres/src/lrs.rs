@@ -681,12 +681,7 @@ async fn void_target(conn: &mut PgConnection, voiding: &str, target: &str) -> St
 
 /// A lock on `key` held until the transaction ends.
 async fn advisory_lock(conn: &mut PgConnection, key: &str) -> StoreResult<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(key)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
-    Ok(())
+    advisory_locks(conn, vec![key.to_owned()]).await
 }
 
 async fn activity_definition_on(

@@ -104,10 +104,22 @@ async fn delete_in(
     column: &str,
     values: &[String],
 ) -> StoreResult<u64> {
+    delete_in_where(conn, table, "", column, values).await
+}
+
+/// [`delete_in`] with a further `condition` (`"kind = 'agent' AND "`) before the list.
+async fn delete_in_where(
+    conn: &mut SqliteConnection,
+    table: &str,
+    condition: &str,
+    column: &str,
+    values: &[String],
+) -> StoreResult<u64> {
     let mut deleted = 0;
     for chunk in values.chunks(500) {
-        let mut query =
-            QueryBuilder::<Sqlite>::new(format!("DELETE FROM {table} WHERE {column} IN ("));
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "DELETE FROM {table} WHERE {condition}{column} IN ("
+        ));
         let mut list = query.separated(", ");
         for value in chunk {
             list.push_bind(value.clone());
@@ -458,22 +470,7 @@ impl LrsIntegrationStore for SqliteStore {
             }
         }
         // The actor's keys themselves (their identifiers), now that no key row uses them.
-        for chunk in keys.chunks(500) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "DELETE FROM xapi_keys WHERE kind = 'agent' AND key IN (",
-            );
-            let mut list = query.separated(", ");
-            for key in chunk {
-                list.push_bind(key.clone());
-            }
-            query.push(")");
-            query
-                .build()
-                .persistent(false)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-        }
+        delete_in_where(&mut tx, "xapi_keys", "kind = 'agent' AND ", "key", keys).await?;
         counts.documents = delete_in(&mut tx, "xapi_documents", "agent_key", keys).await?;
         counts.agents = delete_in(&mut tx, "xapi_agents", "agent_key", keys).await?;
         counts.links = delete_in(&mut tx, "xapi_actor_links", "agent_key", keys).await?;
